@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Canary",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "RiskCore", targets: ["RiskCore"]),
+        .executable(name: "canary-agent", targets: ["EdgeAgent"]),
+        .executable(name: "canary-collector", targets: ["Collector"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure detection: Foundation at most, no I/O, no clock reads.
+        .target(name: "RiskCore"),
+        // zlib, for reading gzip-compressed recordings (SisFall CSVs).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Reading recordings from files: gzip/plain lines, motion CSV.
+        .target(name: "Recordings", dependencies: ["RiskCore", "CZlib"]),
+        .executableTarget(
+            name: "EdgeAgent",
+            dependencies: [
+                "RiskCore", "Recordings",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "Collector",
+            dependencies: [
+                "RiskCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Release-build benchmark of the detection pipeline (scripts/bench.sh).
+        .executableTarget(name: "CanaryBench", dependencies: ["RiskCore", "Recordings"]),
+        .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
