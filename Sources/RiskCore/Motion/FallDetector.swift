@@ -177,9 +177,3 @@ public struct FallDetector: Codable, Sendable, Equatable {
                     values: values, location: location)
     }
 }
-
-extension FallModel {
-    /// Placeholder until trained: impact, turn and stillness only.
-    public static let shipped = FallModel(
-        weights: [4, 0, 3, 3, -3, -1, 0, 0, 0, 0, 0], bias: -8, threshold: 0)
-}

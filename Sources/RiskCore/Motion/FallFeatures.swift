@@ -33,7 +33,7 @@ public struct FallFeatures: Codable, Sendable, Equatable {
     public var activityBeforeG: Double
     public var rotationDeg: Double
 
-    /// The model's inputs, in the order of ``FallModel/weights``.
+    /// The model's inputs, in the order of ``names`` (logs tame the heavy tails).
     var modelInputs: [Double] {
         [
             log(peakG), preMinG, orientationChangeDeg / 90, tiltAfterDeg / 90, tiltBeforeDeg / 90,
