@@ -1,0 +1,37 @@
+import Foundation
+import Recordings
+import RiskCore
+
+/// Third-party data in ../shared/data beside the repository (never copied in).
+enum SharedData {
+    static let root: URL = {
+        if let dir = ProcessInfo.processInfo.environment["CANARY_SHARED_DATA"] { return URL(fileURLWithPath: dir) }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/data")
+    }()
+
+    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    static func motion(_ name: String) throws -> [AccelSample] {
+        let reader = try LineReader(path: path("sisfall-dev/\(name).csv.gz"))
+        var samples: [AccelSample] = []
+        var n = 0
+        while let line = try reader.nextLine() {
+            n += 1
+            if let s = try MotionCSV.parse(line, lineNumber: n) { samples.append(s) }
+        }
+        return samples
+    }
+
+    static func sisfallNames() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: path("sisfall-dev"))
+            .filter { $0.hasSuffix(".csv.gz") }.map { String($0.dropLast(7)) }.sorted()
+    }
+
+    static func rrIntervals(_ name: String) throws -> [Double] {
+        let text = try String(contentsOfFile: path("hrv/\(name)"), encoding: .utf8)
+        let body = text.components(separatedBy: "[HRData]").last ?? text
+        return body.split(whereSeparator: \.isNewline).compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    }
+}
