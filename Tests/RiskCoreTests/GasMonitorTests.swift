@@ -47,8 +47,9 @@ import Testing
     }
 
     @Test func stelIsTheFifteenMinuteAverage() throws {
-        var m = GasMonitor(worker: "w1", gas: .h2s)
-        m.limits.limits = []  // look at STEL alone
+        var limits = GasLimits.defaults(for: .h2s)
+        limits.limits = []  // look at STEL alone
+        var m = GasMonitor(worker: "w1", gas: .h2s, limits: limits)
         // 16 ppm for 15 minutes: the 15-min average reaches 16 ≥ 15.
         let events = try feed(&m, Array(repeating: 16, count: 15 * 60 + 1))
         let stel = try #require(events.first { $0.condition == "H2S.stel" })

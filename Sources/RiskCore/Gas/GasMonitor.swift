@@ -9,10 +9,11 @@
 public struct GasMonitor: Codable, Sendable, Equatable {
     public let worker: String
     public let gas: GasKind
-    public var limits: GasLimits
+    public let limits: GasLimits
 
     private var clock = MonotonicClock()
-    private var latches: [String: HysteresisLatch] = [:]
+    /// One latch per condition: the named limits in order, then ``fixedConditions``.
+    private var latches: [HysteresisLatch] = []
     private var exposure = ExposureAverager()
     private var lastReadingMs: Int64?
 
@@ -20,12 +21,27 @@ public struct GasMonitor: Codable, Sendable, Equatable {
         self.worker = worker
         self.gas = gas
         self.limits = limits ?? .defaults(for: gas)
+        latches = Array(repeating: HysteresisLatch(), count: self.limits.limits.count + Fixed.allCases.count)
     }
 
     public var stel: Double { clock.lastMs.map { exposure.stel(atMs: $0) } ?? 0 }
     public var twa: Double { exposure.twa }
     /// The conditions in alarm now, e.g. `["high", "stel"]`.
-    public var activeConditions: [String] { latches.filter(\.value.active).map(\.key).sorted() }
+    public var activeConditions: [String] {
+        latches.indices.filter { latches[$0].active }.map(conditionName).sorted()
+    }
+
+    /// The conditions every gas has besides its named limits.
+    private enum Fixed: Int, CaseIterable {
+        case stel, twa, overRange, fault, stale
+        var name: String { self == .overRange ? "over-range" : "\(self)" }
+    }
+
+    private func conditionName(_ index: Int) -> String {
+        index < limits.limits.count ? limits.limits[index].name : Fixed(rawValue: index - limits.limits.count)!.name
+    }
+
+    private func index(_ condition: Fixed) -> Int { limits.limits.count + condition.rawValue }
 
     /// Starts a new 8-hour TWA period (the worker's shift).
     public mutating func startShift() { exposure.startShift() }
@@ -34,32 +50,33 @@ public struct GasMonitor: Codable, Sendable, Equatable {
         precondition(reading.gas == gas, "reading for \(reading.gas) fed to the \(gas) monitor")
         try clock.accept(reading.timeMs)
         let t = reading.timeMs
-        var events = update("stale", beyond: false, safe: true, at: t, hold: 0, severity: .alarm, values: [:], location)
+        let limits = self.limits
+        var events = update(index(.stale), beyond: false, safe: true, at: t, hold: 0, severity: .alarm, values: [:], location)
         lastReadingMs = t
 
         let usable = reading.value.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
         let fault = reading.sensorFault || (reading.value != nil && usable == nil) || (usable == nil && !reading.overRange)
-        events += update("fault", beyond: fault, safe: !fault, at: t, hold: limits.holdMs, severity: .alarm,
+        events += update(index(.fault), beyond: fault, safe: !fault, at: t, hold: limits.holdMs, severity: .alarm,
                          values: usable.map { ["value": $0] } ?? [:], location)
         let overRange = reading.overRange || (usable.map { $0 >= limits.rangeMax } ?? false)
-        events += update("over-range", beyond: overRange, safe: !overRange, at: t, hold: limits.holdMs,
+        events += update(index(.overRange), beyond: overRange, safe: !overRange, at: t, hold: limits.holdMs,
                          severity: .critical, values: ["rangeMax": limits.rangeMax], location)
 
         guard let value = usable else { return events }
         exposure.add(value: value, atMs: t, maxGapMs: limits.staleAfterMs)
-        for limit in limits.limits {
-            events += update(limit.name, beyond: limit.isBeyond(value), safe: limit.isSafe(value, margin: limits.margin),
+        for (k, limit) in limits.limits.enumerated() {
+            events += update(k, beyond: limit.isBeyond(value), safe: limit.isSafe(value, margin: limits.margin),
                              at: t, hold: limits.holdMs, severity: limit.severity,
                              values: ["value": value, "limit": limit.value], location)
         }
         if let stelLimit = limits.stel {
             let stel = exposure.stel(atMs: t)
-            events += update("stel", beyond: stel >= stelLimit, safe: stel < stelLimit - limits.margin, at: t,
+            events += update(index(.stel), beyond: stel >= stelLimit, safe: stel < stelLimit - limits.margin, at: t,
                              hold: limits.holdMs, severity: .alarm, values: ["stel": stel, "limit": stelLimit], location)
         }
         if let twaLimit = limits.twa {
             let twa = exposure.twa
-            events += update("twa", beyond: twa >= twaLimit, safe: twa < twaLimit, at: t, hold: 0,
+            events += update(index(.twa), beyond: twa >= twaLimit, safe: twa < twaLimit, at: t, hold: 0,
                              severity: .alarm, values: ["twa": twa, "limit": twaLimit], location)
         }
         return events
@@ -69,21 +86,20 @@ public struct GasMonitor: Codable, Sendable, Equatable {
     /// than `staleAfterMs` raises the stale alarm. Call it on the agent's tick.
     public mutating func advance(toMs now: Int64, location: Location? = nil) -> [SafetyEvent] {
         guard let lastReadingMs, now - lastReadingMs > limits.staleAfterMs else { return [] }
-        return update("stale", beyond: true, safe: false, at: now, hold: 0, severity: .alarm,
+        return update(index(.stale), beyond: true, safe: false, at: now, hold: 0, severity: .alarm,
                       values: ["silentMs": Double(now - lastReadingMs)], location)
     }
 
     private mutating func update(
-        _ name: String, beyond: Bool, safe: Bool, at t: Int64, hold: Int64, severity: Severity,
-        values: [String: Double], _ location: Location?
+        _ condition: Int, beyond: Bool, safe: Bool, at t: Int64, hold: Int64, severity: Severity,
+        values: @autoclosure () -> [String: Double], _ location: Location?
     ) -> [SafetyEvent] {
-        var latch = latches[name] ?? HysteresisLatch()
-        let transition = latch.update(beyond: beyond, safe: safe, atMs: t, holdMs: hold)
-        latches[name] = latch
-        guard let transition else { return [] }
-        return [SafetyEvent(worker: worker, type: .gas, condition: "\(gas.rawValue).\(name)",
+        guard let transition = latches[condition].update(beyond: beyond, safe: safe, atMs: t, holdMs: hold) else {
+            return []
+        }
+        return [SafetyEvent(worker: worker, type: .gas, condition: "\(gas.rawValue).\(conditionName(condition))",
                             phase: transition == .entered ? .alarm : .cleared,
                             severity: transition == .entered ? severity : .info,
-                            timeMs: t, values: values, location: location)]
+                            timeMs: t, values: values(), location: location)]
     }
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test of Canary on a fresh Debian machine (as root): installs what
+# the tests need, builds, and runs the Swift test suites against the real data
+# in ../shared/data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pkg in zlib1g-dev libssl-dev python3; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if ((${#need[@]})); then
+    echo "installing: ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -d ../shared/data/sisfall-dev ] && [ -z "${CANARY_SHARED_DATA:-}" ]; then
+    echo "error: the test data is missing: expected ../shared/data beside the repository (or set CANARY_SHARED_DATA)" >&2
+    exit 1
+fi
+
+swift build --build-tests
+swift test --skip-build
