@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "RiskCore", targets: ["RiskCore"]),
+        .library(name: "DeviceFormats", targets: ["DeviceFormats"]),
         .executable(name: "canary-agent", targets: ["EdgeAgent"]),
         .executable(name: "canary-collector", targets: ["Collector"]),
     ],
@@ -15,6 +16,10 @@ let package = Package(
     targets: [
         // Pure detection: Foundation at most, no I/O, no clock reads.
         .target(name: "RiskCore"),
+        // BLE payloads: bytes → typed readings. Pure: no I/O.
+        .target(name: "DeviceFormats", dependencies: ["COpenSSL"]),
+        // OpenSSL's libcrypto, for AES-CCM (BTHome encryption).
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // zlib, for reading gzip-compressed recordings (SisFall CSVs).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Reading recordings from files: gzip/plain lines, motion CSV.
@@ -22,7 +27,7 @@ let package = Package(
         .executableTarget(
             name: "EdgeAgent",
             dependencies: [
-                "RiskCore", "Recordings",
+                "RiskCore", "DeviceFormats", "Recordings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,6 +41,7 @@ let package = Package(
         // Release-build benchmark of the detection pipeline (scripts/bench.sh).
         .executableTarget(name: "CanaryBench", dependencies: ["RiskCore", "Recordings"]),
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings"]),
+        .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,89 @@
+/// A BTHome v2 advertisement (bthome.io): service data with UUID 0xFCD2.
+///
+/// Layout: one device-information byte (bit 0 encrypted, bit 2 trigger
+/// based, bits 5–7 version, which must be 2), then objects — an id and a
+/// value of the id's fixed size, little-endian. Encrypted packets carry the
+/// objects AES-CCM encrypted, followed by a 4-byte counter and a 4-byte MIC.
+public struct BTHomePacket: Sendable, Equatable {
+    public struct Object: Sendable, Equatable {
+        public var id: UInt8
+        /// The value with the spec's factor applied. Button and dimmer events
+        /// give their event code; text and raw objects their byte count.
+        public var value: Double
+        /// Text (0x53) and raw (0x54) objects: their bytes.
+        public var bytes: [UInt8]?
+    }
+
+    public static let uuid: UInt16 = 0xFCD2
+
+    public var encrypted: Bool
+    public var triggerBased: Bool
+    public var objects: [Object]
+    /// The encryption counter, for encrypted packets.
+    public var counter: UInt32?
+    /// Set when an unknown object id ended decoding early: the objects before it are kept.
+    public var stoppedAtUnknownID: UInt8?
+
+    public var packetID: Int? { objects.first { $0.id == BTHomeObjects.packetID }.map { Int($0.value) } }
+    public var battery: Double? { objects.first { $0.id == BTHomeObjects.battery }?.value }
+    /// Button event codes: 0x01 press, 0x02 double, 0x03 triple, 0x04 long, 0x05 long double, 0x06 long triple, 0x80 hold.
+    public var buttonEvents: [Int] { objects.filter { $0.id == BTHomeObjects.buttonEvent }.map { Int($0.value) } }
+
+    /// Decodes the service data that follows the UUID.
+    /// - Parameters:
+    ///   - address: the advertiser's address, big-endian as written (`AA:BB:…` → `[0xAA, 0xBB, …]`); part of the nonce.
+    ///   - keys: bind keys and counters of encrypted devices; nil when none are configured.
+    public static func decode(_ data: ArraySlice<UInt8>, address: [UInt8], keys: inout BTHomeKeyring?) throws(DecodeError) -> BTHomePacket {
+        var r = ByteReader(data)
+        let info = try r.u8("BTHome device information")
+        guard info >> 5 == 2 else { throw .unsupported("BTHome version \(info >> 5)") }
+        let encrypted = info & 0x01 != 0
+        var counter: UInt32?
+        var payload = r.rest()
+        if encrypted {
+            guard payload.count >= 8 else { throw .truncated("BTHome counter and MIC") }
+            guard keys != nil else { throw .missingKey(BDAddress.string(address)) }
+            let (plain, count) = try keys!.decrypt(payload, deviceInfo: info, address: address)
+            payload = plain[...]
+            counter = count
+        }
+        var packet = BTHomePacket(encrypted: encrypted, triggerBased: info & 0x04 != 0, objects: [], counter: counter)
+        var o = ByteReader(payload)
+        while !o.isAtEnd {
+            let id = try o.u8("BTHome object id")
+            guard let spec = BTHomeObjects.table[Int(id)] else {
+                packet.stoppedAtUnknownID = id
+                break
+            }
+            if spec.lengthPrefixed {
+                let n = Int(try o.u8("BTHome text length"))
+                let bytes = Array(try o.take(n, "BTHome text"))
+                packet.objects.append(Object(id: id, value: Double(n), bytes: bytes))
+                continue
+            }
+            let raw: Double = spec.signed ? Double(try o.intLE(spec.size, "BTHome object value"))
+                                          : Double(try o.uintLE(spec.size, "BTHome object value"))
+            // Dimmer events: the first byte is the event code, the second the steps.
+            let value = id == BTHomeObjects.dimmerEvent ? Double(UInt64(raw) & 0xFF) : spec.scale(raw)
+            packet.objects.append(Object(id: id, value: value, bytes: nil))
+        }
+        return packet
+    }
+
+    /// The service data (after the UUID) for `objects`, each an id and its raw integer value.
+    public static func encode(_ objects: [(id: UInt8, raw: Int64)], triggerBased: Bool = false) -> [UInt8] {
+        var out: [UInt8] = [0x40 | (triggerBased ? 0x04 : 0)]
+        out += encodeObjects(objects)
+        return out
+    }
+
+    static func encodeObjects(_ objects: [(id: UInt8, raw: Int64)]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (id, raw) in objects {
+            guard let spec = BTHomeObjects.table[Int(id)], !spec.lengthPrefixed else { continue }
+            out.append(id)
+            for k in 0..<spec.size { out.append(UInt8(truncatingIfNeeded: raw >> (8 * Int64(k)))) }
+        }
+        return out
+    }
+}
