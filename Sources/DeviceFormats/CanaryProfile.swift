@@ -78,26 +78,28 @@ public enum CanaryProfile {
         }
 
         static func decode(_ r: inout ByteReader) throws(DecodeError) -> GasStatus {
-            func gas(_ raw: UInt16, _ scale: Double) -> Double? { raw == 0xFFFF ? nil : Double(raw) * scale }
+            // Divide rather than multiply by 0.01, so 2090 reads 20.9 exactly as written.
+            func gas(_ raw: UInt16, _ divisor: Double) -> Double? { raw == 0xFFFF ? nil : Double(raw) / divisor }
             let seq = try r.u8("gas sequence")
-            let o2 = gas(try r.u16LE("O2"), 0.01)
+            let o2 = gas(try r.u16LE("O2"), 100)
             let co = gas(try r.u16LE("CO"), 1)
-            let h2s = gas(try r.u16LE("H2S"), 0.1)
-            let lel = gas(try r.u16LE("LEL"), 0.1)
+            let h2s = gas(try r.u16LE("H2S"), 10)
+            let lel = gas(try r.u16LE("LEL"), 10)
             let battery = Int(try r.u8("battery"))
             guard battery <= 100 else { throw .unsupported("battery \(battery) %") }
             return GasStatus(sequence: seq, o2: o2, co: co, h2s: h2s, lel: lel, battery: battery,
-                             flags: Flags(rawValue: try r.u8("flags")), motionG: Double(try r.u8("motion")) * 0.01)
+                             flags: Flags(rawValue: try r.u8("flags")), motionG: Double(try r.u8("motion")) / 100)
         }
 
         /// The frame from the sequence number on (the GATT characteristic's value).
         public func encode() -> [UInt8] {
-            func gas(_ v: Double?, _ scale: Double) -> [UInt8] {
-                let raw = v.map { UInt16(clamping: Int(($0 / scale).rounded())) } ?? 0xFFFF
+            // 0xFFFF means "not fitted", so a reading is capped one below it.
+            func gas(_ v: Double?, _ divisor: Double) -> [UInt8] {
+                let raw = v.map { UInt16(clamping: min(0xFFFE, max(0, Int(($0 * divisor).rounded())))) } ?? 0xFFFF
                 return [UInt8(raw & 0xFF), UInt8(raw >> 8)]
             }
-            return [sequence] + gas(o2, 0.01) + gas(co, 1) + gas(h2s, 0.1) + gas(lel, 0.1)
-                + [UInt8(clamping: battery), flags.rawValue, UInt8(clamping: Int((motionG / 0.01).rounded()))]
+            return [sequence] + gas(o2, 100) + gas(co, 1) + gas(h2s, 10) + gas(lel, 10)
+                + [UInt8(clamping: battery), flags.rawValue, UInt8(clamping: Int((motionG * 100).rounded()))]
         }
 
         /// Manufacturer data (after the company id) of the advertisement.
