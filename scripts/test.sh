@@ -21,4 +21,6 @@ if [ ! -d ../shared/data/sisfall-dev ] && [ -z "${CANARY_SHARED_DATA:-}" ]; then
 fi
 
 swift build --build-tests
+# The BLE decoders under libFuzzer for a bounded time (scripts/fuzz.sh).
+scripts/fuzz.sh "${CANARY_FUZZ_SECONDS:-30}"
 swift test --skip-build
