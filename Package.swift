@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure detection: Foundation at most, no I/O, no clock reads.
@@ -20,6 +21,8 @@ let package = Package(
         .target(name: "DeviceFormats", dependencies: ["COpenSSL"]),
         // OpenSSL's libcrypto, for AES-CCM (BTHome encryption).
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        // A virtual worksite from a YAML scenario: the bytes real devices would send.
+        .target(name: "WorksiteSimulator", dependencies: ["DeviceFormats", .product(name: "Yams", package: "Yams")]),
         // zlib, for reading gzip-compressed recordings (SisFall CSVs).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Reading recordings from files: gzip/plain lines, motion CSV.
@@ -27,7 +30,7 @@ let package = Package(
         .executableTarget(
             name: "EdgeAgent",
             dependencies: [
-                "RiskCore", "DeviceFormats", "Recordings",
+                "RiskCore", "DeviceFormats", "Recordings", "WorksiteSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,6 +45,7 @@ let package = Package(
         .executableTarget(name: "CanaryBench", dependencies: ["RiskCore", "Recordings"]),
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings"]),
+        .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

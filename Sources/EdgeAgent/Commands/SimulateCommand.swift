@@ -1,0 +1,80 @@
+import ArgumentParser
+import DeviceFormats
+import Foundation
+import WorksiteSimulator
+
+/// `canary-agent simulate SCENARIO`: the bytes a virtual worksite's devices
+/// send, as JSON lines (docs/simulator.md), or with `--adv-lines` only the
+/// advertisements as `ADDR HEX` lines that `canary-agent decode` reads.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Play a worksite scenario (YAML) and print the bytes its devices send."
+    )
+
+    @Argument(help: "The scenario file.")
+    var scenario: String
+
+    @Flag(help: "Print only advertisements, as 'ADDR HEX' lines (input of 'canary-agent decode').")
+    var advLines = false
+
+    @Flag(help: "Pace the output in real time instead of printing it at once.")
+    var realtime = false
+
+    struct Line: Encodable {
+        var t_ms: Int64
+        var addr: String
+        var rssi: Int?
+        var adv: String?
+        var characteristic: String?
+        var value: String?
+    }
+
+    func run() throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: scenario, encoding: .utf8)
+        } catch {
+            throw ValidationError("\(scenario): cannot read: \(error.localizedDescription)")
+        }
+        let loaded: Scenario
+        do {
+            loaded = try Scenario.load(yaml: text)
+        } catch {
+            throw ValidationError("\(scenario): \(error)")
+        }
+        var simulator = WorksiteSimulator(loaded)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var out = FileHandleOutput()
+        let wallStart = Date()
+        var t = simulator.startMs
+        while t < simulator.endMs {
+            t += 1_000
+            for frame in simulator.advance(untilMs: t) {
+                switch frame.payload {
+                case .advertisement(let data):
+                    if advLines {
+                        out.write("\(BDAddress.string(frame.address)) \(Hex.encode(data))")
+                    } else {
+                        out.write(String(decoding: try encoder.encode(Line(
+                            t_ms: frame.timeMs, addr: BDAddress.string(frame.address), rssi: frame.rssi.map(Int.init),
+                            adv: Hex.encode(data))), as: UTF8.self))
+                    }
+                case .notification(let characteristic, let value):
+                    guard !advLines else { continue }
+                    out.write(String(decoding: try encoder.encode(Line(
+                        t_ms: frame.timeMs, addr: BDAddress.string(frame.address), rssi: frame.rssi.map(Int.init),
+                        characteristic: Hex.encode([UInt8(characteristic >> 8), UInt8(characteristic & 0xFF)]),
+                        value: Hex.encode(value))), as: UTF8.self))
+                }
+            }
+            if realtime {
+                out.flush()
+                let due = wallStart.addingTimeInterval(Double(t - simulator.startMs) / 1000)
+                Thread.sleep(until: due)
+            }
+        }
+        out.flush()
+    }
+}
