@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
         // Release-build benchmark of the detection pipeline (scripts/bench.sh).
-        .executableTarget(name: "CanaryBench", dependencies: ["RiskCore", "Recordings"]),
+        .executableTarget(name: "CanaryBench", dependencies: ["RiskCore", "DeviceFormats", "Recordings"]),
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings"]),
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),

@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# Benchmarks, release build (figures go in the issue notes and docs/performance.md).
-#   scripts/bench.sh            RiskCore per-sample cost on the SisFall set
+# Benchmarks, release build, one core (figures: docs/performance.md).
+#   scripts/bench.sh [detection|decoders]   default: both
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product CanaryBench
-.build/release/CanaryBench "${SISFALL_DIR:-../shared/data/sisfall-dev}"
+what="${1:-all}"
+if [ "$what" = all ] || [ "$what" = detection ]; then
+    echo "== RiskCore detection (SisFall)"
+    taskset -c 0 .build/release/CanaryBench detection "${SISFALL_DIR:-../shared/data/sisfall-dev}"
+fi
+if [ "$what" = all ] || [ "$what" = decoders ]; then
+    echo "== BLE decoders"
+    taskset -c 0 .build/release/CanaryBench decoders
+    python3 -c "import TheengsDecoder" 2>/dev/null || pip install --quiet theengsdecoder
+    taskset -c 0 python3 scripts/bench/theengs.py
+fi

@@ -1,31 +1,18 @@
+import DeviceFormats
 import Foundation
 import Recordings
 import RiskCore
 
-// Per-sample cost of RiskCore's detection pipeline, release build, one core:
-//   scripts/bench.sh   (or: swift run -c release CanaryBench [SISFALL_DIR])
+// Release-build benchmarks, one core (scripts/bench.sh):
+//   CanaryBench detection [SISFALL_DIR]   RiskCore's per-sample cost
+//   CanaryBench decoders                  advertising reports decoded per second
 //
-// Motion: every SisFall recording (50 Hz accelerometer, falls and daily
+// Detection — motion: every SisFall recording (50 Hz accelerometer, falls and daily
 // activities, so impact candidates occur at their real rate) through a
 // MotionPipeline per recording. Gas: the four gases of a detector at 1 Hz,
 // a reading every 50 accelerometer samples as on a worker, with a leak that
 // trips alarms, STEL and hysteresis. Reported: ns per accelerometer sample
 // for motion alone and for motion + gas, best and median of 5 runs.
-
-let folder = CommandLine.arguments.dropFirst().first ?? "../shared/data/sisfall-dev"
-let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".csv") }.sorted()
-var recordings: [[AccelSample]] = []
-for name in names {
-    let reader = try LineReader(path: "\(folder)/\(name)")
-    var samples: [AccelSample] = []
-    var n = 0
-    while let line = try reader.nextLine() {
-        n += 1
-        if let s = try MotionCSV.parse(line, lineNumber: n) { samples.append(s) }
-    }
-    recordings.append(samples)
-}
-let sampleCount = recordings.reduce(0) { $0 + $1.count }
 
 /// A worker's gas readings at 1 Hz for `seconds`, with an H2S and CO leak in the middle.
 func gasReadings(seconds: Int) -> [GasReading] {
@@ -61,14 +48,102 @@ func measure(_ recordings: [[AccelSample]], withGas: Bool) throws -> (Duration, 
     return (elapsed, events)
 }
 
-func report(_ label: String, _ runs: [Duration]) {
-    let ns = runs.map { Double($0.components.seconds) * 1e9 + Double($0.components.attoseconds) / 1e9 }
-        .map { $0 / Double(sampleCount) }.sorted()
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+func reportPerSample(_ label: String, _ runs: [Duration], samples: Int) {
+    let ns = runs.map { seconds($0) * 1e9 / Double(samples) }.sorted()
     print(String(format: "%@: best %.1f ns/sample, median %.1f ns/sample", label, ns[0], ns[ns.count / 2]))
 }
 
-print("\(recordings.count) recordings, \(sampleCount) accelerometer samples (\(sampleCount / 50) s at 50 Hz)")
-let (_, events) = try measure(recordings, withGas: true) // warm-up
-report("motion (fall + immobility)", try (0..<5).map { _ in try measure(recordings, withGas: false).0 })
-report("motion + gas (4 gases at 1 Hz)", try (0..<5).map { _ in try measure(recordings, withGas: true).0 })
-print("events per pass: \(events)")
+func benchmarkDetection(folder: String) throws {
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".csv") }.sorted()
+    var recordings: [[AccelSample]] = []
+    for name in names {
+        let reader = try LineReader(path: "\(folder)/\(name)")
+        var samples: [AccelSample] = []
+        var n = 0
+        while let line = try reader.nextLine() {
+            n += 1
+            if let s = try MotionCSV.parse(line, lineNumber: n) { samples.append(s) }
+        }
+        recordings.append(samples)
+    }
+    let sampleCount = recordings.reduce(0) { $0 + $1.count }
+
+    print("\(recordings.count) recordings, \(sampleCount) accelerometer samples (\(sampleCount / 50) s at 50 Hz)")
+    let (_, events) = try measure(recordings, withGas: true) // warm-up
+    reportPerSample("motion (fall + immobility)", try (0..<5).map { _ in try measure(recordings, withGas: false).0 },
+                    samples: sampleCount)
+    reportPerSample("motion + gas (4 gases at 1 Hz)", try (0..<5).map { _ in try measure(recordings, withGas: true).0 },
+                    samples: sampleCount)
+    print("events per pass: \(events)")
+}
+
+/// Advertising reports → typed readings, the payloads of BTHome devices that
+/// Theengs Decoder also knows (scripts/bench/theengs.py decodes the same ones),
+/// each as full advertising data: flags, BTHome service data, name.
+func benchmarkDecoders() {
+    let reports: [(String, [UInt8], [UInt8])] = [
+        ("SBBT-002C", [0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0x01], Hex.decode("44000701643a01")!),
+        ("SBHT-003C", [0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0x02], Hex.decode("44000c01642e2845e100")!),
+        ("asensor_01", [0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0x03], Hex.decode("40000c0164022709038013")!),
+    ].map { name, addr, service in
+        (name, addr, AdvertisingDataBuilder.flags + AdvertisingDataBuilder.serviceData16(BTHomePacket.uuid, service)
+            + AdvertisingDataBuilder.structure(ADStructure.completeName, Array(name.utf8)))
+    }
+    var decoder = AdvertisementDecoder()
+    let rounds = 2_000_000
+    var objects = 0
+    var sum = 0.0
+    let elapsed = ContinuousClock().measure {
+        for k in 0..<rounds {
+            let r = reports[k % reports.count]
+            // Every typed reading is read, as the agent would.
+            decoder.decode(address: r.1, data: r.2[...]).bthome?.forEachObject {
+                objects &+= 1
+                sum += $0.value
+            }
+        }
+    }
+    reportRate("plain BTHome", rounds, elapsed, objects)
+
+    // Encrypted: every report a fresh counter, so each is authenticated and accepted.
+    let key = Hex.decode("231d39c1d7cc1ab1aee224cd096db932")!
+    let address = reports[0].1
+    var keys = BTHomeKeyring()
+    keys.add(address: address, key: key)
+    var secure = AdvertisementDecoder(keyring: keys)
+    let sealedCount = 200_000
+    let sealed = (1...sealedCount).map { n in
+        AdvertisingDataBuilder.flags + AdvertisingDataBuilder.serviceData16(
+            BTHomePacket.uuid, BTHomeKeyring.encrypt(objects: [(0x00, 7), (0x01, 100), (0x3A, 1)], key: key,
+                                                     address: address, counter: UInt32(n)))
+    }
+    objects = 0
+    let sealedElapsed = ContinuousClock().measure {
+        for s in sealed {
+            secure.decode(address: address, data: s[...]).bthome?.forEachObject {
+                objects &+= 1
+                sum += $0.value
+            }
+        }
+    }
+    reportRate("encrypted BTHome (AES-CCM)", sealedCount, sealedElapsed, objects)
+    print("checksum of the values: \(sum)")
+}
+
+func reportRate(_ label: String, _ count: Int, _ d: Duration, _ objects: Int) {
+    let s = seconds(d)
+    print(String(format: "%@: %.2f million reports/s (%.0f ns each; %d objects)", label,
+                 Double(count) / s / 1e6, s / Double(count) * 1e9, objects))
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case "decoders":
+    benchmarkDecoders()
+case "detection", nil:
+    try benchmarkDetection(folder: arguments.dropFirst().first ?? "../shared/data/sisfall-dev")
+default:
+    print("usage: CanaryBench detection [SISFALL_DIR] | decoders")
+}

@@ -53,9 +53,9 @@ public struct AdvertisementDecoder: Sendable {
     /// - Parameter address: big-endian as written (`AA:BB:…` → `[0xAA, 0xBB, …]`).
     public mutating func decode(address: [UInt8], data: ArraySlice<UInt8>) -> DecodedAdvertisement {
         var out = DecodedAdvertisement()
-        do {
-            for ad in try AdvertisingData.parse(data) {
-                do {
+        do throws(DecodeError) {
+            try AdvertisingData.forEach(data) { (ad: ADStructure) throws(DecodeError) in
+                do throws(DecodeError) {
                     try decode(ad, address: address, into: &out)
                 } catch {
                     if out.error == nil { out.error = error }

@@ -20,6 +20,13 @@ public enum AdvertisingData {
     /// end is an error.
     public static func parse(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> [ADStructure] {
         var out: [ADStructure] = []
+        try forEach(bytes) { (s: ADStructure) throws(DecodeError) in out.append(s) }
+        return out
+    }
+
+    /// The same walk without collecting: the decoder's hot path allocates nothing here.
+    @inline(__always)
+    static func forEach(_ bytes: ArraySlice<UInt8>, _ body: (ADStructure) throws(DecodeError) -> Void) throws(DecodeError) {
         var r = ByteReader(bytes)
         while !r.isAtEnd {
             let length = Int(try r.u8("AD length"))
@@ -28,8 +35,7 @@ public enum AdvertisingData {
                 throw .badLength("AD structure of \(length) bytes with \(r.remaining) left")
             }
             let type = try r.u8("AD type")
-            out.append(ADStructure(type: type, data: try r.take(length - 1, "AD data")))
+            try body(ADStructure(type: type, data: try r.take(length - 1, "AD data")))
         }
-        return out
     }
 }

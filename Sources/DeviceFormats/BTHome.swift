@@ -18,16 +18,63 @@ public struct BTHomePacket: Sendable, Equatable {
 
     public var encrypted: Bool
     public var triggerBased: Bool
-    public var objects: [Object]
     /// The encryption counter, for encrypted packets.
     public var counter: UInt32?
     /// Set when an unknown object id ended decoding early: the objects before it are kept.
     public var stoppedAtUnknownID: UInt8?
+    /// The (decrypted) objects, validated when the packet was decoded.
+    private var payload: ArraySlice<UInt8>
+    public private(set) var objectCount = 0
 
-    public var packetID: Int? { objects.first { $0.id == BTHomeObjects.packetID }.map { Int($0.value) } }
-    public var battery: Double? { objects.first { $0.id == BTHomeObjects.battery }?.value }
+    /// Every object in payload order. ``forEachObject(_:)`` gives the same without building an array.
+    public var objects: [Object] {
+        var out: [Object] = []
+        out.reserveCapacity(objectCount)
+        forEachObject { out.append($0) }
+        return out
+    }
+
+    public var packetID: Int? { first(BTHomeObjects.packetID).map { Int($0) } }
+    public var battery: Double? { first(BTHomeObjects.battery) }
     /// Button event codes: 0x01 press, 0x02 double, 0x03 triple, 0x04 long, 0x05 long double, 0x06 long triple, 0x80 hold.
-    public var buttonEvents: [Int] { objects.filter { $0.id == BTHomeObjects.buttonEvent }.map { Int($0.value) } }
+    public var buttonEvents: [Int] {
+        var out: [Int] = []
+        forEachObject { if $0.id == BTHomeObjects.buttonEvent { out.append(Int($0.value)) } }
+        return out
+    }
+
+    private func first(_ id: UInt8) -> Double? {
+        var found: Double?
+        forEachObject { if found == nil, $0.id == id { found = $0.value } }
+        return found
+    }
+
+    /// Calls `body` with each object in payload order, allocating nothing
+    /// (text and raw objects aside): the agent's hot path.
+    public func forEachObject(_ body: (Object) -> Void) {
+        var o = ByteReader(payload)
+        for _ in 0..<objectCount {
+            // Validated by decode: these reads cannot fail.
+            guard let object = try? Self.nextObject(&o) else { return }
+            body(object)
+        }
+    }
+
+    /// Reads one object; nil at an id the spec does not define.
+    private static func nextObject(_ o: inout ByteReader) throws(DecodeError) -> Object? {
+        let id = try o.u8("BTHome object id")
+        guard let spec = BTHomeObjects.table[Int(id)] else { return nil }
+        if spec.lengthPrefixed {
+            let n = Int(try o.u8("BTHome text length"))
+            let bytes = try o.take(n, "BTHome text")
+            return Object(id: id, value: Double(n), bytes: Array(bytes))
+        }
+        let raw: Double = spec.signed ? Double(try o.intLE(spec.size, "BTHome object value"))
+                                      : Double(try o.uintLE(spec.size, "BTHome object value"))
+        // Dimmer events: the first byte is the event code, the second the steps.
+        let value = id == BTHomeObjects.dimmerEvent ? Double(UInt64(raw) & 0xFF) : spec.scale(raw)
+        return Object(id: id, value: value, bytes: nil)
+    }
 
     /// Decodes the service data that follows the UUID.
     /// - Parameters:
@@ -47,7 +94,9 @@ public struct BTHomePacket: Sendable, Equatable {
             payload = plain[...]
             counter = count
         }
-        var packet = BTHomePacket(encrypted: encrypted, triggerBased: info & 0x04 != 0, objects: [], counter: counter)
+        var packet = BTHomePacket(encrypted: encrypted, triggerBased: info & 0x04 != 0, counter: counter,
+                                  stoppedAtUnknownID: nil, payload: payload)
+        // Validate: walk the objects by their sizes; values are read when asked for.
         var o = ByteReader(payload)
         while !o.isAtEnd {
             let id = try o.u8("BTHome object id")
@@ -56,16 +105,11 @@ public struct BTHomePacket: Sendable, Equatable {
                 break
             }
             if spec.lengthPrefixed {
-                let n = Int(try o.u8("BTHome text length"))
-                let bytes = Array(try o.take(n, "BTHome text"))
-                packet.objects.append(Object(id: id, value: Double(n), bytes: bytes))
-                continue
+                _ = try o.take(Int(try o.u8("BTHome text length")), "BTHome text")
+            } else {
+                try o.skip(spec.size, "BTHome object value")
             }
-            let raw: Double = spec.signed ? Double(try o.intLE(spec.size, "BTHome object value"))
-                                          : Double(try o.uintLE(spec.size, "BTHome object value"))
-            // Dimmer events: the first byte is the event code, the second the steps.
-            let value = id == BTHomeObjects.dimmerEvent ? Double(UInt64(raw) & 0xFF) : spec.scale(raw)
-            packet.objects.append(Object(id: id, value: value, bytes: nil))
+            packet.objectCount += 1
         }
         return packet
     }

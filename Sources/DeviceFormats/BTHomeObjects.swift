@@ -7,13 +7,21 @@ struct BTHomeObjectSpec: Sendable {
     var factor: Double
     /// Text (0x53) and raw (0x54): the first byte is the length that follows.
     var lengthPrefixed = false
+    /// 10ⁿ when the factor is 10⁻ⁿ, else nil.
+    private let divisor: Double?
+
+    init(size: Int, signed: Bool, factor: Double, lengthPrefixed: Bool = false) {
+        self.size = size
+        self.signed = signed
+        self.factor = factor
+        self.lengthPrefixed = lengthPrefixed
+        let inverse = (1 / factor).rounded()
+        divisor = factor < 1 && abs(inverse * factor - 1) < 1e-12 ? inverse : nil
+    }
 
     /// raw × factor, computed as raw ÷ 10ⁿ for decimal factors so that 2506 × 0.01
-    /// prints as 25.06, not 25.060000000000002.
-    func scale(_ raw: Double) -> Double {
-        let inverse = (1 / factor).rounded()
-        return factor < 1 && abs(inverse * factor - 1) < 1e-12 ? raw / inverse : raw * factor
-    }
+    /// reads 25.06, not 25.060000000000002.
+    func scale(_ raw: Double) -> Double { divisor.map { raw / $0 } ?? raw * factor }
 }
 
 enum BTHomeObjects {

@@ -12,6 +12,7 @@ struct ByteReader {
     var remaining: Int { bytes.endIndex - index }
     var isAtEnd: Bool { index >= bytes.endIndex }
 
+    @inline(__always)
     mutating func u8(_ what: StaticString) throws(DecodeError) -> UInt8 {
         guard index < bytes.endIndex else { throw .truncated(what.description) }
         defer { index += 1 }
@@ -21,6 +22,7 @@ struct ByteReader {
     mutating func i8(_ what: StaticString) throws(DecodeError) -> Int8 { Int8(bitPattern: try u8(what)) }
 
     /// An unsigned little-endian integer of `count` bytes (1…8).
+    @inline(__always)
     mutating func uintLE(_ count: Int, _ what: StaticString) throws(DecodeError) -> UInt64 {
         guard remaining >= count else { throw .truncated(what.description) }
         var v: UInt64 = 0
@@ -50,6 +52,11 @@ struct ByteReader {
         guard count >= 0, remaining >= count else { throw .truncated(what.description) }
         defer { index += count }
         return bytes[index..<(index + count)]
+    }
+
+    mutating func skip(_ count: Int, _ what: StaticString) throws(DecodeError) {
+        guard count >= 0, remaining >= count else { throw .truncated(what.description) }
+        index += count
     }
 
     mutating func rest() -> ArraySlice<UInt8> {
