@@ -27,10 +27,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Reading recordings from files: gzip/plain lines, motion CSV.
         .target(name: "Recordings", dependencies: ["RiskCore", "CZlib"]),
+        // The agent's logic as a library, so tests drive it without processes.
+        .target(name: "EdgeCore", dependencies: ["RiskCore", "DeviceFormats", "WorksiteSimulator"]),
         .executableTarget(
             name: "EdgeAgent",
             dependencies: [
-                "RiskCore", "DeviceFormats", "Recordings", "WorksiteSimulator",
+                "RiskCore", "DeviceFormats", "Recordings", "WorksiteSimulator", "EdgeCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings"]),
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),
+        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

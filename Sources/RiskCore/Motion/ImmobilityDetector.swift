@@ -31,7 +31,9 @@ public struct ImmobilityDetector: Codable, Sendable, Equatable {
 
     public let worker: String
     public var settings: Settings
+    /// The stream and the summary come from different sources, each in its own order.
     private var clock = MonotonicClock()
+    private var summaryClock = MonotonicClock()
     private var lastMotionMs: Int64?
     private var state = State.watching
     // The current 1-s window of the stream: start, n, Σ|a|, Σ|a|².
@@ -74,7 +76,7 @@ public struct ImmobilityDetector: Codable, Sendable, Equatable {
     /// The gas detector's motion summary: largest deviation of |a| from 1 g over the last second, in g.
     public mutating func ingestSummary(deviationG: Double, atMs t: Int64, location: Location? = nil) throws(SampleRejection) -> [SafetyEvent] {
         guard deviationG.isFinite, deviationG >= 0 else { throw .invalidValue("motion summary \(deviationG) g") }
-        try clock.accept(t)
+        try summaryClock.accept(t)
         return observe(moving: deviationG >= settings.summaryThresholdG, atMs: t, location: location)
             + check(atMs: t, location: location)
     }
@@ -109,7 +111,7 @@ public struct ImmobilityDetector: Codable, Sendable, Equatable {
     private mutating func observe(moving: Bool, atMs t: Int64, location: Location?) -> [SafetyEvent] {
         if lastMotionMs == nil { lastMotionMs = t }
         guard moving else { return [] }
-        lastMotionMs = t
+        lastMotionMs = max(lastMotionMs ?? t, t)
         switch state {
         case .watching: return []
         case .preAlarm:

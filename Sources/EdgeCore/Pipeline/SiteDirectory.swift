@@ -1,0 +1,44 @@
+import DeviceFormats
+import WorksiteSimulator
+
+/// Which device belongs to which worker, and in which role (DEVICES.md).
+public struct SiteDirectory: Sendable {
+    public enum Role: String, Sendable, Codable, CaseIterable {
+        case gasDetector = "gas-detector"
+        case heart
+        case locator
+        case button
+
+        /// How often the device is expected to be heard (ms): every second,
+        /// except a BTHome button, which advertises its battery every 10 s.
+        public var expectedIntervalMs: Int64 { self == .button ? 10_000 : 1_000 }
+    }
+
+    public struct Binding: Sendable {
+        public var worker: String
+        public var role: Role
+    }
+
+    public var site: String
+    public private(set) var bindings: [[UInt8]: Binding] = [:]
+    public private(set) var keyring = BTHomeKeyring()
+
+    public init(site: String) { self.site = site }
+
+    public mutating func bind(_ address: [UInt8], worker: String, role: Role, bthomeKey: [UInt8]? = nil) {
+        bindings[address] = Binding(worker: worker, role: role)
+        if let bthomeKey { keyring.add(address: address, key: bthomeKey) }
+    }
+
+    /// The devices a simulated scenario's workers wear.
+    public init(scenario: Scenario) {
+        self.init(site: scenario.site)
+        for w in scenario.workers {
+            let roles: [(String?, Role)] = [(w.gasDetector, .gasDetector), (w.heart, .heart), (w.locator, .locator), (w.button, .button)]
+            for (text, role) in roles {
+                guard let text, let address = BDAddress.parse(text) else { continue }
+                bind(address, worker: w.id, role: role, bthomeKey: role == .button ? w.buttonKey.flatMap(Hex.decode) : nil)
+            }
+        }
+    }
+}

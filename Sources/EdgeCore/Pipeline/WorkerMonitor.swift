@@ -1,0 +1,100 @@
+import DeviceFormats
+import RiskCore
+
+/// Every detector of one worker, fed with that worker's decoded frames.
+/// Codable, so the agent can persist it across restarts.
+public struct WorkerMonitor: Codable, Sendable {
+    public let worker: String
+    private var gas: [GasKind: GasMonitor] = [:]
+    private var motion: MotionPipeline
+    private var sos: SOSDetector
+    private var devices: [String: DeviceMonitor] = [:]
+    /// When the accelerometer stream last delivered: while it streams, the
+    /// gas detector's 1 Hz motion summary is not needed for immobility.
+    private var lastStreamMs: Int64?
+    public private(set) var location: Location?
+
+    /// A summary older than this means the stream is gone and the summary counts.
+    static let streamFreshMs: Int64 = 2_000
+
+    public init(worker: String) {
+        self.worker = worker
+        motion = MotionPipeline(worker: worker)
+        sos = SOSDetector(worker: worker)
+    }
+
+    /// The device was heard: liveness, then its content.
+    mutating func heard(_ device: String, role: SiteDirectory.Role, atMs t: Int64) -> [SafetyEvent] {
+        var monitor = devices[device] ?? DeviceMonitor(worker: worker, device: device, expectedIntervalMs: role.expectedIntervalMs)
+        let events = monitor.heard(atMs: t, location: location)
+        devices[device] = monitor
+        return events
+    }
+
+    mutating func battery(_ device: String, percent: Int, atMs t: Int64) -> [SafetyEvent] {
+        (try? devices[device]?.battery(percent: Double(percent), atMs: t, location: location)) ?? []
+    }
+
+    mutating func gasStatus(_ s: CanaryProfile.GasStatus, device: String, atMs t: Int64) -> [SafetyEvent] {
+        var events = sos.flag(device: device, isSet: s.flags.contains(.sos), atMs: t, location: location)
+        let readings: [(GasKind, Double?)] = [(.o2, s.o2), (.co, s.co), (.h2s, s.h2s), (.lel, s.lel)]
+        for (kind, value) in readings {
+            guard let value else { continue }  // not fitted
+            var monitor = gas[kind] ?? GasMonitor(worker: worker, gas: kind)
+            // The profile's fault and over-range flags are per device: every fitted gas carries them.
+            let reading = GasReading(gas: kind, timeMs: t, value: value, overRange: s.flags.contains(.overRange),
+                                     sensorFault: s.flags.contains(.sensorFault))
+            events += (try? monitor.ingest(reading, location: location)) ?? []
+            gas[kind] = monitor
+        }
+        if lastStreamMs.map({ t - $0 > Self.streamFreshMs }) ?? true {
+            events += (try? motion.immobility.ingestSummary(deviationG: s.motionG, atMs: t, location: location)) ?? []
+        }
+        return events + battery(device, percent: s.battery, atMs: t)
+    }
+
+    mutating func motionSamples(_ m: CanaryProfile.MotionSamples, atMs t: Int64) -> (events: [SafetyEvent], rejected: Int) {
+        lastStreamMs = t
+        var events: [SafetyEvent] = [], rejected = 0
+        let step = 1_000 / Int64(m.rateHz)
+        for (k, s) in m.samples.enumerated() {
+            // The notification arrives with its last sample; earlier ones are one period apart.
+            let time = t - Int64(m.samples.count - 1 - k) * step
+            do {
+                events += try motion.ingest(AccelSample(timeMs: time, x: Double(s.x), y: Double(s.y), z: Double(s.z)),
+                                            location: location)
+            } catch {
+                rejected += 1
+            }
+        }
+        return (events, rejected)
+    }
+
+    mutating func position(_ p: CanaryProfile.Position, atMs t: Int64) {
+        location = Location(source: .locator, x: p.x, y: p.y, floor: p.floor, accuracy: p.accuracy, timeMs: t)
+    }
+
+    mutating func button(_ b: BTHomePacket, device: String, atMs t: Int64) -> [SafetyEvent] {
+        var events: [SafetyEvent] = []
+        if !b.buttonEvents.filter({ $0 != 0 }).isEmpty {
+            events += sos.press(device: device, packetID: b.packetID, atMs: t, location: location)
+        }
+        if let battery = b.battery { events += self.battery(device, percent: Int(battery), atMs: t) }
+        return events
+    }
+
+    /// Time passes: stale gas sensors, silent devices, immobility without samples.
+    mutating func tick(atMs t: Int64) -> [SafetyEvent] {
+        var events: [SafetyEvent] = []
+        for key in gas.keys.sorted(by: { $0.rawValue < $1.rawValue }) { events += gas[key]!.advance(toMs: t, location: location) }
+        for key in devices.keys.sorted() { events += devices[key]!.advance(toMs: t, location: location) }
+        return events + motion.immobility.advance(toMs: t, location: location)
+    }
+
+    /// A device listed for this worker but not heard yet counts as silent from `t`.
+    mutating func expect(_ device: String, role: SiteDirectory.Role, fromMs t: Int64) {
+        var monitor = devices[device] ?? DeviceMonitor(worker: worker, device: device, expectedIntervalMs: role.expectedIntervalMs)
+        monitor.expect(fromMs: t)
+        devices[device] = monitor
+    }
+}

@@ -1,0 +1,114 @@
+import DeviceFormats
+import EdgeCore
+import Foundation
+import RiskCore
+import Testing
+import WorksiteSimulator
+
+@Suite struct AgentPipelineTests {
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples/scenarios/tank-cleaning.yaml")
+
+    /// Runs a scenario through the simulator source and the pipeline in
+    /// virtual time, ticking once a second as the agent does.
+    func run(_ scenario: Scenario) async -> (events: [SafetyEvent], pipeline: AgentPipeline) {
+        var pipeline = AgentPipeline(directory: SiteDirectory(scenario: scenario))
+        var events: [SafetyEvent] = []
+        var nextTick: Int64?
+        for await frame in SimulatedSource(scenario: scenario).frames() {
+            while let t = nextTick, t <= frame.timeMs {
+                events += pipeline.tick(atMs: t)
+                nextTick = t + 1_000
+            }
+            if nextTick == nil { nextTick = frame.timeMs + 1_000 }
+            events += pipeline.ingest(frame)
+        }
+        let end = Int64(scenario.start * 1000 + scenario.duration * 1000)
+        while let t = nextTick, t <= end {
+            events += pipeline.tick(atMs: t)
+            nextTick = t + 1_000
+        }
+        return (events, pipeline)
+    }
+
+    func summary(_ events: [SafetyEvent], _ worker: String) -> [String] {
+        events.filter { $0.worker == worker }.map { "\($0.type.rawValue) \($0.condition) \($0.phase.rawValue)" }
+    }
+
+    @Test func theExampleWorksiteRaisesExactlyTheScriptedAlarms() async throws {
+        let scenario = try Scenario.load(yaml: String(contentsOf: Self.example, encoding: .utf8))
+        let (events, pipeline) = await run(scenario)
+        let start = Int64(scenario.start * 1000)
+
+        // chen: H2S rises to 28 ppm from 20 s (over 15 s), holds 40 s, falls back.
+        let chen = summary(events, "chen")
+        #expect(chen == ["gas H2S.low alarm", "gas H2S.high alarm", "gas H2S.high cleared", "gas H2S.low cleared"])
+        let chenAlarm = try #require(events.first { $0.worker == "chen" && $0.condition == "H2S.high" })
+        #expect(chenAlarm.location?.source == .locator && chenAlarm.location.map { abs($0.x! - 12.5) < 2 } == true)
+
+        // lin: a fall at 60 s, then lying still.
+        let lin = summary(events, "lin")
+        #expect(lin == ["fall  pre-alarm", "fall  alarm", "immobility  pre-alarm", "immobility  alarm"])
+        let fall = try #require(events.first { $0.worker == "lin" && $0.type == .fall })
+        #expect(fall.timeMs - start >= 60_000 && fall.timeMs - start <= 63_000)
+
+        // wang: a sensor fault from 30 s to 50 s on every fitted gas, an SOS press at 75 s (button and flag: one alarm).
+        let wang = summary(events, "wang")
+        #expect(wang.filter { $0.hasPrefix("sos") } == ["sos  alarm"])
+        #expect(Set(wang.filter { $0.contains(".fault alarm") }) == ["gas O2.fault alarm", "gas CO.fault alarm", "gas H2S.fault alarm", "gas LEL.fault alarm"])
+        #expect(wang.filter { $0.contains(".fault cleared") }.count == 4)
+        let sos = try #require(events.first { $0.type == .sos })
+        #expect(sos.timeMs - start >= 75_000 && sos.timeMs - start < 76_000)
+
+        // huang: the gas detector's battery runs down from 90 s and dies at 130 s; everything huang wears goes silent.
+        let huang = summary(events, "huang")
+        #expect(huang.contains("low-battery C0:FF:EE:00:04:01 alarm"))
+        #expect(huang.contains("device-offline C0:FF:EE:00:04:01 alarm"))
+        #expect(huang.contains("device-offline C0:FF:EE:00:04:02 alarm"))
+        #expect(Set(huang.filter { $0.hasSuffix("stale alarm") }).count == 4)
+
+        #expect(pipeline.counters.rejected.total == 0)
+        #expect(pipeline.counters.rejectedSamples == 0)
+    }
+
+    @Test func aDeviceNeverHeardIsOffline() async throws {
+        let scenario = try Scenario.load(yaml: """
+            site: s
+            duration_s: 30
+            workers:
+              - {id: a, gas_detector: "AA:00:00:00:00:01"}
+            """)
+        var directory = SiteDirectory(scenario: scenario)
+        directory.bind(BDAddress.parse("AA:00:00:00:00:09")!, worker: "a", role: .heart)
+        var pipeline = AgentPipeline(directory: directory)
+        var events: [SafetyEvent] = []
+        for await frame in SimulatedSource(scenario: scenario).frames() { events += pipeline.ingest(frame) }
+        events += pipeline.tick(atMs: Int64(scenario.start * 1000) + 10_001)
+        #expect(events.map { "\($0.type.rawValue) \($0.condition)" } == ["device-offline AA:00:00:00:00:09"])
+    }
+
+    @Test func framesFromStrangersAndGarbageAreCountedNotFatal() {
+        var pipeline = AgentPipeline(directory: SiteDirectory(site: "s"))
+        #expect(pipeline.ingest(BLEFrame(timeMs: 0, address: [1, 2, 3, 4, 5, 6], payload: .advertisement([0xFF]))).isEmpty)
+        #expect(pipeline.counters.unknownDevice == 1)
+        var directory = SiteDirectory(site: "s")
+        directory.bind([1, 2, 3, 4, 5, 6], worker: "a", role: .gasDetector)
+        var bound = AgentPipeline(directory: directory)
+        _ = bound.ingest(BLEFrame(timeMs: 0, address: [1, 2, 3, 4, 5, 6], payload: .advertisement([0x05, 0xFF, 0xFF])))
+        _ = bound.ingest(BLEFrame(timeMs: 1, address: [1, 2, 3, 4, 5, 6], payload: .notification(characteristic: 0x0002, value: [1])))
+        #expect(bound.counters.rejected.byKind == ["bad-length": 1, "truncated": 1])
+    }
+
+    @Test func theRealCaptureReplaysThroughTheSameInterface() async throws {
+        let capture = Self.example.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/data/ble/csacca_btsnoop_hci.log")
+        var count = 0
+        var pipeline = AgentPipeline(directory: SiteDirectory(site: "s"))
+        for await frame in ReplaySource(path: capture.path).frames() {
+            count += 1
+            _ = pipeline.ingest(frame)
+        }
+        #expect(count == 412)
+        #expect(pipeline.counters.unknownDevice == 412)
+    }
+}
