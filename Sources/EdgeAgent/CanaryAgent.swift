@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct CanaryAgent: ParsableCommand {
+struct CanaryAgent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canary-agent",
         abstract: "Canary's worksite gateway: hears the wearables, detects danger locally, forwards events.",
-        subcommands: [DecodeCommand.self, DetectCommand.self, SimulateCommand.self]
+        subcommands: [RunCommand.self, DecodeCommand.self, DetectCommand.self, SimulateCommand.self]
     )
 }

@@ -66,6 +66,7 @@ import WorksiteSimulator
         #expect(huang.contains("device-offline C0:FF:EE:00:04:01 alarm"))
         #expect(huang.contains("device-offline C0:FF:EE:00:04:02 alarm"))
         #expect(Set(huang.filter { $0.hasSuffix("stale alarm") }).count == 4)
+        #expect(!huang.contains { $0.hasPrefix("immobility") }, "silence is device-offline, not immobility")
 
         #expect(pipeline.counters.rejected.total == 0)
         #expect(pipeline.counters.rejectedSamples == 0)

@@ -12,6 +12,8 @@ public struct WorkerMonitor: Codable, Sendable {
     /// When the accelerometer stream last delivered: while it streams, the
     /// gas detector's 1 Hz motion summary is not needed for immobility.
     private var lastStreamMs: Int64?
+    /// When any motion input (stream or summary) last arrived.
+    private var lastMotionInputMs: Int64?
     public private(set) var location: Location?
 
     /// A summary older than this means the stream is gone and the summary counts.
@@ -49,12 +51,14 @@ public struct WorkerMonitor: Codable, Sendable {
         }
         if lastStreamMs.map({ t - $0 > Self.streamFreshMs }) ?? true {
             events += (try? motion.immobility.ingestSummary(deviationG: s.motionG, atMs: t, location: location)) ?? []
+            lastMotionInputMs = t
         }
         return events + battery(device, percent: s.battery, atMs: t)
     }
 
     mutating func motionSamples(_ m: CanaryProfile.MotionSamples, atMs t: Int64) -> (events: [SafetyEvent], rejected: Int) {
         lastStreamMs = t
+        lastMotionInputMs = t
         var events: [SafetyEvent] = [], rejected = 0
         let step = 1_000 / Int64(m.rateHz)
         for (k, s) in m.samples.enumerated() {
@@ -83,13 +87,21 @@ public struct WorkerMonitor: Codable, Sendable {
         return events
     }
 
-    /// Time passes: stale gas sensors, silent devices, immobility without samples.
+    /// Time passes: stale gas sensors, silent devices, and immobility between
+    /// samples. Once motion input itself has stopped for the offline time,
+    /// immobility is not judged on nothing: the device-offline alarm says it.
     mutating func tick(atMs t: Int64) -> [SafetyEvent] {
         var events: [SafetyEvent] = []
         for key in gas.keys.sorted(by: { $0.rawValue < $1.rawValue }) { events += gas[key]!.advance(toMs: t, location: location) }
         for key in devices.keys.sorted() { events += devices[key]!.advance(toMs: t, location: location) }
-        return events + motion.immobility.advance(toMs: t, location: location)
+        if let last = lastMotionInputMs, t - last <= Self.motionSilentMs {
+            events += motion.immobility.advance(toMs: t, location: location)
+        }
+        return events
     }
+
+    /// DETECTION.md: a device is offline after 3 × its interval and at least 10 s.
+    static let motionSilentMs: Int64 = 10_000
 
     /// A device listed for this worker but not heard yet counts as silent from `t`.
     mutating func expect(_ device: String, role: SiteDirectory.Role, fromMs t: Int64) {
