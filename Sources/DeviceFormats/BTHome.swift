@@ -53,10 +53,15 @@ public struct BTHomePacket: Sendable, Equatable {
     /// (text and raw objects aside): the agent's hot path.
     public func forEachObject(_ body: (Object) -> Void) {
         var o = ByteReader(payload)
-        for _ in 0..<objectCount {
-            // Validated by decode: these reads cannot fail.
-            guard let object = try? Self.nextObject(&o) else { return }
-            body(object)
+        // Validated by decode: these reads cannot fail. (A typed do/catch, not
+        // `try?`, which costs a generic metadata lookup per call.)
+        do throws(DecodeError) {
+            for _ in 0..<objectCount {
+                guard let object = try Self.nextObject(&o) else { return }
+                body(object)
+            }
+        } catch {
+            return
         }
     }
 
