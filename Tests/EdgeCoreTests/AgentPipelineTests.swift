@@ -9,24 +9,12 @@ import WorksiteSimulator
     static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("examples/scenarios/tank-cleaning.yaml")
 
-    /// Runs a scenario through the simulator source and the pipeline in
-    /// virtual time, ticking once a second as the agent does.
+    /// Runs a scenario through the simulator source and the pipeline in virtual time.
     func run(_ scenario: Scenario) async -> (events: [SafetyEvent], pipeline: AgentPipeline) {
         var pipeline = AgentPipeline(directory: SiteDirectory(scenario: scenario))
         var events: [SafetyEvent] = []
-        var nextTick: Int64?
-        for await frame in SimulatedSource(scenario: scenario).frames() {
-            while let t = nextTick, t <= frame.timeMs {
-                events += pipeline.tick(atMs: t)
-                nextTick = t + 1_000
-            }
-            if nextTick == nil { nextTick = frame.timeMs + 1_000 }
-            events += pipeline.ingest(frame)
-        }
-        let end = Int64(scenario.start * 1000 + scenario.duration * 1000)
-        while let t = nextTick, t <= end {
-            events += pipeline.tick(atMs: t)
-            nextTick = t + 1_000
+        await pipeline.run(SimulatedSource(scenario: scenario), untilMs: Int64((scenario.start + scenario.duration) * 1000)) {
+            events += $0
         }
         return (events, pipeline)
     }

@@ -40,19 +40,9 @@ struct RunCommand: AsyncParsableCommand {
         var pipeline = AgentPipeline(directory: SiteDirectory(scenario: loaded))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var nextTick: Int64?
         // One write per event, unbuffered: an alarm is on the terminal the moment it is raised.
-        func emit(_ events: [SafetyEvent]) throws {
+        try await pipeline.run(source) { events in
             for e in events { FileHandle.standardOutput.write(try encoder.encode(e) + Data("\n".utf8)) }
-        }
-        for await frame in source.frames() {
-            // Time passes in the frames' clock: once a second, silent devices and stale sensors are checked.
-            while let t = nextTick, t <= frame.timeMs {
-                try emit(pipeline.tick(atMs: t))
-                nextTick = t + 1_000
-            }
-            if nextTick == nil { nextTick = frame.timeMs + 1_000 }
-            try emit(pipeline.ingest(frame))
         }
         let c = pipeline.counters
         FileHandle.standardError.write(Data("frames from unknown devices: \(c.unknownDevice), rejected payloads: \(c.rejected.total), rejected samples: \(c.rejectedSamples)\n".utf8))
