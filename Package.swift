@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "RiskCore", targets: ["RiskCore"]),
         .library(name: "DeviceFormats", targets: ["DeviceFormats"]),
+        .library(name: "Wire", targets: ["Wire"]),
         .executable(name: "canary-agent", targets: ["EdgeAgent"]),
         .executable(name: "canary-collector", targets: ["Collector"]),
     ],
@@ -27,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Reading recordings from files: gzip/plain lines, motion CSV.
         .target(name: "Recordings", dependencies: ["RiskCore", "CZlib"]),
+        // What crosses MQTT: CloudEvents envelope, topics, payloads, validation.
+        .target(name: "Wire", dependencies: ["RiskCore"]),
         // The agent's logic as a library, so tests drive it without processes.
         .target(name: "EdgeCore", dependencies: ["RiskCore", "DeviceFormats", "WorksiteSimulator"]),
         .executableTarget(
@@ -48,6 +51,7 @@ let package = Package(
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings"]),
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore"]),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore"]),
     ],
     swiftLanguageModes: [.v6]

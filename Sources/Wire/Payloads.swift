@@ -1,0 +1,95 @@
+import RiskCore
+
+/// `data` of `tw.canary.alarm.*`: one phase change of one alarm condition.
+public struct AlarmData: Codable, Sendable, Equatable {
+    /// `gas`, `fall`, `immobility`, `sos`, `device-offline`, `low-battery`, `fatigue`.
+    public var kind: String
+    public var condition: String
+    public var phase: String
+    public var severity: String
+    public var time_ms: Int64
+    public var values: [String: Double]
+    public var location: LocationData?
+
+    public struct LocationData: Codable, Sendable, Equatable {
+        public var source: String
+        public var x: Double?
+        public var y: Double?
+        public var floor: Int?
+        public var accuracy: Double?
+        public var zone: String?
+        public var time_ms: Int64
+        /// How old the location was when the alarm was raised.
+        public var age_ms: Int64
+    }
+
+    public init(_ e: SafetyEvent) {
+        kind = e.type.rawValue
+        condition = e.condition
+        phase = e.phase.rawValue
+        severity = e.severity.rawValue
+        time_ms = e.timeMs
+        values = e.values.filter { $0.value.isFinite }
+        location = e.location.map {
+            LocationData(source: $0.source.rawValue, x: $0.x, y: $0.y, floor: $0.floor, accuracy: $0.accuracy,
+                         zone: $0.zone, time_ms: $0.timeMs, age_ms: e.timeMs - $0.timeMs)
+        }
+    }
+}
+
+/// `data` of `tw.canary.telemetry`: many readings in one message.
+public struct TelemetryBatch: Codable, Sendable, Equatable {
+    public struct Reading: Codable, Sendable, Equatable {
+        public var worker: String
+        public var device: String
+        /// `gas`, `position`, `heart-rate`, `battery`, `motion-summary`.
+        public var kind: String
+        public var time_ms: Int64
+        public var values: [String: Double]
+
+        public init(worker: String, device: String, kind: String, time_ms: Int64, values: [String: Double]) {
+            self.worker = worker
+            self.device = device
+            self.kind = kind
+            self.time_ms = time_ms
+            self.values = values
+        }
+    }
+
+    public var readings: [Reading]
+    public init(readings: [Reading]) { self.readings = readings }
+}
+
+/// `data` of `tw.canary.gateway.status` (retained; the broker publishes `offline` as the last will).
+public struct GatewayStatus: Codable, Sendable, Equatable {
+    /// `online` or `offline`.
+    public var state: String
+    public var version: String?
+    public init(state: String, version: String? = nil) {
+        self.state = state
+        self.version = version
+    }
+}
+
+/// `data` of `tw.canary.ack`: the ids the collector has committed to storage.
+public struct Ack: Codable, Sendable, Equatable {
+    public var ids: [String]
+    public init(ids: [String]) { self.ids = ids }
+}
+
+public enum EventTypes {
+    public static let alarmPrefix = "tw.canary.alarm."
+    public static let telemetry = "tw.canary.telemetry"
+    public static let status = "tw.canary.gateway.status"
+    public static let ack = "tw.canary.ack"
+
+    public static func alarm(_ type: EventType) -> String { alarmPrefix + type.rawValue }
+}
+
+extension CloudEvent where Payload == AlarmData {
+    /// The wire form of a RiskCore event from the gateway at `topics`.
+    public init(_ e: SafetyEvent, topics: Topics) {
+        self.init(id: e.id, source: topics.source, type: EventTypes.alarm(e.type), timeMs: e.timeMs,
+                  subject: e.worker, data: AlarmData(e))
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import RiskCore
+import Testing
+@testable import Wire
+
+@Suite struct WireTests {
+    let topics = try! Topics(site: "tank-farm-3", gateway: "gw-1")
+
+    var fallAlarm: SafetyEvent {
+        SafetyEvent(worker: "lin", type: .fall, phase: .preAlarm, severity: .alarm, timeMs: 1_767_254_462_580,
+                    values: ["peakG": 4.1], location: Location(source: .locator, x: 7.6, y: 6.6, floor: 0, timeMs: 1_767_254_462_140))
+    }
+
+    @Test func topicsAndSubscriptions() throws {
+        #expect(topics.events == "canary/v1/tank-farm-3/gw-1/events")
+        #expect(topics.source == "canary://tank-farm-3/gw-1")
+        #expect(Topics.parse("canary/v1/tank-farm-3/gw-1/telemetry")! == ("tank-farm-3", "gw-1", "telemetry"))
+        #expect(Topics.parse("canary/v1/a/b/other") == nil && Topics.parse("canary/v1//b/events") == nil)
+        #expect(throws: WireError.invalidName("site", "a/b")) { try Topics(site: "a/b", gateway: "g") }
+        #expect(Topics.collectorSubscriptions(shareGroup: "canary").first == "$share/canary/canary/v1/+/+/events")
+    }
+
+    @Test func rfc3339() {
+        #expect(RFC3339.format(ms: 1_767_254_462_580) == "2026-01-01T08:01:02.580Z")
+        #expect(RFC3339.format(ms: -1) == "1969-12-31T23:59:59.999Z")
+        #expect(RFC3339.parse("2026-01-01T08:01:02.580Z") == 1_767_254_462_580)
+        #expect(RFC3339.parse("yesterday") == nil)
+    }
+
+    @Test func anAlarmRoundTripsThroughTheWire() throws {
+        let event = CloudEvent(fallAlarm, topics: topics)
+        #expect(event.type == "tw.canary.alarm.fall" && event.id == fallAlarm.id && event.subject == "lin")
+        #expect(event.data.location?.age_ms == 440)
+        let back = try IncomingMessage.decode(topic: topics.events, payload: event.json())
+        #expect(back == .alarm(event))
+    }
+
+    @Test(arguments: [
+        ("{", "not-json"),
+        ("[1,2]", "not-json"),
+        (#"{"specversion":"1.0","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{}}"#, "missing-attribute"),
+        (#"{"specversion":"0.3","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{}}"#, "bad-attribute"),
+        (#"{"specversion":"1.0","id":"1","source":"canary://elsewhere/gw-9","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{}}"#, "bad-attribute"),
+        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"noon","data":{}}"#, "bad-attribute"),
+        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"com.example.other","time":"2026-01-01T08:00:00Z","data":{}}"#, "unknown-type"),
+        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{"kind":"fall"}}"#, "schema"),
+    ])
+    func malformedMessagesAreRejectedWithAKind(json: String, kind: String) {
+        do {
+            _ = try IncomingMessage.decode(topic: topics.events, payload: Data(json.utf8))
+            Issue.record("accepted: \(json)")
+        } catch {
+            #expect(error.kind == kind, "\(error)")
+        }
+    }
+
+    @Test func aPhaseOrKindThatDoesNotFitIsASchemaError() throws {
+        var event = CloudEvent(fallAlarm, topics: topics)
+        event.data.phase = "maybe"
+        #expect(throws: WireError.schema("data.phase 'maybe' is not pre-alarm, alarm or cleared")) {
+            try IncomingMessage.decode(topic: topics.events, payload: event.json())
+        }
+        event = CloudEvent(fallAlarm, topics: topics)
+        event.data.kind = "sos"
+        #expect(throws: WireError.self) { try IncomingMessage.decode(topic: topics.events, payload: event.json()) }
+    }
+
+    @Test func oversizedMessagesAreRejectedBeforeParsing() {
+        #expect(throws: WireError.tooLarge(bytes: 300_000, limit: IncomingMessage.defaultLimit)) {
+            try IncomingMessage.decode(topic: topics.telemetry, payload: Data(count: 300_000))
+        }
+    }
+
+    @Test func telemetryAndStatus() throws {
+        let batch = CloudEvent(id: "t-1", source: topics.source, type: EventTypes.telemetry, timeMs: 0,
+                               data: TelemetryBatch(readings: [.init(worker: "chen", device: "C0:FF:EE:00:01:01", kind: "gas",
+                                                                     time_ms: 0, values: ["H2S": 1.5, "O2": 20.9])]))
+        #expect(try IncomingMessage.decode(topic: topics.telemetry, payload: batch.json()) == .telemetry(batch))
+        let status = CloudEvent(id: "s-1", source: topics.source, type: EventTypes.status, timeMs: 0, data: GatewayStatus(state: "offline"))
+        #expect(try IncomingMessage.decode(topic: topics.status, payload: status.json()) == .status(status))
+        // A telemetry event on the events topic is refused: type and topic must agree.
+        #expect(throws: WireError.unknownType(EventTypes.telemetry)) {
+            try IncomingMessage.decode(topic: topics.events, payload: batch.json())
+        }
+    }
+
+    /// Each schema file in docs/schema is valid JSON and names the type it describes.
+    @Test func theSchemaFilesAreThere() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/schema")
+        for name in ["alarm", "telemetry", "gateway-status", "ack"] {
+            let data = try Data(contentsOf: dir.appendingPathComponent("\(name).schema.json"))
+            let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            #expect(object["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
+        }
+    }
+}
