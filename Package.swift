@@ -28,6 +28,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Reading recordings from files: gzip/plain lines, motion CSV.
         .target(name: "Recordings", dependencies: ["RiskCore", "CZlib"]),
+        // libmosquitto (libmosquitto-dev), wrapped once by MQTT.
+        .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto"),
+        .target(name: "MQTT", dependencies: ["CMosquitto"]),
         // What crosses MQTT: CloudEvents envelope, topics, payloads, validation.
         .target(name: "Wire", dependencies: ["RiskCore"]),
         // The agent's logic as a library, so tests drive it without processes.
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings"]),
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore"]),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore"]),
     ],

@@ -1,0 +1,196 @@
+import CMosquitto
+import Foundation
+import Synchronization
+
+/// The one thin async wrapper around libmosquitto (MQTT 5). libmosquitto runs
+/// its own network thread (`mosquitto_loop_start`), reconnects with
+/// exponential backoff, and calls back from that thread; the callbacks copy
+/// what they need, update a `Mutex`-protected state and resume or yield
+/// outside the lock.
+public final class MQTTClient: Sendable {
+    public let configuration: MQTTConfiguration
+    /// Messages on subscribed topics, in arrival order.
+    public let messages: AsyncStream<MQTTMessage>
+    /// Connects and disconnects, as libmosquitto reports them.
+    public let connectionEvents: AsyncStream<MQTTConnectionEvent>
+    private let handle: Handle
+    private let target: CallbackTarget
+
+    /// `struct mosquitto *`, only ever used through libmosquitto's thread-safe calls.
+    private struct Handle: @unchecked Sendable { let pointer: OpaquePointer }
+
+    public init(_ configuration: MQTTConfiguration) throws(MQTTError) {
+        _ = libraryInitialised
+        self.configuration = configuration
+        let (messages, messageSink) = AsyncStream.makeStream(of: MQTTMessage.self, bufferingPolicy: .bufferingOldest(100_000))
+        let (events, eventSink) = AsyncStream.makeStream(of: MQTTConnectionEvent.self)
+        self.messages = messages
+        self.connectionEvents = events
+        target = CallbackTarget(messages: messageSink, events: eventSink)
+        guard let pointer = mosquitto_new(configuration.clientID, configuration.cleanStart,
+                                          Unmanaged.passUnretained(target).toOpaque()) else {
+            throw MQTTError(operation: "mosquitto_new", code: MOSQ_ERR_NOMEM.rawValue)
+        }
+        handle = Handle(pointer: pointer)
+        try check("protocol version", mosquitto_int_option(pointer, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5))
+        try check("reconnect delay", mosquitto_reconnect_delay_set(
+            pointer, configuration.reconnectDelayMin, configuration.reconnectDelayMax, true))
+        if let user = configuration.username {
+            try check("username", mosquitto_username_pw_set(pointer, user, configuration.password))
+        }
+        if let ca = configuration.caFile {
+            try check("TLS", mosquitto_tls_set(pointer, ca, nil, configuration.certFile, configuration.keyFile, nil))
+        }
+        if let will = configuration.will {
+            try check("last will", will.payload.withUnsafeBytes {
+                mosquitto_will_set_v5(pointer, will.topic, Int32($0.count), $0.baseAddress, will.qos.rawValue, will.retain, nil)
+            })
+        }
+        mosquitto_connect_v5_callback_set(pointer) { _, context, rc, _, _ in
+            CallbackTarget.from(context).connected(rc)
+        }
+        mosquitto_disconnect_v5_callback_set(pointer) { _, context, rc, _ in
+            CallbackTarget.from(context).disconnected(rc)
+        }
+        mosquitto_publish_v5_callback_set(pointer) { _, context, mid, reason, _ in
+            CallbackTarget.from(context).published(mid, reason: reason)
+        }
+        mosquitto_message_v5_callback_set(pointer) { _, context, message, _ in
+            guard let m = message?.pointee, let topic = m.topic else { return }
+            let payload = m.payloadlen > 0 && m.payload != nil
+                ? Array(UnsafeRawBufferPointer(start: m.payload, count: Int(m.payloadlen))) : []
+            CallbackTarget.from(context).received(MQTTMessage(
+                topic: String(cString: topic), payload: payload, qos: MQTTQoS(rawValue: m.qos) ?? .atMostOnce, retain: m.retain))
+        }
+    }
+
+    deinit { mosquitto_destroy(handle.pointer) }
+
+    /// Starts the network thread and connects in the background; connection
+    /// outcomes arrive on ``connectionEvents``.
+    /// A broker that is down at start is not an error: the failure is
+    /// reported as an event and the network thread keeps reconnecting.
+    public func start() throws(MQTTError) {
+        let rc = mosquitto_connect_async(handle.pointer, configuration.host, Int32(configuration.port),
+                                         Int32(configuration.keepAliveSeconds))
+        if rc == MOSQ_ERR_INVAL.rawValue { throw MQTTError(operation: "connect", code: rc) }
+        if rc != MOSQ_ERR_SUCCESS.rawValue { target.connectFailed(rc) }
+        try check("loop start", mosquitto_loop_start(handle.pointer))
+    }
+
+    /// Publishes and, for QoS 1 and 2, waits until the broker has it (PUBACK /
+    /// PUBCOMP). Fails if the connection drops first: the caller's outbox
+    /// decides about resending.
+    public func publish(topic: String, payload: [UInt8], qos: MQTTQoS = .atLeastOnce, retain: Bool = false) async throws(MQTTError) {
+        let waitForBroker = qos != .atMostOnce
+        let result: Result<Void, MQTTError> = await withCheckedContinuation { continuation in
+            var mid: Int32 = 0
+            let rc = payload.withUnsafeBytes {
+                mosquitto_publish_v5(handle.pointer, &mid, topic, Int32($0.count), $0.baseAddress, qos.rawValue, retain, nil)
+            }
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else {
+                continuation.resume(returning: .failure(MQTTError(operation: "publish", code: rc)))
+                return
+            }
+            guard waitForBroker else {
+                continuation.resume(returning: .success(()))
+                return
+            }
+            target.await(mid: mid, continuation)
+        }
+        try result.get()
+    }
+
+    public func subscribe(_ filter: String, qos: MQTTQoS = .atLeastOnce) throws(MQTTError) {
+        try check("subscribe \(filter)", mosquitto_subscribe_v5(handle.pointer, nil, filter, qos.rawValue, 0, nil))
+    }
+
+    /// Disconnects cleanly (no last will) and joins the network thread, off the cooperative pool:
+    /// `mosquitto_loop_stop` blocks.
+    public func stop() async {
+        mosquitto_disconnect_v5(handle.pointer, 0, nil)
+        let handle = self.handle
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                mosquitto_loop_stop(handle.pointer, false)
+                done.resume()
+            }
+        }
+        target.finish()
+    }
+
+    private func check(_ operation: String, _ rc: Int32) throws(MQTTError) {
+        guard rc == MOSQ_ERR_SUCCESS.rawValue else { throw MQTTError(operation: operation, code: rc) }
+    }
+}
+
+private let libraryInitialised: Void = { mosquitto_lib_init() }()
+
+/// What libmosquitto's callbacks reach through their context pointer.
+private final class CallbackTarget: Sendable {
+    private struct State {
+        var waiting: [Int32: CheckedContinuation<Result<Void, MQTTError>, Never>] = [:]
+        /// Acknowledged before their publisher started waiting (the callback thread can be that quick).
+        var acknowledgedEarly: [Int32: Int32] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let messages: AsyncStream<MQTTMessage>.Continuation
+    private let events: AsyncStream<MQTTConnectionEvent>.Continuation
+
+    init(messages: AsyncStream<MQTTMessage>.Continuation, events: AsyncStream<MQTTConnectionEvent>.Continuation) {
+        self.messages = messages
+        self.events = events
+    }
+
+    static func from(_ context: UnsafeMutableRawPointer?) -> CallbackTarget {
+        Unmanaged<CallbackTarget>.fromOpaque(context!).takeUnretainedValue()
+    }
+
+    func await(mid: Int32, _ continuation: CheckedContinuation<Result<Void, MQTTError>, Never>) {
+        let early = state.withLock { s -> Int32? in
+            if let reason = s.acknowledgedEarly.removeValue(forKey: mid) { return reason }
+            s.waiting[mid] = continuation
+            return nil
+        }
+        if let reason = early { continuation.resume(returning: Self.outcome(reason)) }
+    }
+
+    func published(_ mid: Int32, reason: Int32) {
+        let waiter = state.withLock { s in
+            let w = s.waiting.removeValue(forKey: mid)
+            if w == nil { s.acknowledgedEarly[mid] = reason }
+            return w
+        }
+        waiter?.resume(returning: Self.outcome(reason))
+    }
+
+    private static func outcome(_ reason: Int32) -> Result<Void, MQTTError> {
+        // MQTT 5 reason codes below 0x80 are success (0x10: no matching subscribers, still stored).
+        reason < 0x80 ? .success(()) : .failure(MQTTError(operation: "publish", code: reason, isReasonCode: true))
+    }
+
+    func connected(_ rc: Int32) {
+        events.yield(rc == 0 ? .connected : .connectFailed(reasonCode: rc))
+    }
+
+    func connectFailed(_ rc: Int32) { events.yield(.connectFailed(reasonCode: rc)) }
+
+    func disconnected(_ rc: Int32) {
+        let waiters = state.withLock { s in
+            defer { s.waiting.removeAll() }
+            return Array(s.waiting.values)
+        }
+        for w in waiters { w.resume(returning: .failure(MQTTError(operation: "publish", code: MOSQ_ERR_CONN_LOST.rawValue))) }
+        events.yield(.disconnected(reasonCode: rc))
+    }
+
+    func received(_ m: MQTTMessage) {
+        if case .dropped = messages.yield(m) { fatalError("MQTT receive buffer of 100000 messages overflowed") }
+    }
+
+    func finish() {
+        messages.finish()
+        events.finish()
+    }
+}

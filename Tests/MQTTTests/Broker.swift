@@ -1,0 +1,113 @@
+import Foundation
+
+/// A real mosquitto broker on a free loopback port, for the tests: started
+/// from the Debian package's binary, ready once it says it is listening.
+final class Broker: @unchecked Sendable {
+    let port: Int
+    private var pid: pid_t?
+    private let directory: URL
+
+    init() throws {
+        port = try Self.freePort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-broker-\(port)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try "listener \(port) 127.0.0.1\nallow_anonymous true\nlog_type all\n"
+            .write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Starts mosquitto and returns once its log says the listener is open.
+    /// (posix_spawn and waitpid rather than Foundation's Process, whose
+    /// waitUntilExit can hang when called from a test's cooperative thread.)
+    func start() throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw BrokerError.exited("pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let argv = ["/usr/sbin/mosquitto", "-c", directory.appendingPathComponent("mosquitto.conf").path]
+        var cargs = argv.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        var child: pid_t = 0
+        // The test runner's threads may block signals; the broker must not inherit that, or SIGTERM never lands.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t(), defaults = sigset_t()
+        sigemptyset(&noSignals)
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGTERM)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let rc = posix_spawn(&child, argv[0], &actions, &attributes, &cargs, environ)
+        close(fds[1])
+        guard rc == 0 else {
+            close(fds[0])
+            throw BrokerError.exited("posix_spawn: \(rc)")
+        }
+        pid = child
+        let log = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("Opening ipv4 listen socket on port \(port)") {
+            let chunk = log.availableData
+            if chunk.isEmpty { throw BrokerError.exited(String(decoding: seen, as: UTF8.self)) }
+            seen += chunk
+        }
+        // Keep draining the log so the broker never blocks on a full pipe.
+        let drain = Thread { while !log.availableData.isEmpty {} }
+        drain.start()
+    }
+
+    func stop() {
+        guard let child = pid else { return }
+        kill(child, SIGTERM)
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        pid = nil
+    }
+
+    enum BrokerError: Error { case exited(String) }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                guard bind(fd, $0, length) == 0, getsockname(fd, $0, &length) == 0 else { throw BrokerError.exited("no free port") }
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// The first element of `stream` that satisfies `match`, failing after `seconds`
+/// (a guard against a hang, not a synchronisation: the test proceeds the moment it arrives).
+func first<T: Sendable>(_ stream: AsyncStream<T>, within seconds: Double, where match: @escaping @Sendable (T) -> Bool) async -> T? {
+    await withTaskGroup(of: T?.self) { group in
+        group.addTask {
+            for await element in stream where match(element) { return element }
+            return nil
+        }
+        group.addTask {
+            try? await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        let result = await group.next() ?? nil
+        group.cancelAll()
+        return result
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import MQTT
+import Testing
+
+/// Against a real mosquitto (Debian's package), started per test.
+@Suite(.serialized) struct MQTTClientTests {
+    func client(_ broker: Broker, _ id: String) throws -> MQTTClient {
+        var c = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: id)
+        c.reconnectDelayMin = 1
+        c.reconnectDelayMax = 2
+        return try MQTTClient(c)
+    }
+
+    @Test func publishWaitsForTheBrokerAndTheSubscriberGetsIt() async throws {
+        let broker = try Broker()
+        let subscriber = try client(broker, "sub")
+        try subscriber.start()
+        #expect(await first(subscriber.connectionEvents, within: 10) { $0 == .connected } == .connected)
+        try subscriber.subscribe("canary/v1/#")
+        let publisher = try client(broker, "pub")
+        try publisher.start()
+        #expect(await first(publisher.connectionEvents, within: 10) { $0 == .connected } == .connected)
+        // The subscription is in place once a retained probe comes back.
+        try await publisher.publish(topic: "canary/v1/probe", payload: [1], retain: true)
+        #expect(await first(subscriber.messages, within: 10) { $0.topic == "canary/v1/probe" } != nil)
+
+        let payload = Array("{\"hello\":1}".utf8)
+        for k in 0..<100 {
+            try await publisher.publish(topic: "canary/v1/s/g/events", payload: payload + [UInt8(k)])
+        }
+        var got: [UInt8] = []
+        for await m in subscriber.messages where m.topic == "canary/v1/s/g/events" {
+            got.append(m.payload.last!)
+            if got.count == 100 { break }
+        }
+        #expect(got == Array(0..<100), "in order, each once")
+        await publisher.stop()
+        await subscriber.stop()
+    }
+
+    @Test func aClientReconnectsAfterTheBrokerRestarts() async throws {
+        let broker = try Broker()
+        let c = try client(broker, "agent")
+        try c.start()
+        #expect(await first(c.connectionEvents, within: 10) { $0 == .connected } == .connected)
+        broker.stop()
+        let lost = await first(c.connectionEvents, within: 10) { if case .disconnected = $0 { true } else { false } }
+        #expect(lost != nil && lost != .disconnected(reasonCode: 0))
+        await #expect(throws: MQTTError.self) { try await c.publish(topic: "canary/v1/x", payload: [1]) }
+        try broker.start()
+        #expect(await first(c.connectionEvents, within: 15) { $0 == .connected } == .connected)
+        try await c.publish(topic: "canary/v1/x", payload: [2])
+        await c.stop()
+    }
+
+    @Test func anUnreachableBrokerIsAnEventNotACrash() async throws {
+        let broker = try Broker()
+        broker.stop()
+        let c = try client(broker, "lonely")
+        try c.start()
+        let event = await first(c.connectionEvents, within: 10) { _ in true }
+        #expect(event != .connected)
+        await c.stop()
+    }
+}
