@@ -96,6 +96,7 @@ final class Broker: @unchecked Sendable {
 
 /// The first element of `stream` that satisfies `match`, failing after `seconds`
 /// (a guard against a hang, not a synchronisation: the test proceeds the moment it arrives).
+/// Generous, because the other suites keep both cores busy while this one waits.
 func first<T: Sendable>(_ stream: AsyncStream<T>, within seconds: Double, where match: @escaping @Sendable (T) -> Bool) async -> T? {
     await withTaskGroup(of: T?.self) { group in
         group.addTask {

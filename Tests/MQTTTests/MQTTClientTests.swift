@@ -15,14 +15,14 @@ import Testing
         let broker = try Broker()
         let subscriber = try client(broker, "sub")
         try subscriber.start()
-        #expect(await first(subscriber.connectionEvents, within: 10) { $0 == .connected } == .connected)
+        #expect(await first(subscriber.connectionEvents, within: 60) { $0 == .connected } == .connected)
         try subscriber.subscribe("canary/v1/#")
         let publisher = try client(broker, "pub")
         try publisher.start()
-        #expect(await first(publisher.connectionEvents, within: 10) { $0 == .connected } == .connected)
+        #expect(await first(publisher.connectionEvents, within: 60) { $0 == .connected } == .connected)
         // The subscription is in place once a retained probe comes back.
         try await publisher.publish(topic: "canary/v1/probe", payload: [1], retain: true)
-        #expect(await first(subscriber.messages, within: 10) { $0.topic == "canary/v1/probe" } != nil)
+        #expect(await first(subscriber.messages, within: 60) { $0.topic == "canary/v1/probe" } != nil)
 
         let payload = Array("{\"hello\":1}".utf8)
         for k in 0..<100 {
@@ -42,13 +42,13 @@ import Testing
         let broker = try Broker()
         let c = try client(broker, "agent")
         try c.start()
-        #expect(await first(c.connectionEvents, within: 10) { $0 == .connected } == .connected)
+        #expect(await first(c.connectionEvents, within: 60) { $0 == .connected } == .connected)
         broker.stop()
-        let lost = await first(c.connectionEvents, within: 10) { if case .disconnected = $0 { true } else { false } }
+        let lost = await first(c.connectionEvents, within: 60) { if case .disconnected = $0 { true } else { false } }
         #expect(lost != nil && lost != .disconnected(reasonCode: 0))
         await #expect(throws: MQTTError.self) { try await c.publish(topic: "canary/v1/x", payload: [1]) }
         try broker.start()
-        #expect(await first(c.connectionEvents, within: 15) { $0 == .connected } == .connected)
+        #expect(await first(c.connectionEvents, within: 60) { $0 == .connected } == .connected)
         try await c.publish(topic: "canary/v1/x", payload: [2])
         await c.stop()
     }
@@ -58,7 +58,7 @@ import Testing
         broker.stop()
         let c = try client(broker, "lonely")
         try c.start()
-        let event = await first(c.connectionEvents, within: 10) { _ in true }
+        let event = await first(c.connectionEvents, within: 60) { _ in true }
         #expect(event != .connected)
         await c.stop()
     }
