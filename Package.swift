@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure detection: Foundation at most, no I/O, no clock reads.
@@ -34,7 +35,9 @@ let package = Package(
         // What crosses MQTT: CloudEvents envelope, topics, payloads, validation.
         .target(name: "Wire", dependencies: ["RiskCore"]),
         // The agent's logic as a library, so tests drive it without processes.
-        .target(name: "EdgeCore", dependencies: ["RiskCore", "DeviceFormats", "WorksiteSimulator"]),
+        .target(name: "EdgeCore", dependencies: [
+            "RiskCore", "DeviceFormats", "WorksiteSimulator", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .executableTarget(
             name: "EdgeAgent",
             dependencies: [
