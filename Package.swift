@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Wire", dependencies: ["RiskCore"]),
         // The agent's logic as a library, so tests drive it without processes.
         .target(name: "EdgeCore", dependencies: [
-            "RiskCore", "DeviceFormats", "WorksiteSimulator", .product(name: "GRDB", package: "GRDB.swift"),
+            "RiskCore", "DeviceFormats", "WorksiteSimulator", "Wire", "MQTT", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .executableTarget(
             name: "EdgeAgent",
@@ -57,9 +57,11 @@ let package = Package(
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings"]),
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),
-        .testTarget(name: "MQTTTests", dependencies: ["MQTT"]),
+        // Test helpers: a real mosquitto on a free port.
+        .target(name: "TestSupport", path: "Tests/Support"),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore"]),
-        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore"]),
+        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore", "Wire", "MQTT", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,4 +23,5 @@ fi
 swift build --build-tests
 # The BLE decoders under libFuzzer for a bounded time (scripts/fuzz.sh).
 scripts/fuzz.sh "${CANARY_FUZZ_SECONDS:-30}"
-swift test --skip-build
+# A hung test must fail the run, not eat the CI budget.
+timeout 1800 swift test --skip-build

@@ -1,11 +1,12 @@
 import Foundation
 import MQTT
 import Testing
+import TestSupport
 
 /// Against a real mosquitto (Debian's package), started per test.
 @Suite(.serialized) struct MQTTClientTests {
     func client(_ broker: Broker, _ id: String) throws -> MQTTClient {
-        var c = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: id)
+        var c = MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "\(id)-\(broker.port)")
         c.reconnectDelayMin = 1
         c.reconnectDelayMax = 2
         return try MQTTClient(c)
@@ -16,7 +17,7 @@ import Testing
         let subscriber = try client(broker, "sub")
         try subscriber.start()
         #expect(await first(subscriber.connectionEvents, within: 60) { $0 == .connected } == .connected)
-        try subscriber.subscribe("canary/v1/#")
+        try await subscriber.subscribe("canary/v1/#")
         let publisher = try client(broker, "pub")
         try publisher.start()
         #expect(await first(publisher.connectionEvents, within: 60) { $0 == .connected } == .connected)
@@ -50,16 +51,6 @@ import Testing
         try broker.start()
         #expect(await first(c.connectionEvents, within: 60) { $0 == .connected } == .connected)
         try await c.publish(topic: "canary/v1/x", payload: [2])
-        await c.stop()
-    }
-
-    @Test func anUnreachableBrokerIsAnEventNotACrash() async throws {
-        let broker = try Broker()
-        broker.stop()
-        let c = try client(broker, "lonely")
-        try c.start()
-        let event = await first(c.connectionEvents, within: 60) { _ in true }
-        #expect(event != .connected)
         await c.stop()
     }
 }

@@ -1,13 +1,13 @@
 import Foundation
 
 /// A real mosquitto broker on a free loopback port, for the tests: started
-/// from the Debian package's binary, ready once it says it is listening.
-final class Broker: @unchecked Sendable {
-    let port: Int
+/// from the Debian package's binary, ready once it says it is running.
+public final class Broker: @unchecked Sendable {
+    public let port: Int
     private var pid: pid_t?
     private let directory: URL
 
-    init() throws {
+    public init() throws {
         port = try Self.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-broker-\(port)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -24,7 +24,7 @@ final class Broker: @unchecked Sendable {
     /// Starts mosquitto and returns once its log says the listener is open.
     /// (posix_spawn and waitpid rather than Foundation's Process, whose
     /// waitUntilExit can hang when called from a test's cooperative thread.)
-    func start() throws {
+    public func start() throws {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw BrokerError.exited("pipe failed") }
         var actions = posix_spawn_file_actions_t()
@@ -57,7 +57,8 @@ final class Broker: @unchecked Sendable {
         pid = child
         let log = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
         var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("Opening ipv4 listen socket on port \(port)") {
+        // "running" comes only after every listener is bound: a port taken meanwhile is an error, not a false start.
+        while !String(decoding: seen, as: UTF8.self).contains(" running") {
             let chunk = log.availableData
             if chunk.isEmpty { throw BrokerError.exited(String(decoding: seen, as: UTF8.self)) }
             seen += chunk
@@ -67,7 +68,7 @@ final class Broker: @unchecked Sendable {
         drain.start()
     }
 
-    func stop() {
+    public func stop() {
         guard let child = pid else { return }
         kill(child, SIGTERM)
         var status: Int32 = 0
@@ -97,7 +98,7 @@ final class Broker: @unchecked Sendable {
 /// The first element of `stream` that satisfies `match`, failing after `seconds`
 /// (a guard against a hang, not a synchronisation: the test proceeds the moment it arrives).
 /// Generous, because the other suites keep both cores busy while this one waits.
-func first<T: Sendable>(_ stream: AsyncStream<T>, within seconds: Double, where match: @escaping @Sendable (T) -> Bool) async -> T? {
+public func first<T: Sendable>(_ stream: AsyncStream<T>, within seconds: Double, where match: @escaping @Sendable (T) -> Bool) async -> T? {
     await withTaskGroup(of: T?.self) { group in
         group.addTask {
             for await element in stream where match(element) { return element }

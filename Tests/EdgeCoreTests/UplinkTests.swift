@@ -1,0 +1,88 @@
+import EdgeCore
+import Foundation
+import MQTT
+import RiskCore
+import Testing
+import TestSupport
+import Wire
+
+/// The agent's uplink against a real mosquitto and a real SQLite outbox.
+@Suite(.serialized) struct UplinkTests {
+    let topics = try! Topics(site: "tank-farm-3", gateway: "gw-1")
+
+    func connectedClient(_ broker: Broker, _ id: String) async throws -> MQTTClient {
+        let c = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "\(id)-\(broker.port)"))
+        try c.start()
+        #expect(await first(c.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        return c
+    }
+
+    func outboxPath() -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-uplink-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent("outbox.sqlite").path
+    }
+
+    @Test func eventsReachTheBrokerAndLeaveTheOutboxOnlyWhenAcknowledged() async throws {
+        let broker = try Broker()
+        let collector = try await connectedClient(broker, "collector")
+        try await collector.subscribe("canary/v1/+/+/events")
+        let agent = try await connectedClient(broker, "gw-1")
+        try await agent.subscribe(topics.ack)
+        let uplink = Uplink(outbox: try Outbox(path: outboxPath()), client: agent, topics: topics)
+
+        let events = [
+            SafetyEvent(worker: "lin", type: .fall, phase: .preAlarm, severity: .alarm, timeMs: 1_000),
+            SafetyEvent(worker: "wang", type: .sos, phase: .alarm, severity: .critical, timeMs: 2_000),
+        ]
+        try await uplink.enqueue(events, nowMs: 2_000)
+        #expect(try await uplink.publishDue(nowMs: 2_000) == 2)
+        #expect(try await uplink.publishDue(nowMs: 2_001) == 0, "not again before an ack or the resend time")
+
+        var received: [CloudEvent<AlarmData>] = []
+        for await m in collector.messages {
+            let message = try IncomingMessage.decode(topic: m.topic, payload: Data(m.payload))
+            guard case .alarm(let e) = message else { continue }
+            received.append(e)
+            if received.count == 2 { break }
+        }
+        #expect(received.map(\.id) == events.map(\.id))
+        #expect(received.map(\.type) == ["tw.canary.alarm.fall", "tw.canary.alarm.sos"])
+        #expect(try await uplink.outbox.stats().alarms == 2, "a PUBACK is not an end-to-end ack")
+
+        // The collector acknowledges what it stored.
+        let ack = CloudEvent(id: "ack-1", source: "canary-collector", type: EventTypes.ack, timeMs: 3_000,
+                             data: Ack(ids: events.map(\.id)))
+        try await collector.publish(topic: topics.ack, payload: [UInt8](ack.json()))
+        let ackMessage = await first(agent.messages, within: 60) { $0.topic == topics.ack }
+        await uplink.handleAck(try #require(ackMessage).payload)
+        #expect(try await uplink.outbox.stats().alarms == 0)
+        #expect(await uplink.acknowledged == 2)
+        await uplink.handleAck(Array("garbage".utf8))
+        #expect(await uplink.refusedAcks == 1)
+        await agent.stop()
+        await collector.stop()
+    }
+
+    @Test func withTheBrokerDownNothingIsLostAndItAllGoesOnReconnect() async throws {
+        let broker = try Broker()
+        let agent = try await connectedClient(broker, "gw-1")
+        let uplink = Uplink(outbox: try Outbox(path: outboxPath()), client: agent, topics: topics)
+        broker.stop()
+        _ = await first(agent.connectionEvents, within: 60) { if case .disconnected = $0 { true } else { false } }
+        try await uplink.enqueue([SafetyEvent(worker: "chen", type: .gas, condition: "H2S.high", phase: .alarm,
+                                              severity: .alarm, timeMs: 5_000)], nowMs: 5_000)
+        #expect(try await uplink.publishDue(nowMs: 5_000) == 0)
+        #expect(try await uplink.outbox.stats().alarms == 1)
+
+        try broker.start()
+        #expect(await first(agent.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        let collector = try await connectedClient(broker, "collector")
+        try await collector.subscribe("canary/v1/+/+/events")
+        await uplink.connectionRestored()
+        #expect(try await uplink.publishDue(nowMs: 6_000) == 1)
+        #expect(await first(collector.messages, within: 60) { $0.topic == topics.events } != nil)
+        await agent.stop()
+        await collector.stop()
+    }
+}
