@@ -54,10 +54,10 @@ let package = Package(
         ),
         // Release-build benchmark of the detection pipeline (scripts/bench.sh).
         .executableTarget(name: "CanaryBench", dependencies: ["RiskCore", "DeviceFormats", "Recordings"]),
-        .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings"]),
-        .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings"]),
+        .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings", "TestSupport"]),
+        .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings", "TestSupport"]),
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),
-        // Test helpers: a real mosquitto on a free port.
+        // Test helpers: where shared/data is, a real mosquitto on a free port.
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore"]),

@@ -85,9 +85,3 @@ public struct BTSnoopReader: Sendable {
         return []
     }
 }
-
-extension ByteReader {
-    mutating func u32BE(_ what: StaticString) throws(DecodeError) -> UInt32 {
-        UInt32(try u16BE(what)) << 16 | UInt32(try u16BE(what))
-    }
-}

@@ -48,6 +48,10 @@ struct ByteReader {
         return UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
     }
 
+    mutating func u32BE(_ what: StaticString) throws(DecodeError) -> UInt32 {
+        UInt32(try u16BE(what)) << 16 | UInt32(try u16BE(what))
+    }
+
     mutating func take(_ count: Int, _ what: StaticString) throws(DecodeError) -> ArraySlice<UInt8> {
         guard count >= 0, remaining >= count else { throw .truncated(what.description) }
         defer { index += count }

@@ -1,10 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import DeviceFormats
 
 @Suite struct BTSnoopTests {
-    static let capture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/ble/csacca_btsnoop_hci.log")
+    static let capture = URL(fileURLWithPath: SharedDataLocation.path("ble/csacca_btsnoop_hci.log"))
 
     func records(_ bytes: [UInt8]) throws -> (records: [BTSnoopReader.Record], reader: BTSnoopReader) {
         var reader = try BTSnoopReader(bytes: bytes)

@@ -3,6 +3,7 @@ import EdgeCore
 import Foundation
 import RiskCore
 import Testing
+import TestSupport
 import WorksiteSimulator
 
 @Suite struct AgentPipelineTests {
@@ -89,8 +90,7 @@ import WorksiteSimulator
     }
 
     @Test func theRealCaptureReplaysThroughTheSameInterface() async throws {
-        let capture = Self.example.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/data/ble/csacca_btsnoop_hci.log")
+        let capture = URL(fileURLWithPath: SharedDataLocation.path("ble/csacca_btsnoop_hci.log"))
         var count = 0
         var pipeline = AgentPipeline(directory: SiteDirectory(site: "s"))
         for await frame in ReplaySource(path: capture.path).frames() {

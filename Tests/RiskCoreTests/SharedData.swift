@@ -1,17 +1,11 @@
 import Foundation
 import Recordings
 import RiskCore
+import TestSupport
 
-/// Third-party data in ../shared/data beside the repository (never copied in).
+/// The recordings in shared/data, read as the detectors take them.
 enum SharedData {
-    static let root: URL = {
-        if let dir = ProcessInfo.processInfo.environment["CANARY_SHARED_DATA"] { return URL(fileURLWithPath: dir) }
-        return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/data")
-    }()
-
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+    static func path(_ relative: String) -> String { SharedDataLocation.path(relative) }
 
     static func motion(_ name: String) throws -> [AccelSample] {
         let reader = try LineReader(path: path("sisfall-dev/\(name).csv.gz"))

@@ -64,7 +64,9 @@ public struct AgentPipeline: Sendable {
                 }
             case HeartRateMeasurement.uuid:
                 // Heart rate feeds the overwork assessment (with the worker's health record); here it proves liveness.
-                if case .failure(let error) = Result(catching: { () throws(DecodeError) in try HeartRateMeasurement.decode(value[...]) }) {
+                do {
+                    _ = try HeartRateMeasurement.decode(value[...])
+                } catch {
                     counters.rejected.count(error)
                 }
             default:
