@@ -1,14 +1,42 @@
 import ArgumentParser
+import CollectorCore
+import DaemonSupport
+import Foundation
+import Hummingbird
+import Logging
 
 @main
-struct CanaryCollector: ParsableCommand {
+struct CanaryCollector: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canary-collector",
-        abstract: "Canary's collector: stores events and telemetry, serves the alert feed, dashboard and exports."
+        abstract: "Canary's collector: stores events and telemetry from the gateways, serves the alert feed, API and exports.",
+        discussion: "Configuration keys and defaults: docs/collector.md."
     )
 
-    func run() throws {
-        // The ingest, storage and HTTP services land with the end-to-end issue.
-        print("canary-collector: no services yet; see README.md")
+    @Option(help: "The config file (YAML).")
+    var config: String = "/etc/canary/collector.yaml"
+
+    @Flag(help: "Validate the config file and exit: 0 when valid, 78 (EX_CONFIG) with the problem on stderr when not.")
+    var checkConfig = false
+
+    func run() async throws {
+        let settings: CollectorConfig
+        do {
+            settings = try CollectorConfig.load(file: config)
+        } catch {
+            FileHandle.standardError.write(Data("canary-collector: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        if checkConfig {
+            print("\(config): valid")
+            return
+        }
+        var logger = Logger(label: "canary-collector")
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let app = try CollectorService.make(config: settings, logger: logger) { port in
+            // One line a script (the demo, the tests) can wait for and read the port from.
+            FileHandle.standardOutput.write(Data("canary-collector: API on http://\(settings.httpHost):\(port)/api/v1\n".utf8))
+        }
+        try await app.runService()
     }
 }

@@ -68,7 +68,12 @@ public final class MQTTClient: Sendable {
         }
     }
 
-    deinit { mosquitto_destroy(handle.pointer) }
+    /// Set when ``stop(timeout:)`` gave up joining the network thread.
+    private let abandoned = Atomic<Bool>(false)
+
+    deinit {
+        if !abandoned.load(ordering: .relaxed) { mosquitto_destroy(handle.pointer) }
+    }
 
     /// Starts the network thread and connects in the background; connection
     /// outcomes arrive on ``connectionEvents``.
@@ -120,22 +125,28 @@ public final class MQTTClient: Sendable {
     }
 
     /// Disconnects cleanly (no last will) and joins the network thread, off the cooperative pool:
-    /// `mosquitto_loop_stop` blocks. Known issue: when the broker has never been reachable, the
-    /// join can hang (about one run in five in a test of it); the agent's shutdown must not
-    /// depend on it until that is fixed.
-    public func stop() async {
-        // Not connected (the broker is away, or never was): no DISCONNECT to
-        // send, and the network thread would keep reconnecting, so it is
-        // cancelled instead of joined.
+    /// `mosquitto_loop_stop` blocks. When the broker is away the thread can sit in a reconnect
+    /// attempt that the join does not interrupt (seen about one run in five), so the join gets
+    /// `stopTimeout`; past it the thread is abandoned (and the handle not destroyed, as libmosquitto
+    /// would join it again): shutdown never hangs on an unreachable broker.
+    public func stop(timeout: Duration = .seconds(3)) async {
+        // Not connected: no DISCONNECT to send, and the network thread would
+        // keep reconnecting, so it is cancelled instead of joined.
         let notConnected = !target.isConnected
         mosquitto_disconnect_v5(handle.pointer, 0, nil)
         let handle = self.handle
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        let joined = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            let once = Mutex<CheckedContinuation<Bool, Never>?>(done)
             Thread.detachNewThread {
                 mosquitto_loop_stop(handle.pointer, notConnected)
-                done.resume()
+                once.withLock { $0.take() }?.resume(returning: true)
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                once.withLock { $0.take() }?.resume(returning: false)
             }
         }
+        if !joined { abandoned.store(true, ordering: .relaxed) }
         target.finish()
     }
 

@@ -15,7 +15,7 @@ public enum MQTTConnectionEvent: Sendable, Equatable {
     case connected
     /// The broker refused the connection (MQTT 5 reason code) or it could not be made.
     case connectFailed(reasonCode: Int32)
-    /// 0 after ``MQTTClient/stop()``; anything else is unexpected and libmosquitto reconnects.
+    /// 0 after ``MQTTClient/stop(timeout:)``; anything else is unexpected and libmosquitto reconnects.
     case disconnected(reasonCode: Int32)
 }
 

@@ -1,0 +1,69 @@
+import DaemonSupport
+import Hummingbird
+import Logging
+import MQTT
+import ServiceLifecycle
+
+/// The whole collector: store, MQTT ingest, HTTP API, in one service group
+/// that shuts down gracefully on SIGTERM/SIGINT (the HTTP server stops
+/// taking requests, the MQTT client disconnects, SSE streams end).
+public enum CollectorService {
+    /// Builds the application the executable runs. `onRunning` gets the bound HTTP port (useful with port 0).
+    public static func make(config: CollectorConfig, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
+                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let store = try EventStore(path: config.databasePath)
+        let metrics = MetricsRegistry()
+        let signal = ChangeSignal()
+        let client = try MQTTClient(config.mqtt)
+        let ingest = Ingest(store: store, client: client, metrics: metrics, signal: signal, settings: config.ingest, logger: logger)
+        let api = CollectorAPI(store: store, signal: signal, metrics: metrics,
+                               mqttConnected: { metrics.value(CollectorMetrics.connected) == 1 })
+        let services: [any Service] = [
+            IngestService(ingest: ingest, client: client, signal: signal),
+            WatchdogService(notifier: notifier, healthy: { store.isHealthy() }),
+        ]
+        return Application(
+            router: api.router(),
+            configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "canary-collector"),
+            services: services,
+            onServerRunning: { channel in
+                notifier.ready(status: "storing to \(config.databasePath)")
+                await onRunning(channel.localAddress?.port ?? config.httpPort)
+            },
+            logger: logger)
+    }
+}
+
+/// Runs the ingest until graceful shutdown, then stops the MQTT client so its streams end.
+struct IngestService: Service {
+    let ingest: Ingest
+    let client: MQTTClient
+    let signal: ChangeSignal
+
+    func run() async throws {
+        try client.start()
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await ingest.run() }
+                // Keep-alives for idle SSE streams.
+                group.addTask { await cancelWhenGracefulShutdown { await signal.heartbeat(every: AlertStream.keepAliveEvery) } }
+            }
+        } onGracefulShutdown: {
+            signal.finish()
+            Task { await client.stop() }
+        }
+    }
+}
+
+/// Pings systemd's watchdog while the database answers.
+struct WatchdogService: Service {
+    let notifier: SystemdNotifier
+    let healthy: @Sendable () -> Bool
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await notifier.keepWatchdog { healthy() } }
+        // Without a watchdog there is nothing to do, but a service must not end before shutdown.
+        try? await gracefulShutdown()
+        notifier.stopping()
+    }
+}

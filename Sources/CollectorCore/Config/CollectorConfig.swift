@@ -1,0 +1,68 @@
+import DaemonSupport
+import MQTT
+import Wire
+
+/// `canary-collector`'s config file (YAML), every key with its default:
+///
+/// ```yaml
+/// mqtt:                       # see MQTTConfiguration.read; client_id defaults to canary-collector
+///   host: 127.0.0.1
+///   port: 1883
+///   share_group: canary       # optional: MQTT 5 shared subscription, for several collectors
+/// storage:
+///   sqlite: /var/lib/canary/collector.sqlite
+/// http:
+///   host: 127.0.0.1           # 0.0.0.0 to serve the site network
+///   port: 8080                # 0 picks a free port (tests)
+/// ingest:
+///   max_message: 256KiB       # larger messages are refused and counted
+///   max_batch: 2000           # messages per transaction at most
+/// log_level: info             # trace, debug, info, notice, warning, error, critical
+/// ```
+public struct CollectorConfig: Sendable {
+    public var mqtt: MQTTConfiguration
+    public var databasePath: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var ingest: Ingest.Settings
+    public var logLevel: String
+
+    public init(mqtt: MQTTConfiguration, databasePath: String, httpHost: String = "127.0.0.1", httpPort: Int = 8080,
+                ingest: Ingest.Settings = .init(), logLevel: String = "info") {
+        self.mqtt = mqtt
+        self.databasePath = databasePath
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+        self.ingest = ingest
+        self.logLevel = logLevel
+    }
+
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    public static func load(file: String) throws(ConfigError) -> CollectorConfig {
+        try read(ConfigSection.load(file: file))
+    }
+
+    public static func read(_ root: ConfigSection) throws(ConfigError) -> CollectorConfig {
+        let mqttSection = try root.section("mqtt")
+        let mqtt = try MQTTConfiguration.read(mqttSection, defaultClientID: "canary-collector")
+        var ingest = Ingest.Settings()
+        if let group = try mqttSection.string("share_group") {
+            guard !group.contains(where: { "/+#".contains($0) }) else { throw mqttSection.error("share_group", "cannot contain / + #") }
+            ingest.shareGroup = group
+        }
+        let storage = try root.section("storage")
+        let http = try root.section("http")
+        let ingestSection = try root.section("ingest")
+        ingest.messageLimit = try ingestSection.bytes("max_message", default: IncomingMessage.defaultLimit, in: 1_024...(16 << 20))
+        ingest.maxBatch = try ingestSection.int("max_batch", default: 2_000, in: 1...100_000)
+        let level = try root.string("log_level", default: "info")
+        guard logLevels.contains(level) else { throw root.error("log_level", "must be one of \(logLevels.joined(separator: ", "))") }
+        let config = CollectorConfig(
+            mqtt: mqtt, databasePath: try storage.string("sqlite", default: "/var/lib/canary/collector.sqlite"),
+            httpHost: try http.string("host", default: "127.0.0.1"), httpPort: try http.int("port", default: 8080, in: 0...65_535),
+            ingest: ingest, logLevel: level)
+        try root.finish()
+        return config
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import Wire
+
+/// `GET /api/v1/export/{telemetry,events}.{csv,ndjson}`: everything matching
+/// the filter, oldest first, streamed page by page (keyset pagination on
+/// time and sequence), so a year of data goes out in constant memory.
+///
+/// Telemetry CSV is long ("tidy") form, one row per quantity:
+/// `time,time_ms,site,gateway,worker,device,kind,quantity,value`.
+/// Telemetry NDJSON is one reading per line. Events NDJSON is the CloudEvents
+/// as received; events CSV flattens them (docs/api.md).
+struct Export {
+    enum Dataset: String { case telemetry, events }
+    enum Format: String { case csv, ndjson }
+
+    let store: EventStore
+    static let pageSize = 2_000
+
+    func response(_ dataset: Dataset, _ format: Format, filter: RecordFilter) -> Response {
+        let store = self.store
+        let contentType = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
+        let disposition = "attachment; filename=\"canary-\(dataset.rawValue).\(format.rawValue)\""
+        return Response(
+            status: .ok,
+            headers: [.contentType: contentType, .contentDisposition: disposition],
+            body: ResponseBody { writer in
+                if format == .csv {
+                    try await writer.write(ByteBuffer(string: CSV.row(dataset == .telemetry ? Self.telemetryColumns : Self.eventColumns)))
+                }
+                var cursor: PageCursor?
+                while true {
+                    let (text, next) = try dataset == .telemetry
+                        ? Self.telemetryPage(store, filter, after: cursor, format)
+                        : Self.eventsPage(store, filter, after: cursor, format)
+                    if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
+                    guard let next else { break }
+                    cursor = next
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    static let telemetryColumns = ["time", "time_ms", "site", "gateway", "worker", "device", "kind", "quantity", "value"]
+    static let eventColumns = ["time", "time_ms", "site", "gateway", "worker", "kind", "condition", "phase", "severity",
+                               "x", "y", "floor", "values", "id"]
+
+    /// One page as text, and the cursor for the next page (nil at the end).
+    static func telemetryPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?,
+                              _ format: Format) throws -> (String, PageCursor?) {
+        let rows = try store.readings(filter, after: cursor, limit: pageSize)
+        var text = ""
+        let decoder = JSONDecoder()
+        for r in rows {
+            let time = RFC3339.format(ms: r.cursor.timeMs)
+            switch format {
+            case .ndjson:
+                text += "{\"time\":\"\(time)\",\"time_ms\":\(r.cursor.timeMs),\"site\":\(JSONText.quoted(r.site)),"
+                    + "\"gateway\":\(JSONText.quoted(r.gateway)),\"worker\":\(JSONText.quoted(r.worker)),"
+                    + "\"device\":\(JSONText.quoted(r.device)),\"kind\":\(JSONText.quoted(r.kind)),\"values\":\(r.values)}\n"
+            case .csv:
+                let values = (try? decoder.decode([String: Double].self, from: Data(r.values.utf8))) ?? [:]
+                for q in values.keys.sorted() {
+                    text += CSV.row([time, String(r.cursor.timeMs), r.site, r.gateway, r.worker, r.device, r.kind, q, CSV.number(values[q])])
+                }
+            }
+        }
+        return (text, rows.count == pageSize ? rows.last?.cursor : nil)
+    }
+
+    static func eventsPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?,
+                           _ format: Format) throws -> (String, PageCursor?) {
+        let rows = try store.events(filter, after: cursor, limit: pageSize)
+        var text = ""
+        let decoder = JSONDecoder()
+        for r in rows {
+            switch format {
+            case .ndjson:
+                text += r.json + "\n"
+            case .csv:
+                guard let e = try? decoder.decode(CloudEvent<AlarmData>.self, from: Data(r.json.utf8)),
+                      let (site, gateway) = Self.siteAndGateway(e.source) else { continue }
+                let d = e.data
+                let values = d.values.keys.sorted().map { "\($0)=\(CSV.number(d.values[$0]))" }.joined(separator: ";")
+                text += CSV.row([RFC3339.format(ms: d.time_ms), String(d.time_ms), site, gateway, e.subject ?? "", d.kind,
+                                 d.condition, d.phase, d.severity, CSV.number(d.location?.x), CSV.number(d.location?.y),
+                                 d.location?.floor.map(String.init) ?? "", values, e.id])
+            }
+        }
+        return (text, rows.count == pageSize ? rows.last?.cursor : nil)
+    }
+
+    private static func siteAndGateway(_ source: String) -> (String, String)? {
+        guard source.hasPrefix("canary://") else { return nil }
+        let parts = source.dropFirst("canary://".count).split(separator: "/")
+        return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+    }
+}

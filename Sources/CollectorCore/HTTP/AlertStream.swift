@@ -1,0 +1,61 @@
+import HTTPTypes
+import Hummingbird
+import DaemonSupport
+
+/// `GET /api/v1/alerts/stream`: Server-Sent Events (WHATWG HTML, "Server-sent
+/// events") of every new or changed alert. Each event's `id:` is the change's
+/// sequence number in the database, so a client that reconnects with
+/// `Last-Event-ID` (or `?last_event_id=`) gets every change after it, and a new
+/// client starts from now (`?last_event_id=0` replays everything).
+struct AlertStream {
+    let store: EventStore
+    let signal: ChangeSignal
+    let metrics: MetricsRegistry
+    /// A comment line this often keeps proxies from closing an idle stream and finds clients that went away.
+    static let keepAliveEvery: Duration = .seconds(15)
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+
+    func response(_ request: Request) throws -> Response {
+        let header = request.headers[Self.lastEventID] ?? request.uri.queryParameters.get("last_event_id")
+        let start: Int64
+        if let header {
+            guard let n = Int64(header), n >= 0 else { throw BadRequest(message: "Last-Event-ID '\(header)' is not an id this stream gave out") }
+            start = n
+        } else {
+            start = try store.lastAlertChange()
+        }
+        let store = self.store, signal = self.signal, metrics = self.metrics
+        let (wakeups, cancel) = signal.subscribe()
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                metrics.set(CollectorMetrics.sseClients, to: Double(signal.count))
+                defer {
+                    cancel()
+                    metrics.set(CollectorMetrics.sseClients, to: Double(signal.count))
+                }
+                var sent = start
+                // `retry:` tells the browser how soon to reconnect.
+                try await writer.write(ByteBuffer(string: "retry: 2000\n: canary alert stream from change \(start)\n\n"))
+                var iterator = wakeups.makeAsyncIterator()
+                var quietSince = ContinuousClock.now
+                while true {
+                    let changes = try store.alertChanges(after: sent, limit: 500)
+                    if !changes.isEmpty {
+                        var text = ""
+                        for c in changes { text += "id: \(c.seq)\nevent: alert\ndata: \(c.snapshot)\n\n" }
+                        try await writer.write(ByteBuffer(string: text))
+                        sent = changes.last!.seq
+                        quietSince = .now
+                        if changes.count == 500 { continue }
+                    } else if ContinuousClock.now - quietSince >= Self.keepAliveEvery {
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        quietSince = .now
+                    }
+                    guard await iterator.next() != nil else { break }
+                }
+                try await writer.finish(nil)
+            })
+    }
+}

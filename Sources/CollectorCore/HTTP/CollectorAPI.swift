@@ -1,0 +1,75 @@
+import DaemonSupport
+import Hummingbird
+import Wire
+
+/// The collector's HTTP API (docs/api.md). Every route reads the store;
+/// nothing here writes.
+public struct CollectorAPI: Sendable {
+    let store: EventStore
+    let signal: ChangeSignal
+    let metrics: MetricsRegistry
+    /// Whether the MQTT side is connected, for /healthz.
+    let mqttConnected: @Sendable () -> Bool
+
+    public init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, mqttConnected: @escaping @Sendable () -> Bool) {
+        self.store = store
+        self.signal = signal
+        self.metrics = metrics
+        self.mqttConnected = mqttConnected
+    }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let store = self.store
+
+        router.get("/healthz") { _, _ -> Response in
+            let db = store.isHealthy(), mqtt = self.mqttConnected()
+            // Storing is what matters: a broker outage is reported but does not make the collector unhealthy.
+            return .json("{\"status\":\"\(db ? "ok" : "failing")\",\"database\":\(db),\"mqtt\":\(mqtt)}\n",
+                         status: db ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: self.metrics.render())))
+        }
+
+        let api = router.group("api/v1")
+        api.get("events") { request, _ -> Response in
+            let limit = try request.limit(default: 100, max: 1_000)
+            let rows = try store.events(try request.recordFilter(), after: try request.cursor(), limit: limit)
+            let next = rows.count == limit ? rows.last.map { "\"\($0.cursor)\"" } ?? "null" : "null"
+            return .json("{\"events\":[\(rows.map(\.json).joined(separator: ","))],\"next_cursor\":\(next)}\n")
+        }
+        api.get("workers") { request, _ -> Response in
+            .json(try store.workers(site: try request.name("site")) + "\n")
+        }
+        api.get("alerts") { request, _ -> Response in
+            let state = try request.name("state")
+            if let state, !["open", "pre-alarm", "alarm", "cleared"].contains(state) {
+                throw BadRequest(message: "state must be open, pre-alarm, alarm or cleared")
+            }
+            let rows = try store.alerts(state: state, site: try request.name("site"), worker: try request.name("worker"),
+                                        limit: try request.limit(default: 500, max: 10_000))
+            return .json("{\"alerts\":[\(rows.joined(separator: ","))]}\n")
+        }
+        api.get("alerts/stream") { request, _ -> Response in
+            try AlertStream(store: store, signal: self.signal, metrics: self.metrics).response(request)
+        }
+        api.get("gateways") { _, _ -> Response in
+            let items = try store.gateways().map {
+                "{\"site\":\(JSONText.quoted($0.site)),\"gateway\":\(JSONText.quoted($0.gateway)),\"state\":\(JSONText.quoted($0.state)),\"since\":\"\(RFC3339.format(ms: $0.timeMs))\"}"
+            }
+            return .json("{\"gateways\":[\(items.joined(separator: ","))]}\n")
+        }
+        api.get("export/:file") { request, context -> Response in
+            let file = try context.parameters.require("file")
+            let parts = file.split(separator: ".")
+            guard parts.count == 2, let dataset = Export.Dataset(rawValue: String(parts[0])),
+                  let format = Export.Format(rawValue: String(parts[1])) else {
+                throw BadRequest(message: "export one of telemetry.csv, telemetry.ndjson, events.csv, events.ndjson")
+            }
+            return Export(store: store).response(dataset, format, filter: try request.recordFilter())
+        }
+        return router
+    }
+}

@@ -1,0 +1,164 @@
+import DaemonSupport
+import Foundation
+import Logging
+import MQTT
+import Wire
+
+/// The collector's MQTT side: subscribe, validate, store in batches, and
+/// acknowledge to each gateway what is committed.
+///
+/// Refused messages (bad JSON, unknown type, schema violations, oversized,
+/// wrong topic) are counted by kind and logged with their topic; they are
+/// neither stored nor acknowledged. A failed commit acknowledges nothing: the
+/// gateways resend from their outboxes.
+public final class Ingest: Sendable {
+    public struct Settings: Sendable {
+        /// Largest accepted message, bytes.
+        public var messageLimit = IncomingMessage.defaultLimit
+        /// Most messages in one transaction.
+        public var maxBatch = 2_000
+        /// MQTT 5 shared-subscription group, when several collectors split the load.
+        public var shareGroup: String?
+        public init() {}
+    }
+
+    let store: EventStore
+    let client: MQTTClient
+    let metrics: MetricsRegistry
+    let signal: ChangeSignal
+    let settings: Settings
+    let logger: Logger
+    private let queue = MessageQueue()
+
+    public init(store: EventStore, client: MQTTClient, metrics: MetricsRegistry, signal: ChangeSignal,
+                settings: Settings = Settings(), logger: Logger) {
+        self.store = store
+        self.client = client
+        self.metrics = metrics
+        self.signal = signal
+        self.settings = settings
+        self.logger = logger
+        CollectorMetrics.register(metrics)
+    }
+
+    /// Runs until the MQTT client is stopped (its streams end).
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.followConnection() }
+            group.addTask {
+                for await m in self.client.messages { self.queue.append(m) }
+                self.queue.finish()
+            }
+            group.addTask { await self.storeLoop() }
+        }
+    }
+
+    /// Subscribes on every connect: a persistent session keeps subscriptions,
+    /// but a broker that lost its state (restart without persistence) does not.
+    private func followConnection() async {
+        for await event in client.connectionEvents {
+            switch event {
+            case .connected:
+                metrics.set(CollectorMetrics.connected, to: 1)
+                logger.info("connected to the MQTT broker", metadata: ["broker": "\(client.configuration.host):\(client.configuration.port)"])
+                for filter in Topics.collectorSubscriptions(shareGroup: settings.shareGroup) {
+                    do {
+                        try await client.subscribe(filter, qos: .atLeastOnce)
+                    } catch {
+                        logger.error("subscribe failed", metadata: ["filter": "\(filter)", "error": "\(error)"])
+                    }
+                }
+            case .connectFailed(let rc), .disconnected(let rc):
+                metrics.set(CollectorMetrics.connected, to: 0)
+                if rc != 0 { logger.warning("MQTT connection down; libmosquitto reconnects", metadata: ["code": "\(rc)"]) }
+            }
+        }
+    }
+
+    private func storeLoop() async {
+        for await _ in queue.wakeups {
+            while true {
+                let batch = queue.take(max: settings.maxBatch)
+                if batch.isEmpty { break }
+                await process(batch)
+            }
+        }
+    }
+
+    func process(_ batch: [MQTTMessage]) async {
+        metrics.increment(CollectorMetrics.received, by: Double(batch.count))
+        var valid: [ReceivedMessage] = []
+        valid.reserveCapacity(batch.count)
+        for m in batch {
+            do {
+                let message = try IncomingMessage.decode(topic: m.topic, payload: Data(m.payload), limit: settings.messageLimit)
+                // decode has checked the topic's shape and names.
+                let (site, gateway, _) = Topics.parse(m.topic)!
+                valid.append(ReceivedMessage(topics: try Topics(site: site, gateway: gateway), message: message, raw: m.payload))
+            } catch {
+                metrics.increment(CollectorMetrics.rejected, labels: ["kind": error.kind])
+                logger.warning("refused a message", metadata: ["topic": "\(m.topic)", "kind": "\(error.kind)", "why": "\(error)"])
+            }
+        }
+        guard !valid.isEmpty else { return }
+        let outcome: EventStore.CommitOutcome
+        do {
+            outcome = try store.commit(valid, receivedMs: Int64(Date().timeIntervalSince1970 * 1000))
+        } catch {
+            metrics.increment(CollectorMetrics.storeErrors)
+            logger.error("could not store a batch; nothing acknowledged, the gateways will resend",
+                         metadata: ["messages": "\(valid.count)", "error": "\(error)"])
+            return
+        }
+        metrics.increment(CollectorMetrics.batches)
+        metrics.increment(CollectorMetrics.stored, labels: ["kind": "alarm"], by: Double(outcome.storedAlarms))
+        metrics.increment(CollectorMetrics.stored, labels: ["kind": "reading"], by: Double(outcome.storedReadings))
+        metrics.increment(CollectorMetrics.duplicates, by: Double(outcome.duplicates))
+        if outcome.alertChanges > 0 { signal.fire() }
+        await withTaskGroup(of: Void.self) { group in
+            for (topics, ids) in outcome.acks.values {
+                group.addTask { await self.acknowledge(ids, to: topics) }
+            }
+        }
+    }
+
+    private func acknowledge(_ ids: [String], to topics: Topics) async {
+        let ack = CloudEvent(id: "ack-\(UUID().uuidString.lowercased())", source: "canary-collector", type: EventTypes.ack,
+                             timeMs: Int64(Date().timeIntervalSince1970 * 1000), data: Ack(ids: ids))
+        do {
+            try await client.publish(topic: topics.ack, payload: [UInt8](ack.json()), qos: .atLeastOnce)
+            metrics.increment(CollectorMetrics.acked, by: Double(ids.count))
+        } catch {
+            // The gateway resends what stays unacknowledged, and the resend is acknowledged again.
+            metrics.increment(CollectorMetrics.ackFailures)
+            logger.warning("could not send an ack", metadata: ["topic": "\(topics.ack)", "error": "\(error)"])
+        }
+    }
+}
+
+/// The collector's metric names, in one place.
+public enum CollectorMetrics {
+    public static let received = "canary_collector_messages_received_total"
+    public static let rejected = "canary_collector_messages_rejected_total"
+    public static let stored = "canary_collector_stored_total"
+    public static let duplicates = "canary_collector_duplicates_total"
+    public static let acked = "canary_collector_acknowledged_ids_total"
+    public static let ackFailures = "canary_collector_ack_failures_total"
+    public static let storeErrors = "canary_collector_store_errors_total"
+    public static let batches = "canary_collector_commits_total"
+    public static let connected = "canary_collector_mqtt_connected"
+    public static let sseClients = "canary_collector_sse_clients"
+
+    static func register(_ m: MetricsRegistry) {
+        m.register(received, .counter, help: "MQTT messages received.")
+        m.register(rejected, .counter, help: "Messages refused by validation, by kind.")
+        m.register(stored, .counter, help: "Alarm events and telemetry readings stored.")
+        m.register(duplicates, .counter, help: "Messages already stored (acknowledged again).")
+        m.register(acked, .counter, help: "Event ids acknowledged to gateways.")
+        m.register(ackFailures, .counter, help: "Acks that could not be published.")
+        m.register(storeErrors, .counter, help: "Batches the database refused (nothing acknowledged).")
+        m.register(batches, .counter, help: "Transactions committed.")
+        m.register(connected, .gauge, help: "1 while connected to the MQTT broker.")
+        m.register(sseClients, .gauge, help: "Clients on the alert stream.")
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+import Wire
+
+/// What the API and the exports filter on; every field optional.
+public struct RecordFilter: Sendable, Equatable {
+    public var fromMs: Int64?
+    /// Exclusive.
+    public var toMs: Int64?
+    public var site: String?
+    public var worker: String?
+    /// Events: `fall` or `tw.canary.alarm.fall`. Telemetry: the reading kind (`gas`, `position`, …).
+    public var type: String?
+
+    public init(fromMs: Int64? = nil, toMs: Int64? = nil, site: String? = nil, worker: String? = nil, type: String? = nil) {
+        self.fromMs = fromMs
+        self.toMs = toMs
+        self.site = site
+        self.worker = worker
+        self.type = type
+    }
+
+    func sql(typeColumn: String, expandType: Bool) -> (String, StatementArguments) {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let v = fromMs { clauses.append("time_ms >= ?"); arguments += [v] }
+        if let v = toMs { clauses.append("time_ms < ?"); arguments += [v] }
+        if let v = site { clauses.append("site = ?"); arguments += [v] }
+        if let v = worker { clauses.append("worker = ?"); arguments += [v] }
+        if let v = type {
+            clauses.append("\(typeColumn) = ?")
+            arguments += [expandType && !v.contains(".") ? EventTypes.alarmPrefix + v : v]
+        }
+        return (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
+    }
+}
+
+/// Position in a time-ordered listing: the last row's time and sequence
+/// number, so the next page starts exactly after it even when rows share a time.
+public struct PageCursor: Sendable, Equatable, CustomStringConvertible {
+    public var timeMs: Int64
+    public var seq: Int64
+
+    public init(timeMs: Int64, seq: Int64) {
+        self.timeMs = timeMs
+        self.seq = seq
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "_")
+        guard parts.count == 2, let t = Int64(parts[0]), let s = Int64(parts[1]) else { return nil }
+        self.init(timeMs: t, seq: s)
+    }
+
+    public var description: String { "\(timeMs)_\(seq)" }
+}
+
+public struct StoredEvent: Sendable {
+    public var cursor: PageCursor
+    /// The CloudEvent JSON as received.
+    public var json: String
+}
+
+public struct StoredReading: Sendable {
+    public var cursor: PageCursor
+    public var site: String
+    public var gateway: String
+    public var worker: String
+    public var device: String
+    public var kind: String
+    public var values: String
+}
+
+extension EventStore {
+    /// Alarm events by time, oldest first, after `cursor`.
+    public func events(_ filter: RecordFilter, after cursor: PageCursor?, limit: Int) throws -> [StoredEvent] {
+        let (clause, arguments) = filter.sql(typeColumn: "type", expandType: true)
+        return try page(table: "events", columns: "event", where: clause, arguments, after: cursor, limit: limit).map {
+            StoredEvent(cursor: PageCursor(timeMs: $0["time_ms"], seq: $0["seq"]), json: $0["event"])
+        }
+    }
+
+    /// Telemetry readings by time, oldest first, after `cursor`.
+    public func readings(_ filter: RecordFilter, after cursor: PageCursor?, limit: Int) throws -> [StoredReading] {
+        let (clause, arguments) = filter.sql(typeColumn: "kind", expandType: false)
+        return try page(table: "telemetry", columns: #"site, gateway, worker, device, kind, "values""#, where: clause, arguments,
+                        after: cursor, limit: limit).map {
+            StoredReading(cursor: PageCursor(timeMs: $0["time_ms"], seq: $0["seq"]), site: $0["site"], gateway: $0["gateway"],
+                          worker: $0["worker"], device: $0["device"], kind: $0["kind"], values: $0["values"])
+        }
+    }
+
+    private func page(table: String, columns: String, where clause: String, _ arguments: StatementArguments,
+                      after cursor: PageCursor?, limit: Int) throws -> [Row] {
+        var clause = clause, arguments = arguments
+        if let c = cursor {
+            clause += " AND (time_ms, seq) > (?, ?)"
+            arguments += [c.timeMs, c.seq]
+        }
+        arguments += [limit]
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, time_ms, \(columns) FROM \(table) WHERE \(clause) ORDER BY time_ms, seq LIMIT ?",
+                             arguments: arguments)
+        }
+    }
+
+    /// Alerts, newest first. `state`: `open` (pre-alarm or alarm), `pre-alarm`, `alarm`, `cleared`, or nil for all.
+    public func alerts(state: String?, site: String?, worker: String? = nil, limit: Int) throws -> [String] {
+        var clauses: [String] = [], arguments: StatementArguments = []
+        switch state {
+        case nil: break
+        case "open": clauses.append("state != 'cleared'")
+        case let s?: clauses.append("state = ?"); arguments += [s]
+        }
+        if let site { clauses.append("site = ?"); arguments += [site] }
+        if let worker { clauses.append("worker = ?"); arguments += [worker] }
+        arguments += [limit]
+        let clause = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
+        return try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT snapshot FROM alerts WHERE \(clause) ORDER BY updated_ms DESC, alert_id DESC LIMIT ?",
+                                arguments: arguments)
+        }
+    }
+
+    /// Alert changes after `seq`, in order: the SSE feed.
+    public func alertChanges(after seq: Int64, limit: Int) throws -> [(seq: Int64, snapshot: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, snapshot FROM alert_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                             arguments: [seq, limit]).map { ($0["seq"], $0["snapshot"]) }
+        }
+    }
+
+    public func lastAlertChange() throws -> Int64 {
+        try pool.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(seq), 0) FROM alert_changes") ?? 0 }
+    }
+
+    /// Every worker heard from, with their open alerts, as the JSON of `/api/v1/workers`.
+    public func workers(site: String?) throws -> String {
+        try pool.read { db in
+            var arguments: StatementArguments = []
+            var clause = "1"
+            if let site { clause = "site = ?"; arguments += [site] }
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE \(clause) ORDER BY site, worker", arguments: arguments)
+            let open = try Row.fetchAll(db, sql: "SELECT site, worker, state, snapshot FROM alerts WHERE state != 'cleared' ORDER BY alert_id")
+            var items: [String] = []
+            for r in rows {
+                let site: String = r["site"], worker: String = r["worker"]
+                let mine = open.filter { $0["site"] == site && $0["worker"] == worker }
+                let states = Set(mine.map { $0["state"] as String })
+                let state = states.contains("alarm") ? "alarm" : states.contains("pre-alarm") ? "pre-alarm" : "ok"
+                items.append("""
+                    {"site":\(JSONText.quoted(site)),"worker":\(JSONText.quoted(worker)),"gateway":\(JSONText.quoted(r["gateway"])),\
+                    "state":"\(state)","last_seen":"\(RFC3339.format(ms: r["last_seen_ms"]))","location":\(r["location"] as String? ?? "null"),\
+                    "readings":\(r["readings"] as String),"open_alerts":[\(mine.map { $0["snapshot"] as String }.joined(separator: ","))]}
+                    """)
+            }
+            return "{\"workers\":[\(items.joined(separator: ","))]}"
+        }
+    }
+
+    /// Gateways and their last status (`online` / `offline`).
+    public func gateways() throws -> [(site: String, gateway: String, state: String, timeMs: Int64)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM gateways ORDER BY site, gateway").map {
+                ($0["site"], $0["gateway"], $0["state"], $0["time_ms"])
+            }
+        }
+    }
+
+    /// Row counts, for tests and metrics.
+    public func counts() throws -> (events: Int, readings: Int, alerts: Int) {
+        try pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM telemetry") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alerts") ?? 0)
+        }
+    }
+}

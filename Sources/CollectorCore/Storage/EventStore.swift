@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import Wire
+
+/// A validated message and where it came from, ready to store.
+public struct ReceivedMessage: Sendable {
+    public var topics: Topics
+    public var message: IncomingMessage
+    /// The CloudEvent as received; stored as is so exports give third parties the exact wire form.
+    public var raw: [UInt8]
+
+    public init(topics: Topics, message: IncomingMessage, raw: [UInt8]) {
+        self.topics = topics
+        self.message = message
+        self.raw = raw
+    }
+}
+
+/// The collector's storage: SQLite in WAL mode through GRDB, one writer
+/// (the ingest) and concurrent readers (the HTTP API).
+///
+/// ``commit(_:receivedMs:)`` stores a batch in one transaction with
+/// `synchronous = FULL`, so when it returns the batch is on disk and may be
+/// acknowledged to the gateways. Every `source` + `id` is stored once; a
+/// duplicate is acknowledged again and otherwise ignored.
+public final class EventStore: Sendable {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try StoreSchema.migrator().migrate(pool)
+    }
+
+    /// What a committed batch means for the gateways and the feed.
+    public struct CommitOutcome: Sendable, Equatable {
+        /// Per gateway, the ids to acknowledge: stored now or already stored.
+        public var acks: [String: (topics: Topics, ids: [String])] = [:]
+        public var storedAlarms = 0
+        public var storedReadings = 0
+        public var duplicates = 0
+        public var alertChanges = 0
+        public var statusUpdates = 0
+
+        public static func == (a: CommitOutcome, b: CommitOutcome) -> Bool {
+            a.storedAlarms == b.storedAlarms && a.storedReadings == b.storedReadings && a.duplicates == b.duplicates
+                && a.alertChanges == b.alertChanges && a.acks.mapValues(\.ids) == b.acks.mapValues(\.ids)
+        }
+
+        mutating func ack(_ topics: Topics, _ id: String) {
+            acks[topics.prefix, default: (topics, [])].ids.append(id)
+        }
+    }
+
+    public func commit(_ batch: [ReceivedMessage], receivedMs: Int64) throws -> CommitOutcome {
+        try pool.write { db in
+            var outcome = CommitOutcome()
+            var workers = WorkerUpdates()
+            for m in batch {
+                switch m.message {
+                case .alarm(let e):
+                    try db.execute(sql: """
+                        INSERT OR IGNORE INTO events (source, id, site, gateway, type, worker, time_ms, received_ms, event)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [e.source, e.id, m.topics.site, m.topics.gateway, e.type, e.subject,
+                                         e.data.time_ms, receivedMs, String(decoding: m.raw, as: UTF8.self)])
+                    outcome.ack(m.topics, e.id)
+                    guard db.changesCount > 0 else {
+                        outcome.duplicates += 1
+                        continue
+                    }
+                    outcome.storedAlarms += 1
+                    if try AlertBook.apply(e, topics: m.topics, db: db) { outcome.alertChanges += 1 }
+                    if let worker = e.subject {
+                        workers.heard(site: m.topics.site, worker: worker, gateway: m.topics.gateway, atMs: e.data.time_ms)
+                        if let l = e.data.location { workers.located(site: m.topics.site, worker: worker, l) }
+                    }
+                case .telemetry(let e):
+                    try db.execute(sql: "INSERT OR IGNORE INTO telemetry_batches (source, id, received_ms) VALUES (?, ?, ?)",
+                                   arguments: [e.source, e.id, receivedMs])
+                    outcome.ack(m.topics, e.id)
+                    guard db.changesCount > 0 else {
+                        outcome.duplicates += 1
+                        continue
+                    }
+                    let insert = try db.cachedStatement(sql: """
+                        INSERT INTO telemetry (site, gateway, worker, device, kind, time_ms, "values") VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """)
+                    for r in e.data.readings {
+                        try insert.execute(arguments: [m.topics.site, m.topics.gateway, r.worker, r.device, r.kind, r.time_ms,
+                                                       JSONText.object(r.values)])
+                        workers.reading(site: m.topics.site, gateway: m.topics.gateway, r)
+                    }
+                    outcome.storedReadings += e.data.readings.count
+                case .status(let e):
+                    guard let t = RFC3339.parse(e.time) else { continue }
+                    try db.execute(sql: """
+                        INSERT INTO gateways (site, gateway, state, time_ms) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, time_ms = excluded.time_ms
+                        WHERE excluded.time_ms >= gateways.time_ms
+                        """, arguments: [m.topics.site, m.topics.gateway, e.data.state, t])
+                    outcome.statusUpdates += 1
+                }
+            }
+            try workers.write(db)
+            return outcome
+        }
+    }
+
+    /// The database answers: for /healthz.
+    public func isHealthy() -> Bool {
+        (try? pool.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
+    }
+}

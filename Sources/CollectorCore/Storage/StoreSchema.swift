@@ -1,0 +1,91 @@
+import GRDB
+
+/// The collector's SQLite schema. Events are kept as received (the CloudEvent
+/// JSON) beside the columns the API filters on; telemetry one row per reading;
+/// alerts and their changes are derived from alarm events as they are stored.
+enum StoreSchema {
+    static func migrator() -> DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                -- Alarm events, once per source + id (CloudEvents dedupe key).
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    source TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    site TEXT NOT NULL,
+                    gateway TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    worker TEXT,
+                    time_ms INTEGER NOT NULL,
+                    received_ms INTEGER NOT NULL,
+                    event TEXT NOT NULL,
+                    UNIQUE (source, id)
+                );
+                CREATE INDEX events_time ON events (time_ms);
+                CREATE INDEX events_worker ON events (worker, time_ms);
+
+                -- Telemetry messages seen, for dedupe; their readings go to telemetry.
+                CREATE TABLE telemetry_batches (
+                    source TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    received_ms INTEGER NOT NULL,
+                    PRIMARY KEY (source, id)
+                ) WITHOUT ROWID;
+                CREATE TABLE telemetry (
+                    seq INTEGER PRIMARY KEY,
+                    site TEXT NOT NULL,
+                    gateway TEXT NOT NULL,
+                    worker TEXT NOT NULL,
+                    device TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    time_ms INTEGER NOT NULL,
+                    "values" TEXT NOT NULL
+                );
+                CREATE INDEX telemetry_time ON telemetry (time_ms);
+
+                -- The latest of each worker: when heard, where, last reading per kind.
+                CREATE TABLE workers (
+                    site TEXT NOT NULL,
+                    worker TEXT NOT NULL,
+                    gateway TEXT NOT NULL,
+                    last_seen_ms INTEGER NOT NULL,
+                    location TEXT,
+                    readings TEXT NOT NULL DEFAULT '{}',
+                    PRIMARY KEY (site, worker)
+                ) WITHOUT ROWID;
+
+                -- One row per alarm occurrence: opened by pre-alarm/alarm, closed by cleared.
+                CREATE TABLE alerts (
+                    alert_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    site TEXT NOT NULL,
+                    gateway TEXT NOT NULL,
+                    worker TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    condition TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    opened_ms INTEGER NOT NULL,
+                    updated_ms INTEGER NOT NULL,
+                    snapshot TEXT NOT NULL
+                );
+                CREATE INDEX alerts_open ON alerts (site, worker, kind, condition, state);
+
+                -- Every new or changed alert, in order: the SSE feed and its Last-Event-ID.
+                CREATE TABLE alert_changes (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    alert_id INTEGER NOT NULL,
+                    snapshot TEXT NOT NULL
+                );
+
+                CREATE TABLE gateways (
+                    site TEXT NOT NULL,
+                    gateway TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    time_ms INTEGER NOT NULL,
+                    PRIMARY KEY (site, gateway)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+}

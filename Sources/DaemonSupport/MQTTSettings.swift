@@ -1,0 +1,44 @@
+import Foundation
+import MQTT
+
+extension MQTTConfiguration {
+    /// The `mqtt:` section both daemons share:
+    ///
+    /// ```yaml
+    /// mqtt:
+    ///   host: 127.0.0.1          # default 127.0.0.1
+    ///   port: 1883               # default 1883 (8883 is usual with tls)
+    ///   client_id: gw-01         # stable, so the broker keeps the session; default given by the daemon
+    ///   keepalive: 30s           # default 30s
+    ///   username: canary         # optional
+    ///   password_file: /etc/canary/mqtt.pass   # optional; first line is the password
+    ///   tls:                     # optional
+    ///     ca_file: /etc/canary/ca.pem
+    ///     cert_file: /etc/canary/client.pem   # optional, with key_file
+    ///     key_file: /etc/canary/client.key
+    /// ```
+    public static func read(_ s: ConfigSection, defaultClientID: String) throws(ConfigError) -> MQTTConfiguration {
+        var c = MQTTConfiguration(host: try s.string("host", default: "127.0.0.1"),
+                                  port: try s.int("port", default: 1883, in: 1...65_535),
+                                  clientID: try s.string("client_id", default: defaultClientID))
+        c.keepAliveSeconds = Int(try s.durationMs("keepalive", default: 30_000, in: 5_000...3_600_000) / 1_000)
+        c.username = try s.string("username")
+        if let file = try s.string("password_file") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw s.error("password_file", "cannot read \(file)")
+            }
+            c.password = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        }
+        if c.password != nil, c.username == nil { throw s.error("password_file", "needs a username") }
+        let tls = try s.section("tls")
+        c.caFile = try tls.string("ca_file")
+        c.certFile = try tls.string("cert_file")
+        c.keyFile = try tls.string("key_file")
+        if (c.certFile == nil) != (c.keyFile == nil) { throw tls.error("cert_file", "cert_file and key_file go together") }
+        if c.certFile != nil, c.caFile == nil { throw tls.error("ca_file", "is required for a client certificate") }
+        for (key, file) in [("ca_file", c.caFile), ("cert_file", c.certFile), ("key_file", c.keyFile)] {
+            if let file, !FileManager.default.isReadableFile(atPath: file) { throw tls.error(key, "cannot read \(file)") }
+        }
+        return c
+    }
+}
