@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import DaemonSupport
 
 /// `GET /api/v1/alerts/stream`: Server-Sent Events (WHATWG HTML, "Server-sent
@@ -40,20 +41,26 @@ struct AlertStream {
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: canary alert stream from change \(start)\n\n"))
                 var iterator = wakeups.makeAsyncIterator()
                 var quietSince = ContinuousClock.now
-                while true {
-                    let changes = try store.alertChanges(after: sent, limit: 500)
-                    if !changes.isEmpty {
-                        var text = ""
-                        for c in changes { text += "id: \(c.seq)\nevent: alert\ndata: \(c.snapshot)\n\n" }
-                        try await writer.write(ByteBuffer(string: text))
-                        sent = changes.last!.seq
-                        quietSince = .now
-                        if changes.count == 500 { continue }
-                    } else if ContinuousClock.now - quietSince >= Self.keepAliveEvery {
-                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                        quietSince = .now
+                // Shutting down ends the stream (the client reconnects elsewhere with Last-Event-ID);
+                // otherwise the server would wait for the stream to end.
+                try await withGracefulShutdownHandler {
+                    while true {
+                        let changes = try store.alertChanges(after: sent, limit: 500)
+                        if !changes.isEmpty {
+                            var text = ""
+                            for c in changes { text += "id: \(c.seq)\nevent: alert\ndata: \(c.snapshot)\n\n" }
+                            try await writer.write(ByteBuffer(string: text))
+                            sent = changes.last!.seq
+                            quietSince = .now
+                            if changes.count == 500 { continue }
+                        } else if ContinuousClock.now - quietSince >= Self.keepAliveEvery {
+                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                            quietSince = .now
+                        }
+                        guard await iterator.next() != nil else { break }
                     }
-                    guard await iterator.next() != nil else { break }
+                } onGracefulShutdown: {
+                    cancel()
                 }
                 try await writer.finish(nil)
             })
