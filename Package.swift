@@ -41,13 +41,17 @@ let package = Package(
         .target(name: "Wire", dependencies: ["RiskCore"]),
         // The agent's logic as a library, so tests drive it without processes.
         .target(name: "EdgeCore", dependencies: [
-            "RiskCore", "DeviceFormats", "WorksiteSimulator", "Wire", "MQTT", .product(name: "GRDB", package: "GRDB.swift"),
+            "RiskCore", "DeviceFormats", "WorksiteSimulator", "Wire", "MQTT", "DaemonSupport",
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(
             name: "EdgeAgent",
             dependencies: [
-                "RiskCore", "DeviceFormats", "Recordings", "WorksiteSimulator", "EdgeCore",
+                "RiskCore", "DeviceFormats", "Recordings", "WorksiteSimulator", "EdgeCore", "DaemonSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The collector as a library: MQTT ingest, SQLite store, HTTP API.

@@ -110,6 +110,36 @@ public final class MQTTClient: Sendable {
         try result.get()
     }
 
+    /// Publishes several messages in this order, then waits for the broker to
+    /// have each (QoS 1/2): all are in flight at once, so a batch costs about
+    /// one round trip, not one per message. One result per message, nil for success.
+    public func publishAll(_ messages: [(topic: String, payload: [UInt8])], qos: MQTTQoS = .atLeastOnce) async -> [MQTTError?] {
+        var mids: [Result<Int32, MQTTError>] = []
+        mids.reserveCapacity(messages.count)
+        for m in messages {
+            var mid: Int32 = 0
+            let rc = m.payload.withUnsafeBytes {
+                mosquitto_publish_v5(handle.pointer, &mid, m.topic, Int32($0.count), $0.baseAddress, qos.rawValue, false, nil)
+            }
+            mids.append(rc == MOSQ_ERR_SUCCESS.rawValue ? .success(mid) : .failure(MQTTError(operation: "publish", code: rc)))
+        }
+        var results: [MQTTError?] = []
+        results.reserveCapacity(messages.count)
+        for r in mids {
+            switch r {
+            case .failure(let e):
+                results.append(e)
+            case .success(let mid) where qos == .atMostOnce:
+                _ = mid
+                results.append(nil)
+            case .success(let mid):
+                let outcome = await withCheckedContinuation { target.await(mid: mid, $0) }
+                if case .failure(let e) = outcome { results.append(e) } else { results.append(nil) }
+            }
+        }
+        return results
+    }
+
     /// Subscribes and waits for the broker's SUBACK: messages published after this returns are delivered.
     public func subscribe(_ filter: String, qos: MQTTQoS = .atLeastOnce) async throws(MQTTError) {
         let result: Result<Void, MQTTError> = await withCheckedContinuation { continuation in

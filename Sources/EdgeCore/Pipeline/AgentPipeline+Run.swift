@@ -1,26 +1,31 @@
 import DeviceFormats
 import RiskCore
+import Wire
 
 extension AgentPipeline {
     /// Feeds a source's frames through the pipeline, letting time pass once a
     /// second in the frames' own clock (so stale sensors, silent devices and
-    /// immobility are judged between frames), and hands every batch of events
-    /// to `emit` as soon as it is raised. With `untilMs`, time keeps passing
-    /// after the last frame up to that moment.
+    /// immobility are judged between frames). Every batch of events goes to
+    /// `emit` as soon as it is raised; the readings gathered go to `telemetry`
+    /// once a second. With `untilMs`, time keeps passing after the last frame
+    /// up to that moment.
     public mutating func run(_ source: some BLESource, untilMs: Int64? = nil,
-                             emit: ([SafetyEvent]) throws -> Void) async rethrows {
+                             emit: ([SafetyEvent]) async throws -> Void,
+                             telemetry: ([TelemetryBatch.Reading]) async throws -> Void = { _ in }) async rethrows {
         var nextTick: Int64?
         for await frame in source.frames() {
             while let t = nextTick, t <= frame.timeMs {
-                try emit(tick(atMs: t))
+                try await emit(tick(atMs: t))
+                try await telemetry(takeReadings())
                 nextTick = t + 1_000
             }
             if nextTick == nil { nextTick = frame.timeMs + 1_000 }
-            try emit(ingest(frame))
+            try await emit(ingest(frame))
         }
         while let t = nextTick, let end = untilMs, t <= end {
-            try emit(tick(atMs: t))
+            try await emit(tick(atMs: t))
             nextTick = t + 1_000
         }
+        try await telemetry(takeReadings())
     }
 }

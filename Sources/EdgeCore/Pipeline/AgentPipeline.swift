@@ -1,5 +1,6 @@
 import DeviceFormats
 import RiskCore
+import Wire
 
 /// The agent's detection path: BLE frames → decoders → the worker the device
 /// is bound to → RiskCore detectors → events. No I/O and no clock: frames
@@ -20,6 +21,9 @@ public struct AgentPipeline: Sendable {
     private var workers: [String: WorkerMonitor] = [:]
     public private(set) var counters = Counters()
     private var started = false
+    /// Readings for telemetry since the last ``takeReadings()``: what the
+    /// devices reported, whether or not it raised anything.
+    private var readings: [TelemetryBatch.Reading] = []
 
     public init(directory: SiteDirectory) {
         self.directory = directory
@@ -41,11 +45,19 @@ public struct AgentPipeline: Sendable {
             let d = decoder.decode(address: frame.address, data: data[...])
             if let error = d.error { counters.rejected.count(error) }
             switch d.canary {
-            case .gas(let status): events += w.gasStatus(status, device: device, atMs: frame.timeMs)
-            case .position(let p): w.position(p, atMs: frame.timeMs)
+            case .gas(let status):
+                events += w.gasStatus(status, device: device, atMs: frame.timeMs)
+                record(binding.worker, device, "gas", frame.timeMs, Self.values(status))
+            case .position(let p):
+                w.position(p, atMs: frame.timeMs)
+                record(binding.worker, device, "position", frame.timeMs,
+                       ["x": p.x, "y": p.y, "floor": Double(p.floor), "accuracy": p.accuracy, "battery": Double(p.battery)])
             case nil: break
             }
-            if let b = d.bthome { events += w.button(b, device: device, atMs: frame.timeMs) }
+            if let b = d.bthome {
+                events += w.button(b, device: device, atMs: frame.timeMs)
+                if let battery = b.battery { record(binding.worker, device, "battery", frame.timeMs, ["battery": battery]) }
+            }
         case .notification(let characteristic, let value):
             switch characteristic {
             case CanaryProfile.motionCharacteristic:
@@ -58,14 +70,20 @@ public struct AgentPipeline: Sendable {
                 }
             case CanaryProfile.gasCharacteristic:
                 do {
-                    events += w.gasStatus(try .decodeCharacteristic(value[...]), device: device, atMs: frame.timeMs)
+                    let status = try CanaryProfile.GasStatus.decodeCharacteristic(value[...])
+                    events += w.gasStatus(status, device: device, atMs: frame.timeMs)
+                    record(binding.worker, device, "gas", frame.timeMs, Self.values(status))
                 } catch {
                     counters.rejected.count(error)
                 }
             case HeartRateMeasurement.uuid:
-                // Heart rate feeds the overwork assessment (with the worker's health record); here it proves liveness.
+                // Heart rate feeds the overwork assessment (with the worker's health record); here it
+                // proves liveness and goes out as telemetry.
                 do {
-                    _ = try HeartRateMeasurement.decode(value[...])
+                    let hr = try HeartRateMeasurement.decode(value[...])
+                    var values = ["bpm": Double(hr.heartRate), "rr_count": Double(hr.rrIntervalsMs.count)]
+                    if !hr.rrIntervalsMs.isEmpty { values["rr_mean_ms"] = hr.rrIntervalsMs.reduce(0, +) / Double(hr.rrIntervalsMs.count) }
+                    record(binding.worker, device, "heart-rate", frame.timeMs, values)
                 } catch {
                     counters.rejected.count(error)
                 }
@@ -82,6 +100,27 @@ public struct AgentPipeline: Sendable {
         var events: [SafetyEvent] = []
         for name in workers.keys.sorted() { events += workers[name]!.tick(atMs: t) }
         return events
+    }
+
+    /// The readings gathered since the last call, oldest first.
+    public mutating func takeReadings() -> [TelemetryBatch.Reading] {
+        defer { readings.removeAll(keepingCapacity: true) }
+        return readings
+    }
+
+    private mutating func record(_ worker: String, _ device: String, _ kind: String, _ t: Int64, _ values: [String: Double]) {
+        readings.append(TelemetryBatch.Reading(worker: worker, device: device, kind: kind, time_ms: t,
+                                               values: values.filter { $0.value.isFinite }))
+    }
+
+    /// A gas detector's frame as telemetry: the fitted sensors, battery and motion summary.
+    private static func values(_ s: CanaryProfile.GasStatus) -> [String: Double] {
+        var v: [String: Double] = ["battery": Double(s.battery), "motion_g": s.motionG]
+        v["o2"] = s.o2
+        v["co"] = s.co
+        v["h2s"] = s.h2s
+        v["lel"] = s.lel
+        return v
     }
 
     public func location(of worker: String) -> Location? { workers[worker]?.location }

@@ -35,22 +35,42 @@ public actor Uplink {
         }, nowMs: nowMs)
     }
 
-    /// Publishes what is due, alarms first. Stops at the first failure (the
-    /// connection is down): the entries stay in the outbox for the next try.
+    /// Publishes what is due, alarms first, in outbox order, all in flight at
+    /// once. Entries are claimed before the first await, so overlapping calls
+    /// never send one twice; a failed publish (the connection is down) leaves
+    /// the entry due for the next try.
     @discardableResult
     public func publishDue(nowMs: Int64, batch: Int = 500) async throws -> Int {
+        let due = try outbox.pending(limit: batch).filter { e in
+            publishedAt[e.id].map { nowMs - $0 >= resendAfterMs } ?? true
+        }
+        guard !due.isEmpty else { return 0 }
+        for e in due { publishedAt[e.id] = nowMs }
+        let results = await client.publishAll(due.map { ($0.topic, $0.payload) }, qos: .atLeastOnce)
         var sent = 0
-        for entry in try outbox.pending(limit: batch) {
-            if let at = publishedAt[entry.id], nowMs - at < resendAfterMs { continue }
-            do {
-                try await client.publish(topic: entry.topic, payload: entry.payload, qos: .atLeastOnce)
-            } catch {
-                break
-            }
-            publishedAt[entry.id] = nowMs
-            sent += 1
+        for (e, error) in zip(due, results) {
+            if error == nil { sent += 1 } else { publishedAt[e.id] = nil }
         }
         return sent
+    }
+
+    /// Telemetry readings as CloudEvents of at most `perMessage` readings each, durable when this returns.
+    public func enqueue(readings: [TelemetryBatch.Reading], nowMs: Int64, perMessage: Int = 500) throws {
+        guard !readings.isEmpty else { return }
+        var entries: [Outbox.Entry] = []
+        var start = readings.startIndex
+        while start < readings.endIndex {
+            let end = min(start + perMessage, readings.endIndex)
+            let chunk = Array(readings[start..<end])
+            // Time-ordered and unique per gateway, also across restarts.
+            let id = "\(chunk[0].time_ms)-telemetry-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+            let e = CloudEvent(id: id, source: topics.source, type: EventTypes.telemetry, timeMs: chunk[0].time_ms,
+                               data: TelemetryBatch(readings: chunk))
+            entries.append(Outbox.Entry(id: id, topic: topics.telemetry, payload: [UInt8](e.json()), isAlarm: false,
+                                        createdMs: nowMs))
+            start = end
+        }
+        try outbox.enqueue(entries, nowMs: nowMs)
     }
 
     /// After a reconnect, everything unacknowledged goes again.

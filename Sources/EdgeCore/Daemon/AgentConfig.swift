@@ -1,0 +1,122 @@
+import DaemonSupport
+import DeviceFormats
+import Foundation
+import MQTT
+import Wire
+import WorksiteSimulator
+
+/// `canary-agent`'s config file (YAML), every key with its default
+/// (docs/agent.md has the same with explanations):
+///
+/// ```yaml
+/// site: tank-farm-3            # required: topic level and CloudEvents source
+/// gateway: gw-01               # required
+/// mqtt:                        # see MQTTConfiguration.read; client_id defaults to canary-agent-{site}-{gateway}
+///   host: 127.0.0.1
+///   port: 1883
+/// outbox:
+///   path: /var/lib/canary/outbox.sqlite
+///   max_bytes: 512MiB          # bound: the oldest telemetry goes first, alarms never
+///   max_age: 7d                # telemetry older than this is dropped
+/// uplink:
+///   resend_after: 30s          # unacknowledged events go again after this (and after every reconnect)
+///   telemetry_per_message: 500 # readings per telemetry message at most
+/// source:                      # one of:
+///   simulate: scenario.yaml    # a simulated worksite (relative to this file); its workers are the site's
+///   speed: 1                   # times real time; 0 = as fast as possible
+///   btsnoop: capture.log       # replay a capture (workers from `workers:`)
+/// workers:                     # device bindings (DEVICES.md); optional with `simulate`
+///   - id: chen
+///     gas_detector: "C0:FF:EE:00:01:01"
+///     heart: "C0:FF:EE:00:01:02"
+///     locator: "C0:FF:EE:00:01:03"
+///     button: "C0:FF:EE:00:01:04"
+///     button_key: 231d39c1d7cc1ab1aee224cd096db932   # BTHome bind key, when the button encrypts
+/// log_level: info
+/// ```
+public struct AgentConfig: Sendable {
+    public enum Source: Sendable {
+        case simulate(Scenario, speed: Double)
+        case btsnoop(String)
+    }
+
+    public var topics: Topics
+    public var mqtt: MQTTConfiguration
+    public var outboxPath: String
+    public var outboxLimits: Outbox.Limits
+    public var resendAfterMs: Int64
+    public var telemetryPerMessage: Int
+    public var source: Source
+    public var directory: SiteDirectory
+    public var logLevel: String
+
+    public static func load(file: String) throws(ConfigError) -> AgentConfig {
+        try read(ConfigSection.load(file: file))
+    }
+
+    public static func read(_ root: ConfigSection) throws(ConfigError) -> AgentConfig {
+        let site = try root.requiredString("site"), gateway = try root.requiredString("gateway")
+        let topics: Topics
+        do {
+            topics = try Topics(site: site, gateway: gateway)
+        } catch {
+            throw root.error("site", "\(error)")
+        }
+        let mqtt = try MQTTConfiguration.read(root.section("mqtt"), defaultClientID: "canary-agent-\(site)-\(gateway)")
+        let outbox = try root.section("outbox")
+        let limits = Outbox.Limits(maxBytes: try outbox.bytes("max_bytes", default: 512 << 20, in: (64 << 10)...(1 << 40)),
+                                   maxAgeMs: try outbox.durationMs("max_age", default: 7 * 86_400_000, in: 60_000...(365 * 86_400_000)))
+        let uplink = try root.section("uplink")
+        let source = try root.section("source")
+        var directory = SiteDirectory(site: site)
+        let chosen: Source
+        switch (try source.string("simulate"), try source.string("btsnoop")) {
+        case (let scenarioFile?, nil):
+            let path = Self.resolve(scenarioFile, besides: root.file)
+            do {
+                let scenario = try Scenario.load(yaml: try String(contentsOfFile: path, encoding: .utf8))
+                directory = SiteDirectory(scenario: scenario)
+                chosen = .simulate(scenario, speed: try source.double("speed", default: 1, in: 0...1_000))
+            } catch let e as ConfigError {
+                throw e
+            } catch {
+                throw source.error("simulate", "\(path): \(error)")
+            }
+        case (nil, let capture?):
+            chosen = .btsnoop(Self.resolve(capture, besides: root.file))
+        case (nil, nil):
+            throw source.error("simulate", "a source is required: simulate (a scenario file) or btsnoop (a capture); live BlueZ scanning comes with its own issue")
+        default:
+            throw source.error("btsnoop", "choose one source: simulate or btsnoop")
+        }
+        for w in try root.sections("workers") {
+            let id = try w.requiredString("id")
+            let key = try w.string("button_key").map { text throws(ConfigError) -> [UInt8] in
+                guard let k = Hex.decode(text), k.count == 16 else { throw w.error("button_key", "must be 32 hex digits (a 128-bit BTHome key)") }
+                return k
+            }
+            for role in SiteDirectory.Role.allCases {
+                let keyName = role.rawValue.replacingOccurrences(of: "-", with: "_")
+                guard let text = try w.string(keyName) else { continue }
+                guard let address = BDAddress.parse(text) else { throw w.error(keyName, "'\(text)' is not a Bluetooth address like C0:FF:EE:00:01:01") }
+                directory.bind(address, worker: id, role: role, bthomeKey: role == .button ? key : nil)
+            }
+        }
+        let level = try root.string("log_level", default: "info")
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        guard levels.contains(level) else { throw root.error("log_level", "must be one of \(levels.joined(separator: ", "))") }
+        let config = AgentConfig(
+            topics: topics, mqtt: mqtt, outboxPath: try outbox.string("path", default: "/var/lib/canary/outbox.sqlite"),
+            outboxLimits: limits, resendAfterMs: try uplink.durationMs("resend_after", default: 30_000, in: 1_000...3_600_000),
+            telemetryPerMessage: try uplink.int("telemetry_per_message", default: 500, in: 1...1_000),
+            source: chosen, directory: directory, logLevel: level)
+        try root.finish()
+        return config
+    }
+
+    /// Paths in a config file are relative to the file, so a config and its scenario travel together.
+    static func resolve(_ path: String, besides file: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        return URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(path).path
+    }
+}

@@ -1,0 +1,170 @@
+import DaemonSupport
+import Foundation
+import Logging
+import MQTT
+import RiskCore
+import ServiceLifecycle
+import Synchronization
+import Wire
+
+/// The agent as a daemon: BLE source → pipeline → outbox → MQTT, with the
+/// gateway's retained `online`/`offline` status (the broker publishes
+/// `offline` as the last will if the gateway vanishes).
+///
+/// Every event is in the SQLite outbox before anything is published; it
+/// leaves only on the collector's ack. When a finite source (a scenario, a
+/// capture) ends, the daemon waits until the outbox is empty, then exits.
+/// SIGTERM stops it at once: what is unacknowledged stays in the outbox for
+/// the next start.
+public final class AgentDaemon: Service {
+    public let config: AgentConfig
+    let logger: Logger
+    let notifier: SystemdNotifier
+    /// Each alarm as it is raised, besides the outbox (the demo prints them).
+    let onEvent: @Sendable (SafetyEvent) -> Void
+    /// Wall-clock milliseconds of the last pipeline step, for the watchdog.
+    private let lastProgressMs = Atomic<Int64>(0)
+
+    public init(config: AgentConfig, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
+                onEvent: @escaping @Sendable (SafetyEvent) -> Void = { _ in }) {
+        self.config = config
+        self.logger = logger
+        self.notifier = notifier
+        self.onEvent = onEvent
+    }
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    public func run() async throws {
+        let topics = config.topics
+        let outbox = try Outbox(path: config.outboxPath, limits: config.outboxLimits)
+        var mqtt = config.mqtt
+        mqtt.will = .init(topic: topics.status, payload: Self.status("offline", topics), qos: .atLeastOnce, retain: true)
+        let client = try MQTTClient(mqtt)
+        let uplink = Uplink(outbox: outbox, client: client, topics: topics, resendAfterMs: config.resendAfterMs)
+        let (kicks, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (acks, ackSeen) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        try client.start()
+        lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
+        notifier.ready(status: "gateway \(topics.site)/\(topics.gateway), outbox \(config.outboxPath)")
+        let stats = try outbox.stats()
+        if stats.alarms + stats.telemetry > 0 {
+            logger.info("outbox holds events from before the start; they go first",
+                        metadata: ["alarms": "\(stats.alarms)", "telemetry": "\(stats.telemetry)"])
+        }
+
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.followConnection(client, uplink: uplink, kick: kick) }
+            group.addTask {
+                for await m in client.messages where m.topic == topics.ack {
+                    await uplink.handleAck(m.payload)
+                    ackSeen.yield()
+                }
+                ackSeen.finish()
+            }
+            group.addTask {
+                for await _ in kicks {
+                    do {
+                        try await uplink.publishDue(nowMs: Self.nowMs())
+                    } catch {
+                        self.logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            // Resends after `resend_after` need a clock besides the kicks.
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    kick.yield()
+                }
+            }
+            group.addTask { await self.notifier.keepWatchdog { Self.nowMs() - self.lastProgressMs.load(ordering: .relaxed) < 30_000 } }
+
+            await cancelWhenGracefulShutdown {
+                await self.detect(uplink: uplink, kick: kick)
+                self.logger.info("the source has ended; waiting for the collector to acknowledge what is in the outbox")
+                var acksLeft = acks.makeAsyncIterator()
+                while let s = try? outbox.stats(), s.alarms + s.telemetry > 0 {
+                    guard await acksLeft.next() != nil else { break }
+                    self.lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
+                }
+            }
+            notifier.stopping()
+            // A clean disconnect does not fire the will: say offline ourselves.
+            try? await client.publish(topic: topics.status, payload: Self.status("offline", topics), qos: .atLeastOnce, retain: true)
+            await client.stop()
+            kick.finish()
+            group.cancelAll()
+        }
+        let left = try outbox.stats()
+        logger.info("stopped", metadata: ["outbox_alarms": "\(left.alarms)", "outbox_telemetry": "\(left.telemetry)",
+                                          "dropped_telemetry": "\(left.droppedTelemetry)"])
+    }
+
+    /// The detection loop: runs the source to its end (or until cancelled).
+    private func detect(uplink: Uplink, kick: AsyncStream<Void>.Continuation) async {
+        var pipeline = AgentPipeline(directory: config.directory)
+        let source: any BLESource
+        switch config.source {
+        case .simulate(var scenario, let speed):
+            // Simulated devices live now, like real ones: the scenario starts at launch.
+            scenario.start = Double(Self.nowMs()) / 1000
+            source = SimulatedSource(scenario: scenario, pace: speed > 0 ? ContinuousClock() : nil, speed: max(speed, 1e-9))
+        case .btsnoop(let path):
+            source = ReplaySource(path: path)
+        }
+        let perMessage = config.telemetryPerMessage
+        await pipeline.run(source, emit: { events in
+            self.lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
+            guard !events.isEmpty else { return }
+            do {
+                try await uplink.enqueue(events, nowMs: Self.nowMs())
+            } catch {
+                // Still raised here (log and onEvent) even if the outbox cannot take it.
+                self.logger.critical("cannot write alarms to the outbox", metadata: ["error": "\(error)"])
+            }
+            kick.yield()
+            for e in events {
+                self.onEvent(e)
+                self.logger.notice("alarm", metadata: ["id": "\(e.id)", "worker": "\(e.worker)", "severity": "\(e.severity.rawValue)"])
+            }
+        }, telemetry: { readings in
+            guard !readings.isEmpty else { return }
+            do {
+                try await uplink.enqueue(readings: readings, nowMs: Self.nowMs(), perMessage: perMessage)
+            } catch {
+                self.logger.error("cannot write telemetry to the outbox", metadata: ["error": "\(error)"])
+            }
+            kick.yield()
+        })
+        let c = pipeline.counters
+        logger.info("source ended", metadata: ["unknown_device_frames": "\(c.unknownDevice)", "rejected_payloads": "\(c.rejected.total)",
+                                               "rejected_samples": "\(c.rejectedSamples)"])
+    }
+
+    private func followConnection(_ client: MQTTClient, uplink: Uplink, kick: AsyncStream<Void>.Continuation) async {
+        let topics = config.topics
+        for await event in client.connectionEvents {
+            switch event {
+            case .connected:
+                logger.info("connected to the MQTT broker", metadata: ["broker": "\(config.mqtt.host):\(config.mqtt.port)"])
+                do {
+                    try await client.subscribe(topics.ack, qos: .atLeastOnce)
+                    try await client.publish(topic: topics.status, payload: Self.status("online", topics), qos: .atLeastOnce, retain: true)
+                } catch {
+                    logger.warning("could not subscribe or announce online", metadata: ["error": "\(error)"])
+                }
+                await uplink.connectionRestored()
+                kick.yield()
+            case .connectFailed(let rc), .disconnected(let rc):
+                if rc != 0 { logger.warning("MQTT connection down; the outbox keeps everything", metadata: ["code": "\(rc)"]) }
+            }
+        }
+    }
+
+    static func status(_ state: String, _ topics: Topics) -> [UInt8] {
+        let now = nowMs()
+        return [UInt8](CloudEvent(id: "\(now)-status-\(state)", source: topics.source, type: EventTypes.status, timeMs: now,
+                                  data: GatewayStatus(state: state, version: "1")).json())
+    }
+}
