@@ -79,6 +79,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore"]),
+        // The daemons as real processes against a real broker (needs the executables built).
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "EdgeCore", "CollectorCore", "WorksiteSimulator", "RiskCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore", "Wire", "MQTT", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

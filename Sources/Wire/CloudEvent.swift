@@ -15,7 +15,8 @@ public struct CloudEvent<Payload: Codable & Sendable & Equatable>: Codable, Send
     public var time: String
     /// The worker, for alarms.
     public var subject: String?
-    public var datacontenttype = "application/json"
+    /// Optional in CloudEvents 1.0; what Canary sends is always JSON.
+    public var datacontenttype: String? = "application/json"
     public var data: Payload
 
     public init(id: String, source: String, type: String, timeMs: Int64, subject: String? = nil, data: Payload) {

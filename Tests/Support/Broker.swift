@@ -22,38 +22,19 @@ public final class Broker: @unchecked Sendable {
     }
 
     /// Starts mosquitto and returns once its log says the listener is open.
-    /// (posix_spawn and waitpid rather than Foundation's Process, whose
-    /// waitUntilExit can hang when called from a test's cooperative thread.)
     public func start() throws {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw BrokerError.exited("pipe failed") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        let argv = ["/usr/sbin/mosquitto", "-c", directory.appendingPathComponent("mosquitto.conf").path]
-        var cargs = argv.map { strdup($0) } + [nil]
-        defer { cargs.forEach { free($0) } }
-        var child: pid_t = 0
-        // The test runner's threads may block signals; the broker must not inherit that, or SIGTERM never lands.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t(), defaults = sigset_t()
-        sigemptyset(&noSignals)
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGTERM)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let rc = posix_spawn(&child, argv[0], &actions, &attributes, &cargs, environ)
-        close(fds[1])
-        guard rc == 0 else {
+        let child: pid_t
+        do {
+            child = try spawn(["/usr/sbin/mosquitto", "-c", directory.appendingPathComponent("mosquitto.conf").path],
+                              stdout: fds[1], stderr: fds[1], closing: [fds[0]])
+        } catch {
             close(fds[0])
-            throw BrokerError.exited("posix_spawn: \(rc)")
+            close(fds[1])
+            throw error
         }
+        close(fds[1])
         pid = child
         let log = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
         var seen = Data()

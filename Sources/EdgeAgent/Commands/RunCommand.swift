@@ -52,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
         let source: any BLESource = btsnoop.map { ReplaySource(path: $0) }
             ?? SimulatedSource(scenario: loaded, pace: realtime ? ContinuousClock() : nil)
         var pipeline = AgentPipeline(directory: SiteDirectory(scenario: loaded))
-        try await pipeline.run(source, emit: { events in
+        await pipeline.run(source, emit: { events in
             for e in events { EventPrinter.print(e) }
         })
         let c = pipeline.counters

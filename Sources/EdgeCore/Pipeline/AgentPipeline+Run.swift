@@ -11,12 +11,12 @@ extension AgentPipeline {
     /// up to that moment.
     public mutating func run(_ source: some BLESource, untilMs: Int64? = nil,
                              emit: ([SafetyEvent]) async throws -> Void,
-                             telemetry: ([TelemetryBatch.Reading]) async throws -> Void = { _ in }) async rethrows {
+                             telemetry: ([TelemetryBatch.Reading]) async -> Void = { _ in }) async rethrows {
         var nextTick: Int64?
         for await frame in source.frames() {
             while let t = nextTick, t <= frame.timeMs {
                 try await emit(tick(atMs: t))
-                try await telemetry(takeReadings())
+                await telemetry(takeReadings())
                 nextTick = t + 1_000
             }
             if nextTick == nil { nextTick = frame.timeMs + 1_000 }
@@ -26,6 +26,6 @@ extension AgentPipeline {
             try await emit(tick(atMs: t))
             nextTick = t + 1_000
         }
-        try await telemetry(takeReadings())
+        await telemetry(takeReadings())
     }
 }

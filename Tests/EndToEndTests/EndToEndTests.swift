@@ -1,0 +1,193 @@
+import CollectorCore
+import EdgeCore
+import Foundation
+import Testing
+import TestSupport
+
+/// The whole path with real parts: simulated device bytes → canary-agent
+/// (process) → mosquitto → canary-collector (process) → SQLite → HTTP/SSE.
+/// Waits are bounded polls for a condition, never fixed sleeps, except where
+/// the duration is the test's input (the 30-second broker outage).
+@Suite(.serialized) struct EndToEndTests {
+    /// "worker kind condition state" of an SSE alert event.
+    static func describe(_ e: HTTPClient.Event) -> String {
+        let o = (try? JSONSerialization.jsonObject(with: Data(e.data.utf8)) as? [String: Any]) ?? [:]
+        return "\(o["worker"] ?? "") \(o["kind"] ?? "") \(o["condition"] ?? "") \(o["state"] ?? "")"
+    }
+
+    static func collect(_ stream: HTTPClient.EventStream, count: Int, within seconds: Double) async -> [HTTPClient.Event] {
+        await withTaskGroup(of: [HTTPClient.Event].self) { group in
+            let events = stream.events
+            group.addTask {
+                var got: [HTTPClient.Event] = []
+                for await e in events where e.event == "alert" {
+                    got.append(e)
+                    if got.count == count { break }
+                }
+                return got
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(seconds))
+                stream.close()
+                return []
+            }
+            let first = await group.next() ?? []
+            group.cancelAll()
+            return first
+        }
+    }
+
+    @Test func aShiftFromDeviceBytesToTheAlertFeed() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let expected = try await Worksite.expectedAlarms()
+        #expect(expected.count == 9)
+
+        let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
+        let agent = try site.startAgent(speed: 0)
+        let events = await Self.collect(feed, count: expected.count, within: 120)
+        feed.close()
+        #expect(events.map(Self.describe) == expected.map { $0.replacingOccurrences(of: " alarm", with: " alarm") })
+        let ids = events.compactMap { $0.id.flatMap(Int.init) }
+        #expect(ids.count == expected.count && ids == ids.sorted() && Set(ids).count == ids.count, "ids increase: \(ids)")
+
+        // A client that reconnects with Last-Event-ID gets exactly what came after.
+        let resumed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream", lastEventID: String(ids[4]))
+        let rest = await Self.collect(resumed, count: expected.count - 5, within: 60)
+        resumed.close()
+        #expect(rest.map(\.id) == events.dropFirst(5).map(\.id))
+        #expect(rest.map(\.data) == events.dropFirst(5).map(\.data))
+
+        #expect(await agent.exitCode(within: 120) == 0, "the agent drains its outbox and exits: \(agent.errors)")
+        #expect(try site.storedAlarmIDs().sorted() == Worksite.printedIDs(agent).sorted())
+
+        // The REST views agree with the feed.
+        let open = try site.get("/api/v1/alerts?state=open")
+        #expect(open.status == 200)
+        // lin's fall and immobility stay open (latched until acknowledged), wang's SOS too; chen's gas leak cleared.
+        let alerts = try #require(try JSONSerialization.jsonObject(with: Data(open.body.utf8)) as? [String: [[String: Any]]])["alerts"] ?? []
+        #expect(Set(alerts.map { "\($0["worker"]!) \($0["kind"]!)" }) == ["lin fall", "lin immobility", "wang sos"])
+        let workers = try site.get("/api/v1/workers?site=test-site").body
+        for name in ["chen", "lin", "wang"] { #expect(workers.contains("\"worker\":\"\(name)\"")) }
+        #expect(workers.contains("\"state\":\"alarm\""))
+        #expect(workers.contains("\"position\""), "last readings include the locator's position")
+
+        // Exports stream what is stored.
+        let readings = try site.metric("canary_collector_stored_total{kind=\"reading\"}")
+        #expect(readings > 100)
+        let ndjson = try site.get("/api/v1/export/telemetry.ndjson?site=test-site")
+        #expect(ndjson.headers["transfer-encoding"] == "chunked")
+        #expect(Double(ndjson.body.split(separator: "\n").count) == readings)
+        let csv = try site.get("/api/v1/export/events.csv?worker=lin")
+        #expect(csv.body.split(whereSeparator: \.isNewline).count == 1 + expected.filter { $0.hasPrefix("lin ") }.count, "\(csv.body)")
+        let page = try site.get("/api/v1/events?limit=4")
+        #expect(page.body.contains("\"next_cursor\":\""))
+        #expect(try site.get("/api/v1/events?from=yesterday").status == 400)
+        #expect(try site.get("/healthz").status == 200)
+        #expect(try site.duplicateReadings() == 0)
+    }
+
+    @Test func malformedMessagesFromARealClientAreRefusedAndCountedWhileGoodOnesFlow() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let topic = "canary/v1/test-site/gw-9/events"
+        func good(_ n: Int) -> String {
+            """
+            {"specversion":"1.0","id":"1767254400\(n)-ana-sos-alarm","source":"canary://test-site/gw-9","type":"tw.canary.alarm.sos",\
+            "time":"2026-01-01T08:00:00.000Z","subject":"ana","data":{"kind":"sos","condition":"","phase":"alarm",\
+            "severity":"critical","time_ms":1767254400\(n),"values":{}}}
+            """
+        }
+        let big = site.directory.appendingPathComponent("big.json").path
+        try String(repeating: "x", count: 300_000).write(toFile: big, atomically: true, encoding: .utf8)
+        let bad: [(kind: String, args: [String])] = [
+            ("not-json", ["-m", "{oops"]),
+            ("unknown-type", ["-m", good(100).replacingOccurrences(of: "tw.canary.alarm.sos", with: "tw.canary.weather")]),
+            ("schema", ["-m", good(101).replacingOccurrences(of: "\"phase\":\"alarm\"", with: "\"phase\":\"exploded\"")]),
+            ("missing-attribute", ["-m", good(102).replacingOccurrences(of: "\"specversion\":\"1.0\",", with: "")]),
+            ("bad-attribute", ["-m", good(103).replacingOccurrences(of: "canary://test-site/gw-9", with: "canary://elsewhere/gw-9")]),
+            ("too-large", ["-f", big]),
+        ]
+        var goodIDs: [String] = []
+        for (k, b) in bad.enumerated() {
+            #expect(try runToEnd(["/usr/bin/mosquitto_pub", "-p", "\(site.broker.port)", "-q", "1", "-t", topic] + b.args) == 0)
+            #expect(try runToEnd(["/usr/bin/mosquitto_pub", "-p", "\(site.broker.port)", "-q", "1", "-t", topic, "-m", good(k)]) == 0)
+            goodIDs.append("1767254400\(k)-ana-sos-alarm")
+        }
+        // Bounded wait for the last good message to be stored.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try site.storedAlarmIDs().count < goodIDs.count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try site.storedAlarmIDs() == goodIDs)
+        let metrics = try site.get("/metrics").body
+        for b in bad {
+            #expect(metrics.contains("canary_collector_messages_rejected_total{kind=\"\(b.kind)\"} 1"), "\(b.kind)")
+        }
+        #expect(try site.metric("canary_collector_acknowledged_ids_total") == Double(goodIDs.count))
+        #expect(site.collector.isRunning)
+        #expect(site.collector.errors.contains("topic=canary/v1/test-site/gw-9/events"), "refusals are logged with their topic")
+    }
+
+    @Test func aThirtySecondBrokerOutageLosesNothingAndStoresNothingTwice() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let agent = try site.startAgent(speed: 1, resendAfter: "5s")
+        #expect(await agent.line(containing: "\"phase\"", within: 60) != nil, "the first alarm is raised")
+        site.broker.stop()
+        try await Task.sleep(for: .seconds(30))  // the outage itself, not a synchronisation
+        try site.broker.start()
+        #expect(await agent.exitCode(within: 180) == 0, "the agent drains its outbox and exits: \(agent.errors)")
+        let printed = Worksite.printedIDs(agent)
+        #expect(printed.count == 9)
+        #expect(try site.storedAlarmIDs().sorted() == printed.sorted())
+        #expect(try site.duplicateReadings() == 0)
+        #expect(agent.errors.contains("dropped_telemetry=0 outbox_alarms=0 outbox_telemetry=0"))
+    }
+
+    @Test func anAgentKilledMidStreamLosesNothingItHadTakenIn() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let first = try site.startAgent(speed: 2, label: "agent-1")
+        #expect(await first.line(containing: "\"phase\"", within: 60) != nil)
+        // Hold the collector so acks stop and the outbox fills, then kill the agent.
+        site.collector.kill(SIGSTOP)
+        let outbox = try Outbox(path: site.outboxPath)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try outbox.stats().telemetry < 3 || outbox.stats().alarms < 1, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        first.kill(SIGKILL)
+        let pending = try outbox.pending(limit: 100_000)
+        #expect(pending.contains { $0.isAlarm } && pending.contains { !$0.isAlarm })
+        site.collector.kill(SIGCONT)
+
+        let second = try site.startAgent(speed: 0, label: "agent-2")
+        #expect(await second.exitCode(within: 180) == 0, "\(second.errors)")
+        let stored = Set(try site.storedAlarmIDs())
+        let batches = Set(try site.collectorDB { try String.fetchAll($0, sql: "SELECT id FROM telemetry_batches") })
+        for e in pending {
+            #expect(e.isAlarm ? stored.contains(e.id) : batches.contains(e.id), "\(e.id) was in the outbox at the kill")
+        }
+        for id in Worksite.printedIDs(first) + Worksite.printedIDs(second) { #expect(stored.contains(id)) }
+        #expect(try site.duplicateReadings() == 0)
+        #expect(try outbox.stats().alarms + outbox.stats().telemetry == 0)
+    }
+
+    @Test func aCollectorKilledMidStreamLosesNothingAndStoresNothingTwice() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let agent = try site.startAgent(speed: 2, resendAfter: "3s")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while (try? site.storedAlarmIDs().count) ?? 0 < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        site.collector.kill(SIGKILL)
+        try await site.startCollector()
+        #expect(await agent.exitCode(within: 180) == 0, "\(agent.errors)")
+        let printed = Worksite.printedIDs(agent)
+        #expect(printed.count == 9)
+        #expect(try site.storedAlarmIDs().sorted() == printed.sorted())
+        #expect(try site.duplicateReadings() == 0)
+    }
+}

@@ -1,0 +1,105 @@
+import EdgeCore
+import Foundation
+import GRDB
+import RiskCore
+import TestSupport
+import WorksiteSimulator
+
+/// A real broker, a real collector process and the config for a real agent
+/// process, in a directory of their own.
+final class Worksite: @unchecked Sendable {
+    let directory: URL
+    let broker: Broker
+    var collector: Daemon!
+    var apiPort = 0
+    static let scenarioPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/short-shift.yaml").path
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        broker = try Broker()
+        try """
+            mqtt: {port: \(broker.port), client_id: collector-\(broker.port)}
+            storage: {sqlite: \(collectorDatabase)}
+            http: {port: 0}
+            """.write(toFile: directory.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    var collectorDatabase: String { directory.appendingPathComponent("collector.sqlite").path }
+    var outboxPath: String { directory.appendingPathComponent("outbox.sqlite").path }
+
+    /// Starts (or restarts) the collector and waits until its API is up.
+    func startCollector() async throws {
+        collector = try Daemon("canary-collector", ["--config", directory.appendingPathComponent("collector.yaml").path],
+                               in: directory, label: "collector-\(UUID().uuidString.prefix(8))")
+        guard let line = await collector.line(containing: "API on http://", within: 120),
+              let port = line.split(separator: ":").last.flatMap({ Int($0.split(separator: "/")[0]) }) else {
+            throw SpawnError(message: "the collector did not start: \(collector.errors)")
+        }
+        apiPort = port
+    }
+
+    /// An agent process on the short shift; `speed` 0 plays it as fast as possible.
+    func startAgent(speed: Double, resendAfter: String = "30s", label: String = "agent") throws -> Daemon {
+        let config = directory.appendingPathComponent("\(label).yaml").path
+        try """
+            site: test-site
+            gateway: gw-1
+            mqtt: {port: \(broker.port)}
+            outbox: {path: \(outboxPath)}
+            uplink: {resend_after: \(resendAfter)}
+            source: {simulate: \(Self.scenarioPath), speed: \(speed)}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        return try Daemon("canary-agent", ["run", "--config", config], in: directory, label: label)
+    }
+
+    /// What the pipeline raises on the short shift, as (worker, kind, condition, phase).
+    static func expectedAlarms() async throws -> [String] {
+        let scenario = try Scenario.load(yaml: try String(contentsOfFile: scenarioPath, encoding: .utf8))
+        var pipeline = AgentPipeline(directory: SiteDirectory(scenario: scenario))
+        var out: [String] = []
+        await pipeline.run(SimulatedSource(scenario: scenario), emit: { events in
+            out += events.map { "\($0.worker) \($0.type.rawValue) \($0.condition) \($0.phase.rawValue)" }
+        })
+        return out
+    }
+
+    func get(_ path: String) throws -> HTTPClient.Response { try HTTPClient.get(port: apiPort, path) }
+
+    /// A metric's value from the collector's /metrics.
+    func metric(_ name: String) throws -> Double {
+        let text = try get("/metrics").body
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + " ") }) else { return .nan }
+        return Double(line.split(separator: " ").last!) ?? .nan
+    }
+
+    /// The collector's database, read directly (WAL allows it while the collector runs).
+    func collectorDB<T>(_ read: (Database) throws -> T) throws -> T {
+        var c = Configuration()
+        c.readonly = true
+        return try DatabaseQueue(path: collectorDatabase, configuration: c).read(read)
+    }
+
+    func storedAlarmIDs() throws -> [String] {
+        try collectorDB { try String.fetchAll($0, sql: "SELECT id FROM events ORDER BY seq") }
+    }
+
+    /// Telemetry readings stored more than once (same worker, device, kind and time).
+    func duplicateReadings() throws -> Int {
+        try collectorDB {
+            try Int.fetchOne($0, sql: """
+                SELECT COUNT(*) FROM (SELECT 1 FROM telemetry GROUP BY worker, device, kind, time_ms HAVING COUNT(*) > 1)
+                """) ?? -1
+        }
+    }
+
+    /// The ids the agent printed (one JSON event per line).
+    static func printedIDs(_ agent: Daemon) -> [String] {
+        agent.output.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String
+        }
+    }
+}
