@@ -124,6 +124,10 @@ import TestSupport
         for b in bad {
             #expect(metrics.contains("canary_collector_messages_rejected_total{kind=\"\(b.kind)\"} 1"), "\(b.kind)")
         }
+        // Acks go out just after the commit.
+        while try site.metric("canary_collector_acknowledged_ids_total") < Double(goodIDs.count), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(try site.metric("canary_collector_acknowledged_ids_total") == Double(goodIDs.count))
         #expect(site.collector.isRunning)
         #expect(site.collector.errors.contains("topic=canary/v1/test-site/gw-9/events"), "refusals are logged with their topic")
