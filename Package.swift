@@ -79,6 +79,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore"]),
+        .testTarget(name: "CollectorTests", dependencies: ["CollectorCore", "DaemonSupport", "Wire", "RiskCore"]),
+        .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         // The daemons as real processes against a real broker (needs the executables built).
         .testTarget(name: "EndToEndTests", dependencies: [
             "EdgeCore", "CollectorCore", "WorksiteSimulator", "RiskCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),

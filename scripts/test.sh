@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in zlib1g-dev libssl-dev libmosquitto-dev mosquitto python3; do
+for pkg in zlib1g-dev libssl-dev libmosquitto-dev mosquitto mosquitto-clients python3; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then
@@ -20,6 +20,7 @@ if [ ! -d ../shared/data/sisfall-dev ] && [ -z "${CANARY_SHARED_DATA:-}" ]; then
     exit 1
 fi
 
+# Builds the daemons too: the end-to-end tests run them as processes.
 swift build --build-tests
 # The BLE decoders under libFuzzer for a bounded time (scripts/fuzz.sh).
 scripts/fuzz.sh "${CANARY_FUZZ_SECONDS:-30}"

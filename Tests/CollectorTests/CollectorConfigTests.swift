@@ -1,0 +1,41 @@
+import CollectorCore
+import DaemonSupport
+import Testing
+
+@Suite struct CollectorConfigTests {
+    func load(_ yaml: String) throws(ConfigError) -> CollectorConfig {
+        try CollectorConfig.read(ConfigSection.parse(yaml, file: "collector.yaml"))
+    }
+
+    @Test func defaultsNeedNoKeys() throws {
+        let c = try load("")
+        #expect(c.mqtt.host == "127.0.0.1" && c.mqtt.port == 1883 && c.mqtt.clientID == "canary-collector")
+        #expect(c.httpPort == 8080 && c.databasePath == "/var/lib/canary/collector.sqlite")
+        #expect(c.ingest.shareGroup == nil && c.ingest.maxBatch == 2_000)
+    }
+
+    @Test func errorsNameTheFileTheLineAndTheKey() {
+        let cases: [(String, String)] = [
+            ("mqtt:\n  port: 99999\n", "collector.yaml:2: mqtt.port: must be an integer in 1…65535 (found \"99999\")"),
+            ("storage:\n  sqllite: x\n", "collector.yaml:2: storage.sqllite: unknown key (known here: sqlite)"),
+            ("ingest:\n  max_message: lots\n", "collector.yaml:2: ingest.max_message: must be a size like 512MiB or 2GiB"),
+            ("http: 8080\n", "collector.yaml:1: http: must be a mapping of keys to values"),
+            ("log_level: loud\n", "collector.yaml:1: log_level: must be one of"),
+            ("mqtt:\n  tls:\n    cert_file: /etc/c.pem\n", "collector.yaml:3: mqtt.tls.cert_file: cert_file and key_file go together"),
+            ("mqtt: [\n", "collector.yaml:2: not valid YAML"),
+        ]
+        for (yaml, message) in cases {
+            #expect(throws: ConfigError.self) { try load(yaml) }
+            do {
+                _ = try load(yaml)
+            } catch {
+                #expect(error.description.hasPrefix(message), "\(error)")
+            }
+        }
+    }
+
+    @Test func sharedSubscriptionsAndLimits() throws {
+        let c = try load("mqtt: {share_group: canary}\ningest: {max_message: 64KiB, max_batch: 10}\nhttp: {port: 0}\n")
+        #expect(c.ingest.shareGroup == "canary" && c.ingest.messageLimit == 65_536 && c.ingest.maxBatch == 10 && c.httpPort == 0)
+    }
+}

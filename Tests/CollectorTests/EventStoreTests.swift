@@ -1,0 +1,101 @@
+import CollectorCore
+import Foundation
+import RiskCore
+import Testing
+import Wire
+
+/// The collector's store on a real SQLite file.
+@Suite struct EventStoreTests {
+    let topics = try! Topics(site: "s1", gateway: "gw-1")
+
+    func store() throws -> EventStore {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return try EventStore(path: dir.appendingPathComponent("c.sqlite").path)
+    }
+
+    func alarm(_ worker: String, _ type: EventType, _ condition: String = "", phase: Phase, at t: Int64) -> ReceivedMessage {
+        let e = CloudEvent(SafetyEvent(worker: worker, type: type, condition: condition, phase: phase,
+                                       severity: phase == .cleared ? .info : .alarm, timeMs: t), topics: topics)
+        return ReceivedMessage(topics: topics, message: .alarm(e), raw: [UInt8](e.json()))
+    }
+
+    func telemetry(_ id: String, _ readings: [TelemetryBatch.Reading]) -> ReceivedMessage {
+        let e = CloudEvent(id: id, source: topics.source, type: EventTypes.telemetry, timeMs: readings[0].time_ms,
+                           data: TelemetryBatch(readings: readings))
+        return ReceivedMessage(topics: topics, message: .telemetry(e), raw: [UInt8](e.json()))
+    }
+
+    @Test func eachSourceAndIDIsStoredOnceAndAcknowledgedEveryTime() throws {
+        let s = try store()
+        let m = alarm("lin", .fall, phase: .alarm, at: 1_000)
+        let first = try s.commit([m], receivedMs: 5_000)
+        let again = try s.commit([m, m], receivedMs: 6_000)
+        #expect(first.storedAlarms == 1 && first.duplicates == 0)
+        #expect(again.storedAlarms == 0 && again.duplicates == 2)
+        #expect(again.acks[topics.prefix]?.ids == ["0000000001000-lin-fall-alarm", "0000000001000-lin-fall-alarm"])
+        #expect(try s.counts().events == 1)
+        #expect(try s.alertChanges(after: 0, limit: 10).count == 1, "a duplicate changes no alert")
+    }
+
+    @Test func anAlertOpensEscalatesAndClearsAndOlderEventsDoNotRollItBack() throws {
+        let s = try store()
+        _ = try s.commit([alarm("chen", .gas, "H2S.high", phase: .preAlarm, at: 1_000)], receivedMs: 0)
+        _ = try s.commit([alarm("chen", .gas, "H2S.high", phase: .alarm, at: 2_000)], receivedMs: 0)
+        #expect(try s.alerts(state: "open", site: nil, limit: 10).count == 1)
+        // A late resend of an older event: stored as an event, the alert stays as it is.
+        let late = alarm("chen", .gas, "H2S.high", phase: .preAlarm, at: 1_500)
+        #expect(try s.commit([late], receivedMs: 0).alertChanges == 0)
+        _ = try s.commit([alarm("chen", .gas, "H2S.high", phase: .cleared, at: 3_000)], receivedMs: 0)
+        #expect(try s.alerts(state: "open", site: nil, limit: 10).isEmpty)
+        let cleared = try s.alerts(state: "cleared", site: nil, limit: 10)
+        #expect(cleared.count == 1)
+        let record = try JSONDecoder().decode(AlertRecord.self, from: Data(cleared[0].utf8))
+        #expect(record.state == "cleared" && record.opened == RFC3339.format(ms: 1_000) && record.updated == RFC3339.format(ms: 3_000))
+        let changes = try s.alertChanges(after: 0, limit: 10)
+        #expect(changes.map(\.seq) == [1, 2, 3])
+        #expect(try s.alertChanges(after: 2, limit: 10).map(\.seq) == [3], "Last-Event-ID 2 resumes after 2")
+        // The same condition again is a new alert.
+        _ = try s.commit([alarm("chen", .gas, "H2S.high", phase: .alarm, at: 4_000)], receivedMs: 0)
+        #expect(try s.counts().alerts == 2)
+        // A clear for something never seen open makes no alert.
+        #expect(try s.commit([alarm("wang", .sos, phase: .cleared, at: 5_000)], receivedMs: 0).alertChanges == 0)
+    }
+
+    @Test func telemetryIsStoredOnceAndKeepsEachWorkersLatest() throws {
+        let s = try store()
+        let readings = [
+            TelemetryBatch.Reading(worker: "lin", device: "D1", kind: "gas", time_ms: 2_000, values: ["o2": 20.9]),
+            TelemetryBatch.Reading(worker: "lin", device: "D2", kind: "position", time_ms: 2_000, values: ["x": 1, "y": 2, "floor": 0]),
+            TelemetryBatch.Reading(worker: "lin", device: "D1", kind: "gas", time_ms: 1_000, values: ["o2": 19.0]),
+        ]
+        #expect(try s.commit([telemetry("t1", readings)], receivedMs: 0).storedReadings == 3)
+        #expect(try s.commit([telemetry("t1", readings)], receivedMs: 0).duplicates == 1)
+        #expect(try s.counts().readings == 3)
+        let workers = try s.workers(site: "s1")
+        #expect(workers.contains("\"gas\":{\"device\":\"D1\",\"time_ms\":2000,\"values\":{\"o2\":20.9}}"), "the newest reading wins: \(workers)")
+        #expect(workers.contains("\"location\":{\"floor\":0,\"source\":\"locator\",\"time_ms\":2000,\"x\":1,\"y\":2}"))
+        #expect(workers.contains("\"state\":\"ok\""))
+    }
+
+    @Test func pagesFollowTimeThenSequenceWithoutGapsOrRepeats() throws {
+        let s = try store()
+        // Five events at the same millisecond and three later: a cursor on time alone would skip or repeat.
+        var batch = (0..<5).map { alarm("w\($0)", .sos, phase: .alarm, at: 1_000) }
+        batch += (5..<8).map { alarm("w\($0)", .sos, phase: .alarm, at: 2_000) }
+        _ = try s.commit(batch.reversed(), receivedMs: 0)
+        var cursor: PageCursor?, seen: [String] = []
+        while true {
+            let page = try s.events(RecordFilter(), after: cursor, limit: 3)
+            seen += page.map(\.json)
+            guard page.count == 3 else { break }
+            cursor = page.last!.cursor
+        }
+        #expect(seen.count == 8 && Set(seen).count == 8)
+        #expect(try s.events(RecordFilter(fromMs: 2_000), after: nil, limit: 100).count == 3)
+        #expect(try s.events(RecordFilter(worker: "w1", type: "sos"), after: nil, limit: 100).count == 1)
+        #expect(try s.events(RecordFilter(type: "fall"), after: nil, limit: 100).isEmpty)
+        #expect(PageCursor(PageCursor(timeMs: 5, seq: 7).description) == PageCursor(timeMs: 5, seq: 7))
+        #expect(PageCursor("garbage") == nil)
+    }
+}
