@@ -1,17 +1,76 @@
 #!/usr/bin/env bash
-# The demo, on a fresh Debian machine as root: builds canary-agent and plays a
-# simulated worksite in real time, printing each alarm as the agent raises it.
+# The demo, on a fresh Debian machine as root: installs what is missing,
+# builds, starts mosquitto on loopback, the collector, and the agent on a
+# simulated tank-cleaning worksite (four workers; an H2S leak, a fall, an SOS,
+# a dying battery, a sensor fault). Prints the API URL and every alert as the
+# collector's SSE feed delivers it. Ctrl-C stops everything.
+#   scripts/demo.sh [scenario.yaml]    CANARY_DEMO_SPEED=4 plays it 4x faster; CANARY_DEMO_HTTP_PORT (8080)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in zlib1g-dev libssl-dev libmosquitto-dev; do
+for pkg in zlib1g-dev libssl-dev libmosquitto-dev mosquitto curl; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then
+    echo "installing: ${need[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 swift build -c release --product canary-agent
-scenario="${1:-examples/scenarios/tank-cleaning.yaml}"
-echo "Playing $scenario in real time; alarms appear as JSON lines the moment they are raised (Ctrl-C to stop)."
-exec .build/release/canary-agent run --scenario "$scenario" --realtime
+swift build -c release --product canary-collector
+bin=.build/release
+scenario="$(realpath "${1:-examples/scenarios/tank-cleaning.yaml}")"
+speed="${CANARY_DEMO_SPEED:-1}"
+http_port="${CANARY_DEMO_HTTP_PORT:-8080}"
+
+work="$(mktemp -d /tmp/canary-demo.XXXXXX)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+# A broker of the demo's own on a free loopback port (Debian's mosquitto service may hold 1883).
+mqtt_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18883)
+printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$mqtt_port" > "$work/mosquitto.conf"
+/usr/sbin/mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
+pids+=($!)
+
+cat > "$work/collector.yaml" <<YAML
+mqtt: {port: $mqtt_port}
+storage: {sqlite: $work/collector.sqlite}
+http: {host: 127.0.0.1, port: $http_port}
+YAML
+cat > "$work/agent.yaml" <<YAML
+site: $(sed -n 's/^site: *//p' "$scenario")
+gateway: gw-01
+mqtt: {port: $mqtt_port}
+outbox: {path: $work/outbox.sqlite}
+source: {simulate: $scenario, speed: $speed}
+YAML
+
+"$bin/canary-collector" --config "$work/collector.yaml" > "$work/collector.out" 2> "$work/collector.log" &
+pids+=($!)
+for _ in $(seq 100); do grep -q "API on" "$work/collector.out" 2>/dev/null && break; sleep 0.1; done
+api="$(grep -o 'http://[^ ]*' "$work/collector.out" | head -1)"
+[ -n "$api" ] || { echo "the collector did not start:"; cat "$work/collector.log"; exit 1; }
+
+echo
+echo "Canary demo: $scenario at ${speed}x real time"
+echo "  API:     $api   (try $api/workers, $api/alerts?state=open, $api/export/telemetry.csv)"
+echo "  feed:    $api/alerts/stream (Server-Sent Events)"
+echo "  metrics: ${api%/api/v1}/metrics"
+echo "  logs:    $work"
+echo
+echo "Alerts as the collector's feed delivers them:"
+curl -sN "$api/alerts/stream" | sed -un 's/^data: \(.*\)$/  ALERT \1/p' &
+pids+=($!)
+
+"$bin/canary-agent" run --config "$work/agent.yaml" > "$work/agent-events.jsonl" 2> "$work/agent.log" &
+agent=$!
+pids+=($agent)
+wait "$agent" || true
+echo
+echo "The shift is over and every event is stored. Open alerts:"
+curl -s "$api/alerts?state=open"
+echo
+echo "The collector keeps serving $api until Ctrl-C."
+wait
