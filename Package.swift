@@ -69,9 +69,16 @@ let package = Package(
             ]
         ),
         // What both daemons share: YAML config loading with errors naming file and key, systemd notify.
-        .target(name: "DaemonSupport", dependencies: ["MQTT", .product(name: "Yams", package: "Yams")]),
+        .target(name: "DaemonSupport", dependencies: [
+            "MQTT", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+        ]),
         // Release-build benchmark of the detection pipeline (scripts/bench.sh).
         .executableTarget(name: "CanaryBench", dependencies: ["RiskCore", "DeviceFormats", "Recordings"]),
+        // End-to-end benchmarks with real parts: ingest rate, alarm latency (scripts/bench-e2e.sh).
+        .executableTarget(name: "CanaryLoad", dependencies: [
+            "EdgeCore", "CollectorCore", "DaemonSupport", "DeviceFormats", "MQTT", "Wire", "RiskCore", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings", "TestSupport"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings", "TestSupport"]),
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),

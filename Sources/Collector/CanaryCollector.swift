@@ -3,7 +3,6 @@ import CollectorCore
 import DaemonSupport
 import Foundation
 import Hummingbird
-import Logging
 
 @main
 struct CanaryCollector: AsyncParsableCommand {
@@ -20,19 +19,11 @@ struct CanaryCollector: AsyncParsableCommand {
     var checkConfig = false
 
     func run() async throws {
-        let settings: CollectorConfig
-        do {
-            settings = try CollectorConfig.load(file: config)
-        } catch {
-            FileHandle.standardError.write(Data("canary-collector: \(error)\n".utf8))
-            throw ExitCode(78)
+        guard let settings = DaemonStartup.load(config, daemon: "canary-collector", checkOnly: checkConfig, CollectorConfig.load) else {
+            throw ExitCode(DaemonStartup.configErrorExitCode)
         }
-        if checkConfig {
-            print("\(config): valid")
-            return
-        }
-        var logger = Logger(label: "canary-collector")
-        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        if checkConfig { return }
+        let logger = DaemonStartup.logger("canary-collector", level: settings.logLevel)
         let app = try CollectorService.make(config: settings, logger: logger) { port in
             // One line a script (the demo, the tests) can wait for and read the port from.
             FileHandle.standardOutput.write(Data("canary-collector: API on http://\(settings.httpHost):\(port)/api/v1\n".utf8))

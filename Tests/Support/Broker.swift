@@ -7,11 +7,12 @@ public final class Broker: @unchecked Sendable {
     private var pid: pid_t?
     private let directory: URL
 
-    public init() throws {
+    /// `extraConfig`: more mosquitto.conf lines (the benchmarks lift the queue limits).
+    public init(extraConfig: String = "") throws {
         port = try Self.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-broker-\(port)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try "listener \(port) 127.0.0.1\nallow_anonymous true\nlog_type all\n"
+        try ("listener \(port) 127.0.0.1\nallow_anonymous true\nlog_type all\n" + extraConfig)
             .write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
         try start()
     }

@@ -60,19 +60,11 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func runDaemon(_ file: String) async throws {
-        let settings: AgentConfig
-        do {
-            settings = try AgentConfig.load(file: file)
-        } catch {
-            FileHandle.standardError.write(Data("canary-agent: \(error)\n".utf8))
-            throw ExitCode(78)
+        guard let settings = DaemonStartup.load(file, daemon: "canary-agent", checkOnly: checkConfig, AgentConfig.load) else {
+            throw ExitCode(DaemonStartup.configErrorExitCode)
         }
-        if checkConfig {
-            print("\(file): valid")
-            return
-        }
-        var logger = Logger(label: "canary-agent")
-        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        if checkConfig { return }
+        let logger = DaemonStartup.logger("canary-agent", level: settings.logLevel)
         let daemon = AgentDaemon(config: settings, logger: logger, onEvent: EventPrinter.print)
         let group = ServiceGroup(configuration: .init(services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -50,6 +50,20 @@ public struct AgentConfig: Sendable {
     public var directory: SiteDirectory
     public var logLevel: String
 
+    public init(topics: Topics, mqtt: MQTTConfiguration, outboxPath: String, outboxLimits: Outbox.Limits = .init(),
+                resendAfterMs: Int64 = 30_000, telemetryPerMessage: Int = 500, source: Source, directory: SiteDirectory,
+                logLevel: String = "info") {
+        self.topics = topics
+        self.mqtt = mqtt
+        self.outboxPath = outboxPath
+        self.outboxLimits = outboxLimits
+        self.resendAfterMs = resendAfterMs
+        self.telemetryPerMessage = telemetryPerMessage
+        self.source = source
+        self.directory = directory
+        self.logLevel = logLevel
+    }
+
     public static func load(file: String) throws(ConfigError) -> AgentConfig {
         try read(ConfigSection.load(file: file))
     }

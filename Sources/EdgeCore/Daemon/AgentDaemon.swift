@@ -22,14 +22,17 @@ public final class AgentDaemon: Service {
     let notifier: SystemdNotifier
     /// Each alarm as it is raised, besides the outbox (the demo prints them).
     let onEvent: @Sendable (SafetyEvent) -> Void
+    /// Replaces the configured source (the latency benchmark feeds its own frames).
+    let sourceOverride: (any BLESource)?
     /// Wall-clock milliseconds of the last pipeline step, for the watchdog.
     private let lastProgressMs = Atomic<Int64>(0)
 
     public init(config: AgentConfig, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
-                onEvent: @escaping @Sendable (SafetyEvent) -> Void = { _ in }) {
+                source: (any BLESource)? = nil, onEvent: @escaping @Sendable (SafetyEvent) -> Void = { _ in }) {
         self.config = config
         self.logger = logger
         self.notifier = notifier
+        self.sourceOverride = source
         self.onEvent = onEvent
     }
 
@@ -106,6 +109,8 @@ public final class AgentDaemon: Service {
         var pipeline = AgentPipeline(directory: config.directory)
         let source: any BLESource
         switch config.source {
+        case _ where sourceOverride != nil:
+            source = sourceOverride!
         case .simulate(var scenario, let speed):
             // Simulated devices live now, like real ones: the scenario starts at launch.
             scenario.start = Double(Self.nowMs()) / 1000

@@ -1,0 +1,130 @@
+import CollectorCore
+import DaemonSupport
+import DeviceFormats
+import EdgeCore
+import Foundation
+import Logging
+import MQTT
+import RiskCore
+import Synchronization
+import TestSupport
+import Wire
+
+// End-to-end benchmarks with real parts (scripts/bench-e2e.sh, release build):
+//
+//   CanaryLoad ingest [MESSAGES]   collector ingest into SQLite vs a subscriber that discards,
+//                                   the same queued messages from the same mosquitto, one run
+//   CanaryLoad latency [SECONDS]   alarm latency, device bytes entering the agent → SSE event
+//                                   at a client, with 1,000 telemetry readings/s in the background
+//
+// Both start their own mosquitto on a free loopback port; latency also starts the
+// release canary-collector process (CANARY_BIN_DIR).
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "ingest": try await Ingest.run(messages: arguments.dropFirst().first.flatMap(Int.init) ?? 20_000)
+case "latency": try await Latency.run(seconds: arguments.dropFirst().first.flatMap(Int.init) ?? 30)
+default:
+    FileHandle.standardError.write(Data("usage: CanaryLoad ingest [MESSAGES] | latency [SECONDS]\n".utf8))
+    exit(2)
+}
+
+func temporaryDirectory(_ name: String) throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-\(name)-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+func connected(_ port: Int, _ id: String, cleanStart: Bool = false) async throws -> MQTTClient {
+    var c = MQTTConfiguration(host: "127.0.0.1", port: port, clientID: id)
+    c.cleanStart = cleanStart
+    let client = try MQTTClient(c)
+    try client.start()
+    guard await first(client.connectionEvents, within: 30, where: { $0 == .connected }) != nil else {
+        throw SpawnError(message: "\(id) could not connect")
+    }
+    return client
+}
+
+enum Ingest {
+    /// The same messages, queued by the broker for an absent persistent
+    /// session, then drained once by a discarding subscriber and once by the
+    /// collector's ingest (validation, SQLite commit, acks).
+    static func run(messages count: Int) async throws {
+        let broker = try Broker(extraConfig: "max_queued_messages 0\nmax_queued_bytes 0\n")
+        let topics = try Topics(site: "bench", gateway: "gw-1")
+        let payloads = (0..<count).map { k -> (topic: String, payload: [UInt8]) in
+            let t = Int64(1_767_254_400_000) + Int64(k) * 10
+            if k % 10 == 0 {
+                let e = SafetyEvent(worker: "w\(k % 200)", type: .sos, phase: .alarm, severity: .critical, timeMs: t)
+                return (topics.events, [UInt8](CloudEvent(e, topics: topics).json()))
+            }
+            let readings = (0..<10).map {
+                TelemetryBatch.Reading(worker: "w\((k + $0) % 200)", device: "C0:FF:EE:00:00:\($0)", kind: "gas", time_ms: t,
+                                       values: ["o2": 20.9, "co": 1, "h2s": 0.2, "lel": 0, "battery": 80, "motion_g": 0.05])
+            }
+            let e = CloudEvent(id: "\(t)-telemetry-\(k)", source: topics.source, type: EventTypes.telemetry, timeMs: t,
+                               data: TelemetryBatch(readings: readings))
+            return (topics.telemetry, [UInt8](e.json()))
+        }
+        let bytes = payloads.reduce(0) { $0 + $1.payload.count }
+        print("messages: \(count) (1 in 10 an alarm, the rest telemetry of 10 readings), \(bytes / count) bytes each on average")
+
+        // Register both persistent sessions, then leave.
+        for id in ["bench-discard", "bench-collector"] {
+            let c = try await connected(broker.port, id)
+            for f in Topics.collectorSubscriptions() { try await c.subscribe(f) }
+            await c.stop()
+        }
+        let publisher = try await connected(broker.port, "bench-publisher", cleanStart: true)
+        for start in stride(from: 0, to: count, by: 1_000) {
+            let failures = await publisher.publishAll(Array(payloads[start..<min(start + 1_000, count)])).compactMap { $0 }
+            guard failures.isEmpty else { throw SpawnError(message: "publish: \(failures[0])") }
+        }
+        await publisher.stop()
+
+        // 1. A subscriber that discards.
+        let clock = ContinuousClock()
+        var begin = clock.now
+        let discard = try await connected(broker.port, "bench-discard")
+        var received = 0
+        for await _ in discard.messages {
+            received += 1
+            if received == count { break }
+        }
+        let discardTime = clock.now - begin
+        await discard.stop()
+
+        // 2. The collector's ingest into a real SQLite file.
+        let dir = try temporaryDirectory("ingest")
+        let store = try EventStore(path: dir.appendingPathComponent("collector.sqlite").path)
+        let metrics = MetricsRegistry()
+        begin = clock.now
+        let client = try await connected(broker.port, "bench-collector")
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let ingest = CollectorCore.Ingest(store: store, client: client, metrics: metrics, signal: ChangeSignal(), logger: logger)
+        let task = Task { await ingest.run() }
+        let alarms = Double((count + 9) / 10), readings = Double((count - (count + 9) / 10) * 10)
+        while metrics.value(CollectorMetrics.acked) < Double(count) {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let ingestTime = clock.now - begin
+        await client.stop()
+        await task.value
+        let stored = try store.counts()
+        guard Double(stored.events) == alarms, Double(stored.readings) == readings else {
+            throw SpawnError(message: "stored \(stored), expected \(alarms) alarms and \(readings) readings")
+        }
+        let discardRate = Double(count) / discardTime.seconds, ingestRate = Double(count) / ingestTime.seconds
+        print(String(format: "discarding subscriber: %.0f messages/s (%.2f s)", discardRate, discardTime.seconds))
+        print(String(format: "collector ingest:      %.0f messages/s (%.2f s), %.0f readings/s, %.0f commits, acks included",
+                     ingestRate, ingestTime.seconds, readings / ingestTime.seconds, metrics.value(CollectorMetrics.batches)))
+        print(String(format: "ratio: %.1f %% (target ≥ 80 %%)", 100 * ingestRate / discardRate))
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import Logging
+
+/// The start of both daemons: load and validate the config file, or say what
+/// is wrong with it; then a logger at the configured level.
+public enum DaemonStartup {
+    /// `sysexits.h` EX_CONFIG: what both daemons exit with on a bad config.
+    public static let configErrorExitCode: Int32 = 78
+
+    /// The config, or nil after writing `daemon: file:line: key: problem` to stderr.
+    /// With `checkOnly`, a valid config is reported on stdout.
+    public static func load<Config>(_ file: String, daemon: String, checkOnly: Bool,
+                                    _ read: (String) throws(ConfigError) -> Config) -> Config? {
+        do {
+            let config = try read(file)
+            if checkOnly { print("\(file): valid") }
+            return config
+        } catch {
+            FileHandle.standardError.write(Data("\(daemon): \(error)\n".utf8))
+            return nil
+        }
+    }
+
+    public static func logger(_ daemon: String, level: String) -> Logger {
+        var logger = Logger(label: daemon)
+        logger.logLevel = Logger.Level(rawValue: level) ?? .info
+        return logger
+    }
+}
