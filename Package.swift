@@ -37,11 +37,15 @@ let package = Package(
         // libmosquitto (libmosquitto-dev), wrapped once by MQTT.
         .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto"),
         .target(name: "MQTT", dependencies: ["CMosquitto"]),
+        // libbluetooth (libbluetooth-dev), wrapped once by BlueZ.
+        .systemLibrary(name: "CBluetooth", path: "Sources/CBluetooth"),
+        // The kernel's Bluetooth stack: adapters, LE scanning and advertising over raw HCI sockets.
+        .target(name: "BlueZ", dependencies: ["CBluetooth", "DeviceFormats"]),
         // What crosses MQTT: CloudEvents envelope, topics, payloads, validation.
         .target(name: "Wire", dependencies: ["RiskCore"]),
         // The agent's logic as a library, so tests drive it without processes.
         .target(name: "EdgeCore", dependencies: [
-            "RiskCore", "DeviceFormats", "WorksiteSimulator", "Wire", "MQTT", "DaemonSupport",
+            "RiskCore", "DeviceFormats", "WorksiteSimulator", "Wire", "MQTT", "DaemonSupport", "BlueZ",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -75,16 +75,37 @@ public final class MQTTClient: Sendable {
         if !abandoned.load(ordering: .relaxed) { mosquitto_destroy(handle.pointer) }
     }
 
-    /// Starts the network thread and connects in the background; connection
-    /// outcomes arrive on ``connectionEvents``.
-    /// A broker that is down at start is not an error: the failure is
-    /// reported as an event and the network thread keeps reconnecting.
+    /// Connects and starts the network thread, in the background; connection
+    /// outcomes arrive on ``connectionEvents``. A broker that is down at start
+    /// is not an error: the failure is reported as an event and the network
+    /// thread keeps reconnecting.
+    ///
+    /// Without clean start, the CONNECT carries a session expiry interval: in
+    /// MQTT 5 a session without one ends at the disconnect, and the broker would
+    /// not keep QoS 1 messages for us while we are away. libmosquitto takes
+    /// CONNECT properties only in its blocking connect, and keeps them for its
+    /// reconnects, so the first connect runs on a thread of its own.
     public func start() throws(MQTTError) {
-        let rc = mosquitto_connect_async(handle.pointer, configuration.host, Int32(configuration.port),
-                                         Int32(configuration.keepAliveSeconds))
-        if rc == MOSQ_ERR_INVAL.rawValue { throw MQTTError(operation: "connect", code: rc) }
-        if rc != MOSQ_ERR_SUCCESS.rawValue { target.connectFailed(rc) }
-        try check("loop start", mosquitto_loop_start(handle.pointer))
+        guard !configuration.host.isEmpty, (1...65_535).contains(configuration.port) else {
+            throw MQTTError(operation: "connect", code: MOSQ_ERR_INVAL.rawValue)
+        }
+        Thread.detachNewThread { [self] in
+            var properties: OpaquePointer?
+            if !configuration.cleanStart {
+                mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue),
+                                             configuration.sessionExpirySeconds)
+            }
+            let rc = mosquitto_connect_bind_v5(handle.pointer, configuration.host, Int32(configuration.port),
+                                               Int32(configuration.keepAliveSeconds), nil, properties)
+            mosquitto_property_free_all(&properties)
+            if rc != MOSQ_ERR_SUCCESS.rawValue { target.connectFailed(rc) }
+            // stop() may have come first: then there is no loop to start.
+            guard target.beginLoop() else {
+                mosquitto_disconnect_v5(handle.pointer, 0, nil)
+                return
+            }
+            mosquitto_loop_start(handle.pointer)
+        }
     }
 
     /// Publishes and, for QoS 1 and 2, waits until the broker has it (PUBACK /
@@ -163,6 +184,10 @@ public final class MQTTClient: Sendable {
         // Not connected: no DISCONNECT to send, and the network thread would
         // keep reconnecting, so it is cancelled instead of joined.
         let notConnected = !target.isConnected
+        guard target.endLoop() else {
+            target.finish()
+            return
+        }
         mosquitto_disconnect_v5(handle.pointer, 0, nil)
         let handle = self.handle
         let joined = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
@@ -195,6 +220,26 @@ private final class CallbackTarget: Sendable {
         var acknowledgedEarly: [Int32: Int32] = [:]
         /// Waiting on a message whose connection has gone would wait until some reconnect: fail at once instead.
         var connected = false
+        /// The network thread: not yet started, running, or stopped (never to start).
+        var loop = Loop.notStarted
+        enum Loop { case notStarted, running, stopped }
+    }
+
+    /// True when the network thread may start (stop() has not come first).
+    func beginLoop() -> Bool {
+        state.withLock { s in
+            guard s.loop == .notStarted else { return false }
+            s.loop = .running
+            return true
+        }
+    }
+
+    /// True when there is a running network thread to stop.
+    func endLoop() -> Bool {
+        state.withLock { s in
+            defer { s.loop = .stopped }
+            return s.loop == .running
+        }
     }
 
     private let state = Mutex(State())

@@ -41,6 +41,9 @@ public struct MQTTConfiguration: Sendable {
     public var clientID: String
     public var keepAliveSeconds = 30
     public var cleanStart = false
+    /// How long the broker keeps the session (subscriptions, queued QoS 1
+    /// messages) after a disconnect, when `cleanStart` is off. Default: 7 days.
+    public var sessionExpirySeconds: UInt32 = 7 * 86_400
     public var username: String?
     public var password: String?
     /// TLS: the CA file; a client certificate and key optionally.

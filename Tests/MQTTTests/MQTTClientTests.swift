@@ -53,4 +53,41 @@ import TestSupport
         try await c.publish(topic: "canary/v1/x", payload: [2])
         await c.stop()
     }
+
+    /// MQTT 5 keeps a session past the disconnect only with a session expiry
+    /// interval: what was published while the subscriber was away arrives when it comes back.
+    @Test func aPersistentSessionKeepsMessagesWhileTheSubscriberIsAway() async throws {
+        let broker = try Broker()
+        var away = try client(broker, "collector")
+        try away.start()
+        #expect(await first(away.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        try await away.subscribe("canary/v1/+/+/events")
+        await away.stop()
+
+        let publisher = try client(broker, "gateway")
+        try publisher.start()
+        #expect(await first(publisher.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        for k in 0..<5 { try await publisher.publish(topic: "canary/v1/s/g/events", payload: [UInt8(k)]) }
+        await publisher.stop()
+
+        away = try client(broker, "collector")
+        try away.start()
+        var got: [UInt8] = []
+        for await m in away.messages {
+            got += m.payload
+            if got.count == 5 { break }
+        }
+        #expect(got == [0, 1, 2, 3, 4])
+        await away.stop()
+    }
+
+    @Test func stopBeforeTheBrokerWasEverReachedReturns() async throws {
+        var c = MQTTConfiguration(host: "127.0.0.1", port: 1, clientID: "nobody")
+        c.reconnectDelayMin = 1
+        let client = try MQTTClient(c)
+        try client.start()
+        let failed = await first(client.connectionEvents, within: 60) { if case .connectFailed = $0 { true } else { false } }
+        #expect(failed != nil)
+        await client.stop()
+    }
 }

@@ -1,0 +1,102 @@
+import BlueZ
+import DeviceFormats
+import Foundation
+import Logging
+import Synchronization
+
+/// Live LE advertisements from a local adapter through the kernel's Bluetooth
+/// stack (raw HCI socket), on a thread of its own: `read` blocks.
+///
+/// Watchdog: when no report arrives for `watchdogMs` while devices are
+/// expected, the adapter is reset and scanning restarted; the reset is logged
+/// and counted, and scanning carries on. A failure to start (no adapter, no
+/// privileges) is logged and retried with backoff, never a crash or a hang.
+public struct BlueZSource: BLESource {
+    public let adapterName: String
+    public let settings: LEScanner.Settings
+    public let watchdogMs: Int64
+    public let logger: Logger
+    public let counters: Counters
+
+    public final class Counters: Sendable {
+        let resetsValue = Atomic<Int>(0)
+        let reportsValue = Atomic<Int>(0)
+        let malformedValue = Atomic<Int>(0)
+        public init() {}
+        /// Adapter resets by the watchdog.
+        public var resets: Int { resetsValue.load(ordering: .relaxed) }
+        public var reports: Int { reportsValue.load(ordering: .relaxed) }
+        /// HCI events that were not valid advertising reports.
+        public var malformed: Int { malformedValue.load(ordering: .relaxed) }
+    }
+
+    public init(adapter: String, settings: LEScanner.Settings = .init(), watchdogMs: Int64 = 30_000, logger: Logger,
+                counters: Counters = Counters()) {
+        self.adapterName = adapter
+        self.settings = settings
+        self.watchdogMs = watchdogMs
+        self.logger = logger
+        self.counters = counters
+    }
+
+    public func frames() -> AsyncStream<BLEFrame> {
+        let (stream, continuation) = AsyncStream.makeStream(of: BLEFrame.self, bufferingPolicy: .bufferingOldest(100_000))
+        let stopped = Arc(Atomic<Bool>(false))
+        continuation.onTermination = { _ in stopped.value.store(true, ordering: .relaxed) }
+        let source = self
+        Thread.detachNewThread {
+            source.scan(until: { stopped.value.load(ordering: .relaxed) }, continuation)
+            continuation.finish()
+        }
+        return stream
+    }
+
+    private func scan(until stop: () -> Bool, _ out: AsyncStream<BLEFrame>.Continuation) {
+        var backoffMs: UInt32 = 500
+        while !stop() {
+            do {
+                let adapter = try HCIAdapter(adapterName)
+                let scanner = LEScanner(adapter: adapter, settings: settings)
+                try scanner.start()
+                logger.info("scanning", metadata: ["adapter": "\(adapter.name)", "active": "\(settings.active)"])
+                backoffMs = 500
+                var lastReport = Self.nowMs()
+                let malformedBefore = counters.malformed
+                while !stop() {
+                    guard let reports = try scanner.next(timeoutMs: 500) else {
+                        if Self.nowMs() - lastReport >= watchdogMs {
+                            counters.resetsValue.add(1, ordering: .relaxed)
+                            logger.warning("no advertising reports; resetting the adapter",
+                                           metadata: ["adapter": "\(adapter.name)", "silent_ms": "\(Self.nowMs() - lastReport)"])
+                            scanner.stop()
+                            try adapter.reset()
+                            try scanner.start()
+                            lastReport = Self.nowMs()
+                        }
+                        continue
+                    }
+                    counters.malformedValue.store(malformedBefore + scanner.malformedEvents, ordering: .relaxed)
+                    let t = Self.nowMs()
+                    for r in reports {
+                        lastReport = t
+                        counters.reportsValue.add(1, ordering: .relaxed)
+                        out.yield(BLEFrame(timeMs: t, address: r.address, rssi: r.rssi, payload: .advertisement(Array(r.data))))
+                    }
+                }
+                scanner.stop()
+            } catch {
+                logger.error("Bluetooth scanning failed; retrying", metadata: ["error": "\(error)", "retry_ms": "\(backoffMs)"])
+                usleep(backoffMs * 1_000)
+                backoffMs = min(backoffMs * 2, 30_000)
+            }
+        }
+    }
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// A reference-counted box for a value that cannot be copied (an `Atomic`), shared by closures.
+final class Arc<Value: ~Copyable>: Sendable where Value: Sendable {
+    let value: Value
+    init(_ value: consuming Value) { self.value = value }
+}
