@@ -83,6 +83,17 @@ enum Latency {
             throw SpawnError(message: "collector: \(collector.errors)")
         }
         let feed = try HTTPClient.EventStream(port: port, "/api/v1/alerts/stream")
+        // A second subscriber on the broker splits the latency into agent → broker and broker → feed.
+        let tap = try await connected(broker.port, "bench-tap", cleanStart: true)
+        try await tap.subscribe("canary/v1/bench/gw-1/events")
+        let atBroker = SendTimes()
+        let tapTask = Task {
+            for await m in tap.messages {
+                let now = ContinuousClock.now
+                if let o = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
+                   o["type"] as? String == "tw.canary.alarm.sos", let w = o["subject"] as? String { atBroker.record(w, now) }
+            }
+        }
 
         var directory = SiteDirectory(site: "bench")
         for k in 0..<workers { directory.bind(address(k), worker: "w\(k)", role: .gasDetector) }
@@ -97,7 +108,7 @@ enum Latency {
         let agentTask = Task { try await agent.run() }
 
         let clock = ContinuousClock()
-        var latencies: [Double] = []
+        var latencies: [Double] = [], agentPart: [Double] = []
         let expected = min(workers, max(0, (seconds - 3) * sosPerSecond))
         for await event in feed.events where event.event == "alert" {
             let arrived = clock.now
@@ -105,16 +116,21 @@ enum Latency {
                   o["kind"] as? String == "sos", let worker = o["worker"] as? String,
                   let sent = source.sentAt.time(of: worker) else { continue }
             latencies.append((arrived - sent).seconds * 1000)
+            if let b = atBroker.time(of: worker) { agentPart.append((b - sent).seconds * 1000) }
             if latencies.count == expected { break }
         }
         feed.close()
         try await agentTask.value
         let readings = try collectorMetric(port, "canary_collector_stored_total{kind=\"reading\"}")
+        await tap.stop()
+        tapTask.cancel()
         latencies.sort()
-        func p(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] }
+        agentPart.sort()
+        func p(_ q: Double, _ v: [Double] = latencies) -> Double { v.isEmpty ? .nan : v[min(v.count - 1, Int(Double(v.count) * q))] }
         print("alarms measured: \(latencies.count) SOS presses over \(seconds - 3) s, \(workers) gas detectors at 1 Hz "
               + "(\(Int(readings)) readings stored, \(Int(readings) / seconds)/s)")
         print(String(format: "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (target p99 ≤ 20)", p(0.5), p(0.9), p(0.99), latencies.last ?? .nan))
+        print(String(format: "of which device bytes → a subscriber on the broker: p50 %.2f  p99 %.2f", p(0.5, agentPart), p(0.99, agentPart)))
         collector.kill(SIGTERM)
         _ = await collector.exitCode(within: 10)
         try? FileManager.default.removeItem(at: dir)

@@ -33,6 +33,8 @@ public final class MQTTClient: Sendable {
         }
         handle = Handle(pointer: pointer)
         try check("protocol version", mosquitto_int_option(pointer, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5))
+        // Alarms are small and must not wait for Nagle's algorithm to fill a segment (up to 40 ms with delayed ACKs).
+        try check("TCP_NODELAY", mosquitto_int_option(pointer, MOSQ_OPT_TCP_NODELAY, 1))
         try check("reconnect delay", mosquitto_reconnect_delay_set(
             pointer, configuration.reconnectDelayMin, configuration.reconnectDelayMax, true))
         if let user = configuration.username {

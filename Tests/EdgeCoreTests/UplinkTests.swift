@@ -35,7 +35,7 @@ import Wire
             SafetyEvent(worker: "lin", type: .fall, phase: .preAlarm, severity: .alarm, timeMs: 1_000),
             SafetyEvent(worker: "wang", type: .sos, phase: .alarm, severity: .critical, timeMs: 2_000),
         ]
-        try await uplink.enqueue(events, nowMs: 2_000)
+        try uplink.enqueue(events, nowMs: 2_000)
         #expect(try await uplink.publishDue(nowMs: 2_000) == 2)
         #expect(try await uplink.publishDue(nowMs: 2_001) == 0, "not again before an ack or the resend time")
 
@@ -70,7 +70,7 @@ import Wire
         let uplink = Uplink(outbox: try Outbox(path: outboxPath()), client: agent, topics: topics)
         broker.stop()
         _ = await first(agent.connectionEvents, within: 60) { if case .disconnected = $0 { true } else { false } }
-        try await uplink.enqueue([SafetyEvent(worker: "chen", type: .gas, condition: "H2S.high", phase: .alarm,
+        try uplink.enqueue([SafetyEvent(worker: "chen", type: .gas, condition: "H2S.high", phase: .alarm,
                                               severity: .alarm, timeMs: 5_000)], nowMs: 5_000)
         #expect(try await uplink.publishDue(nowMs: 5_000) == 0)
         #expect(try await uplink.outbox.stats().alarms == 1)

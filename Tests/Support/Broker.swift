@@ -12,7 +12,7 @@ public final class Broker: @unchecked Sendable {
         port = try Self.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-broker-\(port)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try ("listener \(port) 127.0.0.1\nallow_anonymous true\nlog_type all\n" + extraConfig)
+        try ("listener \(port) 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nlog_type all\n" + extraConfig)
             .write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
         try start()
     }

@@ -28,7 +28,9 @@ public final class Ingest: Sendable {
     let signal: ChangeSignal
     let settings: Settings
     let logger: Logger
-    private let queue = MessageQueue()
+    /// Two lanes, so an alarm never waits behind a large telemetry batch being decoded.
+    private let alarms = MessageQueue()
+    private let telemetry = MessageQueue()
 
     public init(store: EventStore, client: MQTTClient, metrics: MetricsRegistry, signal: ChangeSignal,
                 settings: Settings = Settings(), logger: Logger) {
@@ -46,10 +48,14 @@ public final class Ingest: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.followConnection() }
             group.addTask {
-                for await m in self.client.messages { self.queue.append(m) }
-                self.queue.finish()
+                for await m in self.client.messages {
+                    (m.topic.hasSuffix("/telemetry") ? self.telemetry : self.alarms).append(m)
+                }
+                self.alarms.finish()
+                self.telemetry.finish()
             }
-            group.addTask { await self.storeLoop() }
+            group.addTask { await self.storeLoop(self.alarms) }
+            group.addTask { await self.storeLoop(self.telemetry) }
         }
     }
 
@@ -75,7 +81,7 @@ public final class Ingest: Sendable {
         }
     }
 
-    private func storeLoop() async {
+    private func storeLoop(_ queue: MessageQueue) async {
         for await _ in queue.wakeups {
             while true {
                 let batch = queue.take(max: settings.maxBatch)

@@ -142,16 +142,21 @@ extension EventStore {
             if let site { clause = "site = ?"; arguments += [site] }
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE \(clause) ORDER BY site, worker", arguments: arguments)
             let open = try Row.fetchAll(db, sql: "SELECT site, worker, state, snapshot FROM alerts WHERE state != 'cleared' ORDER BY alert_id")
+            let latest = try Row.fetchAll(db, sql: #"SELECT site, worker, kind, device, time_ms, "values" FROM worker_readings WHERE \#(clause) ORDER BY kind"#,
+                                          arguments: arguments)
             var items: [String] = []
             for r in rows {
                 let site: String = r["site"], worker: String = r["worker"]
                 let mine = open.filter { $0["site"] == site && $0["worker"] == worker }
                 let states = Set(mine.map { $0["state"] as String })
                 let state = states.contains("alarm") ? "alarm" : states.contains("pre-alarm") ? "pre-alarm" : "ok"
+                let readings = latest.filter { $0["site"] == site && $0["worker"] == worker }.map { x -> String in
+                    "\(JSONText.quoted(x["kind"])):{\"device\":\(JSONText.quoted(x["device"])),\"time_ms\":\(x["time_ms"] as Int64),\"values\":\(x["values"] as String)}"
+                }
                 items.append("""
                     {"site":\(JSONText.quoted(site)),"worker":\(JSONText.quoted(worker)),"gateway":\(JSONText.quoted(r["gateway"])),\
                     "state":"\(state)","last_seen":"\(RFC3339.format(ms: r["last_seen_ms"]))","location":\(r["location"] as String? ?? "null"),\
-                    "readings":\(r["readings"] as String),"open_alerts":[\(mine.map { $0["snapshot"] as String }.joined(separator: ","))]}
+                    "readings":{\(readings.joined(separator: ","))},"open_alerts":[\(mine.map { $0["snapshot"] as String }.joined(separator: ","))]}
                     """)
             }
             return "{\"workers\":[\(items.joined(separator: ","))]}"

@@ -57,10 +57,15 @@ public final class EventStore: Sendable {
     }
 
     public func commit(_ batch: [ReceivedMessage], receivedMs: Int64) throws -> CommitOutcome {
-        try pool.write { db in
+        // The readings' values as JSON text, prepared before the write lock is taken.
+        let valueTexts: [[String]] = batch.map {
+            guard case .telemetry(let e) = $0.message else { return [] }
+            return e.data.readings.map { JSONText.object($0.values) }
+        }
+        return try pool.write { db in
             var outcome = CommitOutcome()
             var workers = WorkerUpdates()
-            for m in batch {
+            for (index, m) in batch.enumerated() {
                 switch m.message {
                 case .alarm(let e):
                     try db.execute(sql: """
@@ -90,10 +95,9 @@ public final class EventStore: Sendable {
                     let insert = try db.cachedStatement(sql: """
                         INSERT INTO telemetry (site, gateway, worker, device, kind, time_ms, "values") VALUES (?, ?, ?, ?, ?, ?, ?)
                         """)
-                    for r in e.data.readings {
-                        try insert.execute(arguments: [m.topics.site, m.topics.gateway, r.worker, r.device, r.kind, r.time_ms,
-                                                       JSONText.object(r.values)])
-                        workers.reading(site: m.topics.site, gateway: m.topics.gateway, r)
+                    for (r, values) in zip(e.data.readings, valueTexts[index]) {
+                        try insert.execute(arguments: [m.topics.site, m.topics.gateway, r.worker, r.device, r.kind, r.time_ms, values])
+                        workers.reading(site: m.topics.site, gateway: m.topics.gateway, r, values: values)
                     }
                     outcome.storedReadings += e.data.readings.count
                 case .status(let e):

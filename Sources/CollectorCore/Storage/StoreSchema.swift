@@ -44,15 +44,25 @@ enum StoreSchema {
                 );
                 CREATE INDEX telemetry_time ON telemetry (time_ms);
 
-                -- The latest of each worker: when heard, where, last reading per kind.
+                -- The latest of each worker: when heard, where. Upserts that keep the newer, no reads.
                 CREATE TABLE workers (
                     site TEXT NOT NULL,
                     worker TEXT NOT NULL,
                     gateway TEXT NOT NULL,
                     last_seen_ms INTEGER NOT NULL,
                     location TEXT,
-                    readings TEXT NOT NULL DEFAULT '{}',
+                    location_ms INTEGER,
                     PRIMARY KEY (site, worker)
+                ) WITHOUT ROWID;
+                -- Each worker's latest reading of each kind.
+                CREATE TABLE worker_readings (
+                    site TEXT NOT NULL,
+                    worker TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    device TEXT NOT NULL,
+                    time_ms INTEGER NOT NULL,
+                    "values" TEXT NOT NULL,
+                    PRIMARY KEY (site, worker, kind)
                 ) WITHOUT ROWID;
 
                 -- One row per alarm occurrence: opened by pre-alarm/alarm, closed by cleared.

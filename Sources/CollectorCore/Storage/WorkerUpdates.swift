@@ -1,87 +1,103 @@
-import Foundation
 import GRDB
 import Wire
 
-/// The latest state of each worker touched by a batch, gathered in memory and
-/// written once per worker at the end of the commit.
+/// The latest state of each worker touched by a batch: gathered in memory,
+/// then written with upserts that keep whichever is newer, so a batch costs
+/// one statement per worker and kind and no reads (it runs inside the commit,
+/// where alarms may be waiting for the write lock).
 struct WorkerUpdates {
-    struct Location: Codable, Equatable {
-        var source: String
-        var x: Double?
-        var y: Double?
-        var floor: Int?
-        var accuracy: Double?
-        var zone: String?
-        var time_ms: Int64
-    }
-
-    struct Reading: Codable, Equatable {
-        var time_ms: Int64
-        var device: String
-        var values: [String: Double]
-    }
-
-    private struct Update {
+    private struct Seen {
         var gateway: String
         var lastSeenMs: Int64
-        var location: Location?
-        var readings: [String: Reading] = [:]
+        var location: (json: String, timeMs: Int64)?
     }
 
-    private var updates: [String: (site: String, worker: String, update: Update)] = [:]
+    private struct Latest {
+        var device: String
+        var timeMs: Int64
+        var values: String
+    }
+
+    private var workers: [WorkerKey: Seen] = [:]
+    private var readings: [ReadingKey: Latest] = [:]
+
+    private struct WorkerKey: Hashable {
+        var site: String
+        var worker: String
+    }
+
+    private struct ReadingKey: Hashable {
+        var site: String
+        var worker: String
+        var kind: String
+    }
 
     mutating func heard(site: String, worker: String, gateway: String, atMs t: Int64) {
-        let key = "\(site)\u{0}\(worker)"
-        var u = updates[key]?.update ?? Update(gateway: gateway, lastSeenMs: t)
-        u.gateway = gateway
-        u.lastSeenMs = max(u.lastSeenMs, t)
-        updates[key] = (site, worker, u)
+        let key = WorkerKey(site: site, worker: worker)
+        var seen = workers[key] ?? Seen(gateway: gateway, lastSeenMs: t)
+        seen.gateway = gateway
+        seen.lastSeenMs = max(seen.lastSeenMs, t)
+        workers[key] = seen
     }
 
     mutating func located(site: String, worker: String, _ l: AlarmData.LocationData) {
-        modify(site, worker) { u in
-            if u.location.map({ $0.time_ms <= l.time_ms }) ?? true {
-                u.location = Location(source: l.source, x: l.x, y: l.y, floor: l.floor, accuracy: l.accuracy, zone: l.zone, time_ms: l.time_ms)
-            }
-        }
+        locate(WorkerKey(site: site, worker: worker), Self.location(source: l.source, x: l.x, y: l.y, floor: l.floor,
+                                                                   accuracy: l.accuracy, zone: l.zone, timeMs: l.time_ms), l.time_ms)
     }
 
-    mutating func reading(site: String, gateway: String, _ r: TelemetryBatch.Reading) {
+    /// `values`: the reading's values as JSON text, already made.
+    mutating func reading(site: String, gateway: String, _ r: TelemetryBatch.Reading, values: String) {
         heard(site: site, worker: r.worker, gateway: gateway, atMs: r.time_ms)
-        modify(site, r.worker) { u in
-            if u.readings[r.kind].map({ $0.time_ms <= r.time_ms }) ?? true {
-                u.readings[r.kind] = Reading(time_ms: r.time_ms, device: r.device, values: r.values)
-            }
-            if r.kind == "position", u.location.map({ $0.time_ms <= r.time_ms }) ?? true {
-                u.location = Location(source: "locator", x: r.values["x"], y: r.values["y"], floor: r.values["floor"].map { Int($0) },
-                                      accuracy: r.values["accuracy"], zone: nil, time_ms: r.time_ms)
-            }
+        let key = ReadingKey(site: site, worker: r.worker, kind: r.kind)
+        if readings[key].map({ $0.timeMs <= r.time_ms }) ?? true {
+            readings[key] = Latest(device: r.device, timeMs: r.time_ms, values: values)
+        }
+        if r.kind == "position" {
+            locate(WorkerKey(site: site, worker: r.worker),
+                   Self.location(source: "locator", x: r.values["x"], y: r.values["y"], floor: r.values["floor"].map { Int($0) },
+                                 accuracy: r.values["accuracy"], zone: nil, timeMs: r.time_ms), r.time_ms)
         }
     }
 
-    private mutating func modify(_ site: String, _ worker: String, _ change: (inout Update) -> Void) {
-        let key = "\(site)\u{0}\(worker)"
-        guard var entry = updates[key] else { return }
-        change(&entry.update)
-        updates[key] = entry
+    private mutating func locate(_ key: WorkerKey, _ json: String, _ t: Int64) {
+        guard var seen = workers[key] else { return }
+        if seen.location.map({ $0.timeMs <= t }) ?? true { seen.location = (json, t) }
+        workers[key] = seen
     }
 
-    /// Merges into the stored rows: newer readings and locations win, older ones never overwrite.
     func write(_ db: Database) throws {
-        let decoder = JSONDecoder()
-        for (site, worker, u) in updates.values {
-            let row = try Row.fetchOne(db, sql: "SELECT last_seen_ms, location, readings FROM workers WHERE site = ? AND worker = ?",
-                                       arguments: [site, worker])
-            var readings = (row?["readings"] as String?).flatMap { try? decoder.decode([String: Reading].self, from: Data($0.utf8)) } ?? [:]
-            for (kind, r) in u.readings where readings[kind].map({ $0.time_ms <= r.time_ms }) ?? true { readings[kind] = r }
-            var location = (row?["location"] as String?).flatMap { try? decoder.decode(Location.self, from: Data($0.utf8)) }
-            if let l = u.location, location.map({ $0.time_ms <= l.time_ms }) ?? true { location = l }
-            let lastSeen = max(u.lastSeenMs, row?["last_seen_ms"] ?? Int64.min)
-            try db.execute(sql: """
-                INSERT INTO workers (site, worker, gateway, last_seen_ms, location, readings) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (site, worker) DO UPDATE SET gateway = excluded.gateway, last_seen_ms = excluded.last_seen_ms,
-                    location = excluded.location, readings = excluded.readings
-                """, arguments: [site, worker, u.gateway, lastSeen, location.map(JSONText.encode), JSONText.encode(readings)])
+        let worker = try db.cachedStatement(sql: """
+            INSERT INTO workers (site, worker, gateway, last_seen_ms, location, location_ms) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (site, worker) DO UPDATE SET
+                gateway = excluded.gateway,
+                last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms),
+                location = CASE WHEN excluded.location_ms >= COALESCE(location_ms, excluded.location_ms)
+                                THEN excluded.location ELSE location END,
+                location_ms = MAX(COALESCE(location_ms, excluded.location_ms), COALESCE(excluded.location_ms, location_ms))
+            """)
+        for (key, seen) in workers {
+            try worker.execute(arguments: [key.site, key.worker, seen.gateway, seen.lastSeenMs, seen.location?.json, seen.location?.timeMs])
         }
+        let reading = try db.cachedStatement(sql: """
+            INSERT INTO worker_readings (site, worker, kind, device, time_ms, "values") VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (site, worker, kind) DO UPDATE SET device = excluded.device, time_ms = excluded.time_ms, "values" = excluded."values"
+            WHERE excluded.time_ms >= worker_readings.time_ms
+            """)
+        for (key, r) in readings {
+            try reading.execute(arguments: [key.site, key.worker, key.kind, r.device, r.timeMs, r.values])
+        }
+    }
+
+    /// The location object of the workers API, keys sorted.
+    static func location(source: String, x: Double?, y: Double?, floor: Int?, accuracy: Double?, zone: String?, timeMs: Int64) -> String {
+        var fields: [(String, String)] = []
+        if let accuracy { fields.append(("accuracy", JSONText.number(accuracy))) }
+        if let floor { fields.append(("floor", String(floor))) }
+        fields.append(("source", JSONText.quoted(source)))
+        fields.append(("time_ms", String(timeMs)))
+        if let x { fields.append(("x", JSONText.number(x))) }
+        if let y { fields.append(("y", JSONText.number(y))) }
+        if let zone { fields.append(("zone", JSONText.quoted(zone))) }
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
 }

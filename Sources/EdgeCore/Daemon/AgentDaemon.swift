@@ -84,7 +84,21 @@ public final class AgentDaemon: Service {
             group.addTask { await self.notifier.keepWatchdog { Self.nowMs() - self.lastProgressMs.load(ordering: .relaxed) < 30_000 } }
 
             await cancelWhenGracefulShutdown {
-                await self.detect(uplink: uplink, kick: kick)
+                // Telemetry is encoded and written on its own task, so alarms never wait behind it.
+                let (readings, readingSink) = AsyncStream.makeStream(of: [TelemetryBatch.Reading].self)
+                let telemetry = Task {
+                    for await batch in readings {
+                        do {
+                            try uplink.enqueue(readings: batch, nowMs: Self.nowMs(), perMessage: self.config.telemetryPerMessage)
+                        } catch {
+                            self.logger.error("cannot write telemetry to the outbox", metadata: ["error": "\(error)"])
+                        }
+                        kick.yield()
+                    }
+                }
+                await self.detect(uplink: uplink, kick: kick, readings: readingSink)
+                readingSink.finish()
+                await telemetry.value
                 self.logger.info("the source has ended; waiting for the collector to acknowledge what is in the outbox")
                 var acksLeft = acks.makeAsyncIterator()
                 while let s = try? outbox.stats(), s.alarms + s.telemetry > 0 {
@@ -105,7 +119,8 @@ public final class AgentDaemon: Service {
     }
 
     /// The detection loop: runs the source to its end (or until cancelled).
-    private func detect(uplink: Uplink, kick: AsyncStream<Void>.Continuation) async {
+    private func detect(uplink: Uplink, kick: AsyncStream<Void>.Continuation,
+                        readings sink: AsyncStream<[TelemetryBatch.Reading]>.Continuation) async {
         var pipeline = AgentPipeline(directory: config.directory)
         let source: any BLESource
         switch config.source {
@@ -118,12 +133,11 @@ public final class AgentDaemon: Service {
         case .btsnoop(let path):
             source = ReplaySource(path: path)
         }
-        let perMessage = config.telemetryPerMessage
         await pipeline.run(source, emit: { events in
             self.lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
             guard !events.isEmpty else { return }
             do {
-                try await uplink.enqueue(events, nowMs: Self.nowMs())
+                try uplink.enqueue(events, nowMs: Self.nowMs())
             } catch {
                 // Still raised here (log and onEvent) even if the outbox cannot take it.
                 self.logger.critical("cannot write alarms to the outbox", metadata: ["error": "\(error)"])
@@ -134,13 +148,7 @@ public final class AgentDaemon: Service {
                 self.logger.notice("alarm", metadata: ["id": "\(e.id)", "worker": "\(e.worker)", "severity": "\(e.severity.rawValue)"])
             }
         }, telemetry: { readings in
-            guard !readings.isEmpty else { return }
-            do {
-                try await uplink.enqueue(readings: readings, nowMs: Self.nowMs(), perMessage: perMessage)
-            } catch {
-                self.logger.error("cannot write telemetry to the outbox", metadata: ["error": "\(error)"])
-            }
-            kick.yield()
+            if !readings.isEmpty { sink.yield(readings) }
         })
         let c = pipeline.counters
         logger.info("source ended", metadata: ["unknown_device_frames": "\(c.unknownDevice)", "rejected_payloads": "\(c.rejected.total)",

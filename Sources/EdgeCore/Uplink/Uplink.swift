@@ -27,7 +27,8 @@ public actor Uplink {
     }
 
     /// Writes RiskCore events to the outbox as CloudEvents: durable when this returns.
-    public func enqueue(_ events: [SafetyEvent], nowMs: Int64) throws {
+    /// Not isolated to the actor: writing never waits for a publish in progress.
+    public nonisolated func enqueue(_ events: [SafetyEvent], nowMs: Int64) throws {
         guard !events.isEmpty else { return }
         try outbox.enqueue(events.map {
             let e = CloudEvent($0, topics: topics)
@@ -55,7 +56,7 @@ public actor Uplink {
     }
 
     /// Telemetry readings as CloudEvents of at most `perMessage` readings each, durable when this returns.
-    public func enqueue(readings: [TelemetryBatch.Reading], nowMs: Int64, perMessage: Int = 500) throws {
+    public nonisolated func enqueue(readings: [TelemetryBatch.Reading], nowMs: Int64, perMessage: Int = 500) throws {
         guard !readings.isEmpty else { return }
         var entries: [Outbox.Entry] = []
         var start = readings.startIndex
