@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "EdgeAgent",
             dependencies: [
-                "RiskCore", "DeviceFormats", "Recordings", "WorksiteSimulator", "EdgeCore", "DaemonSupport",
+                "RiskCore", "DeviceFormats", "Recordings", "WorksiteSimulator", "EdgeCore", "DaemonSupport", "BlueZ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in zlib1g-dev libssl-dev libmosquitto-dev mosquitto curl; do
+for pkg in zlib1g-dev libssl-dev libmosquitto-dev libbluetooth-dev mosquitto curl; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then

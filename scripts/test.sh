@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in zlib1g-dev libssl-dev libmosquitto-dev mosquitto mosquitto-clients python3; do
+# The BlueZ test boots this machine's kernel under QEMU: kernel image, QEMU, busybox, BlueZ's btvirt.
+for pkg in zlib1g-dev libssl-dev libmosquitto-dev mosquitto mosquitto-clients python3 libbluetooth-dev \
+           bluez bluez-test-tools busybox-static qemu-system-x86 linux-image-amd64 zstd xz-utils cpio; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then

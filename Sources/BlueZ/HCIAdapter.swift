@@ -1,4 +1,5 @@
 import CBluetooth
+import DeviceFormats
 import Foundation
 
 /// A local Bluetooth controller (`hci0`), found by name or address, and the
@@ -6,17 +7,35 @@ import Foundation
 /// CAP_NET_ADMIN; raw sockets need CAP_NET_RAW.
 public struct HCIAdapter: Sendable, Equatable {
     public let id: Int32
-    /// Big-endian as written (`AA:BB:…` → `[0xAA, 0xBB, …]`).
-    public let address: [UInt8]
 
-    /// `name`: `hci0`, or the adapter's address `AA:BB:CC:DD:EE:FF`.
+    /// `name`: `hci0`, or the adapter's address `AA:BB:CC:DD:EE:FF`. The
+    /// adapter may be down (libbluetooth's `hci_devid` finds only adapters that are up).
     public init(_ name: String) throws(BlueZError) {
-        let id = hci_devid(name)
-        guard id >= 0 else { throw BlueZError("adapter \(name)", code: errno == 0 ? ENODEV : errno) }
-        self.id = id
-        var bdaddr = bdaddr_t()
-        guard hci_devba(id, &bdaddr) == 0 else { throw BlueZError("address of hci\(id)") }
-        address = withUnsafeBytes(of: bdaddr.b) { Array($0.reversed()) }
+        if name.hasPrefix("hci"), let n = Int32(name.dropFirst(3)), n >= 0 {
+            var info = hci_dev_info()
+            guard hci_devinfo(n, &info) == 0 else { throw BlueZError("adapter \(name)", code: errno == 0 ? ENODEV : errno) }
+            id = n
+            return
+        }
+        guard let wanted = BDAddress.parse(name) else {
+            throw BlueZError("adapter '\(name)' (a name like hci0 or an address like AA:BB:CC:DD:EE:FF)", code: EINVAL)
+        }
+        for n in Int32(0)..<Int32(HCI_MAX_DEV) {
+            var info = hci_dev_info()
+            guard hci_devinfo(n, &info) == 0 else { continue }
+            if withUnsafeBytes(of: info.bdaddr.b, { Array($0.reversed()) }) == wanted {
+                id = n
+                return
+            }
+        }
+        throw BlueZError("adapter \(name)", code: ENODEV)
+    }
+
+    /// The controller's address, big-endian as written (`AA:BB:…` → `[0xAA, 0xBB, …]`).
+    public func address() throws(BlueZError) -> [UInt8] {
+        var info = hci_dev_info()
+        guard hci_devinfo(id, &info) == 0 else { throw BlueZError("address of \(name)") }
+        return withUnsafeBytes(of: info.bdaddr.b) { Array($0.reversed()) }
     }
 
     public var name: String { "hci\(id)" }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BlueZ
 import DeviceFormats
 import Foundation
 import WorksiteSimulator
@@ -20,6 +21,11 @@ struct SimulateCommand: ParsableCommand {
 
     @Flag(help: "Pace the output in real time instead of printing it at once.")
     var realtime = false
+
+    @Option(help: ArgumentHelp(
+        "Play the wearables on this Bluetooth adapter (hci0 or its address), in real time: each advertisement goes out over the air under its device's address.",
+        discussion: "Needs CAP_NET_RAW and CAP_NET_ADMIN. GATT notifications (motion, heart rate) are not served yet."))
+    var peripheral: String?
 
     struct Line: Encodable {
         var t_ms: Int64
@@ -43,6 +49,7 @@ struct SimulateCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(scenario): \(error)")
         }
+        if let peripheral { return try advertise(loaded, on: peripheral) }
         var simulator = WorksiteSimulator(loaded)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -76,5 +83,37 @@ struct SimulateCommand: ParsableCommand {
             }
         }
         out.flush()
+    }
+
+    /// Peripheral mode: the scenario's advertisements through the adapter's
+    /// controller, each when it is due (100-ms steps).
+    private func advertise(_ scenario: Scenario, on name: String) throws {
+        let advertiser: LEAdvertiser
+        do {
+            advertiser = try LEAdvertiser(adapter: try HCIAdapter(name))
+        } catch {
+            // A clear message and a failure status, without the usage text (the command line was fine).
+            FileHandle.standardError.write(Data("canary-agent simulate: \(error)\n".utf8))
+            throw ExitCode(69)  // EX_UNAVAILABLE
+        }
+        defer { advertiser.stop() }
+        var simulator = WorksiteSimulator(scenario)
+        let wallStart = Date()
+        var t = simulator.startMs, sent = 0, failed = 0
+        while t < simulator.endMs {
+            t += 100
+            for frame in simulator.advance(untilMs: t) {
+                guard case .advertisement(let data) = frame.payload else { continue }
+                do {
+                    try advertiser.advertise(data, as: frame.address)
+                    sent += 1
+                } catch {
+                    failed += 1
+                    FileHandle.standardError.write(Data("advertising \(BDAddress.string(frame.address)): \(error)\n".utf8))
+                }
+            }
+            Thread.sleep(until: wallStart.addingTimeInterval(Double(t - simulator.startMs) / 1000))
+        }
+        FileHandle.standardError.write(Data("advertised \(sent) frames on \(name), \(failed) failed\n".utf8))
     }
 }

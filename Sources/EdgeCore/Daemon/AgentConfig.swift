@@ -25,6 +25,9 @@ import WorksiteSimulator
 ///   simulate: scenario.yaml    # a simulated worksite (relative to this file); its workers are the site's
 ///   speed: 1                   # times real time; 0 = as fast as possible
 ///   btsnoop: capture.log       # replay a capture (workers from `workers:`)
+///   bluez: hci0                # live LE scanning on an adapter (name or address; workers from `workers:`)
+///   active: false              # with bluez: active scanning (scan requests) instead of passive
+///   watchdog: 30s              # with bluez: no reports for this long → reset the adapter
 /// workers:                     # device bindings (DEVICES.md); optional with `simulate`
 ///   - id: chen
 ///     gas_detector: "C0:FF:EE:00:01:01"
@@ -38,6 +41,8 @@ public struct AgentConfig: Sendable {
     public enum Source: Sendable {
         case simulate(Scenario, speed: Double)
         case btsnoop(String)
+        /// Live scanning on a local adapter.
+        case bluez(adapter: String, active: Bool, watchdogMs: Int64)
     }
 
     public var topics: Topics
@@ -85,6 +90,9 @@ public struct AgentConfig: Sendable {
         var directory = SiteDirectory(site: site)
         let chosen: Source
         switch (try source.string("simulate"), try source.string("btsnoop")) {
+        case (nil, nil) where source.has("bluez"):
+            chosen = .bluez(adapter: try source.requiredString("bluez"), active: try source.bool("active", default: false),
+                            watchdogMs: try source.durationMs("watchdog", default: 30_000, in: 2_000...3_600_000))
         case (let scenarioFile?, nil):
             let path = Self.resolve(scenarioFile, besides: root.file)
             do {
@@ -99,7 +107,7 @@ public struct AgentConfig: Sendable {
         case (nil, let capture?):
             chosen = .btsnoop(Self.resolve(capture, besides: root.file))
         case (nil, nil):
-            throw source.error("simulate", "a source is required: simulate (a scenario file) or btsnoop (a capture); live BlueZ scanning comes with its own issue")
+            throw source.error("simulate", "a source is required: bluez (an adapter), simulate (a scenario file) or btsnoop (a capture)")
         default:
             throw source.error("btsnoop", "choose one source: simulate or btsnoop")
         }

@@ -1,3 +1,4 @@
+import BlueZ
 import DaemonSupport
 import Foundation
 import Logging
@@ -132,6 +133,8 @@ public final class AgentDaemon: Service {
             source = SimulatedSource(scenario: scenario, pace: speed > 0 ? ContinuousClock() : nil, speed: max(speed, 1e-9))
         case .btsnoop(let path):
             source = ReplaySource(path: path)
+        case .bluez(let adapter, let active, let watchdogMs):
+            source = BlueZSource(adapter: adapter, settings: LEScanner.Settings(active: active), watchdogMs: watchdogMs, logger: logger)
         }
         await pipeline.run(source, emit: { events in
             self.lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
