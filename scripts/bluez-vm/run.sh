@@ -23,7 +23,7 @@ if [ ! -d /sys/module/kvm_pvm ] && [ -w /dev/kvm ]; then accel=(-accel kvm -cpu 
 # An initramfs with busybox and the modules to mount the host root over 9p, cached per kernel.
 cache=${XDG_CACHE_HOME:-/var/tmp}/canary-bluez-vm
 initrd=$cache/initramfs-$kver.cpio
-if [ ! -s "$initrd" ] || [ "$initrd" -ot "$0" ]; then
+if [ ! -s "$initrd" ] || [ "$initrd" -ot "$0" ] || [ "$initrd" -ot "$here/init" ]; then
     mkdir -p "$cache"
     d=$(mktemp -d)
     mkdir -p "$d"/{bin,proc,sys,dev,lower,upper,newroot,mods}
