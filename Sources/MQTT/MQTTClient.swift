@@ -1,4 +1,5 @@
 import CMosquitto
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -9,8 +10,10 @@ import Synchronization
 /// outside the lock.
 public final class MQTTClient: Sendable {
     public let configuration: MQTTConfiguration
-    /// Messages on subscribed topics, in arrival order.
-    public let messages: AsyncStream<MQTTMessage>
+    /// Messages on subscribed topics, in arrival order, with backpressure.
+    public let messages: MQTTMessages
+    /// How many received messages may wait for the consumer.
+    public static let receiveCapacity = 10_000
     /// Connects and disconnects, as libmosquitto reports them.
     public let connectionEvents: AsyncStream<MQTTConnectionEvent>
     private let handle: Handle
@@ -22,11 +25,12 @@ public final class MQTTClient: Sendable {
     public init(_ configuration: MQTTConfiguration) throws(MQTTError) {
         _ = libraryInitialised
         self.configuration = configuration
-        let (messages, messageSink) = AsyncStream.makeStream(of: MQTTMessage.self, bufferingPolicy: .bufferingOldest(100_000))
+        let (messages, messageSink) = AsyncStream.makeStream(of: MQTTMessage.self)
         let (events, eventSink) = AsyncStream.makeStream(of: MQTTConnectionEvent.self)
-        self.messages = messages
+        let slots = DispatchSemaphore(value: Self.receiveCapacity)
+        self.messages = MQTTMessages(stream: messages, slots: slots)
         self.connectionEvents = events
-        target = CallbackTarget(messages: messageSink, events: eventSink)
+        target = CallbackTarget(messages: messageSink, slots: slots, events: eventSink)
         guard let pointer = mosquitto_new(configuration.clientID, configuration.cleanStart,
                                           Unmanaged.passUnretained(target).toOpaque()) else {
             throw MQTTError(operation: "mosquitto_new", code: MOSQ_ERR_NOMEM.rawValue)
@@ -246,10 +250,14 @@ private final class CallbackTarget: Sendable {
 
     private let state = Mutex(State())
     private let messages: AsyncStream<MQTTMessage>.Continuation
+    private let slots: DispatchSemaphore
+    private let finished = Atomic<Bool>(false)
     private let events: AsyncStream<MQTTConnectionEvent>.Continuation
 
-    init(messages: AsyncStream<MQTTMessage>.Continuation, events: AsyncStream<MQTTConnectionEvent>.Continuation) {
+    init(messages: AsyncStream<MQTTMessage>.Continuation, slots: DispatchSemaphore,
+         events: AsyncStream<MQTTConnectionEvent>.Continuation) {
         self.messages = messages
+        self.slots = slots
         self.events = events
     }
 
@@ -305,11 +313,16 @@ private final class CallbackTarget: Sendable {
         events.yield(.disconnected(reasonCode: rc))
     }
 
+    /// On libmosquitto's network thread: waits for a free slot (backpressure), but not past ``finish()``.
     func received(_ m: MQTTMessage) {
-        if case .dropped = messages.yield(m) { fatalError("MQTT receive buffer of 100000 messages overflowed") }
+        while slots.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
+            if finished.load(ordering: .relaxed) { return }
+        }
+        messages.yield(m)
     }
 
     func finish() {
+        finished.store(true, ordering: .relaxed)
         messages.finish()
         events.finish()
     }

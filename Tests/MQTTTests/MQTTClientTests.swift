@@ -90,4 +90,33 @@ import TestSupport
         #expect(failed != nil)
         await client.stop()
     }
+
+    /// A consumer that falls behind holds libmosquitto back (no PUBACK, the
+    /// broker keeps the rest): everything arrives, in order, nothing dropped.
+    @Test func aSlowConsumerGetsBackpressureNotLoss() async throws {
+        let broker = try Broker(extraConfig: "max_queued_messages 0\n")
+        let slow = try client(broker, "slow")
+        try slow.start()
+        #expect(await first(slow.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        try await slow.subscribe("canary/v1/#")
+        let publisher = try client(broker, "fast")
+        try publisher.start()
+        #expect(await first(publisher.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        let count = MQTTClient.receiveCapacity + 5_000
+        for start in stride(from: 0, to: count, by: 1_000) {
+            let batch = (start..<min(start + 1_000, count)).map { k in
+                (topic: "canary/v1/s/g/telemetry", payload: withUnsafeBytes(of: UInt32(k).bigEndian) { Array($0) })
+            }
+            #expect(await publisher.publishAll(batch).allSatisfy { $0 == nil })
+        }
+        var next: UInt32 = 0
+        for await m in slow.messages {
+            #expect(m.payload == withUnsafeBytes(of: next.bigEndian) { Array($0) })
+            next += 1
+            if next == UInt32(count) { break }
+        }
+        #expect(next == UInt32(count))
+        await publisher.stop()
+        await slow.stop()
+    }
 }

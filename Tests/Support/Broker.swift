@@ -80,10 +80,14 @@ public final class Broker: @unchecked Sendable {
 /// The first element of `stream` that satisfies `match`, failing after `seconds`
 /// (a guard against a hang, not a synchronisation: the test proceeds the moment it arrives).
 /// Generous, because the other suites keep both cores busy while this one waits.
-public func first<T: Sendable>(_ stream: AsyncStream<T>, within seconds: Double, where match: @escaping @Sendable (T) -> Bool) async -> T? {
-    await withTaskGroup(of: T?.self) { group in
+public func first<S: AsyncSequence & Sendable>(_ stream: S, within seconds: Double,
+                                              where match: @escaping @Sendable (S.Element) -> Bool) async -> S.Element?
+where S.Element: Sendable {
+    await withTaskGroup(of: S.Element?.self) { group in
         group.addTask {
-            for await element in stream where match(element) { return element }
+            do {
+                for try await element in stream where match(element) { return element }
+            } catch {}
             return nil
         }
         group.addTask {
