@@ -33,3 +33,24 @@ import Wire
         }
     }
 }
+
+/// The hand-written telemetry JSON reads back as the same event, and as JSONEncoder's would.
+@Suite struct JSONWriterTests {
+    @Test func telemetryRoundTripsAndMatchesTheGenericEncoding() throws {
+        let topics = try Topics(site: "s", gateway: "g")
+        var e = CloudEvent(id: "1767254400000-telemetry-ab", source: topics.source, type: EventTypes.telemetry, timeMs: 1_767_254_400_000,
+                           data: TelemetryBatch(readings: [
+                               .init(worker: "chen \"the\" \\ one\n", device: "C0:FF:EE:00:01:01", kind: "gas", time_ms: 1_767_254_400_000,
+                                     values: ["o2": 20.9, "h2s": 0.000012, "battery": 80, "co": -1.5e20]),
+                               .init(worker: "lin", device: "D", kind: "position", time_ms: 1_767_254_400_500, values: [:]),
+                           ]))
+        e.subject = "x"
+        let fast = e.json()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let generic = try encoder.encode(e)
+        #expect(try JSONDecoder().decode(CloudEvent<TelemetryBatch>.self, from: fast) == e)
+        #expect(try IncomingMessage.decode(topic: topics.telemetry, payload: fast) == .telemetry(e))
+        #expect(try JSONParser.parse(fast) == JSONParser.parse(generic))
+    }
+}

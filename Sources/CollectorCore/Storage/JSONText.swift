@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// JSON as stored in TEXT columns and written into responses.
 enum JSONText {
@@ -13,25 +14,15 @@ enum JSONText {
         String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
     }
 
-    /// `{"a":1.5,"b":2}`, keys sorted: written by hand because it runs for
-    /// every telemetry reading, where JSONEncoder costs tens of microseconds.
-    /// The values are finite (the wire validation refuses others).
+    /// A reading's values for storage: hand-written, it runs for every reading.
     static func object(_ values: [String: Double]) -> String {
-        var out = "{"
-        for (k, key) in values.keys.sorted().enumerated() {
-            if k > 0 { out += "," }
-            out += key.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 < 0x80 } ? "\"\(key)\"" : quoted(key)
-            out += ":"
-            out += number(values[key]!)
-        }
-        return out + "}"
+        var out = ""
+        JSONWriter.numbers(values, into: &out)
+        return out
     }
 
-    /// A finite number as JSON: integers without a fraction.
-    static func number(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
-    }
+    static func number(_ v: Double) -> String { JSONWriter.number(v) }
 
     /// A JSON string literal, for hand-assembled responses.
-    static func quoted(_ s: String) -> String { encode(s) }
+    static func quoted(_ s: String) -> String { JSONWriter.string(s) }
 }
