@@ -1,6 +1,7 @@
-import CollectorCore
+@testable import CollectorCore
 import DaemonSupport
 import Testing
+import Wire
 
 @Suite struct CollectorConfigTests {
     func load(_ yaml: String) throws(ConfigError) -> CollectorConfig {
@@ -37,5 +38,20 @@ import Testing
     @Test func sharedSubscriptionsAndLimits() throws {
         let c = try load("mqtt: {share_group: canary}\ningest: {max_message: 64KiB, max_batch: 10}\nhttp: {port: 0}\n")
         #expect(c.ingest.shareGroup == "canary" && c.ingest.messageLimit == 65_536 && c.ingest.maxBatch == 10 && c.httpPort == 0)
+    }
+}
+
+@Suite struct IngestTransactionTests {
+    @Test func telemetryIsCommittedInTransactionsOfBoundedReadings() throws {
+        let topics = try Topics(site: "s", gateway: "g")
+        func telemetry(_ n: Int) -> ReceivedMessage {
+            let readings = (0..<n).map { TelemetryBatch.Reading(worker: "w", device: "d", kind: "gas", time_ms: Int64($0), values: [:]) }
+            let e = CloudEvent(id: "t\(n)", source: topics.source, type: EventTypes.telemetry, timeMs: 0, data: TelemetryBatch(readings: readings))
+            return ReceivedMessage(topics: topics, message: .telemetry(e), raw: [])
+        }
+        let chunks = Ingest.transactions([telemetry(150), telemetry(100), telemetry(500), telemetry(10), telemetry(20)], readingsPerCommit: 200)
+        // 150 | 100 | 500 alone (over the bound by itself) | 10 + 20
+        #expect(chunks.map { $0.map { m in if case .telemetry(let e) = m.message { e.data.readings.count } else { 0 } } }
+                 == [[150], [100], [500], [10, 20]])
     }
 }

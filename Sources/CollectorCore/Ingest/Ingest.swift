@@ -17,6 +17,9 @@ public final class Ingest: Sendable {
         public var messageLimit = IncomingMessage.defaultLimit
         /// Most messages in one transaction.
         public var maxBatch = 2_000
+        /// Most telemetry readings in one transaction (a larger message alone):
+        /// bounds how long an alarm can wait for the database's write lock.
+        public var readingsPerCommit = 200
         /// MQTT 5 shared-subscription group, when several collectors split the load.
         public var shareGroup: String?
         public init() {}
@@ -106,7 +109,31 @@ public final class Ingest: Sendable {
                 logger.warning("refused a message", metadata: ["topic": "\(m.topic)", "kind": "\(error.kind)", "why": "\(error)"])
             }
         }
-        guard !valid.isEmpty else { return }
+        for chunk in Self.transactions(valid, readingsPerCommit: settings.readingsPerCommit) {
+            await commit(chunk)
+        }
+    }
+
+    /// Splits validated messages into transactions of at most `readingsPerCommit`
+    /// telemetry readings (a larger message alone), so the write lock is never
+    /// held long while an alarm waits for it.
+    static func transactions(_ messages: [ReceivedMessage], readingsPerCommit: Int) -> [[ReceivedMessage]] {
+        var out: [[ReceivedMessage]] = [], current: [ReceivedMessage] = [], readings = 0
+        for m in messages {
+            let n = if case .telemetry(let e) = m.message { e.data.readings.count } else { 0 }
+            if !current.isEmpty, readings + n > readingsPerCommit {
+                out.append(current)
+                current = []
+                readings = 0
+            }
+            current.append(m)
+            readings += n
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    private func commit(_ valid: [ReceivedMessage]) async {
         let outcome: EventStore.CommitOutcome
         do {
             outcome = try store.commit(valid, receivedMs: Int64(Date().timeIntervalSince1970 * 1000))

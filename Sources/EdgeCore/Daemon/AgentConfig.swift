@@ -20,7 +20,7 @@ import WorksiteSimulator
 ///   max_age: 7d                # telemetry older than this is dropped
 /// uplink:
 ///   resend_after: 30s          # unacknowledged events go again after this (and after every reconnect)
-///   telemetry_per_message: 500 # readings per telemetry message at most
+///   telemetry_per_message: 100 # readings per telemetry message at most (small: the collector commits them quickly)
 /// source:                      # one of:
 ///   simulate: scenario.yaml    # a simulated worksite (relative to this file); its workers are the site's
 ///   speed: 1                   # times real time; 0 = as fast as possible
@@ -56,7 +56,7 @@ public struct AgentConfig: Sendable {
     public var logLevel: String
 
     public init(topics: Topics, mqtt: MQTTConfiguration, outboxPath: String, outboxLimits: Outbox.Limits = .init(),
-                resendAfterMs: Int64 = 30_000, telemetryPerMessage: Int = 500, source: Source, directory: SiteDirectory,
+                resendAfterMs: Int64 = 30_000, telemetryPerMessage: Int = 100, source: Source, directory: SiteDirectory,
                 logLevel: String = "info") {
         self.topics = topics
         self.mqtt = mqtt
@@ -130,7 +130,7 @@ public struct AgentConfig: Sendable {
         let config = AgentConfig(
             topics: topics, mqtt: mqtt, outboxPath: try outbox.string("path", default: "/var/lib/canary/outbox.sqlite"),
             outboxLimits: limits, resendAfterMs: try uplink.durationMs("resend_after", default: 30_000, in: 1_000...3_600_000),
-            telemetryPerMessage: try uplink.int("telemetry_per_message", default: 500, in: 1...1_000),
+            telemetryPerMessage: try uplink.int("telemetry_per_message", default: 100, in: 1...1_000),
             source: chosen, directory: directory, logLevel: level)
         try root.finish()
         return config

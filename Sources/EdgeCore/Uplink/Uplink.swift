@@ -56,7 +56,7 @@ public actor Uplink {
     }
 
     /// Telemetry readings as CloudEvents of at most `perMessage` readings each, durable when this returns.
-    public nonisolated func enqueue(readings: [TelemetryBatch.Reading], nowMs: Int64, perMessage: Int = 500) throws {
+    public nonisolated func enqueue(readings: [TelemetryBatch.Reading], nowMs: Int64, perMessage: Int = 100) throws {
         guard !readings.isEmpty else { return }
         var entries: [Outbox.Entry] = []
         var start = readings.startIndex
