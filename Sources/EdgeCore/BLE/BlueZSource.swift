@@ -41,11 +41,11 @@ public struct BlueZSource: BLESource {
 
     public func frames() -> AsyncStream<BLEFrame> {
         let (stream, continuation) = AsyncStream.makeStream(of: BLEFrame.self, bufferingPolicy: .bufferingOldest(100_000))
-        let stopped = Arc(Atomic<Bool>(false))
-        continuation.onTermination = { _ in stopped.value.store(true, ordering: .relaxed) }
+        let stop = StopFlag()
+        continuation.onTermination = { _ in stop.set() }
         let source = self
         Thread.detachNewThread {
-            source.scan(until: { stopped.value.load(ordering: .relaxed) }, continuation)
+            source.scan(until: { stop.isSet }, continuation)
             continuation.finish()
         }
         return stream
@@ -95,8 +95,9 @@ public struct BlueZSource: BLESource {
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 
-/// A reference-counted box for a value that cannot be copied (an `Atomic`), shared by closures.
-final class Arc<Value: ~Copyable>: Sendable where Value: Sendable {
-    let value: Value
-    init(_ value: consuming Value) { self.value = value }
+/// Set when the consumer goes away; the scanning thread checks it between reads.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
 }

@@ -123,19 +123,7 @@ public final class AgentDaemon: Service {
     private func detect(uplink: Uplink, kick: AsyncStream<Void>.Continuation,
                         readings sink: AsyncStream<[TelemetryBatch.Reading]>.Continuation) async {
         var pipeline = AgentPipeline(directory: config.directory)
-        let source: any BLESource
-        switch config.source {
-        case _ where sourceOverride != nil:
-            source = sourceOverride!
-        case .simulate(var scenario, let speed):
-            // Simulated devices live now, like real ones: the scenario starts at launch.
-            scenario.start = Double(Self.nowMs()) / 1000
-            source = SimulatedSource(scenario: scenario, pace: speed > 0 ? ContinuousClock() : nil, speed: max(speed, 1e-9))
-        case .btsnoop(let path):
-            source = ReplaySource(path: path)
-        case .bluez(let adapter, let active, let watchdogMs):
-            source = BlueZSource(adapter: adapter, settings: LEScanner.Settings(active: active), watchdogMs: watchdogMs, logger: logger)
-        }
+        let source = sourceOverride ?? makeSource()
         await pipeline.run(source, emit: { events in
             self.lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
             guard !events.isEmpty else { return }
@@ -156,6 +144,19 @@ public final class AgentDaemon: Service {
         let c = pipeline.counters
         logger.info("source ended", metadata: ["unknown_device_frames": "\(c.unknownDevice)", "rejected_payloads": "\(c.rejected.total)",
                                                "rejected_samples": "\(c.rejectedSamples)"])
+    }
+
+    private func makeSource() -> any BLESource {
+        switch config.source {
+        case .simulate(var scenario, let speed):
+            // Simulated devices live now, like real ones: the scenario starts at launch.
+            scenario.start = Double(Self.nowMs()) / 1000
+            return SimulatedSource(scenario: scenario, pace: speed > 0 ? ContinuousClock() : nil, speed: max(speed, 1e-9))
+        case .btsnoop(let path):
+            return ReplaySource(path: path)
+        case .bluez(let adapter, let active, let watchdogMs):
+            return BlueZSource(adapter: adapter, settings: LEScanner.Settings(active: active), watchdogMs: watchdogMs, logger: logger)
+        }
     }
 
     private func followConnection(_ client: MQTTClient, uplink: Uplink, kick: AsyncStream<Void>.Continuation) async {
