@@ -5,7 +5,7 @@ import RiskCore
 
 // Release-build benchmarks, one core (scripts/bench.sh):
 //   CanaryBench detection [SISFALL_DIR]   RiskCore's per-sample cost
-//   CanaryBench decoders                  advertising reports decoded per second
+//   CanaryBench decoders [ROUNDS]         advertising reports decoded per second
 //
 // Detection — motion: every SisFall recording (50 Hz accelerometer, falls and daily
 // activities, so impact candidates occur at their real rate) through a
@@ -82,7 +82,7 @@ func benchmarkDetection(folder: String) throws {
 /// Advertising reports → typed readings, the payloads of BTHome devices that
 /// Theengs Decoder also knows (scripts/bench/theengs.py decodes the same ones),
 /// each as full advertising data: flags, BTHome service data, name.
-func benchmarkDecoders() {
+func benchmarkDecoders(rounds: Int = 2_000_000) {
     let reports: [(String, [UInt8], [UInt8])] = [
         ("SBBT-002C", [0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0x01], Hex.decode("44000701643a01")!),
         ("SBHT-003C", [0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0x02], Hex.decode("44000c01642e2845e100")!),
@@ -92,7 +92,7 @@ func benchmarkDecoders() {
             + AdvertisingDataBuilder.structure(ADStructure.completeName, Array(name.utf8)))
     }
     var decoder = AdvertisementDecoder()
-    let rounds = 2_000_000
+
     var objects = 0
     var sum = 0.0
     let elapsed = ContinuousClock().measure {
@@ -113,7 +113,7 @@ func benchmarkDecoders() {
     var keys = BTHomeKeyring()
     keys.add(address: address, key: key)
     var secure = AdvertisementDecoder(keyring: keys)
-    let sealedCount = 200_000
+    let sealedCount = rounds / 10
     let sealed = (1...sealedCount).map { n in
         AdvertisingDataBuilder.flags + AdvertisingDataBuilder.serviceData16(
             BTHomePacket.uuid, BTHomeKeyring.encrypt(objects: [(0x00, 7), (0x01, 100), (0x3A, 1)], key: key,
@@ -141,7 +141,7 @@ func reportRate(_ label: String, _ count: Int, _ d: Duration, _ objects: Int) {
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "decoders":
-    benchmarkDecoders()
+    benchmarkDecoders(rounds: arguments.dropFirst().first.flatMap(Int.init) ?? 2_000_000)
 case "detection", nil:
     try benchmarkDetection(folder: arguments.dropFirst().first ?? "../shared/data/sisfall-dev")
 default:

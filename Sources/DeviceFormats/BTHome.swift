@@ -53,11 +53,12 @@ public struct BTHomePacket: Sendable, Equatable {
     /// (text and raw objects aside): the agent's hot path.
     public func forEachObject(_ body: (Object) -> Void) {
         var o = ByteReader(payload)
+        let table = BTHomeObjects.table  // once per packet, not once per object
         // Validated by decode: these reads cannot fail. (A typed do/catch, not
         // `try?`, which costs a generic metadata lookup per call.)
         do throws(DecodeError) {
             for _ in 0..<objectCount {
-                guard let object = try Self.nextObject(&o) else { return }
+                guard let object = try Self.nextObject(&o, table) else { return }
                 body(object)
             }
         } catch {
@@ -66,9 +67,9 @@ public struct BTHomePacket: Sendable, Equatable {
     }
 
     /// Reads one object; nil at an id the spec does not define.
-    private static func nextObject(_ o: inout ByteReader) throws(DecodeError) -> Object? {
+    private static func nextObject(_ o: inout ByteReader, _ table: [BTHomeObjectSpec?]) throws(DecodeError) -> Object? {
         let id = try o.u8("BTHome object id")
-        guard let spec = BTHomeObjects.table[Int(id)] else { return nil }
+        guard let spec = table[Int(id)] else { return nil }
         if spec.lengthPrefixed {
             let n = Int(try o.u8("BTHome text length"))
             let bytes = try o.take(n, "BTHome text")
@@ -103,9 +104,10 @@ public struct BTHomePacket: Sendable, Equatable {
                                   stoppedAtUnknownID: nil, payload: payload)
         // Validate: walk the objects by their sizes; values are read when asked for.
         var o = ByteReader(payload)
+        let table = BTHomeObjects.table
         while !o.isAtEnd {
             let id = try o.u8("BTHome object id")
-            guard let spec = BTHomeObjects.table[Int(id)] else {
+            guard let spec = table[Int(id)] else {
                 packet.stoppedAtUnknownID = id
                 break
             }
