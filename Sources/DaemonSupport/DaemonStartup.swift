@@ -21,6 +21,14 @@ public enum DaemonStartup {
         }
     }
 
+    /// `log_level`, one of swift-log's levels (`trace` … `critical`); default `info`.
+    public static func logLevel(_ root: ConfigSection) throws(ConfigError) -> String {
+        let levels = Logger.Level.allCases.map(\.rawValue)
+        let level = try root.string("log_level", default: "info")
+        guard levels.contains(level) else { throw root.error("log_level", "must be one of \(levels.joined(separator: ", "))") }
+        return level
+    }
+
     public static func logger(_ daemon: String, level: String) -> Logger {
         var logger = Logger(label: daemon)
         logger.logLevel = Logger.Level(rawValue: level) ?? .info

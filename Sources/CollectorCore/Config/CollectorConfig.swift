@@ -38,8 +38,6 @@ public struct CollectorConfig: Sendable {
         self.logLevel = logLevel
     }
 
-    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-
     public static func load(file: String) throws(ConfigError) -> CollectorConfig {
         try read(ConfigSection.load(file: file))
     }
@@ -58,8 +56,7 @@ public struct CollectorConfig: Sendable {
         ingest.messageLimit = try ingestSection.bytes("max_message", default: IncomingMessage.defaultLimit, in: 1_024...(16 << 20))
         ingest.maxBatch = try ingestSection.int("max_batch", default: 2_000, in: 1...100_000)
         ingest.readingsPerCommit = try ingestSection.int("readings_per_commit", default: 200, in: 1...100_000)
-        let level = try root.string("log_level", default: "info")
-        guard logLevels.contains(level) else { throw root.error("log_level", "must be one of \(logLevels.joined(separator: ", "))") }
+        let level = try DaemonStartup.logLevel(root)
         let config = CollectorConfig(
             mqtt: mqtt, databasePath: try storage.string("sqlite", default: "/var/lib/canary/collector.sqlite"),
             httpHost: try http.string("host", default: "127.0.0.1"), httpPort: try http.int("port", default: 8080, in: 0...65_535),

@@ -124,9 +124,7 @@ public struct AgentConfig: Sendable {
                 directory.bind(address, worker: id, role: role, bthomeKey: role == .button ? key : nil)
             }
         }
-        let level = try root.string("log_level", default: "info")
-        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-        guard levels.contains(level) else { throw root.error("log_level", "must be one of \(levels.joined(separator: ", "))") }
+        let level = try DaemonStartup.logLevel(root)
         let config = AgentConfig(
             topics: topics, mqtt: mqtt, outboxPath: try outbox.string("path", default: "/var/lib/canary/outbox.sqlite"),
             outboxLimits: limits, resendAfterMs: try uplink.durationMs("resend_after", default: 30_000, in: 1_000...3_600_000),
