@@ -65,8 +65,10 @@ public final class ConfigSection {
         return v
     }
 
+    /// An error about `key`, at the line of its value when the file has it, else of this section.
     public func error(_ key: String, _ message: String, at node: Node? = nil) -> ConfigError {
-        ConfigError(file: file, line: node?.mark.map { $0.line } ?? mark, key: dotted(key), message: message)
+        let place = node ?? pairs.first { $0.key == key }?.value
+        return ConfigError(file: file, line: place?.mark.map { $0.line } ?? mark, key: dotted(key), message: message)
     }
 
     public func has(_ key: String) -> Bool { pairs.contains { $0.key == key } }

@@ -22,6 +22,7 @@ import Wire
             ("ingest:\n  max_message: lots\n", "collector.yaml:2: ingest.max_message: must be a size like 512MiB or 2GiB"),
             ("http: 8080\n", "collector.yaml:1: http: must be a mapping of keys to values"),
             ("log_level: loud\n", "collector.yaml:1: log_level: must be one of"),
+            ("http:\n  port: 80\nlog_level: loud\n", "collector.yaml:3: log_level: must be one of"),
             ("mqtt:\n  tls:\n    cert_file: /etc/c.pem\n", "collector.yaml:3: mqtt.tls.cert_file: cert_file and key_file go together"),
             ("mqtt: [\n", "collector.yaml:2: not valid YAML"),
         ]
