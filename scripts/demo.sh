@@ -7,15 +7,8 @@
 #   scripts/demo.sh [scenario.yaml]    CANARY_DEMO_SPEED=4 plays it 4x faster; CANARY_DEMO_HTTP_PORT (8080)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need=()
-for pkg in zlib1g-dev libssl-dev libmosquitto-dev libbluetooth-dev mosquitto curl; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
-done
-if ((${#need[@]})); then
-    echo "installing: ${need[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+source scripts/lib/debian-packages.sh
+install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev libbluetooth-dev mosquitto curl
 swift build -c release --product canary-agent
 swift build -c release --product canary-collector
 bin=.build/release

@@ -5,17 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=()
+source scripts/lib/debian-packages.sh
 # The BlueZ test boots this machine's kernel under QEMU: kernel image, QEMU, busybox, BlueZ's btvirt.
-for pkg in zlib1g-dev libssl-dev libmosquitto-dev mosquitto mosquitto-clients python3 libbluetooth-dev \
-           bluez bluez-test-tools busybox-static qemu-system-x86 linux-image-amd64 zstd xz-utils cpio; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
-done
-if ((${#need[@]})); then
-    echo "installing: ${need[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev mosquitto mosquitto-clients python3 libbluetooth-dev \
+    bluez bluez-test-tools busybox-static qemu-system-x86 linux-image-amd64 zstd xz-utils cpio
 
 if [ ! -d ../shared/data/sisfall-dev ] && [ -z "${CANARY_SHARED_DATA:-}" ]; then
     echo "error: the test data is missing: expected ../shared/data beside the repository (or set CANARY_SHARED_DATA)" >&2
