@@ -144,13 +144,16 @@ extension EventStore {
             let open = try Row.fetchAll(db, sql: "SELECT site, worker, state, snapshot FROM alerts WHERE state != 'cleared' ORDER BY alert_id")
             let latest = try Row.fetchAll(db, sql: #"SELECT site, worker, kind, device, time_ms, "values" FROM worker_readings WHERE \#(clause) ORDER BY kind"#,
                                           arguments: arguments)
+            // Grouped once, not filtered once per worker: a large site has thousands of rows of each.
+            func key(_ row: Row) -> String { "\(row["site"] as String)\u{0}\(row["worker"] as String)" }
+            let openByWorker = Dictionary(grouping: open, by: key), latestByWorker = Dictionary(grouping: latest, by: key)
             var items: [String] = []
             for r in rows {
                 let site: String = r["site"], worker: String = r["worker"]
-                let mine = open.filter { $0["site"] == site && $0["worker"] == worker }
+                let mine = openByWorker[key(r)] ?? []
                 let states = Set(mine.map { $0["state"] as String })
                 let state = states.contains("alarm") ? "alarm" : states.contains("pre-alarm") ? "pre-alarm" : "ok"
-                let readings = latest.filter { $0["site"] == site && $0["worker"] == worker }.map { x -> String in
+                let readings = (latestByWorker[key(r)] ?? []).map { x -> String in
                     "\(JSONText.quoted(x["kind"])):{\"device\":\(JSONText.quoted(x["device"])),\"time_ms\":\(x["time_ms"] as Int64),\"values\":\(x["values"] as String)}"
                 }
                 items.append("""

@@ -37,19 +37,13 @@ public final class EventStore: Sendable {
     }
 
     /// What a committed batch means for the gateways and the feed.
-    public struct CommitOutcome: Sendable, Equatable {
+    public struct CommitOutcome: Sendable {
         /// Per gateway, the ids to acknowledge: stored now or already stored.
         public var acks: [String: (topics: Topics, ids: [String])] = [:]
         public var storedAlarms = 0
         public var storedReadings = 0
         public var duplicates = 0
         public var alertChanges = 0
-        public var statusUpdates = 0
-
-        public static func == (a: CommitOutcome, b: CommitOutcome) -> Bool {
-            a.storedAlarms == b.storedAlarms && a.storedReadings == b.storedReadings && a.duplicates == b.duplicates
-                && a.alertChanges == b.alertChanges && a.acks.mapValues(\.ids) == b.acks.mapValues(\.ids)
-        }
 
         mutating func ack(_ topics: Topics, _ id: String) {
             acks[topics.prefix, default: (topics, [])].ids.append(id)
@@ -107,7 +101,6 @@ public final class EventStore: Sendable {
                         ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, time_ms = excluded.time_ms
                         WHERE excluded.time_ms >= gateways.time_ms
                         """, arguments: [m.topics.site, m.topics.gateway, e.data.state, t])
-                    outcome.statusUpdates += 1
                 }
             }
             try workers.write(db)
