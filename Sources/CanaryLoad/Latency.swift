@@ -121,7 +121,7 @@ enum Latency {
         }
         feed.close()
         try await agentTask.value
-        let readings = try collectorMetric(port, "canary_collector_stored_total{kind=\"reading\"}")
+        let readings = try HTTPClient.metric(port: port, "canary_collector_stored_total{kind=\"reading\"}")
         await tap.stop()
         tapTask.cancel()
         latencies.sort()
@@ -134,11 +134,5 @@ enum Latency {
         collector.kill(SIGTERM)
         _ = await collector.exitCode(within: 10)
         try? FileManager.default.removeItem(at: dir)
-    }
-
-    static func collectorMetric(_ port: Int, _ name: String) throws -> Double {
-        let text = try HTTPClient.get(port: port, "/metrics").body
-        let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
-        return line.flatMap { Double($0.split(separator: " ").last!) } ?? .nan
     }
 }

@@ -70,11 +70,7 @@ final class Worksite: @unchecked Sendable {
     func get(_ path: String) throws -> HTTPClient.Response { try HTTPClient.get(port: apiPort, path) }
 
     /// A metric's value from the collector's /metrics.
-    func metric(_ name: String) throws -> Double {
-        let text = try get("/metrics").body
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + " ") }) else { return .nan }
-        return Double(line.split(separator: " ").last!) ?? .nan
-    }
+    func metric(_ name: String) throws -> Double { try HTTPClient.metric(port: apiPort, name) }
 
     /// The collector's database, read directly (WAL allows it while the collector runs).
     func collectorDB<T>(_ read: (Database) throws -> T) throws -> T {

@@ -18,6 +18,14 @@ public enum HTTPClient {
         return Response(status: status, headers: responseHeaders, body: String(decoding: body, as: UTF8.self))
     }
 
+    /// One sample of a Prometheus text exposition at `/metrics` (`name` with its labels, as
+    /// written there, e.g. `x_total{kind="a"}`); NaN when it is not there.
+    public static func metric(port: Int, _ name: String) throws -> Double {
+        let text = try get(port: port, "/metrics").body
+        let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last!) } ?? .nan
+    }
+
     /// One Server-Sent Event.
     public struct Event: Sendable, Equatable {
         public var id: String?
