@@ -78,10 +78,7 @@ enum Latency {
             log_level: warning
             """.write(toFile: dir.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
         let collector = try Daemon("canary-collector", ["--config", dir.appendingPathComponent("collector.yaml").path], in: dir)
-        guard let line = await collector.line(containing: "API on http://", within: 60),
-              let port = line.split(separator: ":").last.flatMap({ Int($0.split(separator: "/")[0]) }) else {
-            throw SpawnError(message: "collector: \(collector.errors)")
-        }
+        let port = try await collector.collectorAPIPort(within: 60)
         let feed = try HTTPClient.EventStream(port: port, "/api/v1/alerts/stream")
         // A second subscriber on the broker splits the latency into agent → broker and broker → feed.
         let tap = try await connected(broker.port, "bench-tap", cleanStart: true)

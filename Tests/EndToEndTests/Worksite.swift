@@ -35,11 +35,7 @@ final class Worksite: @unchecked Sendable {
     func startCollector() async throws {
         collector = try Daemon("canary-collector", ["--config", directory.appendingPathComponent("collector.yaml").path],
                                in: directory, label: "collector-\(UUID().uuidString.prefix(8))")
-        guard let line = await collector.line(containing: "API on http://", within: 120),
-              let port = line.split(separator: ":").last.flatMap({ Int($0.split(separator: "/")[0]) }) else {
-            throw SpawnError(message: "the collector did not start: \(collector.errors)")
-        }
-        apiPort = port
+        apiPort = try await collector.collectorAPIPort(within: 120)
     }
 
     /// An agent process on the short shift; `speed` 0 plays it as fast as possible.
