@@ -118,35 +118,20 @@ public final class MQTTClient: Sendable {
     /// PUBCOMP). Fails if the connection drops first: the caller's outbox
     /// decides about resending.
     public func publish(topic: String, payload: [UInt8], qos: MQTTQoS = .atLeastOnce, retain: Bool = false) async throws(MQTTError) {
-        let waitForBroker = qos != .atMostOnce
-        let result: Result<Void, MQTTError> = await withCheckedContinuation { continuation in
-            var mid: Int32 = 0
-            let rc = payload.withUnsafeBytes {
-                mosquitto_publish_v5(handle.pointer, &mid, topic, Int32($0.count), $0.baseAddress, qos.rawValue, retain, nil)
-            }
-            guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-                continuation.resume(returning: .failure(MQTTError(operation: "publish", code: rc)))
-                return
-            }
-            guard waitForBroker else {
-                continuation.resume(returning: .success(()))
-                return
-            }
-            target.await(mid: mid, continuation)
-        }
-        try result.get()
+        if let error = await publishAll([(topic, payload)], qos: qos, retain: retain)[0] { throw error }
     }
 
     /// Publishes several messages in this order, then waits for the broker to
     /// have each (QoS 1/2): all are in flight at once, so a batch costs about
     /// one round trip, not one per message. One result per message, nil for success.
-    public func publishAll(_ messages: [(topic: String, payload: [UInt8])], qos: MQTTQoS = .atLeastOnce) async -> [MQTTError?] {
+    public func publishAll(_ messages: [(topic: String, payload: [UInt8])], qos: MQTTQoS = .atLeastOnce,
+                           retain: Bool = false) async -> [MQTTError?] {
         var mids: [Result<Int32, MQTTError>] = []
         mids.reserveCapacity(messages.count)
         for m in messages {
             var mid: Int32 = 0
             let rc = m.payload.withUnsafeBytes {
-                mosquitto_publish_v5(handle.pointer, &mid, m.topic, Int32($0.count), $0.baseAddress, qos.rawValue, false, nil)
+                mosquitto_publish_v5(handle.pointer, &mid, m.topic, Int32($0.count), $0.baseAddress, qos.rawValue, retain, nil)
             }
             mids.append(rc == MOSQ_ERR_SUCCESS.rawValue ? .success(mid) : .failure(MQTTError(operation: "publish", code: rc)))
         }
@@ -156,10 +141,12 @@ public final class MQTTClient: Sendable {
             switch r {
             case .failure(let e):
                 results.append(e)
-            case .success(let mid) where qos == .atMostOnce:
-                _ = mid
-                results.append(nil)
             case .success(let mid):
+                // QoS 0 has no acknowledgement to wait for.
+                guard qos != .atMostOnce else {
+                    results.append(nil)
+                    continue
+                }
                 let outcome = await withCheckedContinuation { target.await(mid: mid, $0) }
                 if case .failure(let e) = outcome { results.append(e) } else { results.append(nil) }
             }
