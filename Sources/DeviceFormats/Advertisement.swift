@@ -26,8 +26,16 @@ public struct DecodedAdvertisement: Sendable, Equatable {
 
     public var formats: Formats = []
     public var flags: UInt8?
-    public var name: String?
-    public var uuids16: [UInt16] = []
+    /// The local name, built when asked for: the agent never needs it, and
+    /// building it was a tenth of the cost of a decode.
+    public var name: String? { nameBytes.map { String(decoding: $0, as: UTF8.self) } }
+    var nameBytes: ArraySlice<UInt8>?
+    /// 16-bit service UUIDs, read when asked for (like ``name``).
+    public var uuids16: [UInt16] {
+        guard let b = uuidBytes else { return [] }
+        return stride(from: b.startIndex, to: b.endIndex, by: 2).map { UInt16(b[$0]) | UInt16(b[$0 + 1]) << 8 }
+    }
+    var uuidBytes: ArraySlice<UInt8>?
     public var txPower: Int8?
     public var bthome: BTHomePacket?
     public var ibeacon: IBeacon?
@@ -53,33 +61,45 @@ public struct AdvertisementDecoder: Sendable {
     /// - Parameter address: big-endian as written (`AA:BB:…` → `[0xAA, 0xBB, …]`).
     public mutating func decode(address: [UInt8], data: ArraySlice<UInt8>) -> DecodedAdvertisement {
         var out = DecodedAdvertisement()
-        do throws(DecodeError) {
-            try AdvertisingData.forEach(data) { (ad: ADStructure) throws(DecodeError) in
-                do throws(DecodeError) {
-                    try decode(ad, address: address, into: &out)
-                } catch {
-                    if out.error == nil { out.error = error }
-                }
-            }
-        } catch {
-            out.error = error
-        }
-        if let e = out.error { rejections.count(e) }
+        decode(address: address, data: data, into: &out)
         return out
     }
 
-    private mutating func decode(_ ad: ADStructure, address: [UInt8], into out: inout DecodedAdvertisement) throws(DecodeError) {
-        var r = ByteReader(ad.data)
-        switch ad.type {
+    /// The walk, apart from `decode(address:data:)` so that the result is built
+    /// in place: written there, the optimiser copied and destroyed the whole
+    /// value on return.
+    private mutating func decode(address: [UInt8], data: ArraySlice<UInt8>, into out: inout DecodedAdvertisement) {
+        do throws(DecodeError) {
+            try ByteReader.read(data) { (r: inout ByteReader) throws(DecodeError) in
+                while let (type, ad) = try AdvertisingData.next(&r) {
+                    do throws(DecodeError) {
+                        try decode(type, ad, of: data, address: address, into: &out)
+                    } catch {
+                        if out.error == nil { out.error = error }
+                    }
+                }
+            }
+        } catch {
+            out.error = error  // the structures' framing is broken: nothing after it can be read
+        }
+        if let e = out.error { rejections.count(e) }
+    }
+
+    /// One AD structure: its type and a reader over its data in `data`.
+    @inline(__always)
+    private mutating func decode(_ type: UInt8, _ ad: ByteReader, of data: ArraySlice<UInt8>, address: [UInt8],
+                                 into out: inout DecodedAdvertisement) throws(DecodeError) {
+        var r = ad
+        switch type {
         case ADStructure.flags:
             out.flags = try r.u8("flags")
             out.formats.insert(.flags)
         case ADStructure.shortName, ADStructure.completeName:
-            out.name = String(decoding: ad.data, as: UTF8.self)
+            out.nameBytes = data[r.range]
             out.formats.insert(.name)
         case ADStructure.incomplete16BitUUIDs, ADStructure.complete16BitUUIDs:
-            guard ad.data.count % 2 == 0 else { throw .badLength("16-bit UUID list of \(ad.data.count) bytes") }
-            while !r.isAtEnd { out.uuids16.append(try r.u16LE("UUID")) }
+            guard r.remaining % 2 == 0 else { throw .badLength("16-bit UUID list of \(r.remaining) bytes") }
+            out.uuidBytes = data[r.range]
             out.formats.insert(.uuids)
         case ADStructure.txPower:
             out.txPower = try r.i8("TX power")
@@ -87,18 +107,18 @@ public struct AdvertisementDecoder: Sendable {
         case ADStructure.serviceData16:
             let uuid = try r.u16LE("service data UUID")
             if uuid == BTHomePacket.uuid {
-                out.bthome = try BTHomePacket.decode(r.rest(), address: address, keys: &keyring)
+                out.bthome = try BTHomePacket.decode(data[r.range], address: address, keys: &keyring)
                 out.formats.insert(.bthome)
             } else {
                 out.formats.insert(.serviceData)
             }
         case ADStructure.manufacturerData:
             let company = try r.u16LE("company identifier")
-            if company == IBeacon.company, let beacon = try IBeacon.decode(r.rest()) {
+            if company == IBeacon.company, let beacon = try IBeacon.decode(data[r.range]) {
                 out.ibeacon = beacon
                 out.formats.insert(.ibeacon)
             } else if company == canaryCompany {
-                let frame = try CanaryProfile.decodeAdvertisement(r.rest())
+                let frame = try CanaryProfile.decodeAdvertisement(data[r.range])
                 out.canary = frame
                 switch frame {
                 case .gas: out.formats.insert(.canaryGas)

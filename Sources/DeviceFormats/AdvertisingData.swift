@@ -19,23 +19,24 @@ public enum AdvertisingData {
     /// the significant part (the rest is padding); a length that runs past the
     /// end is an error.
     public static func parse(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> [ADStructure] {
-        var out: [ADStructure] = []
-        try forEach(bytes) { (s: ADStructure) throws(DecodeError) in out.append(s) }
-        return out
+        try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in
+            var out: [ADStructure] = []
+            while let (type, data) = try next(&r) { out.append(ADStructure(type: type, data: bytes[data.range])) }
+            return out
+        }
     }
 
-    /// The same walk without collecting: the decoder's hot path allocates nothing here.
+    /// The next structure's type and a reader over its data; nil at the end
+    /// or at a zero length. The decoder's hot path: it allocates nothing.
     @inline(__always)
-    static func forEach(_ bytes: ArraySlice<UInt8>, _ body: (ADStructure) throws(DecodeError) -> Void) throws(DecodeError) {
-        var r = ByteReader(bytes)
-        while !r.isAtEnd {
-            let length = Int(try r.u8("AD length"))
-            if length == 0 { break }
-            guard length <= r.remaining else {
-                throw .badLength("AD structure of \(length) bytes with \(r.remaining) left")
-            }
-            let type = try r.u8("AD type")
-            try body(ADStructure(type: type, data: try r.take(length - 1, "AD data")))
+    static func next(_ r: inout ByteReader) throws(DecodeError) -> (type: UInt8, data: ByteReader)? {
+        guard !r.isAtEnd else { return nil }
+        let length = Int(try r.u8("AD length"))
+        if length == 0 { return nil }
+        guard length <= r.remaining else {
+            throw .badLength("AD structure of \(length) bytes with \(r.remaining) left")
         }
+        let type = try r.u8("AD type")
+        return (type, try r.take(length - 1, "AD data"))
     }
 }

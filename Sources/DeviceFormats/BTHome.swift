@@ -10,8 +10,9 @@ public struct BTHomePacket: Sendable, Equatable {
         /// The value with the spec's factor applied. Button and dimmer events
         /// give their event code; text and raw objects their byte count.
         public var value: Double
-        /// Text (0x53) and raw (0x54) objects: their bytes.
-        public var bytes: [UInt8]?
+        /// Text (0x53) and raw (0x54) objects: where their bytes are (``BTHomePacket/bytes(of:)``).
+        /// A range, not the bytes, keeps an object free of reference counting.
+        var bytesRange: Range<Int>?
     }
 
     public static let uuid: UInt16 = 0xFCD2
@@ -24,7 +25,7 @@ public struct BTHomePacket: Sendable, Equatable {
     public var stoppedAtUnknownID: UInt8?
     /// The (decrypted) objects, validated when the packet was decoded.
     private var payload: ArraySlice<UInt8>
-    public private(set) var objectCount = 0
+    public private(set) var objectCount: Int
 
     /// Every object in payload order. ``forEachObject(_:)`` gives the same without building an array.
     public var objects: [Object] {
@@ -49,37 +50,40 @@ public struct BTHomePacket: Sendable, Equatable {
         return found
     }
 
-    /// Calls `body` with each object in payload order, allocating nothing
-    /// (text and raw objects aside): the agent's hot path.
+    /// Text (0x53) and raw (0x54) objects: their bytes; nil for other objects.
+    public func bytes(of object: Object) -> ArraySlice<UInt8>? { object.bytesRange.map { payload[$0] } }
+
+    /// Calls `body` with each object in payload order, allocating nothing:
+    /// the agent's hot path.
     public func forEachObject(_ body: (Object) -> Void) {
-        var o = ByteReader(payload)
-        let table = BTHomeObjects.table  // once per packet, not once per object
         // Validated by decode: these reads cannot fail. (A typed do/catch, not
         // `try?`, which costs a generic metadata lookup per call.)
         do throws(DecodeError) {
-            for _ in 0..<objectCount {
-                guard let object = try Self.nextObject(&o, table) else { return }
-                body(object)
+            let specs = BTHomeObjects.table  // once per packet, not once per object
+            try ByteReader.read(payload) { (o: inout ByteReader) throws(DecodeError) in
+                for _ in 0..<objectCount { body(try Self.nextObject(&o, specs)) }
             }
         } catch {
             return
         }
     }
 
-    /// Reads one object; nil at an id the spec does not define.
-    private static func nextObject(_ o: inout ByteReader, _ table: [BTHomeObjectSpec?]) throws(DecodeError) -> Object? {
+    /// Reads one object of an id the spec defines (decode stops at others).
+    @inline(__always)
+    private static func nextObject(_ o: inout ByteReader, _ specs: UnsafeBufferPointer<BTHomeObjectSpec>) throws(DecodeError) -> Object {
         let id = try o.u8("BTHome object id")
-        guard let spec = table[Int(id)] else { return nil }
+        let spec = specs[Int(id)]
         if spec.lengthPrefixed {
             let n = Int(try o.u8("BTHome text length"))
-            let bytes = try o.take(n, "BTHome text")
-            return Object(id: id, value: Double(n), bytes: Array(bytes))
+            let start = o.index
+            try o.skip(n, "BTHome text")
+            return Object(id: id, value: Double(n), bytesRange: start..<o.index)
         }
         let raw: Double = spec.signed ? Double(try o.intLE(spec.size, "BTHome object value"))
                                       : Double(try o.uintLE(spec.size, "BTHome object value"))
         // Dimmer events: the first byte is the event code, the second the steps.
         let value = id == BTHomeObjects.dimmerEvent ? Double(UInt64(raw) & 0xFF) : spec.scale(raw)
-        return Object(id: id, value: value, bytes: nil)
+        return Object(id: id, value: value, bytesRange: nil)
     }
 
     /// Decodes the service data that follows the UUID.
@@ -87,12 +91,11 @@ public struct BTHomePacket: Sendable, Equatable {
     ///   - address: the advertiser's address, big-endian as written (`AA:BB:…` → `[0xAA, 0xBB, …]`); part of the nonce.
     ///   - keys: bind keys and counters of encrypted devices; nil when none are configured.
     public static func decode(_ data: ArraySlice<UInt8>, address: [UInt8], keys: inout BTHomeKeyring?) throws(DecodeError) -> BTHomePacket {
-        var r = ByteReader(data)
-        let info = try r.u8("BTHome device information")
+        guard let info = data.first else { throw .truncated("BTHome device information") }
         guard info >> 5 == 2 else { throw .unsupported("BTHome version \(info >> 5)") }
         let encrypted = info & 0x01 != 0
         var counter: UInt32?
-        var payload = r.rest()
+        var payload = data.dropFirst()
         if encrypted {
             guard payload.count >= 8 else { throw .truncated("BTHome counter and MIC") }
             guard keys != nil else { throw .missingKey(BDAddress.string(address)) }
@@ -100,25 +103,27 @@ public struct BTHomePacket: Sendable, Equatable {
             payload = plain[...]
             counter = count
         }
-        var packet = BTHomePacket(encrypted: encrypted, triggerBased: info & 0x04 != 0, counter: counter,
-                                  stoppedAtUnknownID: nil, payload: payload)
         // Validate: walk the objects by their sizes; values are read when asked for.
-        var o = ByteReader(payload)
-        let table = BTHomeObjects.table
-        while !o.isAtEnd {
-            let id = try o.u8("BTHome object id")
-            guard let spec = table[Int(id)] else {
-                packet.stoppedAtUnknownID = id
-                break
+        // (The walk returns what it found rather than setting fields of a packet
+        // it captures: the optimiser copied a captured packet on return.)
+        let specs = BTHomeObjects.table
+        let (count, stoppedAt) = try ByteReader.read(payload) { (o: inout ByteReader) throws(DecodeError) -> (Int, UInt8?) in
+            var count = 0
+            while !o.isAtEnd {
+                let id = try o.u8("BTHome object id")
+                let spec = specs[Int(id)]
+                guard spec.isDefined else { return (count, id) }
+                if spec.lengthPrefixed {
+                    try o.skip(Int(try o.u8("BTHome text length")), "BTHome text")
+                } else {
+                    try o.skip(spec.size, "BTHome object value")
+                }
+                count += 1
             }
-            if spec.lengthPrefixed {
-                _ = try o.take(Int(try o.u8("BTHome text length")), "BTHome text")
-            } else {
-                try o.skip(spec.size, "BTHome object value")
-            }
-            packet.objectCount += 1
+            return (count, nil)
         }
-        return packet
+        return BTHomePacket(encrypted: encrypted, triggerBased: info & 0x04 != 0, counter: counter,
+                            stoppedAtUnknownID: stoppedAt, payload: payload, objectCount: count)
     }
 
     /// The service data (after the UUID) for `objects`, each an id and its raw integer value.
@@ -131,7 +136,8 @@ public struct BTHomePacket: Sendable, Equatable {
     static func encodeObjects(_ objects: [(id: UInt8, raw: Int64)]) -> [UInt8] {
         var out: [UInt8] = []
         for (id, raw) in objects {
-            guard let spec = BTHomeObjects.table[Int(id)], !spec.lengthPrefixed else { continue }
+            let spec = BTHomeObjects.table[Int(id)]
+            guard spec.isDefined, !spec.lengthPrefixed else { continue }
             out.append(id)
             for k in 0..<spec.size { out.append(UInt8(truncatingIfNeeded: raw >> (8 * Int64(k)))) }
         }

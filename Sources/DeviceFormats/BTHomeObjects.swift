@@ -2,13 +2,18 @@
 /// Each id has a fixed size, which is what lets a packet be walked at all: an
 /// id not in this table ends decoding of its packet (sizes past it are unknown).
 struct BTHomeObjectSpec: Sendable {
+    /// Value bytes; 0 where the spec defines no object with this id.
     var size: Int
     var signed: Bool
     var factor: Double
     /// Text (0x53) and raw (0x54): the first byte is the length that follows.
     var lengthPrefixed = false
-    /// 10ⁿ when the factor is 10⁻ⁿ, else nil.
-    private let divisor: Double?
+    /// 10ⁿ when the factor is 10⁻ⁿ, else 0.
+    private var divisor: Double = 0
+
+    var isDefined: Bool { size > 0 || lengthPrefixed }
+
+    static let undefined = BTHomeObjectSpec(size: 0, signed: false, factor: 1)
 
     init(size: Int, signed: Bool, factor: Double, lengthPrefixed: Bool = false) {
         self.size = size
@@ -16,12 +21,13 @@ struct BTHomeObjectSpec: Sendable {
         self.factor = factor
         self.lengthPrefixed = lengthPrefixed
         let inverse = (1 / factor).rounded()
-        divisor = factor < 1 && abs(inverse * factor - 1) < 1e-12 ? inverse : nil
+        if factor < 1 && abs(inverse * factor - 1) < 1e-12 { divisor = inverse }
     }
 
     /// raw × factor, computed as raw ÷ 10ⁿ for decimal factors so that 2506 × 0.01
     /// reads 25.06, not 25.060000000000002.
-    func scale(_ raw: Double) -> Double { divisor.map { raw / $0 } ?? raw * factor }
+    @inline(__always)
+    func scale(_ raw: Double) -> Double { divisor != 0 ? raw / divisor : raw * factor }
 }
 
 enum BTHomeObjects {
@@ -30,9 +36,13 @@ enum BTHomeObjects {
     static let buttonEvent: UInt8 = 0x3A
     static let dimmerEvent: UInt8 = 0x3C
 
-    /// Indexed by object id; nil where the spec defines none.
-    static let table: [BTHomeObjectSpec?] = {
-        var t = [BTHomeObjectSpec?](repeating: nil, count: 256)
+    /// Indexed by object id; ``BTHomeObjectSpec/undefined`` where the spec defines none.
+    ///
+    /// Built once and never freed or changed, so sharing it is safe. A pointer
+    /// rather than an array: looking an object up then costs no reference
+    /// counting, a quarter of a packet's decoding time when it was an array.
+    nonisolated(unsafe) static let table: UnsafeBufferPointer<BTHomeObjectSpec> = {
+        var t = [BTHomeObjectSpec](repeating: .undefined, count: 256)
         func u(_ id: Int, _ size: Int, _ factor: Double = 1) { t[id] = BTHomeObjectSpec(size: size, signed: false, factor: factor) }
         func s(_ id: Int, _ size: Int, _ factor: Double = 1) { t[id] = BTHomeObjectSpec(size: size, signed: true, factor: factor) }
         u(0x00, 1)            // packet id
@@ -98,6 +108,8 @@ enum BTHomeObjects {
         u(0xF0, 2)            // device type id
         u(0xF1, 4)            // firmware version (4 bytes)
         u(0xF2, 3)            // firmware version (3 bytes)
-        return t
+        let table = UnsafeMutableBufferPointer<BTHomeObjectSpec>.allocate(capacity: t.count)
+        _ = table.initialize(from: t)
+        return UnsafeBufferPointer(table)
     }()
 }

@@ -31,10 +31,10 @@ public struct BTSnoopReader: Sendable {
     public init(bytes: [UInt8]) throws(DecodeError) {
         guard bytes.count >= 16 else { throw .truncated("btsnoop header") }
         guard bytes.prefix(8).elementsEqual(Array("btsnoop\0".utf8)) else { throw .unsupported("not a btsnoop file") }
-        var r = ByteReader(bytes[8..<16])
-        let version = try r.u32BE("version")
+        let (version, link) = try ByteReader.read(bytes[8..<16]) { (r: inout ByteReader) throws(DecodeError) in
+            (try r.u32BE("version"), try r.u32BE("datalink"))
+        }
         guard version == 1 else { throw .unsupported("btsnoop version \(version)") }
-        let link = try r.u32BE("datalink")
         guard let datalink = Datalink(rawValue: link) else { throw .unsupported("btsnoop datalink \(link)") }
         self.datalink = datalink
         self.bytes = bytes
@@ -45,15 +45,17 @@ public struct BTSnoopReader: Sendable {
     public mutating func next() throws(DecodeError) -> Record? {
         while queue.isEmpty {
             guard offset < bytes.count else { return nil }
-            var r = ByteReader(bytes[offset...])
-            guard r.remaining >= 24 else { throw .truncated("btsnoop record header at byte \(offset)") }
-            _ = try r.u32BE("original length")
-            let included = Int(try r.u32BE("included length"))
-            let flags = try r.u32BE("flags")
-            _ = try r.u32BE("drops")
-            let ts = Int64(bitPattern: UInt64(try r.u32BE("timestamp")) << 32 | UInt64(try r.u32BE("timestamp")))
-            let packet = try r.take(included, "btsnoop packet")
-            offset = r.index
+            guard bytes.count - offset >= 24 else { throw .truncated("btsnoop record header at byte \(offset)") }
+            let (flags, ts, packetRange) = try ByteReader.read(bytes[offset...]) { (r: inout ByteReader) throws(DecodeError) in
+                _ = try r.u32BE("original length")
+                let included = Int(try r.u32BE("included length"))
+                let flags = try r.u32BE("flags")
+                _ = try r.u32BE("drops")
+                let ts = Int64(bitPattern: UInt64(try r.u32BE("timestamp")) << 32 | UInt64(try r.u32BE("timestamp")))
+                return (flags, ts, try r.take(included, "btsnoop packet").range)
+            }
+            let packet = bytes[packetRange]
+            offset = packetRange.upperBound
             recordCount += 1
             do {
                 for item in try items(packet, flags: flags) {

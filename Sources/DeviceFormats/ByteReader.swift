@@ -1,37 +1,72 @@
 /// A bounds-checked cursor over bytes: every read either succeeds or throws
 /// ``DecodeError/truncated(_:)``, so no decoder can read past the end.
+///
+/// It reads through a pointer that is valid only inside ``read(_:_:)``, so
+/// copying a reader or taking a sub-reader costs no reference counting: with
+/// array slices instead, retains and releases were a quarter of the cost of
+/// decoding an advertisement (docs/performance.md). Positions are indices of
+/// the collection being read, so ``range`` slices that collection.
 struct ByteReader {
-    let bytes: ArraySlice<UInt8>
+    private let buffer: UnsafeBufferPointer<UInt8>
+    /// The collection index of `buffer[0]`.
+    private let origin: Int
     private(set) var index: Int
+    let endIndex: Int
 
-    init(_ bytes: ArraySlice<UInt8>) {
-        self.bytes = bytes
-        index = bytes.startIndex
+    /// Runs `body` with a reader over `bytes`; the reader must not escape it.
+    @inline(__always)
+    static func read<T>(_ bytes: ArraySlice<UInt8>, _ body: (inout ByteReader) throws(DecodeError) -> T) throws(DecodeError) -> T {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(DecodeError) -> T in
+            var r = ByteReader(buffer: buffer, origin: bytes.startIndex, index: bytes.startIndex, endIndex: bytes.endIndex)
+            return try body(&r)
+        }
     }
 
-    var remaining: Int { bytes.endIndex - index }
-    var isAtEnd: Bool { index >= bytes.endIndex }
+    private init(buffer: UnsafeBufferPointer<UInt8>, origin: Int, index: Int, endIndex: Int) {
+        self.buffer = buffer
+        self.origin = origin
+        self.index = index
+        self.endIndex = endIndex
+    }
+
+    var remaining: Int { endIndex - index }
+    var isAtEnd: Bool { index >= endIndex }
+    /// The unread bytes' indices in the collection being read.
+    var range: Range<Int> { index..<endIndex }
+    /// A copy of the unread bytes.
+    var bytes: [UInt8] { Array(buffer[(index - origin)..<(endIndex - origin)]) }
+
+    /// Callers have checked `i` against `index` and `endIndex`.
+    @inline(__always)
+    private func byte(_ i: Int) -> UInt8 { buffer[i - origin] }
 
     @inline(__always)
     mutating func u8(_ what: StaticString) throws(DecodeError) -> UInt8 {
-        guard index < bytes.endIndex else { throw .truncated(what.description) }
+        guard index < endIndex else { throw .truncated(what.description) }
         defer { index += 1 }
-        return bytes[index]
+        return byte(index)
     }
 
     mutating func i8(_ what: StaticString) throws(DecodeError) -> Int8 { Int8(bitPattern: try u8(what)) }
 
-    /// An unsigned little-endian integer of `count` bytes (1…8).
+    /// An unsigned little-endian integer of `count` bytes (0…8).
     @inline(__always)
     mutating func uintLE(_ count: Int, _ what: StaticString) throws(DecodeError) -> UInt64 {
-        guard remaining >= count else { throw .truncated(what.description) }
-        var v: UInt64 = 0
-        for k in 0..<count { v |= UInt64(bytes[index + k]) << (8 * k) }
-        index += count
-        return v
+        guard count >= 0, remaining >= count else { throw .truncated(what.description) }
+        defer { index += count }
+        switch count {  // the common sizes without a loop
+        case 1: return UInt64(byte(index))
+        case 2: return UInt64(byte(index)) | UInt64(byte(index + 1)) << 8
+        default:
+            var v: UInt64 = 0
+            var k = count
+            while k > 0 { k -= 1; v = v << 8 | UInt64(byte(index + k)) }
+            return v
+        }
     }
 
-    /// A two's-complement little-endian integer of `count` bytes.
+    /// A two's-complement little-endian integer of `count` bytes (1…8).
+    @inline(__always)
     mutating func intLE(_ count: Int, _ what: StaticString) throws(DecodeError) -> Int64 {
         let raw = try uintLE(count, what)
         let shift = UInt64(64 - 8 * count)
@@ -45,17 +80,18 @@ struct ByteReader {
     mutating func u16BE(_ what: StaticString) throws(DecodeError) -> UInt16 {
         guard remaining >= 2 else { throw .truncated(what.description) }
         defer { index += 2 }
-        return UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
+        return UInt16(byte(index)) << 8 | UInt16(byte(index + 1))
     }
 
     mutating func u32BE(_ what: StaticString) throws(DecodeError) -> UInt32 {
         UInt32(try u16BE(what)) << 16 | UInt32(try u16BE(what))
     }
 
-    mutating func take(_ count: Int, _ what: StaticString) throws(DecodeError) -> ArraySlice<UInt8> {
+    /// A reader over the next `count` bytes, which this one skips.
+    mutating func take(_ count: Int, _ what: StaticString) throws(DecodeError) -> ByteReader {
         guard count >= 0, remaining >= count else { throw .truncated(what.description) }
         defer { index += count }
-        return bytes[index..<(index + count)]
+        return ByteReader(buffer: buffer, origin: origin, index: index, endIndex: index + count)
     }
 
     mutating func skip(_ count: Int, _ what: StaticString) throws(DecodeError) {
@@ -63,8 +99,9 @@ struct ByteReader {
         index += count
     }
 
-    mutating func rest() -> ArraySlice<UInt8> {
-        defer { index = bytes.endIndex }
-        return bytes[index...]
+    /// A reader over the unread bytes, which this one skips.
+    mutating func rest() -> ByteReader {
+        defer { index = endIndex }
+        return self
     }
 }

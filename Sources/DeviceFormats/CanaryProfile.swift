@@ -22,20 +22,21 @@ public enum CanaryProfile {
 
     /// Decodes manufacturer data after the company identifier.
     public static func decodeAdvertisement(_ data: ArraySlice<UInt8>) throws(DecodeError) -> Frame {
-        var r = ByteReader(data)
-        let v = try r.u8("Canary profile version")
-        guard v == version else { throw .unsupported("Canary profile version \(v)") }
-        switch try r.u8("Canary frame type") {
-        case 0x01:
-            let status = try GasStatus.decode(&r)
-            guard r.isAtEnd else { throw .badLength("gas frame: \(r.remaining) extra bytes") }
-            return .gas(status)
-        case 0x02:
-            let position = try Position.decode(&r)
-            guard r.isAtEnd else { throw .badLength("position frame: \(r.remaining) extra bytes") }
-            return .position(position)
-        case let t:
-            throw .unsupported("Canary frame type \(t)")
+        try ByteReader.read(data) { (r: inout ByteReader) throws(DecodeError) in
+            let v = try r.u8("Canary profile version")
+            guard v == version else { throw .unsupported("Canary profile version \(v)") }
+            switch try r.u8("Canary frame type") {
+            case 0x01:
+                let status = try GasStatus.decode(&r)
+                guard r.isAtEnd else { throw .badLength("gas frame: \(r.remaining) extra bytes") }
+                return .gas(status)
+            case 0x02:
+                let position = try Position.decode(&r)
+                guard r.isAtEnd else { throw .badLength("position frame: \(r.remaining) extra bytes") }
+                return .position(position)
+            case let t:
+                throw .unsupported("Canary frame type \(t)")
+            }
         }
     }
 
@@ -107,10 +108,11 @@ public enum CanaryProfile {
 
         /// The GATT gas status characteristic's value.
         public static func decodeCharacteristic(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> GasStatus {
-            var r = ByteReader(bytes)
-            let s = try decode(&r)
-            guard r.isAtEnd else { throw .badLength("gas characteristic: \(r.remaining) extra bytes") }
-            return s
+            try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in
+                let s = try decode(&r)
+                guard r.isAtEnd else { throw .badLength("gas characteristic: \(r.remaining) extra bytes") }
+                return s
+            }
         }
     }
 
@@ -173,15 +175,16 @@ public enum CanaryProfile {
         }
 
         public static func decode(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> MotionSamples {
-            var r = ByteReader(bytes)
-            let first = try r.u16LE("motion first index")
-            let rate = Int(try r.u8("motion sample rate"))
-            guard rate > 0 else { throw .unsupported("motion sample rate 0 Hz") }
-            guard r.remaining % 6 == 0 else { throw .badLength("motion samples: \(r.remaining) bytes is not whole samples") }
-            var samples: [(x: Int16, y: Int16, z: Int16)] = []
-            samples.reserveCapacity(r.remaining / 6)
-            while !r.isAtEnd { samples.append((try r.i16LE("x"), try r.i16LE("y"), try r.i16LE("z"))) }
-            return MotionSamples(firstIndex: first, rateHz: rate, samples: samples)
+            try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in
+                let first = try r.u16LE("motion first index")
+                let rate = Int(try r.u8("motion sample rate"))
+                guard rate > 0 else { throw .unsupported("motion sample rate 0 Hz") }
+                guard r.remaining % 6 == 0 else { throw .badLength("motion samples: \(r.remaining) bytes is not whole samples") }
+                var samples: [(x: Int16, y: Int16, z: Int16)] = []
+                samples.reserveCapacity(r.remaining / 6)
+                while !r.isAtEnd { samples.append((try r.i16LE("x"), try r.i16LE("y"), try r.i16LE("z"))) }
+                return MotionSamples(firstIndex: first, rateHz: rate, samples: samples)
+            }
         }
 
         public func encode() -> [UInt8] {
@@ -227,14 +230,15 @@ public enum CanaryProfile {
 
         public static func decode(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> SleepSummary {
             guard bytes.count == 11 else { throw .badLength("sleep summary of \(bytes.count) bytes, expected 11") }
-            var r = ByteReader(bytes)
-            let s = SleepSummary(start: try r.u32LE("sleep start"), end: try r.u32LE("sleep end"),
-                                 minutesAsleep: Int(try r.u16LE("minutes asleep")),
-                                 efficiencyPercent: Int(try r.u8("efficiency")))
-            guard s.end >= s.start else { throw .unsupported("sleep ends before it starts") }
-            guard s.efficiencyPercent <= 100 else { throw .unsupported("sleep efficiency \(s.efficiencyPercent) %") }
-            guard UInt32(s.minutesAsleep) * 60 <= s.end - s.start else { throw .unsupported("more minutes asleep than in bed") }
-            return s
+            return try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in
+                let s = SleepSummary(start: try r.u32LE("sleep start"), end: try r.u32LE("sleep end"),
+                                     minutesAsleep: Int(try r.u16LE("minutes asleep")),
+                                     efficiencyPercent: Int(try r.u8("efficiency")))
+                guard s.end >= s.start else { throw .unsupported("sleep ends before it starts") }
+                guard s.efficiencyPercent <= 100 else { throw .unsupported("sleep efficiency \(s.efficiencyPercent) %") }
+                guard UInt32(s.minutesAsleep) * 60 <= s.end - s.start else { throw .unsupported("more minutes asleep than in bed") }
+                return s
+            }
         }
 
         public func encode() -> [UInt8] {

@@ -14,19 +14,20 @@ public struct HeartRateMeasurement: Sendable, Equatable {
     public var rrIntervalsMs: [Double]
 
     public static func decode(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> HeartRateMeasurement {
-        var r = ByteReader(bytes)
-        let flags = try r.u8("HRM flags")
-        let hr = flags & 0x01 != 0 ? Int(try r.u16LE("HRM heart rate")) : Int(try r.u8("HRM heart rate"))
-        let contact: Bool? = flags & 0x04 != 0 ? flags & 0x02 != 0 : nil
-        let energy = flags & 0x08 != 0 ? Int(try r.u16LE("HRM energy expended")) : nil
-        var rr: [Double] = []
-        if flags & 0x10 != 0 {
-            guard r.remaining % 2 == 0 else { throw .badLength("HRM RR intervals: odd byte count \(r.remaining)") }
-            while !r.isAtEnd { rr.append(Double(try r.u16LE("HRM RR interval")) * 1000 / 1024) }
-        } else if !r.isAtEnd {
-            throw .badLength("HRM: \(r.remaining) bytes after the declared fields")
+        try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in
+            let flags = try r.u8("HRM flags")
+            let hr = flags & 0x01 != 0 ? Int(try r.u16LE("HRM heart rate")) : Int(try r.u8("HRM heart rate"))
+            let contact: Bool? = flags & 0x04 != 0 ? flags & 0x02 != 0 : nil
+            let energy = flags & 0x08 != 0 ? Int(try r.u16LE("HRM energy expended")) : nil
+            var rr: [Double] = []
+            if flags & 0x10 != 0 {
+                guard r.remaining % 2 == 0 else { throw .badLength("HRM RR intervals: odd byte count \(r.remaining)") }
+                while !r.isAtEnd { rr.append(Double(try r.u16LE("HRM RR interval")) * 1000 / 1024) }
+            } else if !r.isAtEnd {
+                throw .badLength("HRM: \(r.remaining) bytes after the declared fields")
+            }
+            return HeartRateMeasurement(heartRate: hr, sensorContact: contact, energyExpendedKJ: energy, rrIntervalsMs: rr)
         }
-        return HeartRateMeasurement(heartRate: hr, sensorContact: contact, energyExpendedKJ: energy, rrIntervalsMs: rr)
     }
 
     /// What a strap sends: uint8 heart rate, contact detected, RR intervals (ms, rounded to 1/1024 s).
@@ -65,11 +66,12 @@ public struct IBeacon: Sendable, Equatable {
     /// Nil when the manufacturer data is Apple's but not an iBeacon.
     /// - Parameter data: manufacturer data after the company identifier.
     public static func decode(_ data: ArraySlice<UInt8>) throws(DecodeError) -> IBeacon? {
-        var r = ByteReader(data)
-        guard data.count >= 2, try r.u8("iBeacon type") == 0x02, try r.u8("iBeacon length") == 0x15 else { return nil }
-        guard data.count == 23 else { throw .badLength("iBeacon of \(data.count) bytes, expected 23") }
-        return IBeacon(uuid: Array(try r.take(16, "iBeacon UUID")), major: try r.u16BE("iBeacon major"),
-                       minor: try r.u16BE("iBeacon minor"), measuredPower: try r.i8("iBeacon power"))
+        try ByteReader.read(data) { (r: inout ByteReader) throws(DecodeError) in
+            guard data.count >= 2, try r.u8("iBeacon type") == 0x02, try r.u8("iBeacon length") == 0x15 else { return nil }
+            guard data.count == 23 else { throw .badLength("iBeacon of \(data.count) bytes, expected 23") }
+            return IBeacon(uuid: try r.take(16, "iBeacon UUID").bytes, major: try r.u16BE("iBeacon major"),
+                           minor: try r.u16BE("iBeacon minor"), measuredPower: try r.i8("iBeacon power"))
+        }
     }
 
     public func encode() -> [UInt8] {

@@ -35,41 +35,42 @@ public enum HCIEvent {
     /// Advertising reports in an HCI event packet (event code, length, parameters);
     /// other events yield none.
     public static func advertisingReports(_ packet: ArraySlice<UInt8>) throws(DecodeError) -> [AdvertisingReport] {
-        var r = ByteReader(packet)
-        let code = try r.u8("event code")
-        let length = Int(try r.u8("event length"))
-        guard length == r.remaining else { throw .badLength("event parameters: says \(length), has \(r.remaining)") }
-        guard code == leMeta else { return [] }
-        let sub = try r.u8("LE subevent")
-        guard sub == leAdvertisingReport || sub == leExtendedAdvertisingReport else { return [] }
-        let count = Int(try r.u8("number of reports"))
-        var out: [AdvertisingReport] = []
-        out.reserveCapacity(count)
-        for _ in 0..<count {
-            if sub == leAdvertisingReport {
-                let type = try r.u8("event type")
-                let addrType = try r.u8("address type")
-                let addr = BDAddress.fromHCI(try r.take(6, "address"))
-                let n = Int(try r.u8("data length"))
-                guard n <= 31 else { throw .badLength("legacy advertising data of \(n) bytes") }
-                let data = try r.take(n, "advertising data")
-                let rssi = try r.i8("RSSI")
-                out.append(AdvertisingReport(eventType: UInt16(type), extended: false, addressType: addrType,
-                                             address: addr, rssi: rssi == 127 ? nil : rssi, data: data))
-            } else {
-                let type = try r.u16LE("event type")
-                let addrType = try r.u8("address type")
-                let addr = BDAddress.fromHCI(try r.take(6, "address"))
-                _ = try r.take(4, "PHYs, SID, TX power")
-                let rssi = try r.i8("RSSI")
-                _ = try r.take(9, "periodic interval, direct address")
-                let n = Int(try r.u8("data length"))
-                let data = try r.take(n, "advertising data")
-                out.append(AdvertisingReport(eventType: type, extended: true, addressType: addrType,
-                                             address: addr, rssi: rssi == 127 ? nil : rssi, data: data))
+        try ByteReader.read(packet) { (r: inout ByteReader) throws(DecodeError) in
+            let code = try r.u8("event code")
+            let length = Int(try r.u8("event length"))
+            guard length == r.remaining else { throw .badLength("event parameters: says \(length), has \(r.remaining)") }
+            guard code == leMeta else { return [] }
+            let sub = try r.u8("LE subevent")
+            guard sub == leAdvertisingReport || sub == leExtendedAdvertisingReport else { return [] }
+            let count = Int(try r.u8("number of reports"))
+            var out: [AdvertisingReport] = []
+            out.reserveCapacity(count)
+            for _ in 0..<count {
+                if sub == leAdvertisingReport {
+                    let type = try r.u8("event type")
+                    let addrType = try r.u8("address type")
+                    let addr = BDAddress.fromHCI(try r.take(6, "address").bytes[...])
+                    let n = Int(try r.u8("data length"))
+                    guard n <= 31 else { throw .badLength("legacy advertising data of \(n) bytes") }
+                    let data = packet[try r.take(n, "advertising data").range]
+                    let rssi = try r.i8("RSSI")
+                    out.append(AdvertisingReport(eventType: UInt16(type), extended: false, addressType: addrType,
+                                                 address: addr, rssi: rssi == 127 ? nil : rssi, data: data))
+                } else {
+                    let type = try r.u16LE("event type")
+                    let addrType = try r.u8("address type")
+                    let addr = BDAddress.fromHCI(try r.take(6, "address").bytes[...])
+                    try r.skip(4, "PHYs, SID, TX power")
+                    let rssi = try r.i8("RSSI")
+                    try r.skip(9, "periodic interval, direct address")
+                    let n = Int(try r.u8("data length"))
+                    let data = packet[try r.take(n, "advertising data").range]
+                    out.append(AdvertisingReport(eventType: type, extended: true, addressType: addrType,
+                                                 address: addr, rssi: rssi == 127 ? nil : rssi, data: data))
+                }
             }
+            return out
         }
-        return out
     }
 }
 
@@ -82,13 +83,12 @@ public struct ACLReassembler: Sendable {
 
     /// One ACL data packet (handle + flags, length, data), without the H4 type byte.
     public mutating func add(_ packet: ArraySlice<UInt8>) throws(DecodeError) -> ATTNotification? {
-        var r = ByteReader(packet)
-        let word = try r.u16LE("ACL handle")
-        let handle = word & 0x0FFF
-        let boundary = (word >> 12) & 0x3
-        let length = Int(try r.u16LE("ACL length"))
-        guard length == r.remaining else { throw .badLength("ACL data: says \(length), has \(r.remaining)") }
-        let fragment = r.rest()
+        let (handle, boundary, fragment) = try ByteReader.read(packet) { (r: inout ByteReader) throws(DecodeError) in
+            let word = try r.u16LE("ACL handle")
+            let length = Int(try r.u16LE("ACL length"))
+            guard length == r.remaining else { throw .badLength("ACL data: says \(length), has \(r.remaining)") }
+            return (word & 0x0FFF, (word >> 12) & 0x3, packet[r.range])
+        }
         var frame: [UInt8]
         if boundary == 0b01 {  // continuation
             guard var buffer = partial[handle] else { throw .unsupported("ACL continuation without a start") }

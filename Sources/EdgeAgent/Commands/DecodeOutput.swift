@@ -63,7 +63,7 @@ struct DecodeOutput: Encodable {
         if let b = d.bthome {
             bthome = BTHome(encrypted: b.encrypted,
                             objects: b.objects.map { .init(id: Int($0.id), value: $0.value,
-                                                           text: $0.bytes.map { String(decoding: $0, as: UTF8.self) }) },
+                                                           text: b.bytes(of: $0).map { String(decoding: $0, as: UTF8.self) }) },
                             counter: b.counter, stopped_at_unknown_id: b.stoppedAtUnknownID.map(Int.init))
         }
         if let i = d.ibeacon {
