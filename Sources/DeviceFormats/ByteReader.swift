@@ -7,9 +7,9 @@
 /// decoding an advertisement (docs/performance.md). Positions are indices of
 /// the collection being read, so ``range`` slices that collection.
 struct ByteReader {
-    private let buffer: UnsafeBufferPointer<UInt8>
-    /// The collection index of `buffer[0]`.
-    private let origin: Int
+    /// Where index 0 of the collection would be: `base + index` is the byte at
+    /// `index`. Only indices in `index..<endIndex` are ever read.
+    private let base: UnsafeRawPointer
     private(set) var index: Int
     let endIndex: Int
 
@@ -17,14 +17,15 @@ struct ByteReader {
     @inline(__always)
     static func read<T>(_ bytes: ArraySlice<UInt8>, _ body: (inout ByteReader) throws(DecodeError) -> T) throws(DecodeError) -> T {
         try bytes.withUnsafeBufferPointer { (buffer) throws(DecodeError) -> T in
-            var r = ByteReader(buffer: buffer, origin: bytes.startIndex, index: bytes.startIndex, endIndex: bytes.endIndex)
+            // An empty buffer may have no address; nothing is read from it then.
+            let start = buffer.baseAddress.map(UnsafeRawPointer.init) ?? UnsafeRawPointer(bitPattern: 1)!
+            var r = ByteReader(base: start - bytes.startIndex, index: bytes.startIndex, endIndex: bytes.endIndex)
             return try body(&r)
         }
     }
 
-    private init(buffer: UnsafeBufferPointer<UInt8>, origin: Int, index: Int, endIndex: Int) {
-        self.buffer = buffer
-        self.origin = origin
+    private init(base: UnsafeRawPointer, index: Int, endIndex: Int) {
+        self.base = base
         self.index = index
         self.endIndex = endIndex
     }
@@ -34,11 +35,11 @@ struct ByteReader {
     /// The unread bytes' indices in the collection being read.
     var range: Range<Int> { index..<endIndex }
     /// A copy of the unread bytes.
-    var bytes: [UInt8] { Array(buffer[(index - origin)..<(endIndex - origin)]) }
+    var bytes: [UInt8] { Array(UnsafeRawBufferPointer(start: base + index, count: remaining)) }
 
     /// Callers have checked `i` against `index` and `endIndex`.
     @inline(__always)
-    private func byte(_ i: Int) -> UInt8 { buffer[i - origin] }
+    private func byte(_ i: Int) -> UInt8 { base.load(fromByteOffset: i, as: UInt8.self) }
 
     @inline(__always)
     mutating func u8(_ what: StaticString) throws(DecodeError) -> UInt8 {
@@ -91,7 +92,7 @@ struct ByteReader {
     mutating func take(_ count: Int, _ what: StaticString) throws(DecodeError) -> ByteReader {
         guard count >= 0, remaining >= count else { throw .truncated(what.description) }
         defer { index += count }
-        return ByteReader(buffer: buffer, origin: origin, index: index, endIndex: index + count)
+        return ByteReader(base: base, index: index, endIndex: index + count)
     }
 
     mutating func skip(_ count: Int, _ what: StaticString) throws(DecodeError) {

@@ -5,10 +5,12 @@ import Foundation
 /// child's stdout and stderr on the given descriptors. posix_spawn and
 /// waitpid rather than Foundation's Process, whose waitUntilExit can hang when
 /// called from a test's cooperative thread.
-func spawn(_ argv: [String], stdout: Int32, stderr: Int32, closing: [Int32] = [], environment: [String: String] = [:]) throws -> pid_t {
+func spawn(_ argv: [String], stdin: Int32? = nil, stdout: Int32, stderr: Int32, closing: [Int32] = [],
+           environment: [String: String] = [:]) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
+    if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
     posix_spawn_file_actions_adddup2(&actions, stdout, 1)
     posix_spawn_file_actions_adddup2(&actions, stderr, 2)
     for fd in closing { posix_spawn_file_actions_addclose(&actions, fd) }
@@ -47,4 +49,23 @@ public func runToEnd(_ argv: [String]) throws -> Int32 {
     var status: Int32 = 0
     waitpid(pid, &status, 0)
     return (status >> 8) & 0xff
+}
+
+/// Runs a command to its end with `input` on stdin; returns its exit code,
+/// stdout and stderr (through files, so a large output cannot block it).
+public func run(_ argv: [String], input: String) throws -> (status: Int32, output: String, errors: String) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let paths = ["in", "out", "err"].map { directory.appendingPathComponent($0).path }
+    try input.write(toFile: paths[0], atomically: false, encoding: .utf8)
+    let stdin = open(paths[0], O_RDONLY)
+    let stdout = open(paths[1], O_WRONLY | O_CREAT, 0o644)
+    let stderr = open(paths[2], O_WRONLY | O_CREAT, 0o644)
+    defer { [stdin, stdout, stderr].forEach { close($0) } }
+    let pid = try spawn(argv, stdin: stdin, stdout: stdout, stderr: stderr)
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    return ((status >> 8) & 0xff, try String(contentsOfFile: paths[1], encoding: .utf8),
+            try String(contentsOfFile: paths[2], encoding: .utf8))
 }
