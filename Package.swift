@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "MQTT", dependencies: ["CMosquitto"]),
         // libbluetooth (libbluetooth-dev), wrapped once by BlueZ.
         .systemLibrary(name: "CBluetooth", path: "Sources/CBluetooth"),
-        // The kernel's Bluetooth stack: adapters, LE scanning and advertising over raw HCI sockets.
+        // The kernel's Bluetooth stack: adapters, LE scanning and advertising over raw HCI sockets, GATT over L2CAP.
         .target(name: "BlueZ", dependencies: ["CBluetooth", "DeviceFormats"]),
         // What crosses MQTT: CloudEvents envelope, topics, payloads, validation.
         .target(name: "Wire", dependencies: ["RiskCore"]),
@@ -89,6 +89,7 @@ let package = Package(
         // Test helpers: where shared/data is, a real mosquitto on a free port.
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
+        .testTarget(name: "BlueZTests", dependencies: ["BlueZ", "DeviceFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore"]),
         .testTarget(name: "CollectorTests", dependencies: ["CollectorCore", "DaemonSupport", "Wire", "RiskCore"]),
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),

@@ -8,7 +8,7 @@ import Foundation
 public final class LEAdvertiser: @unchecked Sendable {
     public let adapter: HCIAdapter
     private let socket: HCISocket
-    private var currentAddress: [UInt8]?
+    private var current: (address: [UInt8], connectable: Bool)?
 
     public init(adapter: HCIAdapter) throws(BlueZError) {
         self.adapter = adapter
@@ -17,18 +17,19 @@ public final class LEAdvertiser: @unchecked Sendable {
     }
 
     /// Advertises `data` (AD structures, ≤ 31 bytes) as `address` (big-endian;
-    /// a static random address, top two bits set, as the simulator's are).
+    /// a static random address, top two bits set, as the simulator's are);
+    /// `connectable` for a device that serves GATT (ADV_IND, else ADV_NONCONN_IND).
     public func advertise(_ data: [UInt8], as address: [UInt8], connectable: Bool = false) throws(BlueZError) {
         guard data.count <= 31 else { throw BlueZError("advertising data of \(data.count) bytes (31 at most)", code: EMSGSIZE) }
         // Disabling when already disabled is refused by some controllers: not an error here.
         _ = try? socket.command(ocf: 0x000A, [0x00], name: "disable advertising")
-        if currentAddress != address {
+        if current?.address != address || current?.connectable != connectable {
             try socket.command(ocf: 0x0005, address.reversed(), name: "set random address")
             // 100 ms interval; ADV_IND or ADV_NONCONN_IND; own address random; all three channels.
             let type: UInt8 = connectable ? 0x00 : 0x03
             try socket.command(ocf: 0x0006, [0xA0, 0x00, 0xA0, 0x00, type, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0x07, 0x00],
                                name: "set advertising parameters")
-            currentAddress = address
+            current = (address, connectable)
         }
         try socket.command(ocf: 0x0008, [UInt8(data.count)] + data + [UInt8](repeating: 0, count: 31 - data.count),
                            name: "set advertising data")

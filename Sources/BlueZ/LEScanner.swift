@@ -59,6 +59,16 @@ public final class LEScanner: @unchecked Sendable {
         }
     }
 
+    /// Enables scanning again. The kernel turns LE scanning off while it
+    /// creates a connection (a GATT link) and does not turn ours back on;
+    /// true when the controller took the command (it refuses it while a
+    /// connection is being created).
+    @discardableResult
+    public func rearm() -> Bool {
+        guard let commands else { return false }
+        return hci_le_set_scan_enable(commands.fd, 0x01, 0x00, 1_000) == 0
+    }
+
     public func stop() {
         if let commands { _ = hci_le_set_scan_enable(commands.fd, 0x00, 0x00, 1_000) }
         commands = nil

@@ -1,28 +1,54 @@
 #!/bin/bash
-# In the guest (root): two virtual LE controllers (btvirt); canary-agent scans on
-# hci1 while the device simulator plays a scenario's wearables on hci0. Leaves
-# the agent's outbox, its events and logs in /run/vmio for the host to check.
-#   guest-scan.sh BIN_DIR SCENARIO AGENT_CONFIG
+# In the guest (root): virtual LE controllers (btvirt). canary-agent scans on
+# hci1 and connects over GATT to the wearables that stream, while the device
+# simulator plays a scenario's wearables on hci0 and hci2. Two shifts, one after
+# the other:
+#  1. SCENARIO with AGENT_CONFIG: once the agent has subscribed, its GATT link is
+#     dropped from the agent's side (as when a worker walks out of range), and
+#     the agent must subscribe again.
+#  2. HEART_SCENARIO with HEART_CONFIG: a heart-rate strap's stream.
+# btvirt's controllers give a central's second simultaneous LE connection a
+# handle its peer does not know (emulator/btdev.c), so each shift streams from
+# one device at a time (the configs' gatt_connections: 1).
+# Leaves the agents' outboxes, events and logs in /run/vmio for the host to check.
+#   guest-scan.sh BIN_DIR SCENARIO AGENT_CONFIG HEART_SCENARIO HEART_CONFIG
 set -u
-bin=$1 scenario=$2 config=$3 out=/run/vmio
+bin=$1 out=/run/vmio
 fail() { echo "guest: $*"; exit 1; }
 modprobe bluetooth || fail "modprobe bluetooth"
 modprobe hci_vhci || fail "modprobe hci_vhci"
-btvirt -L -l2 > "$out/btvirt.log" 2>&1 &
-for _ in $(seq 100); do [ -e /sys/class/bluetooth/hci1 ] && break; sleep 0.1; done
-[ -e /sys/class/bluetooth/hci1 ] || fail "btvirt made no controllers"
+btvirt -L -l3 > "$out/btvirt.log" 2>&1 &
+for _ in $(seq 100); do [ -e /sys/class/bluetooth/hci2 ] && break; sleep 0.1; done
+[ -e /sys/class/bluetooth/hci2 ] || fail "btvirt made no controllers"
 
 # Bad input first: an adapter that does not exist is a clear error, not a crash or a hang.
-"$bin/canary-agent" simulate "$scenario" --peripheral hci9 > /dev/null 2> "$out/no-adapter.log"
+"$bin/canary-agent" simulate "$2" --peripheral hci9 > /dev/null 2> "$out/no-adapter.log"
 echo "no-adapter exit: $?" >> "$out/no-adapter.log"
 
-"$bin/canary-agent" run --config "$config" > "$out/agent-events.jsonl" 2> "$out/agent.log" &
-agent=$!
-for _ in $(seq 300); do grep -q "scanning" "$out/agent.log" && break; sleep 0.1; done
-grep -q "scanning" "$out/agent.log" || { cat "$out/agent.log"; fail "the agent did not start scanning"; }
-"$bin/canary-agent" simulate "$scenario" --peripheral hci0 > /dev/null 2> "$out/simulate.log" || fail "simulator: $(cat "$out/simulate.log")"
-kill -TERM $agent
-wait $agent
-echo "agent exit: $?" >> "$out/agent.log"
-cp /tmp/canary-outbox.sqlite* "$out/" 2>/dev/null
+# shift NAME SCENARIO CONFIG DROP: the agent and the simulator for one scenario.
+shift_() {
+    local name=$1 scenario=$2 config=$3 drop=$4
+    "$bin/canary-agent" run --config "$config" > "$out/$name-events.jsonl" 2> "$out/$name-agent.log" &
+    local agent=$!
+    for _ in $(seq 300); do grep -q "scanning" "$out/$name-agent.log" && break; sleep 0.1; done
+    grep -q "scanning" "$out/$name-agent.log" || { cat "$out/$name-agent.log"; fail "the agent did not start scanning"; }
+    "$bin/canary-agent" simulate "$scenario" --peripheral hci0,hci2 > /dev/null 2> "$out/$name-simulate.log" &
+    local simulator=$!
+    if [ "$drop" = drop ]; then
+        subscribed() { grep -c "GATT subscribed" "$out/$name-agent.log"; }
+        for _ in $(seq 300); do [ "$(subscribed)" -ge 1 ] && break; sleep 0.1; done
+        hcitool -i hci1 con > "$out/$name-links.log"
+        for handle in $(awk '{for (i = 1; i < NF; i++) if ($i == "handle") print $(i + 1)}' "$out/$name-links.log"); do
+            hcitool -i hci1 ledc "$handle" 19  # 0x13: remote user terminated connection
+        done
+        for _ in $(seq 300); do [ "$(subscribed)" -ge 2 ] && break; sleep 0.1; done
+    fi
+    wait $simulator || fail "simulator: $(cat "$out/$name-simulate.log")"
+    kill -TERM $agent
+    wait $agent
+    echo "agent exit: $?" >> "$out/$name-agent.log"
+}
+shift_ shift "$2" "$3" drop
+shift_ heart "$4" "$5" keep
+cp /tmp/canary-outbox*.sqlite* "$out/" 2>/dev/null
 exit 0

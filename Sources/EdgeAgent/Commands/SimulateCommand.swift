@@ -23,8 +23,8 @@ struct SimulateCommand: ParsableCommand {
     var realtime = false
 
     @Option(help: ArgumentHelp(
-        "Play the wearables on this Bluetooth adapter (hci0 or its address), in real time: each advertisement goes out over the air under its device's address.",
-        discussion: "Needs CAP_NET_RAW and CAP_NET_ADMIN. GATT notifications (motion, heart rate) are not served yet."))
+        "Play the wearables on these Bluetooth adapters (hci0, or hci0,hci2,…; names or addresses), in real time: each advertisement goes out over the air under its device's address.",
+        discussion: "Needs CAP_NET_RAW and CAP_NET_ADMIN. Gas detectors and heart-rate straps also serve GATT, one central connection per adapter: give one adapter per streaming device for all of them to stream at once."))
     var peripheral: String?
 
     struct Line: Encodable {
@@ -85,35 +85,16 @@ struct SimulateCommand: ParsableCommand {
         out.flush()
     }
 
-    /// Peripheral mode: the scenario's advertisements through the adapter's
-    /// controller, each when it is due (100-ms steps).
+    /// Peripheral mode: the scenario's wearables over the air (``PeripheralPlayer``).
     private func advertise(_ scenario: Scenario, on name: String) throws {
-        let advertiser: LEAdvertiser
+        let player: PeripheralPlayer
         do {
-            advertiser = try LEAdvertiser(adapter: try HCIAdapter(name))
+            player = try PeripheralPlayer(adapters: name.split(separator: ",").map(String.init), scenario: scenario)
         } catch {
             // A clear message and a failure status, without the usage text (the command line was fine).
             FileHandle.standardError.write(Data("canary-agent simulate: \(error)\n".utf8))
             throw ExitCode(69)  // EX_UNAVAILABLE
         }
-        defer { advertiser.stop() }
-        var simulator = WorksiteSimulator(scenario)
-        let wallStart = Date()
-        var t = simulator.startMs, sent = 0, failed = 0
-        while t < simulator.endMs {
-            t += 100
-            for frame in simulator.advance(untilMs: t) {
-                guard case .advertisement(let data) = frame.payload else { continue }
-                do {
-                    try advertiser.advertise(data, as: frame.address)
-                    sent += 1
-                } catch {
-                    failed += 1
-                    FileHandle.standardError.write(Data("advertising \(BDAddress.string(frame.address)): \(error)\n".utf8))
-                }
-            }
-            Thread.sleep(until: wallStart.addingTimeInterval(Double(t - simulator.startMs) / 1000))
-        }
-        FileHandle.standardError.write(Data("advertised \(sent) frames on \(name), \(failed) failed\n".utf8))
+        player.play(scenario)
     }
 }

@@ -5,10 +5,12 @@ import Logging
 import Synchronization
 
 /// Live LE advertisements from a local adapter through the kernel's Bluetooth
-/// stack (raw HCI socket), on a thread of its own: `read` blocks.
+/// stack (raw HCI socket), on a thread of its own: `read` blocks; and, with
+/// `gatt`, the notifications of the devices that stream (``GATTLinks``).
 ///
-/// Watchdog: when no report arrives for `watchdogMs` while devices are
-/// expected, the adapter is reset and scanning restarted; the reset is logged
+/// Silence of a second turns scanning on again (the kernel turns it off to
+/// create a GATT connection). Watchdog: when no report arrives for `watchdogMs` while devices are
+/// expected (and no GATT link is up), the adapter is reset and scanning restarted; the reset is logged
 /// and counted, and scanning carries on. A failure to start (no adapter, no
 /// privileges) is logged and retried with backoff, never a crash or a hang.
 public struct BlueZSource: BLESource {
@@ -17,6 +19,8 @@ public struct BlueZSource: BLESource {
     public let watchdogMs: Int64
     public let logger: Logger
     public let counters: Counters
+    /// The GATT connections to devices that stream, on the same adapter.
+    public let gatt: GATTLinks?
 
     public final class Counters: Sendable {
         let resetsValue = Atomic<Int>(0)
@@ -31,7 +35,8 @@ public struct BlueZSource: BLESource {
     }
 
     public init(adapter: String, settings: LEScanner.Settings = .init(), watchdogMs: Int64 = 30_000, logger: Logger,
-                counters: Counters = Counters()) {
+                counters: Counters = Counters(), gatt: GATTLinks? = nil) {
+        self.gatt = gatt
         self.adapterName = adapter
         self.settings = settings
         self.watchdogMs = watchdogMs
@@ -47,6 +52,9 @@ public struct BlueZSource: BLESource {
         Thread.detachNewThread {
             source.scan(until: { stop.isSet }, continuation)
             continuation.finish()
+        }
+        if let gatt {
+            Thread.detachNewThread { gatt.run(until: { stop.isSet }, emit: { continuation.yield($0) }) }
         }
         return stream
     }
@@ -64,7 +72,10 @@ public struct BlueZSource: BLESource {
                 let malformedBefore = counters.malformed
                 while !stop() {
                     guard let reports = try scanner.next(timeoutMs: 500) else {
-                        if Self.nowMs() - lastReport >= watchdogMs {
+                        // A GATT connection being made turns scanning off: turn it on again first.
+                        if Self.nowMs() - lastReport >= 1_000 { scanner.rearm() }
+                        // Live GATT links prove the radio works; a reset would only cut them.
+                        if Self.nowMs() - lastReport >= watchdogMs, (gatt?.counters.connected ?? 0) == 0 {
                             counters.resetsValue.add(1, ordering: .relaxed)
                             logger.warning("no advertising reports; resetting the adapter",
                                            metadata: ["adapter": "\(adapter.name)", "silent_ms": "\(Self.nowMs() - lastReport)"])

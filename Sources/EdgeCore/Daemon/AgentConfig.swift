@@ -28,6 +28,7 @@ import WorksiteSimulator
 ///   bluez: hci0                # live LE scanning on an adapter (name or address; workers from `workers:`)
 ///   active: false              # with bluez: active scanning (scan requests) instead of passive
 ///   watchdog: 30s              # with bluez: no reports for this long → reset the adapter
+///   gatt_connections: 4        # with bluez: GATT connections at most (0: advertisements only)
 /// workers:                     # device bindings (DEVICES.md); optional with `simulate`
 ///   - id: chen
 ///     gas_detector: "C0:FF:EE:00:01:01"
@@ -42,7 +43,8 @@ public struct AgentConfig: Sendable {
         case simulate(Scenario, speed: Double)
         case btsnoop(String)
         /// Live scanning on a local adapter.
-        case bluez(adapter: String, active: Bool, watchdogMs: Int64)
+        /// `gattConnections`: the budget of the adapter's GATT links (``GATTLinks``).
+        case bluez(adapter: String, active: Bool, watchdogMs: Int64, gattConnections: Int)
     }
 
     public var topics: Topics
@@ -92,7 +94,8 @@ public struct AgentConfig: Sendable {
         switch (try source.string("simulate"), try source.string("btsnoop")) {
         case (nil, nil) where source.has("bluez"):
             chosen = .bluez(adapter: try source.requiredString("bluez"), active: try source.bool("active", default: false),
-                            watchdogMs: try source.durationMs("watchdog", default: 30_000, in: 2_000...3_600_000))
+                            watchdogMs: try source.durationMs("watchdog", default: 30_000, in: 2_000...3_600_000),
+                            gattConnections: try source.int("gatt_connections", default: 4, in: 0...32))
         case (let scenarioFile?, nil):
             let path = Self.resolve(scenarioFile, besides: root.file)
             do {

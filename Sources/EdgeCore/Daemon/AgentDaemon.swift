@@ -123,10 +123,11 @@ public final class AgentDaemon: Service {
     private func detect(uplink: Uplink, kick: AsyncStream<Void>.Continuation,
                         readings sink: AsyncStream<[TelemetryBatch.Reading]>.Continuation) async {
         var pipeline = AgentPipeline(directory: config.directory)
-        let source = sourceOverride ?? makeSource()
+        let (source, links) = sourceOverride.map { ($0, nil) } ?? makeSource()
         await pipeline.run(source, emit: { events in
             self.lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
             guard !events.isEmpty else { return }
+            links?.note(events)
             do {
                 try uplink.enqueue(events, nowMs: Self.nowMs())
             } catch {
@@ -146,16 +147,21 @@ public final class AgentDaemon: Service {
                                                "rejected_samples": "\(c.rejectedSamples)"])
     }
 
-    private func makeSource() -> any BLESource {
+    /// The configured source, and for live Bluetooth its GATT links (which follow the alarms).
+    private func makeSource() -> (any BLESource, GATTLinks?) {
         switch config.source {
         case .simulate(var scenario, let speed):
             // Simulated devices live now, like real ones: the scenario starts at launch.
             scenario.start = Double(Self.nowMs()) / 1000
-            return SimulatedSource(scenario: scenario, pace: speed > 0 ? ContinuousClock() : nil, speed: max(speed, 1e-9))
+            return (SimulatedSource(scenario: scenario, pace: speed > 0 ? ContinuousClock() : nil, speed: max(speed, 1e-9)), nil)
         case .btsnoop(let path):
-            return ReplaySource(path: path)
-        case .bluez(let adapter, let active, let watchdogMs):
-            return BlueZSource(adapter: adapter, settings: LEScanner.Settings(active: active), watchdogMs: watchdogMs, logger: logger)
+            return (ReplaySource(path: path), nil)
+        case .bluez(let adapter, let active, let watchdogMs, let gattConnections):
+            let targets = GATTLinks.Target.all(in: config.directory)
+            let links = gattConnections > 0 && !targets.isEmpty
+                ? GATTLinks(adapter: adapter, targets: targets, budget: gattConnections, logger: logger) : nil
+            return (BlueZSource(adapter: adapter, settings: LEScanner.Settings(active: active), watchdogMs: watchdogMs,
+                                logger: logger, gatt: links), links)
         }
     }
 

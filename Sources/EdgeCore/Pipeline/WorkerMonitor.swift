@@ -14,6 +14,12 @@ public struct WorkerMonitor: Codable, Sendable {
     private var lastStreamMs: Int64?
     /// When any motion input (stream or summary) last arrived.
     private var lastMotionInputMs: Int64?
+    /// The index and time of the last accelerometer sample taken in.
+    private var lastSample: SampleMark?
+    private struct SampleMark: Codable, Sendable {
+        var index: UInt16
+        var timeMs: Int64
+    }
     public private(set) var location: Location?
 
     /// A summary older than this means the stream is gone and the summary counts.
@@ -61,9 +67,21 @@ public struct WorkerMonitor: Codable, Sendable {
         lastMotionInputMs = t
         var events: [SafetyEvent] = [], rejected = 0
         let step = 1_000 / Int64(m.rateHz)
+        // Samples are timed by their index: notifications arrive in bursts (several per connection
+        // event), so arrival times say little. A stream that continues (the next index, its time within
+        // a second of arrival) goes on from the last sample; otherwise (the first notification, a gap,
+        // a reconnect) the last sample is taken to be now, the earlier ones one period apart.
+        var firstMs = t - Int64(m.samples.count - 1) * step
+        if let last = lastSample, m.firstIndex &- last.index >= 1, m.firstIndex &- last.index <= UInt16(m.rateHz) {
+            let continued = last.timeMs + Int64(m.firstIndex &- last.index) * step
+            if abs(continued + Int64(m.samples.count - 1) * step - t) <= 1_000 { firstMs = continued }
+        }
+        if !m.samples.isEmpty {
+            lastSample = SampleMark(index: m.firstIndex &+ UInt16(truncatingIfNeeded: m.samples.count - 1),
+                                    timeMs: firstMs + Int64(m.samples.count - 1) * step)
+        }
         for (k, s) in m.samples.enumerated() {
-            // The notification arrives with its last sample; earlier ones are one period apart.
-            let time = t - Int64(m.samples.count - 1 - k) * step
+            let time = firstMs + Int64(k) * step
             do {
                 events += try motion.ingest(AccelSample(timeMs: time, x: Double(s.x), y: Double(s.y), z: Double(s.z)),
                                             location: location)
