@@ -6,6 +6,7 @@ import RiskCore
 // Release-build benchmarks, one core (scripts/bench.sh):
 //   CanaryBench detection [SISFALL_DIR]   RiskCore's per-sample cost
 //   CanaryBench decoders [ROUNDS]         advertising reports decoded per second
+//   CanaryBench scanner [ROUNDS]          HCI advertising report events → frames → readings per second
 //
 // Detection — motion: every SisFall recording (50 Hz accelerometer, falls and daily
 // activities, so impact candidates occur at their real rate) through a
@@ -166,18 +167,52 @@ func benchmarkDecoders(rounds: Int = 2_000_000) {
     print("checksum of the values: \(sum)")
 }
 
+/// The scanner path after the kernel: LE Advertising Report events as the raw
+/// HCI socket hands them over (one report each, a Canary gas frame from one
+/// of 64 detectors) → reports → the agent's frames → decoded readings.
+func benchmarkScanner(rounds: Int) {
+    let events: [[UInt8]] = (0..<64).map { i in
+        let status = CanaryProfile.GasStatus(sequence: UInt8(i), o2: 20.9, co: 3, h2s: 0.4, lel: 0, battery: 80, flags: [], motionG: 0.05)
+        let data = AdvertisingDataBuilder.flags + AdvertisingDataBuilder.manufacturer(CanaryProfile.defaultCompany,
+                                                                                       status.encodeAdvertisement())
+        let report: [UInt8] = [0x02, 0x01, 0x03, 0x01, UInt8(i), 0x01, 0xEE, 0x00, 0xFF, 0xC0, UInt8(data.count)] + data + [0xC5]
+        return [0x3E, UInt8(report.count)] + report
+    }
+    var decoder = AdvertisementDecoder()
+    var passes: [Duration] = []
+    var readings = 0.0
+    for _ in 0..<5 {
+        let start = ContinuousClock.now
+        for k in 0..<rounds {
+            guard let reports = try? HCIEvent.advertisingReports(events[k & 63][...]) else { continue }
+            for r in reports {
+                let frame = BLEFrame(timeMs: Int64(k), address: r.address, rssi: r.rssi, payload: .advertisement(Array(r.data)))
+                guard case .advertisement(let data) = frame.payload else { continue }
+                if case .gas(let g) = decoder.decode(address: frame.address, data: data[...]).canary { readings += g.h2s ?? 0 }
+            }
+        }
+        passes.append(ContinuousClock.now - start)
+    }
+    passes.sort()
+    reportRate("scanner path, best of 5", rounds, passes[0], 0)
+    reportRate("scanner path, median of 5", rounds, passes[2], 0)
+    print("checksum: \(readings)")
+}
+
 func reportRate(_ label: String, _ count: Int, _ d: Duration, _ objects: Int) {
     let s = seconds(d)
-    print(String(format: "%@: %.2f million reports/s (%.0f ns each; %d objects)", label,
-                 Double(count) / s / 1e6, s / Double(count) * 1e9, objects))
+    print(String(format: "%@: %.2f million reports/s (%.0f ns each%@)", label, Double(count) / s / 1e6, s / Double(count) * 1e9,
+                 objects > 0 ? "; \(objects) objects" : ""))
 }
 
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "decoders":
     benchmarkDecoders(rounds: arguments.dropFirst().first.flatMap(Int.init) ?? 2_000_000)
+case "scanner":
+    benchmarkScanner(rounds: arguments.dropFirst().first.flatMap(Int.init) ?? 1_000_000)
 case "detection", nil:
     try benchmarkDetection(folder: arguments.dropFirst().first ?? "../shared/data/sisfall-dev")
 default:
-    print("usage: CanaryBench detection [SISFALL_DIR] | decoders")
+    print("usage: CanaryBench detection [SISFALL_DIR] | decoders [ROUNDS] | scanner [ROUNDS]")
 }

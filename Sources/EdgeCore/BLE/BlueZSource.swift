@@ -60,6 +60,18 @@ public struct BlueZSource: BLESource {
     }
 
     private func scan(until stop: () -> Bool, _ out: AsyncStream<BLEFrame>.Continuation) {
+        // What the scanner path costs (docs/performance.md): its reports and this thread's CPU time,
+        // logged (debug) every 10 s.
+        let startMs = Self.nowMs(), startCPU = Self.threadCPUSeconds()
+        var nextCostLogMs = startMs + 10_000
+        func logCost() {
+            let seconds = Double(Self.nowMs() - startMs) / 1000, cpu = Self.threadCPUSeconds() - startCPU
+            logger.debug("scanner cost", metadata: [
+                "reports": "\(counters.reports)", "seconds": "\(String(format: "%.1f", seconds))",
+                "reports_per_s": "\(String(format: "%.1f", Double(counters.reports) / max(seconds, 0.001)))",
+                "cpu_s": "\(String(format: "%.3f", cpu))", "cpu_percent": "\(String(format: "%.2f", 100 * cpu / max(seconds, 0.001)))",
+            ])
+        }
         var backoffMs: UInt32 = 500
         while !stop() {
             do {
@@ -88,6 +100,10 @@ public struct BlueZSource: BLESource {
                     }
                     counters.malformedValue.store(malformedBefore + scanner.malformedEvents, ordering: .relaxed)
                     let t = Self.nowMs()
+                    if t >= nextCostLogMs {
+                        logCost()
+                        nextCostLogMs = t + 10_000
+                    }
                     for r in reports {
                         lastReport = t
                         counters.reportsValue.add(1, ordering: .relaxed)
@@ -104,6 +120,13 @@ public struct BlueZSource: BLESource {
     }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// CPU time (user + system) of the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
 }
 
 /// Set when the consumer goes away; the scanning thread checks it between reads.
