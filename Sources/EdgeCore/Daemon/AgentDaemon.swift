@@ -47,6 +47,8 @@ public final class AgentDaemon: Service {
         let client = try MQTTClient(mqtt)
         let uplink = Uplink(outbox: outbox, client: client, topics: topics, resendAfterMs: config.resendAfterMs)
         let (kicks, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // Alarms have a publisher of their own: the general one may be waiting on a second's telemetry in flight.
+        let (alarmKicks, alarmKick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (acks, ackSeen) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         try client.start()
         lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
@@ -66,12 +68,14 @@ public final class AgentDaemon: Service {
                 }
                 ackSeen.finish()
             }
-            group.addTask {
-                for await _ in kicks {
-                    do {
-                        try await uplink.publishDue(nowMs: Self.nowMs())
-                    } catch {
-                        self.logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
+            for (stream, alarmsOnly) in [(kicks, false), (alarmKicks, true)] {
+                group.addTask {
+                    for await _ in stream {
+                        do {
+                            try await uplink.publishDue(nowMs: Self.nowMs(), alarmsOnly: alarmsOnly)
+                        } catch {
+                            self.logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
+                        }
                     }
                 }
             }
@@ -97,7 +101,7 @@ public final class AgentDaemon: Service {
                         kick.yield()
                     }
                 }
-                await self.detect(uplink: uplink, kick: kick, readings: readingSink)
+                await self.detect(uplink: uplink, alarmKick: alarmKick, readings: readingSink)
                 readingSink.finish()
                 await telemetry.value
                 self.logger.info("the source has ended; waiting for the collector to acknowledge what is in the outbox")
@@ -112,6 +116,7 @@ public final class AgentDaemon: Service {
             try? await client.publish(topic: topics.status, payload: Self.status("offline", topics), qos: .atLeastOnce, retain: true)
             await client.stop()
             kick.finish()
+            alarmKick.finish()
             group.cancelAll()
         }
         let left = try outbox.stats()
@@ -120,7 +125,7 @@ public final class AgentDaemon: Service {
     }
 
     /// The detection loop: runs the source to its end (or until cancelled).
-    private func detect(uplink: Uplink, kick: AsyncStream<Void>.Continuation,
+    private func detect(uplink: Uplink, alarmKick: AsyncStream<Void>.Continuation,
                         readings sink: AsyncStream<[TelemetryBatch.Reading]>.Continuation) async {
         var pipeline = AgentPipeline(directory: config.directory)
         let (source, links) = sourceOverride.map { ($0, nil) } ?? makeSource()
@@ -134,7 +139,7 @@ public final class AgentDaemon: Service {
                 // Still raised here (log and onEvent) even if the outbox cannot take it.
                 self.logger.critical("cannot write alarms to the outbox", metadata: ["error": "\(error)"])
             }
-            kick.yield()
+            alarmKick.yield()
             for e in events {
                 self.onEvent(e)
                 self.logger.notice("alarm", metadata: ["id": "\(e.id)", "worker": "\(e.worker)", "severity": "\(e.severity.rawValue)"])

@@ -115,9 +115,10 @@ public final class Outbox: Sendable {
     }
 
     /// What to publish next: alarms first, then telemetry, oldest first.
-    public func pending(limit: Int) throws -> [Entry] {
+    public func pending(limit: Int, alarmsOnly: Bool = false) throws -> [Entry] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, topic, payload, alarm, created_ms FROM outbox ORDER BY alarm DESC, seq LIMIT ?",
+            try Row.fetchAll(db, sql: "SELECT id, topic, payload, alarm, created_ms FROM outbox \(alarmsOnly ? "WHERE alarm = 1 " : "")"
+                                 + "ORDER BY alarm DESC, seq LIMIT ?",
                              arguments: [limit]).map {
                 Entry(id: $0["id"], topic: $0["topic"], payload: [UInt8]($0["payload"] as Data),
                       isAlarm: $0["alarm"], createdMs: $0["created_ms"])

@@ -39,10 +39,11 @@ public actor Uplink {
     /// Publishes what is due, alarms first, in outbox order, all in flight at
     /// once. Entries are claimed before the first await, so overlapping calls
     /// never send one twice; a failed publish (the connection is down) leaves
-    /// the entry due for the next try.
+    /// the entry due for the next try. `alarmsOnly`: for the alarms' own
+    /// publisher, which never waits behind a batch of telemetry in flight.
     @discardableResult
-    public func publishDue(nowMs: Int64, batch: Int = 500) async throws -> Int {
-        let due = try outbox.pending(limit: batch).filter { e in
+    public func publishDue(nowMs: Int64, batch: Int = 500, alarmsOnly: Bool = false) async throws -> Int {
+        let due = try outbox.pending(limit: batch, alarmsOnly: alarmsOnly).filter { e in
             publishedAt[e.id].map { nowMs - $0 >= resendAfterMs } ?? true
         }
         guard !due.isEmpty else { return 0 }
