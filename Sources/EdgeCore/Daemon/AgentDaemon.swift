@@ -89,10 +89,11 @@ public final class AgentDaemon: Service {
             group.addTask { await self.notifier.keepWatchdog { Self.nowMs() - self.lastProgressMs.load(ordering: .relaxed) < 30_000 } }
 
             await cancelWhenGracefulShutdown {
-                // Telemetry is encoded and written on its own task, so alarms never wait behind it.
-                let (readings, readingSink) = AsyncStream.makeStream(of: [TelemetryBatch.Reading].self)
-                let telemetry = Task {
-                    for await batch in readings {
+                // Telemetry is encoded and written (a blocking SQLite commit) on a queue of its own,
+                // off the two-thread cooperative pool, so alarms never wait behind it for a thread.
+                let telemetry = DispatchQueue(label: "canary-agent.telemetry", qos: .utility)
+                await self.detect(uplink: uplink, alarmKick: alarmKick) { batch in
+                    telemetry.async {
                         do {
                             try uplink.enqueue(readings: batch, nowMs: Self.nowMs(), perMessage: self.config.telemetryPerMessage)
                         } catch {
@@ -101,9 +102,7 @@ public final class AgentDaemon: Service {
                         kick.yield()
                     }
                 }
-                await self.detect(uplink: uplink, alarmKick: alarmKick, readings: readingSink)
-                readingSink.finish()
-                await telemetry.value
+                await withCheckedContinuation { done in telemetry.async { done.resume() } }  // what was queued is written
                 self.logger.info("the source has ended; waiting for the collector to acknowledge what is in the outbox")
                 var acksLeft = acks.makeAsyncIterator()
                 while let s = try? outbox.stats(), s.alarms + s.telemetry > 0 {
@@ -126,10 +125,10 @@ public final class AgentDaemon: Service {
 
     /// The detection loop: runs the source to its end (or until cancelled).
     private func detect(uplink: Uplink, alarmKick: AsyncStream<Void>.Continuation,
-                        readings sink: AsyncStream<[TelemetryBatch.Reading]>.Continuation) async {
+                        telemetry: @escaping @Sendable ([TelemetryBatch.Reading]) -> Void) async {
         var pipeline = AgentPipeline(directory: config.directory)
         let (source, links) = sourceOverride.map { ($0, nil) } ?? makeSource()
-        await pipeline.run(source, emit: { events in
+        await pipeline.run(source, telemetryEvery: config.telemetryPerMessage, emit: { events in
             self.lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
             guard !events.isEmpty else { return }
             links?.note(events)
@@ -145,7 +144,7 @@ public final class AgentDaemon: Service {
                 self.logger.notice("alarm", metadata: ["id": "\(e.id)", "worker": "\(e.worker)", "severity": "\(e.severity.rawValue)"])
             }
         }, telemetry: { readings in
-            if !readings.isEmpty { sink.yield(readings) }
+            if !readings.isEmpty { telemetry(readings) }
         })
         let c = pipeline.counters
         logger.info("source ended", metadata: ["unknown_device_frames": "\(c.unknownDevice)", "rejected_payloads": "\(c.rejected.total)",

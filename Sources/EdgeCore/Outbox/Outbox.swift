@@ -57,6 +57,9 @@ public final class Outbox: Sendable {
     public init(path: String, limits: Limits = Limits()) throws {
         var configuration = Configuration()
         configuration.journalMode = .wal
+        // Another process on the file (an operator's inspection, an agent still stopping) makes a
+        // write wait its turn instead of failing.
+        configuration.busyMode = .timeout(10)
         db = try DatabaseQueue(path: path, configuration: configuration)
         self.limits = limits
         try db.write { db in
@@ -114,14 +117,20 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// What to publish next: alarms first, then telemetry, oldest first.
-    public func pending(limit: Int, alarmsOnly: Bool = false) throws -> [Entry] {
+    /// What to publish next: alarms first, then telemetry, oldest first;
+    /// with `where`, only the entries whose id it accepts. Ids are read first
+    /// and payloads only for those accepted: the uplink calls this often, while
+    /// most of what waits is already in flight.
+    public func pending(limit: Int, alarmsOnly: Bool = false, where accept: (String) -> Bool = { _ in true }) throws -> [Entry] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, topic, payload, alarm, created_ms FROM outbox \(alarmsOnly ? "WHERE alarm = 1 " : "")"
-                                 + "ORDER BY alarm DESC, seq LIMIT ?",
-                             arguments: [limit]).map {
-                Entry(id: $0["id"], topic: $0["topic"], payload: [UInt8]($0["payload"] as Data),
-                      isAlarm: $0["alarm"], createdMs: $0["created_ms"])
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM outbox \(alarmsOnly ? "WHERE alarm = 1 " : "")"
+                                              + "ORDER BY alarm DESC, seq LIMIT ?", arguments: [limit]).filter(accept)
+            let select = try db.cachedStatement(sql: "SELECT id, topic, payload, alarm, created_ms FROM outbox WHERE id = ?")
+            return try ids.compactMap { id in
+                try Row.fetchOne(select, arguments: [id]).map {
+                    Entry(id: $0["id"], topic: $0["topic"], payload: [UInt8]($0["payload"] as Data),
+                          isAlarm: $0["alarm"], createdMs: $0["created_ms"])
+                }
             }
         }
     }

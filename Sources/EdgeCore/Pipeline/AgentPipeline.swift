@@ -24,6 +24,7 @@ public struct AgentPipeline: Sendable {
     /// Readings for telemetry since the last ``takeReadings()``: what the
     /// devices reported, whether or not it raised anything.
     private var readings: [TelemetryBatch.Reading] = []
+    var pendingReadings: Int { readings.count }
 
     public init(directory: SiteDirectory) {
         self.directory = directory

@@ -43,8 +43,8 @@ public actor Uplink {
     /// publisher, which never waits behind a batch of telemetry in flight.
     @discardableResult
     public func publishDue(nowMs: Int64, batch: Int = 500, alarmsOnly: Bool = false) async throws -> Int {
-        let due = try outbox.pending(limit: batch, alarmsOnly: alarmsOnly).filter { e in
-            publishedAt[e.id].map { nowMs - $0 >= resendAfterMs } ?? true
+        let due = try outbox.pending(limit: batch, alarmsOnly: alarmsOnly) { id in
+            publishedAt[id].map { nowMs - $0 >= resendAfterMs } ?? true
         }
         guard !due.isEmpty else { return 0 }
         for e in due { publishedAt[e.id] = nowMs }
