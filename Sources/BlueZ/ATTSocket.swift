@@ -93,13 +93,7 @@ public final class ATTSocket: @unchecked Sendable {
     /// The next PDU, or nil when none arrives within `timeoutMs`. A closed
     /// connection is an error (ENOTCONN).
     public func receive(timeoutMs: Int32) throws(BlueZError) -> [UInt8]? {
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&p, 1, timeoutMs)
-        if ready < 0 {
-            if errno == EINTR { return nil }
-            throw BlueZError("wait for \(BDAddress.string(peer))")
-        }
-        guard ready > 0 else { return nil }
+        guard try readable(fd, timeoutMs: timeoutMs, waitingFor: BDAddress.string(peer)) else { return nil }
         var buffer = [UInt8](repeating: 0, count: 1024)
         let n = recv(fd, &buffer, buffer.count, 0)
         guard n > 0 else {
@@ -133,12 +127,7 @@ public final class ATTListener: @unchecked Sendable {
 
     /// The next connection, or nil when none comes within `timeoutMs`.
     public func accept(timeoutMs: Int32) throws(BlueZError) -> ATTSocket? {
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&p, 1, timeoutMs)
-        guard ready > 0 else {
-            if ready == 0 || errno == EINTR { return nil }
-            throw BlueZError("wait for ATT connections on \(adapter.name)")
-        }
+        guard try readable(fd, timeoutMs: timeoutMs, waitingFor: "ATT connections on \(adapter.name)") else { return nil }
         var remote = sockaddr_l2()
         var length = socklen_t(MemoryLayout<sockaddr_l2>.size)
         let client = withUnsafeMutablePointer(to: &remote) {

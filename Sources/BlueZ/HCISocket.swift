@@ -60,13 +60,7 @@ public final class HCISocket: @unchecked Sendable {
     /// The next HCI event packet (event code, length, parameters), or nil when
     /// none arrives within `timeoutMs`.
     public func readEvent(timeoutMs: Int32) throws(BlueZError) -> [UInt8]? {
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&p, 1, timeoutMs)
-        if ready < 0 {
-            if errno == EINTR { return nil }
-            throw BlueZError("wait for HCI events on \(adapter.name)")
-        }
-        guard ready > 0 else { return nil }
+        guard try readable(fd, timeoutMs: timeoutMs, waitingFor: "HCI events on \(adapter.name)") else { return nil }
         var buffer = [UInt8](repeating: 0, count: Int(HCI_MAX_EVENT_SIZE) + 1)
         let n = read(fd, &buffer, buffer.count)
         guard n > 0 else {
