@@ -106,7 +106,7 @@ public final class GATTClient: @unchecked Sendable {
                 ends.append(k + 1 < declarations.count ? declarations[k + 1].handle - 1 : service.end)
             }
         }
-        for k in found.indices where found[k].properties & (GATTServer.Characteristic.notify | 0x20) != 0 {
+        for k in found.indices where found[k].properties & (GATTServer.Characteristic.notify | GATTServer.Characteristic.indicate) != 0 {
             var from = found[k].valueHandle + 1
             while from <= ends[k], found[k].configurationHandle == nil {
                 guard case .findInformationResponse(let items) = try request(.findInformationRequest(start: from, end: ends[k])),

@@ -17,6 +17,7 @@ public struct GATTServer: Sendable {
         public static let writeWithoutResponse: UInt8 = 0x04
         public static let write: UInt8 = 0x08
         public static let notify: UInt8 = 0x10
+        public static let indicate: UInt8 = 0x20
     }
 
     public struct Service: Sendable {

@@ -90,7 +90,7 @@ public final class AgentDaemon: Service {
 
             await cancelWhenGracefulShutdown {
                 // Telemetry is encoded and written (a blocking SQLite commit) on a queue of its own,
-                // off the two-thread cooperative pool, so alarms never wait behind it for a thread.
+                // off the cooperative thread pool (a thread per core), so alarms never wait behind it for a thread.
                 let telemetry = DispatchQueue(label: "canary-agent.telemetry", qos: .utility)
                 await self.detect(uplink: uplink, alarmKick: alarmKick) { batch in
                     telemetry.async {
