@@ -81,13 +81,16 @@ import Wire
         #expect(agentLog.contains("rejected_samples=0"), "accelerometer samples timed by their index, none out of order")
         #expect(agentLog.contains("agent exit: 0"))
 
-        // The heart-rate strap's stream: heart rate and RR intervals as telemetry.
+        // The heart-rate strap's stream, the agent as an unprivileged user with CAP_NET_RAW and
+        // CAP_NET_ADMIN only (the systemd unit's set): heart rate and RR intervals as telemetry.
         let heart = try pending(run.appendingPathComponent("canary-outbox-heart.sqlite"))
         let beats = heart.readings.filter { $0.kind == "heart-rate" && $0.worker == "wang" }
         #expect(beats.count >= 5, "\(heart.readings.count) readings")
         #expect(beats.allSatisfy { ($0.values["bpm"] ?? 0) > 40 && ($0.values["rr_count"] ?? 0) >= 1 })
         #expect(file("heart-agent.log").contains("agent exit: 0"))
 
+        // Without those capabilities: an error that names them, and retries.
+        #expect(file("no-caps.log").contains("CAP_NET_RAW") && file("no-caps.log").contains("retrying"), "\(file("no-caps.log"))")
         // An adapter that does not exist: a clear error and a failure status, no crash, no hang.
         #expect(file("no-adapter.log").contains("no such Bluetooth adapter") && file("no-adapter.log").contains("exit: 69"))
     }

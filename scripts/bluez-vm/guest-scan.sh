@@ -6,7 +6,10 @@
 #  1. SCENARIO with AGENT_CONFIG: once the agent has subscribed, its GATT link is
 #     dropped from the agent's side (as when a worker walks out of range), and
 #     the agent must subscribe again.
-#  2. HEART_SCENARIO with HEART_CONFIG: a heart-rate strap's stream.
+#  2. HEART_SCENARIO with HEART_CONFIG: a heart-rate strap's stream, the agent
+#     running as an unprivileged user with exactly the systemd unit's
+#     capabilities (CAP_NET_RAW, CAP_NET_ADMIN); then once with none, which
+#     must be a clear error.
 # btvirt's controllers give a central's second simultaneous LE connection a
 # handle its peer does not know (emulator/btdev.c), so each shift streams from
 # one device at a time (the configs' gatt_connections: 1).
@@ -25,10 +28,23 @@ for _ in $(seq 100); do [ -e /sys/class/bluetooth/hci2 ] && break; sleep 0.1; do
 "$bin/canary-agent" simulate "$2" --peripheral hci9 > /dev/null 2> "$out/no-adapter.log"
 echo "no-adapter exit: $?" >> "$out/no-adapter.log"
 
-# shift NAME SCENARIO CONFIG DROP: the agent and the simulator for one scenario.
+# As the systemd unit runs the agent: an unprivileged user with these capabilities only
+# (exec: in the background, $! is then the agent's own pid, which SIGTERM reaches).
+with_caps() {
+    local caps=$1
+    shift
+    exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps="-all$caps" --ambient-caps="-all$caps" "$@"
+}
+unit_caps=",+net_raw,+net_admin"
+
+# shift NAME SCENARIO CONFIG DROP CAPS: the agent (as root, or with CAPS) and the simulator for one scenario.
 shift_() {
-    local name=$1 scenario=$2 config=$3 drop=$4
-    "$bin/canary-agent" run --config "$config" > "$out/$name-events.jsonl" 2> "$out/$name-agent.log" &
+    local name=$1 scenario=$2 config=$3 drop=$4 caps=${5:-root}
+    if [ "$caps" = root ]; then
+        "$bin/canary-agent" run --config "$config" > "$out/$name-events.jsonl" 2> "$out/$name-agent.log" &
+    else
+        with_caps "$caps" "$bin/canary-agent" run --config "$config" > "$out/$name-events.jsonl" 2> "$out/$name-agent.log" &
+    fi
     local agent=$!
     for _ in $(seq 300); do grep -q "scanning" "$out/$name-agent.log" && break; sleep 0.1; done
     grep -q "scanning" "$out/$name-agent.log" || { cat "$out/$name-agent.log"; fail "the agent did not start scanning"; }
@@ -49,6 +65,8 @@ shift_() {
     echo "agent exit: $?" >> "$out/$name-agent.log"
 }
 shift_ shift "$2" "$3" drop
-shift_ heart "$4" "$5" keep
+shift_ heart "$4" "$5" keep "$unit_caps"
+# No capabilities: the agent says which it needs, and keeps retrying rather than crash.
+(with_caps "" timeout 4 "$bin/canary-agent" run --config "$5") > /dev/null 2> "$out/no-caps.log"
 cp /tmp/canary-outbox*.sqlite* "$out/" 2>/dev/null
 exit 0
