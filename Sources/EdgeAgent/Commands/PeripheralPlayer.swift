@@ -92,24 +92,19 @@ final class PeripheralPlayer: Sendable {
             radios.forEach { $0.advertiser.stop() }
             state.withLock { $0.links.values.forEach { $0.socket.shutdown() } }
         }
-        var simulator = WorksiteSimulator(scenario)
-        let wallStart = Date()
-        var t = simulator.startMs
-        while t < simulator.endMs {
-            t += 100
-            for frame in simulator.advance(untilMs: t) {
+        playScenario(scenario, stepMs: 100, paced: true) { elapsedMs, frames in
+            for frame in frames {
                 switch frame.payload {
                 case .advertisement(let data): advertise(data, as: frame.address)
                 case .notification(let characteristic, let value): notify(frame.address, characteristic, value)
                 }
             }
-            if t % 1_000 == 0 {
+            if elapsedMs % 1_000 == 0 {
                 for (address, server) in servers where server.valueHandles[HeartRateMeasurement.uuid] != nil
                     && state.withLock({ $0.links[address] == nil }) {
                     advertise(Self.heartRateAdvertisement, as: address)
                 }
             }
-            Thread.sleep(until: wallStart.addingTimeInterval(Double(t - simulator.startMs) / 1000))
         }
         let s = state.withLock { $0 }
         log("advertised \(s.sent) frames on \(radios.map(\.name).joined(separator: ",")), \(s.failed) failed; "

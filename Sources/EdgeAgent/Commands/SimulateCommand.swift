@@ -50,15 +50,11 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("\(scenario): \(error)")
         }
         if let peripheral { return try advertise(loaded, on: peripheral) }
-        var simulator = WorksiteSimulator(loaded)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var out = FileHandleOutput()
-        let wallStart = Date()
-        var t = simulator.startMs
-        while t < simulator.endMs {
-            t += 1_000
-            for frame in simulator.advance(untilMs: t) {
+        try playScenario(loaded, stepMs: 1_000, paced: realtime) { _, frames in
+            for frame in frames {
                 switch frame.payload {
                 case .advertisement(let data):
                     if advLines {
@@ -76,11 +72,7 @@ struct SimulateCommand: ParsableCommand {
                         value: Hex.encode(value))), as: UTF8.self))
                 }
             }
-            if realtime {
-                out.flush()
-                let due = wallStart.addingTimeInterval(Double(t - simulator.startMs) / 1000)
-                Thread.sleep(until: due)
-            }
+            if realtime { out.flush() }
         }
         out.flush()
     }
