@@ -6,62 +6,67 @@ import RiskCore
 /// (docs/schema/*.json), and a `source` that matches the topic it came on.
 public enum IncomingMessage: Sendable, Equatable {
     case alarm(CloudEvent<AlarmData>)
-    case telemetry(CloudEvent<TelemetryBatch>)
+    case telemetry(TelemetryMessage)
     case status(CloudEvent<GatewayStatus>)
 
     /// Default size limit: far above a telemetry batch of a few hundred readings.
     public static let defaultLimit = 256 * 1024
 
-    /// One pass of a purpose-built JSON parser, then the attributes and the
-    /// typed `data` read field by field (Foundation's JSONDecoder cost the
-    /// collector most of its ingest time; docs/performance.md).
     public static func decode(topic: String, payload: Data, limit: Int = defaultLimit) throws(WireError) -> IncomingMessage {
+        try decode(topic: topic, payload: [UInt8](payload), limit: limit)
+    }
+
+    /// One pass over the whole message checks its syntax and finds the
+    /// envelope's attributes, building nothing; then `data` is read by type:
+    /// telemetry field by field in place (``TelemetryMessage``), the rarer
+    /// alarms and statuses through a tree. Foundation's JSONDecoder, and
+    /// later a tree per message, cost the collector most of its ingest time
+    /// (docs/performance.md).
+    public static func decode(topic: String, payload: [UInt8], limit: Int = defaultLimit) throws(WireError) -> IncomingMessage {
         guard payload.count <= limit else { throw .tooLarge(bytes: payload.count, limit: limit) }
         guard let (site, gateway, kind) = Topics.parse(topic) else { throw .badAttribute("topic", "'\(topic)' is not a Canary topic") }
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(payload)
-        } catch {
-            throw .notJSON(error.description)
-        }
-        guard case .object(let members) = root else { throw .notJSON("not a JSON object") }
-        let document = try SchemaReader(root, path: "")
-        for name in ["specversion", "id", "source", "type", "time"] {
-            guard let v = members.first(where: { $0.key == name })?.value else { throw .missingAttribute(name) }
-            guard case .string(let s) = v, !s.isEmpty else { throw .badAttribute(name, "must be a non-empty string") }
-        }
-        guard try document.string("specversion") == "1.0" else { throw .badAttribute("specversion", "must be 1.0") }
-        let expectedSource = "canary://\(site)/\(gateway)"
-        let source = try document.string("source")
-        guard source == expectedSource else {
-            throw .badAttribute("source", "'\(source)' does not match the topic's \(expectedSource)")
-        }
-        guard RFC3339.parse(try document.string("time")) != nil else { throw .badAttribute("time", "not an RFC 3339 timestamp") }
-        guard let data = document.value("data") else { throw .missingAttribute("data") }
-        for name in ["subject", "datacontenttype"] {
-            if let v = document.value(name), case .string = v {} else if document.value(name) != nil {
-                throw .badAttribute(name, "must be a string")
+        return try payload.withUnsafeBufferPointer { (b) throws(WireError) -> IncomingMessage in
+            let envelope = try Envelope(b)
+            let specversion = try envelope.required(.specversion), id = try envelope.required(.id)
+            let source = try envelope.required(.source), type = try envelope.required(.type), time = try envelope.required(.time)
+            guard specversion == "1.0" else { throw .badAttribute("specversion", "must be 1.0") }
+            let expectedSource = "canary://\(site)/\(gateway)"
+            guard source == expectedSource else {
+                throw .badAttribute("source", "'\(source)' does not match the topic's \(expectedSource)")
             }
-        }
-        let type = try document.string("type")
-        func payloadReader() throws(WireError) -> SchemaReader { try SchemaReader(data, path: "data") }
-        switch (kind, type) {
-        case ("events", let t) where t.hasPrefix(EventTypes.alarmPrefix):
-            let e = try CloudEvent(document, data: try AlarmData(payloadReader()))
-            try validate(e.data, type: t)
-            return .alarm(e)
-        case ("telemetry", EventTypes.telemetry):
-            let e = try CloudEvent(document, data: try TelemetryBatch(payloadReader()))
-            for r in e.data.readings where r.values.values.contains(where: { !$0.isFinite }) {
-                throw .schema("reading of \(r.worker) has a value that is not a finite number")
+            guard RFC3339.parse(time) != nil else { throw .badAttribute("time", "not an RFC 3339 timestamp") }
+            guard let data = envelope.data else { throw .missingAttribute("data") }
+            let subject = try envelope.optional(.subject), datacontenttype = try envelope.optional(.datacontenttype)
+            func tree() throws(WireError) -> SchemaReader {
+                let value: JSONValue
+                do {
+                    value = try JSONParser.parse(UnsafeBufferPointer(rebasing: b[data]))
+                } catch {
+                    throw .notJSON(error.description)  // checked by the envelope's scan: cannot happen
+                }
+                return try SchemaReader(value, path: "data")
             }
-            return .telemetry(e)
-        case ("status", EventTypes.status):
-            let e = try CloudEvent(document, data: try GatewayStatus(payloadReader()))
-            guard ["online", "offline"].contains(e.data.state) else { throw .schema("state must be online or offline") }
-            return .status(e)
-        default:
-            throw .unknownType(type)
+            func event<P>(_ payload: P) -> CloudEvent<P> {
+                var e = CloudEvent(id: id, source: source, type: type, timeMs: 0, subject: subject, data: payload)
+                e.time = time
+                e.datacontenttype = datacontenttype
+                return e
+            }
+            switch (kind, type) {
+            case ("events", let t) where t.hasPrefix(EventTypes.alarmPrefix):
+                let e = event(try AlarmData(tree()))
+                try validate(e.data, type: t)
+                return .alarm(e)
+            case ("telemetry", EventTypes.telemetry):
+                var c = JSONCursor(b, at: data.lowerBound)
+                return .telemetry(TelemetryMessage(id: id, source: source, time: time, readings: try TelemetryMessage.readings(&c)))
+            case ("status", EventTypes.status):
+                let e = event(try GatewayStatus(tree()))
+                guard ["online", "offline"].contains(e.data.state) else { throw .schema("state must be online or offline") }
+                return .status(e)
+            default:
+                throw .unknownType(type)
+            }
         }
     }
 
@@ -72,5 +77,88 @@ public enum IncomingMessage: Sendable, Equatable {
         guard Phase(rawValue: d.phase) != nil else { throw .schema("data.phase '\(d.phase)' is not pre-alarm, alarm or cleared") }
         guard Severity(rawValue: d.severity) != nil else { throw .schema("data.severity '\(d.severity)' is not a severity") }
         guard d.values.values.allSatisfy(\.isFinite) else { throw .schema("data.values must be finite numbers") }
+    }
+}
+
+/// The CloudEvents envelope of a message: one scan checks the whole
+/// document's syntax and notes where each attribute's value is (its first
+/// occurrence); values are read when asked for.
+private struct Envelope {
+    enum Attribute: Int, CaseIterable {
+        case specversion, id, source, type, time, subject, datacontenttype, data
+
+        var name: StaticString {
+            switch self {
+            case .specversion: "specversion"
+            case .id: "id"
+            case .source: "source"
+            case .type: "type"
+            case .time: "time"
+            case .subject: "subject"
+            case .datacontenttype: "datacontenttype"
+            case .data: "data"
+            }
+        }
+    }
+
+    let cursor: JSONCursor
+    /// Per attribute: where its value is.
+    private var found: [Range<Int>?] = Array(repeating: nil, count: Attribute.allCases.count)
+
+    init(_ b: UnsafeBufferPointer<UInt8>) throws(WireError) {
+        var c = JSONCursor(b)
+        do {
+            c.skipSpace()
+            let isObject = c.current == UInt8(ascii: "{")
+            if isObject {
+                c.i += 1
+                if !c.take(UInt8(ascii: "}")) {
+                    repeat {
+                        let name = try c.memberName()
+                        let start = c.i
+                        try c.skipValue(depth: 1)
+                        if let a = Attribute.allCases.first(where: { c.equals(name, $0.name) }), found[a.rawValue] == nil {
+                            found[a.rawValue] = start..<c.i
+                        }
+                    } while try c.next(UInt8(ascii: "}"))
+                }
+            } else {
+                try c.skipValue(depth: 0)
+            }
+            c.skipSpace()
+            guard c.current == nil else { throw c.error("content after the JSON value") }
+            guard isObject else { throw WireError.notJSON("not a JSON object") }
+        } catch let e as WireError {
+            throw e
+        } catch {
+            throw .notJSON("\(error)")
+        }
+        cursor = c
+    }
+
+    private func string(at r: Range<Int>) -> String? {
+        guard cursor.b[r.lowerBound] == UInt8(ascii: "\"") else { return nil }
+        var c = JSONCursor(cursor.b, at: r.lowerBound)
+        return try? c.string()
+    }
+
+    /// A required attribute: a non-empty string.
+    func required(_ a: Attribute) throws(WireError) -> String {
+        guard let r = found[a.rawValue] else { throw .missingAttribute("\(a)") }
+        guard let s = string(at: r), !s.isEmpty else { throw .badAttribute("\(a)", "must be a non-empty string") }
+        return s
+    }
+
+    /// An optional attribute: absent, null or a string.
+    func optional(_ a: Attribute) throws(WireError) -> String? {
+        guard let r = found[a.rawValue], cursor.b[r.lowerBound] != UInt8(ascii: "n") else { return nil }
+        guard let s = string(at: r) else { throw .badAttribute("\(a)", "must be a string") }
+        return s
+    }
+
+    /// Where `data` is, unless absent or null.
+    var data: Range<Int>? {
+        guard let r = found[Attribute.data.rawValue], cursor.b[r.lowerBound] != UInt8(ascii: "n") else { return nil }
+        return r
     }
 }

@@ -23,7 +23,7 @@ import Wire
     func telemetry(_ id: String, _ readings: [TelemetryBatch.Reading]) -> ReceivedMessage {
         let e = CloudEvent(id: id, source: topics.source, type: EventTypes.telemetry, timeMs: readings[0].time_ms,
                            data: TelemetryBatch(readings: readings))
-        return ReceivedMessage(topics: topics, message: .telemetry(e), raw: [UInt8](e.json()))
+        return ReceivedMessage(topics: topics, message: .telemetry(TelemetryMessage(e)), raw: [UInt8](e.json()))
     }
 
     @Test func eachSourceAndIDIsStoredOnceAndAcknowledgedEveryTime() throws {

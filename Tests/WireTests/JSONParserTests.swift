@@ -50,7 +50,7 @@ import Wire
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let generic = try encoder.encode(e)
         #expect(try JSONDecoder().decode(CloudEvent<TelemetryBatch>.self, from: fast) == e)
-        #expect(try IncomingMessage.decode(topic: topics.telemetry, payload: fast) == .telemetry(e))
+        #expect(try IncomingMessage.decode(topic: topics.telemetry, payload: fast) == .telemetry(TelemetryMessage(e)))
         #expect(try JSONParser.parse(fast) == JSONParser.parse(generic))
     }
 }

@@ -100,7 +100,7 @@ public final class Ingest: Sendable {
         valid.reserveCapacity(batch.count)
         for m in batch {
             do {
-                let message = try IncomingMessage.decode(topic: m.topic, payload: Data(m.payload), limit: settings.messageLimit)
+                let message = try IncomingMessage.decode(topic: m.topic, payload: m.payload, limit: settings.messageLimit)
                 // decode has checked the topic's shape and names.
                 let (site, gateway, _) = Topics.parse(m.topic)!
                 valid.append(ReceivedMessage(topics: try Topics(site: site, gateway: gateway), message: message, raw: m.payload))
@@ -120,7 +120,7 @@ public final class Ingest: Sendable {
     static func transactions(_ messages: [ReceivedMessage], readingsPerCommit: Int) -> [[ReceivedMessage]] {
         var out: [[ReceivedMessage]] = [], current: [ReceivedMessage] = [], readings = 0
         for m in messages {
-            let n = if case .telemetry(let e) = m.message { e.data.readings.count } else { 0 }
+            let n = if case .telemetry(let e) = m.message { e.readings.count } else { 0 }
             if !current.isEmpty, readings + n > readingsPerCommit {
                 out.append(current)
                 current = []

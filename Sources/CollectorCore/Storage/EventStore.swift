@@ -51,56 +51,52 @@ public final class EventStore: Sendable {
     }
 
     public func commit(_ batch: [ReceivedMessage], receivedMs: Int64) throws -> CommitOutcome {
-        // The readings' values as JSON text, prepared before the write lock is taken.
-        let valueTexts: [[String]] = batch.map {
-            guard case .telemetry(let e) = $0.message else { return [] }
-            return e.data.readings.map { JSONText.object($0.values) }
-        }
-        return try pool.write { db in
+        try pool.write { db in
             var outcome = CommitOutcome()
             var workers = WorkerUpdates()
-            for (index, m) in batch.enumerated() {
+            let event = try BoundInsert(db, sql: """
+                INSERT OR IGNORE INTO events (source, id, site, gateway, type, worker, time_ms, received_ms, event)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let telemetryBatch = try BoundInsert(db, sql: "INSERT OR IGNORE INTO telemetry_batches (source, id, received_ms) VALUES (?, ?, ?)")
+            let reading = try BoundInsert(db, sql: """
+                INSERT INTO telemetry (site, gateway, worker, device, kind, time_ms, "values") VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for m in batch {
+                let site = m.topics.site, gateway = m.topics.gateway
                 switch m.message {
                 case .alarm(let e):
-                    try db.execute(sql: """
-                        INSERT OR IGNORE INTO events (source, id, site, gateway, type, worker, time_ms, received_ms, event)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [e.source, e.id, m.topics.site, m.topics.gateway, e.type, e.subject,
-                                         e.data.time_ms, receivedMs, String(decoding: m.raw, as: UTF8.self)])
                     outcome.ack(m.topics, e.id)
-                    guard db.changesCount > 0 else {
+                    guard try event.run(.text(e.source), .text(e.id), .text(site), .text(gateway), .text(e.type), .text(e.subject),
+                                        .int(e.data.time_ms), .int(receivedMs), .text(String(decoding: m.raw, as: UTF8.self))) else {
                         outcome.duplicates += 1
                         continue
                     }
                     outcome.storedAlarms += 1
                     if try AlertBook.apply(e, topics: m.topics, db: db) { outcome.alertChanges += 1 }
                     if let worker = e.subject {
-                        workers.heard(site: m.topics.site, worker: worker, gateway: m.topics.gateway, atMs: e.data.time_ms)
-                        if let l = e.data.location { workers.located(site: m.topics.site, worker: worker, l) }
+                        workers.heard(site: site, worker: worker, gateway: gateway, atMs: e.data.time_ms)
+                        if let l = e.data.location { workers.located(site: site, worker: worker, l) }
                     }
                 case .telemetry(let e):
-                    try db.execute(sql: "INSERT OR IGNORE INTO telemetry_batches (source, id, received_ms) VALUES (?, ?, ?)",
-                                   arguments: [e.source, e.id, receivedMs])
                     outcome.ack(m.topics, e.id)
-                    guard db.changesCount > 0 else {
+                    guard try telemetryBatch.run(.text(e.source), .text(e.id), .int(receivedMs)) else {
                         outcome.duplicates += 1
                         continue
                     }
-                    let insert = try db.cachedStatement(sql: """
-                        INSERT INTO telemetry (site, gateway, worker, device, kind, time_ms, "values") VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """)
-                    for (r, values) in zip(e.data.readings, valueTexts[index]) {
-                        try insert.execute(arguments: [m.topics.site, m.topics.gateway, r.worker, r.device, r.kind, r.time_ms, values])
-                        workers.reading(site: m.topics.site, gateway: m.topics.gateway, r, values: values)
+                    for r in e.readings {
+                        try reading.run(.text(site), .text(gateway), .text(r.worker), .text(r.device), .text(r.kind), .int(r.time_ms),
+                                        .text(r.values))
+                        workers.reading(site: site, gateway: gateway, r)
                     }
-                    outcome.storedReadings += e.data.readings.count
+                    outcome.storedReadings += e.readings.count
                 case .status(let e):
                     guard let t = RFC3339.parse(e.time) else { continue }
                     try db.execute(sql: """
                         INSERT INTO gateways (site, gateway, state, time_ms) VALUES (?, ?, ?, ?)
                         ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, time_ms = excluded.time_ms
                         WHERE excluded.time_ms >= gateways.time_ms
-                        """, arguments: [m.topics.site, m.topics.gateway, e.data.state, t])
+                        """, arguments: [site, gateway, e.data.state, t])
                 }
             }
             try workers.write(db)

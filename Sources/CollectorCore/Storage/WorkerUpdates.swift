@@ -45,17 +45,17 @@ struct WorkerUpdates {
                                                                    accuracy: l.accuracy, zone: l.zone, timeMs: l.time_ms), l.time_ms)
     }
 
-    /// `values`: the reading's values as JSON text, already made.
-    mutating func reading(site: String, gateway: String, _ r: TelemetryBatch.Reading, values: String) {
+    mutating func reading(site: String, gateway: String, _ r: TelemetryMessage.Reading) {
         heard(site: site, worker: r.worker, gateway: gateway, atMs: r.time_ms)
         let key = ReadingKey(site: site, worker: r.worker, kind: r.kind)
         if readings[key].map({ $0.timeMs <= r.time_ms }) ?? true {
-            readings[key] = Latest(device: r.device, timeMs: r.time_ms, values: values)
+            readings[key] = Latest(device: r.device, timeMs: r.time_ms, values: r.values)
         }
         if r.kind == "position" {
+            let p = r.numbers
             locate(WorkerKey(site: site, worker: r.worker),
-                   Self.location(source: "locator", x: r.values["x"], y: r.values["y"], floor: r.values["floor"].map { Int($0) },
-                                 accuracy: r.values["accuracy"], zone: nil, timeMs: r.time_ms), r.time_ms)
+                   Self.location(source: "locator", x: p["x"], y: p["y"], floor: p["floor"].map { Int($0) },
+                                 accuracy: p["accuracy"], zone: nil, timeMs: r.time_ms), r.time_ms)
         }
     }
 
@@ -66,7 +66,7 @@ struct WorkerUpdates {
     }
 
     func write(_ db: Database) throws {
-        let worker = try db.cachedStatement(sql: """
+        let worker = try BoundInsert(db, sql: """
             INSERT INTO workers (site, worker, gateway, last_seen_ms, location, location_ms) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (site, worker) DO UPDATE SET
                 gateway = excluded.gateway,
@@ -76,15 +76,16 @@ struct WorkerUpdates {
                 location_ms = MAX(COALESCE(location_ms, excluded.location_ms), COALESCE(excluded.location_ms, location_ms))
             """)
         for (key, seen) in workers {
-            try worker.execute(arguments: [key.site, key.worker, seen.gateway, seen.lastSeenMs, seen.location?.json, seen.location?.timeMs])
+            try worker.run(.text(key.site), .text(key.worker), .text(seen.gateway), .int(seen.lastSeenMs), .text(seen.location?.json),
+                           .int(seen.location?.timeMs))
         }
-        let reading = try db.cachedStatement(sql: """
+        let reading = try BoundInsert(db, sql: """
             INSERT INTO worker_readings (site, worker, kind, device, time_ms, "values") VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (site, worker, kind) DO UPDATE SET device = excluded.device, time_ms = excluded.time_ms, "values" = excluded."values"
             WHERE excluded.time_ms >= worker_readings.time_ms
             """)
         for (key, r) in readings {
-            try reading.execute(arguments: [key.site, key.worker, key.kind, r.device, r.timeMs, r.values])
+            try reading.run(.text(key.site), .text(key.worker), .text(key.kind), .text(r.device), .int(r.timeMs), .text(r.values))
         }
     }
 

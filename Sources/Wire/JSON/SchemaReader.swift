@@ -81,7 +81,8 @@ struct SchemaReader {
         return out
     }
 
-    private static func integer(_ d: Double) -> Int64? {
+    /// A number without a fraction, exact in a Double (|n| < 2^53).
+    static func integer(_ d: Double) -> Int64? {
         guard d == d.rounded(), abs(d) < 9_007_199_254_740_992 else { return nil }
         return Int64(d)
     }
