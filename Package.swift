@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         // The daemons as real processes against a real broker (needs the executables built).
         .testTarget(name: "EndToEndTests", dependencies: [
-            "EdgeCore", "CollectorCore", "WorksiteSimulator", "RiskCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "EdgeCore", "CollectorCore", "WorksiteSimulator", "RiskCore", "Wire", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore", "Wire", "MQTT", "TestSupport"]),
     ],

@@ -10,10 +10,8 @@ public struct Topics: Sendable, Equatable {
 
     /// Site and gateway names become topic levels: no `/`, `+`, `#` or empty names.
     public init(site: String, gateway: String) throws(WireError) {
-        for (key, value) in [("site", site), ("gateway", gateway)] {
-            guard !value.isEmpty, !value.contains(where: { "/+#".contains($0) || $0.isNewline }) else {
-                throw .invalidName(key, value)
-            }
+        for (key, value) in [("site", site), ("gateway", gateway)] where !Self.isLevel(value) {
+            throw .invalidName(key, value)
         }
         self.site = site
         self.gateway = gateway
@@ -35,12 +33,24 @@ public struct Topics: Sendable, Equatable {
         return filters.map { $0.hasSuffix("/status") ? $0 : "$share/\(group)/\($0)" }
     }
 
+    /// Whether a name can be a topic level: not empty, no `/`, `+`, `#` or line break.
+    /// Runs for every message the collector receives, so ASCII is checked byte by byte.
+    static func isLevel(_ name: String) -> Bool {
+        guard !name.isEmpty else { return false }
+        let utf8 = name.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            return !utf8.contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") || $0 == 0x0A || $0 == 0x0B || $0 == 0x0C || $0 == 0x0D }
+        }
+        return !name.contains { "/+#".contains($0) || $0.isNewline }
+    }
+
     /// Site, gateway and kind of a topic a collector received on; nil for anything else.
     public static func parse(_ topic: String) -> (site: String, gateway: String, kind: String)? {
-        let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[0] == "canary", parts[1] == "v1",
-              ["events", "telemetry", "status", "ack"].contains(parts[4]),
-              !parts[2].isEmpty, !parts[3].isEmpty else { return nil }
-        return (String(parts[2]), String(parts[3]), String(parts[4]))
+        let parts = topic.utf8.split(separator: UInt8(ascii: "/"), maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 5, parts[0].elementsEqual("canary".utf8), parts[1].elementsEqual("v1".utf8),
+              !parts[2].isEmpty, !parts[3].isEmpty,
+              let kind = ["events", "telemetry", "status", "ack"].first(where: { parts[4].elementsEqual($0.utf8) }),
+              let site = String(parts[2]), let gateway = String(parts[3]) else { return nil }
+        return (site, gateway, kind)
     }
 }

@@ -169,7 +169,7 @@ import TestSupport
         let second = try site.startAgent(speed: 0, label: "agent-2")
         #expect(await second.exitCode(within: 180) == 0, "\(second.errors)")
         let stored = Set(try site.storedAlarmIDs())
-        let batches = Set(try site.collectorDB { try String.fetchAll($0, sql: "SELECT id FROM telemetry_batches") })
+        let batches = Set(try site.collectorDB { try String.fetchAll($0, sql: "SELECT id FROM telemetry") })
         for e in pending {
             #expect(e.isAlarm ? stored.contains(e.id) : batches.contains(e.id), "\(e.id) was in the outbox at the kill")
         }

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import RiskCore
 import TestSupport
+import Wire
 import WorksiteSimulator
 
 /// A real broker, a real collector process and the config for a real agent
@@ -81,11 +82,15 @@ final class Worksite: @unchecked Sendable {
 
     /// Telemetry readings stored more than once (same worker, device, kind and time).
     func duplicateReadings() throws -> Int {
-        try collectorDB {
-            try Int.fetchOne($0, sql: """
-                SELECT COUNT(*) FROM (SELECT 1 FROM telemetry GROUP BY worker, device, kind, time_ms HAVING COUNT(*) > 1)
-                """) ?? -1
+        let events = try collectorDB { try String.fetchAll($0, sql: "SELECT event FROM telemetry") }
+        var seen = Set<String>(), duplicates = 0
+        for e in events {
+            for r in try JSONDecoder().decode(CloudEvent<TelemetryBatch>.self, from: Data(e.utf8)).data.readings
+            where !seen.insert("\(r.worker)|\(r.device)|\(r.kind)|\(r.time_ms)").inserted {
+                duplicates += 1
+            }
         }
+        return duplicates
     }
 
     /// The ids the agent printed (one JSON event per line).

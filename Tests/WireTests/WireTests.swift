@@ -25,6 +25,24 @@ import Testing
         #expect(RFC3339.format(ms: -1) == "1969-12-31T23:59:59.999Z")
         #expect(RFC3339.parse("2026-01-01T08:01:02.580Z") == 1_767_254_462_580)
         #expect(RFC3339.parse("yesterday") == nil)
+        #expect(RFC3339.parse("2026-01-01T09:01:02+01:00") == 1_767_254_462_000, "other forms go to Foundation's parser")
+    }
+
+    /// The fast reader of Canary's own form gives what Foundation's gives, over leap years and before 1970.
+    @Test func rfc3339CanonicalFormAgreesWithFoundation() {
+        var generator = SystemRandomNumberGenerator()
+        let samples = [0, -1, 951_782_400_000, 4_107_542_399_999, -2_208_988_800_000] + (0..<2_000).map { _ in
+            Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &generator)
+        }
+        for ms in samples {
+            let text = RFC3339.format(ms: ms)
+            #expect(RFC3339.canonical(text) == ms, "\(text)")
+            let foundation = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+            #expect(foundation.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } == ms, "\(text)")
+        }
+        for text in ["2026-02-29T00:00:00.000Z", "2026-13-01T00:00:00.000Z", "2026-01-01T24:00:00.000Z", "2026-01-01T08:01:02Z"] {
+            #expect(RFC3339.canonical(text) == nil, "\(text)")
+        }
     }
 
     @Test func anAlarmRoundTripsThroughTheWire() throws {

@@ -17,7 +17,7 @@ import Wire
 /// ingest:
 ///   max_message: 256KiB       # larger messages are refused and counted
 ///   max_batch: 2000           # messages per transaction at most
-///   readings_per_commit: 200  # telemetry readings per transaction at most (a larger message alone)
+///   readings_per_commit: 2000  # telemetry readings per transaction at most (a larger message alone)
 /// log_level: info             # trace, debug, info, notice, warning, error, critical
 /// ```
 public struct CollectorConfig: Sendable {
@@ -55,7 +55,7 @@ public struct CollectorConfig: Sendable {
         let ingestSection = try root.section("ingest")
         ingest.messageLimit = try ingestSection.bytes("max_message", default: IncomingMessage.defaultLimit, in: 1_024...(16 << 20))
         ingest.maxBatch = try ingestSection.int("max_batch", default: 2_000, in: 1...100_000)
-        ingest.readingsPerCommit = try ingestSection.int("readings_per_commit", default: 200, in: 1...100_000)
+        ingest.readingsPerCommit = try ingestSection.int("readings_per_commit", default: 2_000, in: 1...100_000)
         let level = try DaemonStartup.logLevel(root)
         let config = CollectorConfig(
             mqtt: mqtt, databasePath: try storage.string("sqlite", default: "/var/lib/canary/collector.sqlite"),

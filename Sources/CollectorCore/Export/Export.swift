@@ -5,6 +5,8 @@ import Wire
 /// `GET /api/v1/export/{telemetry,events}.{csv,ndjson}`: everything matching
 /// the filter, oldest first, streamed page by page (keyset pagination on
 /// time and sequence), so a year of data goes out in constant memory.
+/// Telemetry is stored a message at a time; its readings are picked out and
+/// put in time order on the way (``ReadingsInTimeOrder``).
 ///
 /// Telemetry CSV is long ("tidy") form, one row per quantity:
 /// `time,time_ms,site,gateway,worker,device,kind,quantity,value`.
@@ -15,7 +17,8 @@ struct Export {
     enum Format: String { case csv, ndjson }
 
     let store: EventStore
-    static let pageSize = 2_000
+    /// Rows a page: events, or telemetry messages (tens of readings each).
+    static let pageSize = 500
 
     func response(_ dataset: Dataset, _ format: Format, filter: RecordFilter) -> Response {
         let store = self.store
@@ -29,9 +32,10 @@ struct Export {
                     try await writer.write(ByteBuffer(string: CSV.row(dataset == .telemetry ? Self.telemetryColumns : Self.eventColumns)))
                 }
                 var cursor: PageCursor?
+                var inOrder = ReadingsInTimeOrder()
                 while true {
                     let (text, next) = try dataset == .telemetry
-                        ? Self.telemetryPage(store, filter, after: cursor, format)
+                        ? Self.telemetryPage(store, filter, after: cursor, format, &inOrder)
                         : Self.eventsPage(store, filter, after: cursor, format)
                     if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
                     guard let next else { break }
@@ -45,27 +49,47 @@ struct Export {
     static let eventColumns = ["time", "time_ms", "site", "gateway", "worker", "kind", "condition", "phase", "severity",
                                "x", "y", "floor", "values", "id"]
 
-    /// One page as text, and the cursor for the next page (nil at the end).
-    static func telemetryPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?,
-                              _ format: Format) throws -> (String, PageCursor?) {
-        let rows = try store.readings(filter, after: cursor, limit: pageSize)
+    /// One page of messages as text (the readings of it now certain to come
+    /// next), and the cursor for the next page (nil at the end).
+    static func telemetryPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?, _ format: Format,
+                              _ inOrder: inout ReadingsInTimeOrder, pageSize: Int = pageSize) throws -> (String, PageCursor?) {
+        let messages = try store.telemetry(filter, after: cursor, limit: pageSize)
         var text = ""
-        let decoder = JSONDecoder()
-        for r in rows {
-            let time = RFC3339.format(ms: r.cursor.timeMs)
-            switch format {
-            case .ndjson:
-                text += "{\"time\":\"\(time)\",\"time_ms\":\(r.cursor.timeMs),\"site\":\(JSONText.quoted(r.site)),"
-                    + "\"gateway\":\(JSONText.quoted(r.gateway)),\"worker\":\(JSONText.quoted(r.worker)),"
-                    + "\"device\":\(JSONText.quoted(r.device)),\"kind\":\(JSONText.quoted(r.kind)),\"values\":\(r.values)}\n"
-            case .csv:
-                let values = (try? decoder.decode([String: Double].self, from: Data(r.values.utf8))) ?? [:]
-                for q in values.keys.sorted() {
-                    text += CSV.row([time, String(r.cursor.timeMs), r.site, r.gateway, r.worker, r.device, r.kind, q, CSV.number(values[q])])
+        func write(_ readings: [ReadingsInTimeOrder.Reading]) {
+            for x in readings {
+                let r = x.reading, time = RFC3339.format(ms: r.time_ms)
+                switch format {
+                case .ndjson:
+                    text += "{\"time\":\"\(time)\",\"time_ms\":\(r.time_ms),\"site\":\(JSONText.quoted(x.site)),"
+                        + "\"gateway\":\(JSONText.quoted(x.gateway)),\"worker\":\(JSONText.quoted(r.worker)),"
+                        + "\"device\":\(JSONText.quoted(r.device)),\"kind\":\(JSONText.quoted(r.kind)),\"values\":\(r.values)}\n"
+                case .csv:
+                    let values = r.numbers
+                    for q in values.keys.sorted() {
+                        text += CSV.row([time, String(r.time_ms), x.site, x.gateway, r.worker, r.device, r.kind, q, CSV.number(values[q])])
+                    }
                 }
             }
         }
-        return (text, rows.count == pageSize ? rows.last?.cursor : nil)
+        for m in messages {
+            write(inOrder.release(before: m.cursor.timeMs))
+            inOrder.hold(try readings(of: m, filter))
+        }
+        let next = messages.count == pageSize ? messages.last?.cursor : nil
+        if next == nil { write(inOrder.release(before: nil)) }
+        return (text, next)
+    }
+
+    /// The readings of a stored message that the filter asks for.
+    private static func readings(of m: StoredTelemetry, _ filter: RecordFilter) throws -> [ReadingsInTimeOrder.Reading] {
+        // Validated when it was stored; a failure here means the file was changed underneath.
+        guard case .telemetry(let t) = try IncomingMessage.decode(topic: Topics(site: m.site, gateway: m.gateway).telemetry,
+                                                                  payload: m.event, limit: .max) else { return [] }
+        return t.readings.enumerated().compactMap { index, r in
+            guard filter.fromMs.map({ r.time_ms >= $0 }) ?? true, filter.toMs.map({ r.time_ms < $0 }) ?? true,
+                  filter.worker.map({ r.worker == $0 }) ?? true, filter.type.map({ r.kind == $0 }) ?? true else { return nil }
+            return ReadingsInTimeOrder.Reading(site: m.site, gateway: m.gateway, seq: m.cursor.seq, index: index, reading: r)
+        }
     }
 
     static func eventsPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?,

@@ -19,7 +19,7 @@ public final class Ingest: Sendable {
         public var maxBatch = 2_000
         /// Most telemetry readings in one transaction (a larger message alone):
         /// bounds how long an alarm can wait for the database's write lock.
-        public var readingsPerCommit = 200
+        public var readingsPerCommit = 2_000
         /// MQTT 5 shared-subscription group, when several collectors split the load.
         public var shareGroup: String?
         public init() {}
@@ -32,8 +32,12 @@ public final class Ingest: Sendable {
     let settings: Settings
     let logger: Logger
     /// Two lanes, so an alarm never waits behind a large telemetry batch being decoded.
-    private let alarms = MessageQueue()
-    private let telemetry = MessageQueue()
+    private let alarms = WorkQueue<MQTTMessage>()
+    private let telemetry = WorkQueue<MQTTMessage>()
+    /// Telemetry validated, waiting for its commit.
+    private let validTelemetry = WorkQueue<ReceivedMessage>()
+    /// Where telemetry commits run (see `commitLoop`).
+    private let committer = DispatchQueue(label: "canary.collector.telemetry-commit")
 
     public init(store: EventStore, client: MQTTClient, metrics: MetricsRegistry, signal: ChangeSignal,
                 settings: Settings = Settings(), logger: Logger) {
@@ -52,13 +56,14 @@ public final class Ingest: Sendable {
             group.addTask { await self.followConnection() }
             group.addTask {
                 for await m in self.client.messages {
-                    (m.topic.hasSuffix("/telemetry") ? self.telemetry : self.alarms).append(m)
+                    (m.topic.hasSuffix("/telemetry") ? self.telemetry : self.alarms).append(CollectionOfOne(m))
                 }
                 self.alarms.finish()
                 self.telemetry.finish()
             }
             group.addTask { await self.storeLoop(self.alarms) }
-            group.addTask { await self.storeLoop(self.telemetry) }
+            group.addTask { await self.validateLoop(self.telemetry, into: self.validTelemetry) }
+            group.addTask { await self.commitLoop(self.validTelemetry) }
         }
     }
 
@@ -84,17 +89,55 @@ public final class Ingest: Sendable {
         }
     }
 
-    private func storeLoop(_ queue: MessageQueue) async {
+    /// Alarms and statuses: validated and committed batch by batch, on
+    /// Swift's cooperative pool; they are few and small.
+    private func storeLoop(_ queue: WorkQueue<MQTTMessage>) async {
         for await _ in queue.wakeups {
             while true {
                 let batch = queue.take(max: settings.maxBatch)
                 if batch.isEmpty { break }
-                await process(batch)
+                for chunk in Self.transactions(validate(batch), readingsPerCommit: settings.readingsPerCommit) {
+                    if let outcome = store(chunk) { await acknowledge(outcome) }
+                }
             }
         }
     }
 
-    func process(_ batch: [MQTTMessage]) async {
+    /// Telemetry, first stage: validated a little at a time, while the batch
+    /// before commits (`commitLoop`); on two cores that overlap is most of the
+    /// ingest's speed.
+    private func validateLoop(_ queue: WorkQueue<MQTTMessage>, into valid: WorkQueue<ReceivedMessage>) async {
+        for await _ in queue.wakeups {
+            while true {
+                let batch = queue.take(max: 100)
+                if batch.isEmpty { break }
+                valid.append(validate(batch))
+                await Task.yield()  // the alarm lane shares the cooperative pool
+            }
+        }
+        valid.finish()
+    }
+
+    /// Telemetry, second stage: commits on `committer`, a thread of its own,
+    /// so a commit waiting for the disk or the write lock holds none of the
+    /// cooperative pool's threads, which the alarm lane needs. Acks go out on
+    /// their own: the next commit does not wait for the broker to take them.
+    private func commitLoop(_ queue: WorkQueue<ReceivedMessage>) async {
+        for await _ in queue.wakeups {
+            while true {
+                let batch = queue.take(max: settings.maxBatch)
+                if batch.isEmpty { break }
+                for chunk in Self.transactions(batch, readingsPerCommit: settings.readingsPerCommit) {
+                    let outcome = await withCheckedContinuation { done in
+                        committer.async { done.resume(returning: self.store(chunk)) }
+                    }
+                    if let outcome { Task { await self.acknowledge(outcome) } }
+                }
+            }
+        }
+    }
+
+    func validate(_ batch: [MQTTMessage]) -> [ReceivedMessage] {
         metrics.increment(CollectorMetrics.received, by: Double(batch.count))
         var valid: [ReceivedMessage] = []
         valid.reserveCapacity(batch.count)
@@ -109,9 +152,7 @@ public final class Ingest: Sendable {
                 logger.warning("refused a message", metadata: ["topic": "\(m.topic)", "kind": "\(error.kind)", "why": "\(error)"])
             }
         }
-        for chunk in Self.transactions(valid, readingsPerCommit: settings.readingsPerCommit) {
-            await commit(chunk)
-        }
+        return valid
     }
 
     /// Splits validated messages into transactions of at most `readingsPerCommit`
@@ -133,7 +174,8 @@ public final class Ingest: Sendable {
         return out
     }
 
-    private func commit(_ valid: [ReceivedMessage]) async {
+    /// Commits a chunk; nil when the database refused it (nothing is acknowledged then).
+    private func store(_ valid: [ReceivedMessage]) -> EventStore.CommitOutcome? {
         let outcome: EventStore.CommitOutcome
         do {
             outcome = try store.commit(valid, receivedMs: Int64(Date().timeIntervalSince1970 * 1000))
@@ -141,13 +183,17 @@ public final class Ingest: Sendable {
             metrics.increment(CollectorMetrics.storeErrors)
             logger.error("could not store a batch; nothing acknowledged, the gateways will resend",
                          metadata: ["messages": "\(valid.count)", "error": "\(error)"])
-            return
+            return nil
         }
         metrics.increment(CollectorMetrics.batches)
         metrics.increment(CollectorMetrics.stored, labels: ["kind": "alarm"], by: Double(outcome.storedAlarms))
         metrics.increment(CollectorMetrics.stored, labels: ["kind": "reading"], by: Double(outcome.storedReadings))
         metrics.increment(CollectorMetrics.duplicates, by: Double(outcome.duplicates))
         if outcome.alertChanges > 0 { signal.fire() }
+        return outcome
+    }
+
+    private func acknowledge(_ outcome: EventStore.CommitOutcome) async {
         await withTaskGroup(of: Void.self) { group in
             for (topics, ids) in outcome.acks.values {
                 group.addTask { await self.acknowledge(ids, to: topics) }

@@ -29,6 +29,8 @@ struct BoundInsert {
             let index = Int32(k + 1)
             switch value {
             case .text(var s): s.withUTF8 { _ = sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
+            case .utf8(let bytes):
+                bytes.withUnsafeBufferPointer { _ = sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
             case .int(let v): sqlite3_bind_int64(statement, index, v)
             case .null: sqlite3_bind_null(statement, index)
             }
@@ -43,6 +45,8 @@ struct BoundInsert {
 
     enum Parameter {
         case text(String)
+        /// Text as UTF-8 bytes (a message as received), without making a String of it.
+        case utf8([UInt8])
         case int(Int64)
         case null
 

@@ -61,14 +61,13 @@ public struct StoredEvent: Sendable {
     public var json: String
 }
 
-public struct StoredReading: Sendable {
+/// A stored telemetry message: where it came from, and the CloudEvent as received.
+public struct StoredTelemetry: Sendable {
+    /// The earliest reading's time and the row's sequence number.
     public var cursor: PageCursor
     public var site: String
     public var gateway: String
-    public var worker: String
-    public var device: String
-    public var kind: String
-    public var values: String
+    public var event: [UInt8]
 }
 
 extension EventStore {
@@ -80,13 +79,30 @@ extension EventStore {
         }
     }
 
-    /// Telemetry readings by time, oldest first, after `cursor`.
-    public func readings(_ filter: RecordFilter, after cursor: PageCursor?, limit: Int) throws -> [StoredReading] {
-        let (clause, arguments) = filter.sql(typeColumn: "kind", expandType: false)
-        return try page(table: "telemetry", columns: #"site, gateway, worker, device, kind, "values""#, where: clause, arguments,
-                        after: cursor, limit: limit).map {
-            StoredReading(cursor: PageCursor(timeMs: $0["time_ms"], seq: $0["seq"]), site: $0["site"], gateway: $0["gateway"],
-                          worker: $0["worker"], device: $0["device"], kind: $0["kind"], values: $0["values"])
+    /// Telemetry messages that may hold readings of `filter`'s time range and
+    /// site, in order of their earliest reading, after `cursor`. Readings of
+    /// the worker and kind asked for are picked out of them by the caller.
+    public func telemetry(_ filter: RecordFilter, after cursor: PageCursor?, limit: Int) throws -> [StoredTelemetry] {
+        try pool.read { db in
+            var clauses: [String] = [], arguments: StatementArguments = []
+            if let from = filter.fromMs {
+                // No message is longer than the longest stored (an index lookup), so none
+                // with a reading at or after `from` starts before `from - longest`.
+                let longest = try Int64.fetchOne(db, sql: "SELECT MAX(last_ms - first_ms) FROM telemetry") ?? 0
+                clauses += ["first_ms >= ?", "last_ms >= ?"]
+                arguments += [from - longest, from]
+            }
+            if let to = filter.toMs { clauses.append("first_ms < ?"); arguments += [to] }
+            if let site = filter.site { clauses.append("site = ?"); arguments += [site] }
+            if let c = cursor { clauses.append("(first_ms, seq) > (?, ?)"); arguments += [c.timeMs, c.seq] }
+            arguments += [limit]
+            let clause = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
+            return try Row.fetchAll(db, sql: """
+                SELECT seq, first_ms, site, gateway, event FROM telemetry WHERE \(clause) ORDER BY first_ms, seq LIMIT ?
+                """, arguments: arguments).map {
+                StoredTelemetry(cursor: PageCursor(timeMs: $0["first_ms"], seq: $0["seq"]), site: $0["site"], gateway: $0["gateway"],
+                                event: Array(($0["event"] as String).utf8))
+            }
         }
     }
 
@@ -175,11 +191,11 @@ extension EventStore {
         }
     }
 
-    /// Row counts, for tests and metrics.
+    /// Alarm events, telemetry readings and alerts stored, for tests and metrics.
     public func counts() throws -> (events: Int, readings: Int, alerts: Int) {
         try pool.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM telemetry") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(readings), 0) FROM telemetry") ?? 0,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alerts") ?? 0)
         }
     }

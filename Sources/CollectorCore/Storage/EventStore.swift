@@ -58,9 +58,9 @@ public final class EventStore: Sendable {
                 INSERT OR IGNORE INTO events (source, id, site, gateway, type, worker, time_ms, received_ms, event)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let telemetryBatch = try BoundInsert(db, sql: "INSERT OR IGNORE INTO telemetry_batches (source, id, received_ms) VALUES (?, ?, ?)")
-            let reading = try BoundInsert(db, sql: """
-                INSERT INTO telemetry (site, gateway, worker, device, kind, time_ms, "values") VALUES (?, ?, ?, ?, ?, ?, ?)
+            let telemetry = try BoundInsert(db, sql: """
+                INSERT OR IGNORE INTO telemetry (source, id, site, gateway, first_ms, last_ms, readings, received_ms, event)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for m in batch {
                 let site = m.topics.site, gateway = m.topics.gateway
@@ -68,7 +68,7 @@ public final class EventStore: Sendable {
                 case .alarm(let e):
                     outcome.ack(m.topics, e.id)
                     guard try event.run(.text(e.source), .text(e.id), .text(site), .text(gateway), .text(e.type), .text(e.subject),
-                                        .int(e.data.time_ms), .int(receivedMs), .text(String(decoding: m.raw, as: UTF8.self))) else {
+                                        .int(e.data.time_ms), .int(receivedMs), .utf8(m.raw)) else {
                         outcome.duplicates += 1
                         continue
                     }
@@ -80,15 +80,17 @@ public final class EventStore: Sendable {
                     }
                 case .telemetry(let e):
                     outcome.ack(m.topics, e.id)
-                    guard try telemetryBatch.run(.text(e.source), .text(e.id), .int(receivedMs)) else {
+                    var first = e.readings.first?.time_ms ?? RFC3339.parse(e.time) ?? receivedMs, last = first
+                    for r in e.readings {
+                        first = min(first, r.time_ms)
+                        last = max(last, r.time_ms)
+                    }
+                    guard try telemetry.run(.text(e.source), .text(e.id), .text(site), .text(gateway), .int(first), .int(last),
+                                            .int(Int64(e.readings.count)), .int(receivedMs), .utf8(m.raw)) else {
                         outcome.duplicates += 1
                         continue
                     }
-                    for r in e.readings {
-                        try reading.run(.text(site), .text(gateway), .text(r.worker), .text(r.device), .text(r.kind), .int(r.time_ms),
-                                        .text(r.values))
-                        workers.reading(site: site, gateway: gateway, r)
-                    }
+                    for r in e.readings { workers.reading(site: site, gateway: gateway, r) }
                     outcome.storedReadings += e.readings.count
                 case .status(let e):
                     guard let t = RFC3339.parse(e.time) else { continue }

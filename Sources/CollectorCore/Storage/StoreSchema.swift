@@ -1,7 +1,7 @@
 import GRDB
 
 /// The collector's SQLite schema. Events are kept as received (the CloudEvent
-/// JSON) beside the columns the API filters on; telemetry one row per reading;
+/// JSON) beside the columns the API filters on; telemetry one row per message;
 /// alerts and their changes are derived from alarm events as they are stored.
 enum StoreSchema {
     static func migrator() -> DatabaseMigrator {
@@ -25,24 +25,26 @@ enum StoreSchema {
                 CREATE INDEX events_time ON events (time_ms);
                 CREATE INDEX events_worker ON events (worker, time_ms);
 
-                -- Telemetry messages seen, for dedupe; their readings go to telemetry.
-                CREATE TABLE telemetry_batches (
-                    source TEXT NOT NULL,
-                    id TEXT NOT NULL,
-                    received_ms INTEGER NOT NULL,
-                    PRIMARY KEY (source, id)
-                ) WITHOUT ROWID;
+                -- Telemetry as received, one row per message (a batch of readings), once per
+                -- source + id: a row per reading cost the ingest ten inserts and twice as many
+                -- B-tree writes per message (docs/performance.md). Exports expand the readings.
                 CREATE TABLE telemetry (
                     seq INTEGER PRIMARY KEY,
+                    source TEXT NOT NULL,
+                    id TEXT NOT NULL,
                     site TEXT NOT NULL,
                     gateway TEXT NOT NULL,
-                    worker TEXT NOT NULL,
-                    device TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    time_ms INTEGER NOT NULL,
-                    "values" TEXT NOT NULL
+                    -- The earliest and latest reading's time (the event's time when it has none).
+                    first_ms INTEGER NOT NULL,
+                    last_ms INTEGER NOT NULL,
+                    readings INTEGER NOT NULL,
+                    received_ms INTEGER NOT NULL,
+                    event TEXT NOT NULL,
+                    UNIQUE (source, id)
                 );
-                CREATE INDEX telemetry_time ON telemetry (time_ms);
+                CREATE INDEX telemetry_time ON telemetry (first_ms);
+                -- The longest message, found at once: a time-range query starts that much earlier.
+                CREATE INDEX telemetry_span ON telemetry (last_ms - first_ms);
 
                 -- The latest of each worker: when heard, where. Upserts that keep the newer, no reads.
                 CREATE TABLE workers (

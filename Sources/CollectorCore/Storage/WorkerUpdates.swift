@@ -32,12 +32,15 @@ struct WorkerUpdates {
         var kind: String
     }
 
+    /// One hash of the key per call (in-place updates): it runs for every reading.
     mutating func heard(site: String, worker: String, gateway: String, atMs t: Int64) {
         let key = WorkerKey(site: site, worker: worker)
-        var seen = workers[key] ?? Seen(gateway: gateway, lastSeenMs: t)
-        seen.gateway = gateway
-        seen.lastSeenMs = max(seen.lastSeenMs, t)
-        workers[key] = seen
+        if let i = workers.index(forKey: key) {
+            workers.values[i].gateway = gateway
+            workers.values[i].lastSeenMs = max(workers.values[i].lastSeenMs, t)
+        } else {
+            workers[key] = Seen(gateway: gateway, lastSeenMs: t)
+        }
     }
 
     mutating func located(site: String, worker: String, _ l: AlarmData.LocationData) {
@@ -48,8 +51,11 @@ struct WorkerUpdates {
     mutating func reading(site: String, gateway: String, _ r: TelemetryMessage.Reading) {
         heard(site: site, worker: r.worker, gateway: gateway, atMs: r.time_ms)
         let key = ReadingKey(site: site, worker: r.worker, kind: r.kind)
-        if readings[key].map({ $0.timeMs <= r.time_ms }) ?? true {
-            readings[key] = Latest(device: r.device, timeMs: r.time_ms, values: r.values)
+        let latest = Latest(device: r.device, timeMs: r.time_ms, values: r.values)
+        if let i = readings.index(forKey: key) {
+            if readings.values[i].timeMs <= r.time_ms { readings.values[i] = latest }
+        } else {
+            readings[key] = latest
         }
         if r.kind == "position" {
             let p = r.numbers
