@@ -62,6 +62,19 @@ import Wire
         #expect(try s.commit([alarm("wang", .sos, phase: .cleared, at: 5_000)], receivedMs: 0).alertChanges == 0)
     }
 
+    /// An escalation without a location keeps the alert's last known one: rescuers need it most then.
+    @Test func anAlertKeepsItsLastLocation() throws {
+        let s = try store()
+        var first = SafetyEvent(worker: "chen", type: .fall, phase: .preAlarm, severity: .alarm, timeMs: 1_000)
+        first.location = Location(source: .locator, x: 12.5, y: 3, floor: 2, timeMs: 900)
+        let e = CloudEvent(first, topics: topics)
+        _ = try s.commit([ReceivedMessage(topics: topics, message: .alarm(e), raw: [UInt8](e.json()))], receivedMs: 0)
+        _ = try s.commit([alarm("chen", .fall, phase: .alarm, at: 2_000)], receivedMs: 0)
+        let open = try s.alerts(state: "open", site: nil, limit: 10)
+        let record = try JSONDecoder().decode(AlertRecord.self, from: Data(try #require(open.first).utf8))
+        #expect(record.state == "alarm" && record.location?.x == 12.5 && record.location?.floor == 2)
+    }
+
     @Test func telemetryIsStoredOnceAndKeepsEachWorkersLatest() throws {
         let s = try store()
         let readings = [

@@ -78,6 +78,8 @@ enum StoreSchema {
                     state TEXT NOT NULL,
                     opened_ms INTEGER NOT NULL,
                     updated_ms INTEGER NOT NULL,
+                    -- The last known location (JSON), kept when a later event has none.
+                    location TEXT,
                     snapshot TEXT NOT NULL
                 );
                 CREATE INDEX alerts_open ON alerts (site, worker, kind, condition, state);

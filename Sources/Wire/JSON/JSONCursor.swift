@@ -101,6 +101,16 @@ struct JSONCursor {
         let start = i
         var escaped = false, ascii = true
         while true {
+            // The plain ASCII run up to the next quote, escape or other byte, in locals:
+            // almost every string is nothing but that.
+            var j = i
+            let n = b.count
+            while j < n {
+                let c = b[j]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
+                j &+= 1
+            }
+            i = j
             guard i < b.count else { throw error("unterminated string") }
             let c = b[i]
             if c == UInt8(ascii: "\"") { break }
