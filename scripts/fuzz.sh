@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Fuzzes every BLE decoder with libFuzzer for a bounded time (default 60 s).
+# Fuzzes every BLE decoder, then the collector's message validation, with
+# libFuzzer for a bounded time each (default 60 s).
 #   scripts/fuzz.sh [SECONDS]
-# Builds Fuzz/DecodersFuzz.swift together with Sources/DeviceFormats under
-# -sanitize=fuzzer,address, seeds the corpus with the real capture's first
-# records and the test vectors, and fails on any crash.
+# Builds Fuzz/DecodersFuzz.swift together with Sources/DeviceFormats, and
+# Fuzz/WireFuzz.swift together with Sources/Wire, under
+# -sanitize=fuzzer,address; seeds the corpora with the real capture's first
+# records, the test vectors and messages as an agent sends them; fails on any crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -30,3 +32,20 @@ if ! "$out/decoders" -max_total_time="$seconds" "$out/corpus" > "$out/run.log" 2
 fi
 echo "fuzz: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$out/run.log"), no crash"
 
+# The collector's validation of MQTT payloads (Sources/Wire; RiskCore, which it imports, as a module).
+mkdir -p "$out/modules" "$out/wire-corpus"
+if ! { swiftc -parse-as-library -O -g -sanitize=address -wmo -module-name RiskCore -emit-module \
+        -emit-module-path "$out/modules/RiskCore.swiftmodule" -c $(find Sources/RiskCore -name '*.swift') -o "$out/RiskCore.o" &&
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -g -I "$out/modules" \
+        $(find Sources/Wire -name '*.swift') Fuzz/WireFuzz.swift "$out/RiskCore.o" -o "$out/wire"; } > "$out/wire-build.log" 2>&1; then
+    cat "$out/wire-build.log" >&2
+    exit 1
+fi
+{ printf '\x00'; printf '%s' '{"data":{"readings":[{"device":"C0:FF:EE:00:01:01","kind":"gas","time_ms":1767254400000,"values":{"co":1,"o2":20.9},"worker":"chen"}]},"datacontenttype":"application/json","id":"1767254400000-telemetry-1","source":"canary://s/g","specversion":"1.0","time":"2026-01-01T08:00:00.000Z","type":"tw.canary.telemetry"}'; } > "$out/wire-corpus/telemetry"
+{ printf '\x01'; printf '%s' '{"data":{"condition":"","kind":"sos","phase":"alarm","severity":"critical","time_ms":1000,"values":{}},"id":"a-1","source":"canary://s/g","specversion":"1.0","subject":"lin","time":"2026-01-01T08:00:00.000Z","type":"tw.canary.alarm.sos"}'; } > "$out/wire-corpus/alarm"
+if ! "$out/wire" -max_total_time="$seconds" "$out/wire-corpus" > "$out/wire-run.log" 2>&1; then
+    tail -n 40 "$out/wire-run.log" >&2
+    echo "fuzz: the message validation crashed; the input is saved as $out/crash-* or ./crash-*" >&2
+    exit 1
+fi
+echo "fuzz: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$out/wire-run.log") of message validation, no crash"

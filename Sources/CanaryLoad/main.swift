@@ -94,11 +94,8 @@ enum Ingest {
         let ingest = CollectorCore.Ingest(store: store, client: client, metrics: metrics, signal: ChangeSignal(), logger: logger)
         let task = Task { await ingest.run() }
         let alarms = Double((count + 9) / 10), readings = Double((count - (count + 9) / 10) * 10)
-        var tick = 0
         while metrics.value(CollectorMetrics.acked) < Double(count) {
             try await Task.sleep(for: .milliseconds(1))
-            tick += 1
-            if tick % 100 == 0 { print("DEBUG", clock.now - begin, "received", metrics.value(CollectorMetrics.received), "stored", metrics.value(CollectorMetrics.stored, labels: ["kind": "reading"]), "acked", metrics.value(CollectorMetrics.acked)) }
         }
         let ingestTime = clock.now - begin
         await client.stop()
@@ -154,16 +151,11 @@ extension Ingest {
             let dir = try temporaryDirectory("store")
             defer { try? FileManager.default.removeItem(at: dir) }
             let store = try EventStore(path: dir.appendingPathComponent("collector.sqlite").path)
-            var cpu0 = timespec(); clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0)
             storeTimes.append(try clock.measure {
                 for start in stride(from: 0, to: decoded.count, by: 2_000) {
-                    let t0 = clock.now
                     _ = try store.commit(Array(decoded[start..<min(start + 2_000, decoded.count)]), receivedMs: 0)
-                    print("DEBUG commit", clock.now - t0)
                 }
             })
-            var cpu1 = timespec(); clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1)
-            print("DEBUG cpu", Double(cpu1.tv_sec - cpu0.tv_sec) + Double(cpu1.tv_nsec - cpu0.tv_nsec) / 1e9, "wall", storeTimes.last!)
         }
         func perMessage(_ d: Duration) -> Double { d.seconds * 1e6 / Double(payloads.count) }
         print(String(format: "without MQTT (best of 5): validation %.1f µs/message, storing %.1f µs/message (transactions of 2000)",
