@@ -17,7 +17,7 @@ fi
 
 # Builds the daemons too: the end-to-end tests run them as processes.
 swift build --build-tests
-# The BLE decoders under libFuzzer for a bounded time (scripts/fuzz.sh).
+# The BLE decoders and the collector's message validation under libFuzzer, a bounded time each (scripts/fuzz.sh).
 scripts/fuzz.sh "${CANARY_FUZZ_SECONDS:-30}"
 # A hung test must fail the run, not eat the CI budget.
 timeout 1800 swift test --skip-build

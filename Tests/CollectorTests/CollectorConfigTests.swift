@@ -56,3 +56,18 @@ import Wire
                  == [[150], [100], [500], [10, 20]])
     }
 }
+
+@Suite struct WorkQueueTests {
+    /// A full queue holds its feeder until the next stage takes a batch; one with room does not.
+    @Test func aFullQueueHoldsItsFeederUntilItemsAreTaken() async {
+        let q = WorkQueue<Int>(capacity: 2)
+        q.append([1])
+        await q.waitForRoom()
+        q.append([2, 3])
+        async let room: Void = q.waitForRoom()
+        #expect(q.take(max: 2) == [1, 2])
+        await room
+        #expect(q.take(max: 10) == [3])
+    }
+}
+

@@ -32,10 +32,10 @@ public final class Ingest: Sendable {
     let settings: Settings
     let logger: Logger
     /// Two lanes, so an alarm never waits behind a large telemetry batch being decoded.
-    private let alarms = WorkQueue<MQTTMessage>()
-    private let telemetry = WorkQueue<MQTTMessage>()
+    private let alarms = WorkQueue<MQTTMessage>(capacity: MQTTClient.receiveCapacity)
+    private let telemetry = WorkQueue<MQTTMessage>(capacity: MQTTClient.receiveCapacity)
     /// Telemetry validated, waiting for its commit.
-    private let validTelemetry = WorkQueue<ReceivedMessage>()
+    private let validTelemetry = WorkQueue<ReceivedMessage>(capacity: MQTTClient.receiveCapacity)
     /// Where telemetry commits run (see `commitLoop`).
     private let committer = DispatchQueue(label: "canary.collector.telemetry-commit")
 
@@ -56,7 +56,9 @@ public final class Ingest: Sendable {
             group.addTask { await self.followConnection() }
             group.addTask {
                 for await m in self.client.messages {
-                    (m.topic.hasSuffix("/telemetry") ? self.telemetry : self.alarms).append(CollectionOfOne(m))
+                    let lane = m.topic.hasSuffix("/telemetry") ? self.telemetry : self.alarms
+                    lane.append(CollectionOfOne(m))
+                    await lane.waitForRoom()
                 }
                 self.alarms.finish()
                 self.telemetry.finish()
@@ -112,6 +114,7 @@ public final class Ingest: Sendable {
                 let batch = queue.take(max: 100)
                 if batch.isEmpty { break }
                 valid.append(validate(batch))
+                await valid.waitForRoom()
                 await Task.yield()  // the alarm lane shares the cooperative pool
             }
         }

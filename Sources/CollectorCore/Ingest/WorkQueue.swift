@@ -3,28 +3,54 @@ import Synchronization
 /// Between two stages of the ingest (receiving, validating, committing):
 /// items pile up while the next stage works, and it then takes them all as
 /// one batch, so the batch size follows the load (one item when idle,
-/// thousands under a burst).
+/// thousands under a burst). A stage that feeds one waits for room
+/// (`waitForRoom`), so memory stays bounded and the pressure reaches the MQTT
+/// client, which then stops reading: the broker keeps the rest.
 final class WorkQueue<Item: Sendable>: Sendable {
-    private let pending = Mutex<[Item]>([])
+    private struct State {
+        var items: [Item] = []
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
     private let wake: AsyncStream<Void>.Continuation
     let wakeups: AsyncStream<Void>
+    /// Items held before `waitForRoom` suspends.
+    let capacity: Int
 
-    init() {
+    init(capacity: Int) {
+        self.capacity = capacity
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     func append(_ items: some Collection<Item>) {
         guard !items.isEmpty else { return }
-        pending.withLock { $0.append(contentsOf: items) }
+        state.withLock { $0.items.append(contentsOf: items) }
         wake.yield()
     }
 
-    func take(max: Int) -> [Item] {
-        pending.withLock { p in
-            let n = min(max, p.count)
-            defer { p.removeFirst(n) }
-            return Array(p.prefix(n))
+    /// Returns when fewer than `capacity` items wait.
+    func waitForRoom() async {
+        await withCheckedContinuation { c in
+            let room = state.withLock { s in
+                if s.items.count < capacity { return true }
+                s.waiting.append(c)
+                return false
+            }
+            if room { c.resume() }
         }
+    }
+
+    func take(max: Int) -> [Item] {
+        let (batch, waiting) = state.withLock { s in
+            let n = min(max, s.items.count)
+            defer { s.items.removeFirst(n) }
+            let waiting = s.items.count - n < capacity ? s.waiting : []
+            if !waiting.isEmpty { s.waiting = [] }
+            return (Array(s.items.prefix(n)), waiting)
+        }
+        for c in waiting { c.resume() }
+        return batch
     }
 
     func finish() { wake.finish() }
