@@ -29,8 +29,9 @@ final class WorkQueue<Item: Sendable>: Sendable {
         wake.yield()
     }
 
-    /// Returns when fewer than `capacity` items wait.
+    /// Returns when fewer than `capacity` items wait; at once, without suspending, when they do.
     func waitForRoom() async {
+        guard state.withLock({ $0.items.count >= capacity }) else { return }
         await withCheckedContinuation { c in
             let room = state.withLock { s in
                 if s.items.count < capacity { return true }
