@@ -17,16 +17,16 @@ public enum IncomingMessage: Sendable, Equatable {
     }
 
     /// One pass over the whole message checks its syntax and finds the
-    /// envelope's attributes, building nothing; then `data` is read by type:
-    /// telemetry field by field in place (``TelemetryMessage``), the rarer
-    /// alarms and statuses through a tree. Foundation's JSONDecoder, and
+    /// envelope's attributes, building nothing; telemetry's `data` is read
+    /// field by field in place on that pass (``TelemetryMessage``), the rarer
+    /// alarms' and statuses' afterwards through a tree. Foundation's JSONDecoder, and
     /// later a tree per message, cost the collector most of its ingest time
     /// (docs/performance.md).
     public static func decode(topic: String, payload: [UInt8], limit: Int = defaultLimit) throws(WireError) -> IncomingMessage {
         guard payload.count <= limit else { throw .tooLarge(bytes: payload.count, limit: limit) }
         guard let (site, gateway, kind) = Topics.parse(topic) else { throw .badAttribute("topic", "'\(topic)' is not a Canary topic") }
         return try payload.withUnsafeBufferPointer { (b) throws(WireError) -> IncomingMessage in
-            let envelope = try Envelope(b)
+            let envelope = try Envelope(b, readingTelemetry: kind == "telemetry")
             let specversion = try envelope.required(.specversion), id = try envelope.required(.id)
             let source = try envelope.required(.source), type = try envelope.required(.type), time = try envelope.required(.time)
             guard specversion == "1.0" else { throw .badAttribute("specversion", "must be 1.0") }
@@ -58,8 +58,11 @@ public enum IncomingMessage: Sendable, Equatable {
                 try validate(e.data, type: t)
                 return .alarm(e)
             case ("telemetry", EventTypes.telemetry):
-                var c = JSONCursor(b, at: data.lowerBound)
-                return .telemetry(TelemetryMessage(id: id, source: source, time: time, readings: try TelemetryMessage.readings(&c)))
+                switch envelope.telemetry {
+                case .success(let readings)?: return .telemetry(TelemetryMessage(id: id, source: source, time: time, readings: readings))
+                case .failure(let error)?: throw error
+                case nil: throw .missingAttribute("data")  // cannot happen: `data` is there, and was read
+                }
             case ("status", EventTypes.status):
                 let e = event(try GatewayStatus(tree()))
                 guard ["online", "offline"].contains(e.data.state) else { throw .schema("state must be online or offline") }
@@ -82,7 +85,10 @@ public enum IncomingMessage: Sendable, Equatable {
 
 /// The CloudEvents envelope of a message: one scan checks the whole
 /// document's syntax and notes where each attribute's value is (its first
-/// occurrence); values are read when asked for.
+/// occurrence); values are read when asked for. Telemetry's `data` is read on
+/// the same scan; what its schema refuses is kept, and thrown only once the
+/// whole message is known to be JSON and its attributes are good, so a
+/// refusal's kind does not depend on the order of the members.
 private struct Envelope {
     enum Attribute: Int, CaseIterable {
         case specversion, id, source, type, time, subject, datacontenttype, data
@@ -104,8 +110,10 @@ private struct Envelope {
     let cursor: JSONCursor
     /// Per attribute: where its value is.
     private var found: [Range<Int>?] = Array(repeating: nil, count: Attribute.allCases.count)
+    /// Telemetry's readings, or why its schema refuses them; nil when `data` was not read.
+    private(set) var telemetry: Result<[TelemetryMessage.Reading], WireError>?
 
-    init(_ b: UnsafeBufferPointer<UInt8>) throws(WireError) {
+    init(_ b: UnsafeBufferPointer<UInt8>, readingTelemetry: Bool) throws(WireError) {
         var c = JSONCursor(b)
         do {
             c.skipSpace()
@@ -116,10 +124,19 @@ private struct Envelope {
                     repeat {
                         let name = try c.memberName()
                         let start = c.i
-                        try c.skipValue(depth: 1)
-                        if let a = Attribute.allCases.first(where: { c.equals(name, $0.name) }), found[a.rawValue] == nil {
-                            found[a.rawValue] = start..<c.i
+                        let a = Attribute.allCases.first { c.equals(name, $0.name) }
+                        if readingTelemetry, a == .data, found[Attribute.data.rawValue] == nil, c.current != UInt8(ascii: "n") {
+                            do {
+                                telemetry = .success(try TelemetryMessage.readings(&c))
+                            } catch let refused as WireError {
+                                telemetry = .failure(refused)
+                                c.i = start
+                                try c.skipValue(depth: 1)
+                            }
+                        } else {
+                            try c.skipValue(depth: 1)
                         }
+                        if let a, found[a.rawValue] == nil { found[a.rawValue] = start..<c.i }
                     } while try c.next(UInt8(ascii: "}"))
                 }
             } else {

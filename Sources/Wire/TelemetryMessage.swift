@@ -54,34 +54,30 @@ public struct TelemetryMessage: Sendable, Equatable {
 }
 
 extension TelemetryMessage {
-    /// The readings of the `data` at `c`, whose syntax the envelope's scan has
-    /// checked. Fields are located first and checked after, in schema order, so
-    /// the refusal names the same field whatever the order of the members.
-    static func readings(_ c: inout JSONCursor) throws(WireError) -> [Reading] {
-        do {
-            guard c.current == UInt8(ascii: "{") else { throw WireError.schema("wrong type at data") }
-            var found = false, readings: [Reading] = []
-            c.i += 1
-            if !c.take(UInt8(ascii: "}")) {
-                repeat {
-                    let name = try c.memberName()
-                    if !found, c.equals(name, "readings") {
-                        found = true
-                        if c.current != UInt8(ascii: "n") {
-                            readings = try Self.array(&c)
-                            continue
-                        }
+    /// The readings of the `data` at `c`, read in place, leaving `c` after it.
+    /// Throws a `WireError` for what the schema refuses (`c` is then anywhere
+    /// in `data`) and a `JSONParser.SyntaxError` for what JSON does. Fields are
+    /// located first and checked after, in schema order, so the refusal names
+    /// the same field whatever the order of the members.
+    static func readings(_ c: inout JSONCursor) throws -> [Reading] {
+        guard c.current == UInt8(ascii: "{") else { throw WireError.schema("wrong type at data") }
+        var seen = false, readings: [Reading]?
+        c.i += 1
+        if !c.take(UInt8(ascii: "}")) {
+            repeat {
+                let name = try c.memberName()
+                if !seen, c.equals(name, "readings") {
+                    seen = true
+                    if c.current != UInt8(ascii: "n") {
+                        readings = try Self.array(&c)
+                        continue
                     }
-                    try c.skipValue(depth: 1)
-                } while try c.next(UInt8(ascii: "}"))
-            }
-            guard found else { throw WireError.schema("missing data.readings") }
-            return readings
-        } catch let e as WireError {
-            throw e
-        } catch {
-            throw .notJSON("\(error)")
+                }
+                try c.skipValue(depth: 2)
+            } while try c.next(UInt8(ascii: "}"))
         }
+        guard let readings else { throw WireError.schema("missing data.readings") }
+        return readings
     }
 
     private static func array(_ c: inout JSONCursor) throws -> [Reading] {
@@ -109,7 +105,7 @@ extension TelemetryMessage {
                 else if kind == nil, c.equals(name, "kind") { kind = c.i }
                 else if time == nil, c.equals(name, "time_ms") { time = c.i }
                 else if values == nil, c.equals(name, "values") { values = c.i }
-                try c.skipValue(depth: 3)
+                try c.skipValue(depth: 4)
             } while try c.next(UInt8(ascii: "}"))
         }
         let end = c.i

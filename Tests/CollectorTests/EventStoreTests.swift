@@ -1,4 +1,4 @@
-import CollectorCore
+@testable import CollectorCore
 import Foundation
 import RiskCore
 import Testing
@@ -73,6 +73,23 @@ import Wire
         let open = try s.alerts(state: "open", site: nil, limit: 10)
         let record = try JSONDecoder().decode(AlertRecord.self, from: Data(try #require(open.first).utf8))
         #expect(record.state == "alarm" && record.location?.x == 12.5 && record.location?.floor == 2)
+    }
+
+    /// The hand-written alert JSON is what JSONEncoder writes, with and without a location.
+    @Test func alertJSONMatchesTheGenericEncoding() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var record = AlertRecord(id: 7, site: "tank/farm \"3\"", gateway: "gw-1", worker: "陳\n", kind: "gas", condition: "H2S.high",
+                                 state: "alarm", severity: "critical", opened: RFC3339.format(ms: 1_000), updated: RFC3339.format(ms: 2_000),
+                                 event_id: "e-1", location: nil, values: ["ppm": 12.5, "limit": 10, "tiny": 1e-7])
+        #expect(record.json == String(decoding: try encoder.encode(record), as: UTF8.self))
+        for location in [Location(source: .locator, x: 1.25, y: -3, floor: 2, accuracy: 0.5, timeMs: 900),
+                         Location(source: .beaconZone, zone: "pump room", timeMs: 1_000)] {
+            var e = SafetyEvent(worker: "w", type: .gas, phase: .alarm, severity: .critical, timeMs: 1_000)
+            e.location = location
+            record.location = AlarmData(e).location
+            #expect(record.json == String(decoding: try encoder.encode(record), as: UTF8.self))
+        }
     }
 
     @Test func telemetryIsStoredOnceAndKeepsEachWorkersLatest() throws {

@@ -89,6 +89,36 @@ import Testing
         }
     }
 
+    /// Telemetry is read in place, not through a tree: the refusal names the same field whatever the
+    /// order of the members, and `values` is kept as received, without the whitespace between tokens.
+    @Test func telemetryIsReadInPlaceWithTheSameRefusals() throws {
+        func decode(_ readings: String) throws(WireError) -> IncomingMessage {
+            let json = #"{"specversion":"1.0","id":"t-1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.telemetry","time":"2026-01-01T08:00:00.000Z","data":{"readings":"#
+                + readings + "}}"
+            return try IncomingMessage.decode(topic: topics.telemetry, payload: Data(json.utf8))
+        }
+        let good = try decode(#"[{"values": {"o2" : 20.9,"name with space":-1e-3}, "time_ms":1000.0,"kind":"gas","device":"D","worker":"chen","x":[1,{}]}]"#)
+        guard case .telemetry(let t) = good else { Issue.record("not telemetry"); return }
+        #expect(t.readings == [.init(worker: "chen", device: "D", kind: "gas", time_ms: 1_000,
+                                     values: #"{"o2":20.9,"name with space":-1e-3}"#)])
+        #expect(t.readings[0].numbers == ["o2": 20.9, "name with space": -0.001])
+        let refusals: [(String, WireError)] = [
+            (#"[{"values":"x","device":"D","kind":"gas","time_ms":1}]"#, .schema("missing data.readings.0.worker")),
+            (#"[{"worker":"w","device":5,"kind":"gas","time_ms":1,"values":{}}]"#, .schema("wrong type at data.readings.0.device")),
+            (#"[{"worker":"w","device":"D","kind":"gas","time_ms":1.5,"values":{}}]"#, .schema("wrong type at data.readings.0.time_ms")),
+            (#"[{"worker":"w","device":"D","kind":"gas","time_ms":1,"values":{"o2":"20.9"}}]"#, .schema("wrong type at data.readings.0.values.o2")),
+            (#"[{"worker":"w","device":"D","kind":"gas","time_ms":1,"values":null}]"#, .schema("missing data.readings.0.values")),
+            (#"[{"worker":"w","device":"D","kind":"gas","time_ms":1,"values":{}}, 7]"#, .schema("wrong type at data.readings.1")),
+            (#"{}"#, .schema("wrong type at data.readings")),
+        ]
+        for (readings, error) in refusals {
+            #expect(throws: error, "\(readings)") { try decode(readings) }
+        }
+        // A syntax error after a schema error is still a syntax error.
+        #expect(throws: WireError.self) { try decode(#"[{"worker":5}], "extra": [1,]"#) }
+        do { _ = try decode(#"[{"worker":5}], "extra": [1,]"#) } catch { #expect(error.kind == "not-json") }
+    }
+
     @Test func telemetryAndStatus() throws {
         let batch = CloudEvent(id: "t-1", source: topics.source, type: EventTypes.telemetry, timeMs: 0,
                                data: TelemetryBatch(readings: [.init(worker: "chen", device: "C0:FF:EE:00:01:01", kind: "gas",

@@ -28,7 +28,7 @@ enum AlertBook {
                                  condition: d.condition, state: d.phase, severity: d.severity,
                                  opened: RFC3339.format(ms: open["opened_ms"]), updated: RFC3339.format(ms: d.time_ms),
                                  event_id: e.id, location: location, values: d.values)
-            snapshot = JSONText.encode(record)
+            snapshot = record.json
             try db.cachedStatement(sql: "UPDATE alerts SET state = ?, updated_ms = ?, location = ?, snapshot = ? WHERE alert_id = ?")
                 .execute(arguments: [d.phase, d.time_ms, location.map(JSONText.encode), snapshot, record.id])
         } else {
@@ -43,7 +43,7 @@ enum AlertBook {
             record = AlertRecord(id: db.lastInsertedRowID, site: topics.site, gateway: topics.gateway, worker: worker,
                                  kind: d.kind, condition: d.condition, state: d.phase, severity: d.severity,
                                  opened: time, updated: time, event_id: e.id, location: d.location, values: d.values)
-            snapshot = JSONText.encode(record)
+            snapshot = record.json
             try db.cachedStatement(sql: "UPDATE alerts SET snapshot = ? WHERE alert_id = ?").execute(arguments: [snapshot, record.id])
         }
         try db.cachedStatement(sql: "INSERT INTO alert_changes (alert_id, snapshot) VALUES (?, ?)").execute(arguments: [record.id, snapshot])

@@ -14,13 +14,6 @@ enum JSONText {
         String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
     }
 
-    /// A reading's values for storage: hand-written, it runs for every reading.
-    static func object(_ values: [String: Double]) -> String {
-        var out = ""
-        JSONWriter.numbers(values, into: &out)
-        return out
-    }
-
     static func number(_ v: Double) -> String { JSONWriter.number(v) }
 
     /// A JSON string literal, for hand-assembled responses.
