@@ -4,7 +4,7 @@
 /// `canary/v1/{site}/{gateway}/telemetry` batched readings (QoS 1)
 /// `canary/v1/{site}/{gateway}/status`    `online` / `offline`, retained; `offline` is the last will
 /// `canary/v1/{site}/{gateway}/ack`       collector → gateway: ids committed to storage
-public struct Topics: Sendable, Equatable {
+public struct Topics: Sendable, Hashable {
     public let site: String
     public let gateway: String
 

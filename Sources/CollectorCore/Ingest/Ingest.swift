@@ -198,7 +198,7 @@ public final class Ingest: Sendable {
 
     private func acknowledge(_ outcome: EventStore.CommitOutcome) async {
         await withTaskGroup(of: Void.self) { group in
-            for (topics, ids) in outcome.acks.values {
+            for (topics, ids) in outcome.acks {
                 group.addTask { await self.acknowledge(ids, to: topics) }
             }
         }

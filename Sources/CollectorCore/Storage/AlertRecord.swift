@@ -28,24 +28,57 @@ extension AlertRecord {
     /// written by hand: it is made for every alarm stored, inside the commit,
     /// and the generic encoder cost tens of microseconds each time.
     var json: String {
-        var out = "{\"condition\":" + JSONWriter.string(condition) + ",\"event_id\":" + JSONWriter.string(event_id)
-            + ",\"gateway\":" + JSONWriter.string(gateway) + ",\"id\":" + String(id) + ",\"kind\":" + JSONWriter.string(kind)
-        if let l = location {
-            out += ",\"location\":{"
-            if let v = l.accuracy { out += "\"accuracy\":" + JSONWriter.number(v) + "," }
-            out += "\"age_ms\":" + String(l.age_ms)
-            if let v = l.floor { out += ",\"floor\":" + String(v) }
-            out += ",\"source\":" + JSONWriter.string(l.source) + ",\"time_ms\":" + String(l.time_ms)
-            if let v = l.x { out += ",\"x\":" + JSONWriter.number(v) }
-            if let v = l.y { out += ",\"y\":" + JSONWriter.number(v) }
-            if let v = l.zone { out += ",\"zone\":" + JSONWriter.string(v) }
-            out += "}"
+        var out = ""
+        out.reserveCapacity(512)
+        func field(_ name: StaticString, _ value: String, first: Bool = false) {
+            out += first ? "{\"" : ",\""
+            out += name.description
+            out += "\":"
+            JSONWriter.string(value, into: &out)
         }
-        out += ",\"opened\":" + JSONWriter.string(opened) + ",\"severity\":" + JSONWriter.string(severity)
-            + ",\"site\":" + JSONWriter.string(site) + ",\"state\":" + JSONWriter.string(state)
-            + ",\"updated\":" + JSONWriter.string(updated) + ",\"values\":"
+        field("condition", condition, first: true)
+        field("event_id", event_id)
+        field("gateway", gateway)
+        out += ",\"id\":"
+        out += String(id)
+        field("kind", kind)
+        if let location {
+            out += ",\"location\":"
+            Self.json(location, into: &out)
+        }
+        field("opened", opened)
+        field("severity", severity)
+        field("site", site)
+        field("state", state)
+        field("updated", updated)
+        out += ",\"values\":"
         JSONWriter.numbers(values, into: &out)
-        out += ",\"worker\":" + JSONWriter.string(worker) + "}"
+        field("worker", worker)
+        out += "}"
         return out
+    }
+
+    /// A location as `JSONEncoder` writes it, sorted keys, absent fields left out.
+    static func json(_ l: AlarmData.LocationData) -> String {
+        var out = ""
+        json(l, into: &out)
+        return out
+    }
+
+    private static func json(_ l: AlarmData.LocationData, into out: inout String) {
+        out += "{"
+        if let v = l.accuracy { out += "\"accuracy\":" + JSONWriter.number(v) + "," }
+        out += "\"age_ms\":" + String(l.age_ms)
+        if let v = l.floor { out += ",\"floor\":" + String(v) }
+        out += ",\"source\":"
+        JSONWriter.string(l.source, into: &out)
+        out += ",\"time_ms\":" + String(l.time_ms)
+        if let v = l.x { out += ",\"x\":" + JSONWriter.number(v) }
+        if let v = l.y { out += ",\"y\":" + JSONWriter.number(v) }
+        if let v = l.zone {
+            out += ",\"zone\":"
+            JSONWriter.string(v, into: &out)
+        }
+        out += "}"
     }
 }

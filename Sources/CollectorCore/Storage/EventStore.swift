@@ -39,14 +39,14 @@ public final class EventStore: Sendable {
     /// What a committed batch means for the gateways and the feed.
     public struct CommitOutcome: Sendable {
         /// Per gateway, the ids to acknowledge: stored now or already stored.
-        public var acks: [String: (topics: Topics, ids: [String])] = [:]
+        public var acks: [Topics: [String]] = [:]
         public var storedAlarms = 0
         public var storedReadings = 0
         public var duplicates = 0
         public var alertChanges = 0
 
         mutating func ack(_ topics: Topics, _ id: String) {
-            acks[topics.prefix, default: (topics, [])].ids.append(id)
+            acks[topics, default: []].append(id)
         }
     }
 
@@ -54,11 +54,11 @@ public final class EventStore: Sendable {
         try pool.write { db in
             var outcome = CommitOutcome()
             var workers = WorkerUpdates()
-            let event = try BoundInsert(db, sql: """
+            let event = try BoundStatement(db, sql: """
                 INSERT OR IGNORE INTO events (source, id, site, gateway, type, worker, time_ms, received_ms, event)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let telemetry = try BoundInsert(db, sql: """
+            let telemetry = try BoundStatement(db, sql: """
                 INSERT OR IGNORE INTO telemetry (source, id, site, gateway, first_ms, last_ms, readings, received_ms, event)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)

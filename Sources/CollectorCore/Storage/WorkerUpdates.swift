@@ -13,6 +13,7 @@ struct WorkerUpdates {
     }
 
     private struct Latest {
+        var gateway: String
         var device: String
         var timeMs: Int64
         var values: String
@@ -32,12 +33,14 @@ struct WorkerUpdates {
         var kind: String
     }
 
-    /// One hash of the key per call (in-place updates): it runs for every reading.
+    /// A worker heard from at `t` through `gateway` (the newest wins). One hash of the key (in-place updates).
     mutating func heard(site: String, worker: String, gateway: String, atMs t: Int64) {
         let key = WorkerKey(site: site, worker: worker)
         if let i = workers.index(forKey: key) {
-            workers.values[i].gateway = gateway
-            workers.values[i].lastSeenMs = max(workers.values[i].lastSeenMs, t)
+            if t >= workers.values[i].lastSeenMs {
+                workers.values[i].gateway = gateway
+                workers.values[i].lastSeenMs = t
+            }
         } else {
             workers[key] = Seen(gateway: gateway, lastSeenMs: t)
         }
@@ -48,16 +51,18 @@ struct WorkerUpdates {
                                                                    accuracy: l.accuracy, zone: l.zone, timeMs: l.time_ms), l.time_ms)
     }
 
+    /// Runs for every reading stored, so it costs one hash: the worker's last
+    /// contact is taken from their latest readings when the batch is written.
     mutating func reading(site: String, gateway: String, _ r: TelemetryMessage.Reading) {
-        heard(site: site, worker: r.worker, gateway: gateway, atMs: r.time_ms)
         let key = ReadingKey(site: site, worker: r.worker, kind: r.kind)
-        let latest = Latest(device: r.device, timeMs: r.time_ms, values: r.values)
+        let latest = Latest(gateway: gateway, device: r.device, timeMs: r.time_ms, values: r.values)
         if let i = readings.index(forKey: key) {
             if readings.values[i].timeMs <= r.time_ms { readings.values[i] = latest }
         } else {
             readings[key] = latest
         }
         if r.kind == "position" {
+            heard(site: site, worker: r.worker, gateway: gateway, atMs: r.time_ms)
             let p = r.numbers
             locate(WorkerKey(site: site, worker: r.worker),
                    Self.location(source: "locator", x: p["x"], y: p["y"], floor: p["floor"].map { Int($0) },
@@ -71,8 +76,9 @@ struct WorkerUpdates {
         workers[key] = seen
     }
 
-    func write(_ db: Database) throws {
-        let worker = try BoundInsert(db, sql: """
+    mutating func write(_ db: Database) throws {
+        for (key, r) in readings { heard(site: key.site, worker: key.worker, gateway: r.gateway, atMs: r.timeMs) }
+        let worker = try BoundStatement(db, sql: """
             INSERT INTO workers (site, worker, gateway, last_seen_ms, location, location_ms) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (site, worker) DO UPDATE SET
                 gateway = excluded.gateway,
@@ -85,7 +91,7 @@ struct WorkerUpdates {
             try worker.run(.text(key.site), .text(key.worker), .text(seen.gateway), .int(seen.lastSeenMs), .text(seen.location?.json),
                            .int(seen.location?.timeMs))
         }
-        let reading = try BoundInsert(db, sql: """
+        let reading = try BoundStatement(db, sql: """
             INSERT INTO worker_readings (site, worker, kind, device, time_ms, "values") VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (site, worker, kind) DO UPDATE SET device = excluded.device, time_ms = excluded.time_ms, "values" = excluded."values"
             WHERE excluded.time_ms >= worker_readings.time_ms

@@ -6,7 +6,7 @@ import GRDBSQLite
 /// GRDB's `StatementArguments` box every value as an existential, which cost
 /// more than SQLite's insert itself at tens of thousands of readings a second
 /// (docs/performance.md). Only inside the write transaction that made it.
-struct BoundInsert {
+struct BoundStatement {
     private let statement: SQLiteStatement
     private let connection: SQLiteConnection?
     private let sql: String
@@ -24,6 +24,19 @@ struct BoundInsert {
     /// true when it changed a row (false for an `INSERT OR IGNORE` that found one).
     @discardableResult
     func run(_ values: Parameter...) throws -> Bool {
+        try step(values)
+        return sqlite3_changes(connection) > 0
+    }
+
+    /// The first row of a query with `values` as its parameters, read by `read`; nil when there is none.
+    func first<T>(_ values: Parameter..., read: (Columns) -> T) throws -> T? {
+        defer { sqlite3_reset(statement) }
+        return try step(values) ? read(Columns(statement: statement)) : nil
+    }
+
+    /// True when the statement gave a row.
+    @discardableResult
+    private func step(_ values: [Parameter]) throws -> Bool {
         sqlite3_reset(statement)
         for (k, value) in values.enumerated() {
             let index = Int32(k + 1)
@@ -36,11 +49,11 @@ struct BoundInsert {
             }
         }
         let code = sqlite3_step(statement)
-        guard code == SQLITE_DONE else {
+        guard code == SQLITE_DONE || code == SQLITE_ROW else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: connection.map { String(cString: sqlite3_errmsg($0)) },
                                 sql: sql)
         }
-        return sqlite3_changes(connection) > 0
+        return code == SQLITE_ROW
     }
 
     enum Parameter {
@@ -52,5 +65,17 @@ struct BoundInsert {
 
         static func text(_ s: String?) -> Parameter { s.map { .text($0) } ?? .null }
         static func int(_ v: Int64?) -> Parameter { v.map { .int($0) } ?? .null }
+    }
+
+    /// The current row's columns, numbered from 0.
+    struct Columns {
+        let statement: SQLiteStatement
+
+        func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(statement, i) }
+
+        func text(_ i: Int32) -> String? {
+            guard let p = sqlite3_column_text(statement, i) else { return nil }
+            return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, i))), as: UTF8.self)
+        }
     }
 }
