@@ -70,7 +70,7 @@ enum Latency {
 
     static func run(seconds: Int) async throws {
         let dir = try temporaryDirectory("latency")
-        let broker = try Broker()
+        let broker = try Broker(logEveryPacket: false)
         try """
             mqtt: {port: \(broker.port)}
             storage: {sqlite: \(dir.appendingPathComponent("collector.sqlite").path)}

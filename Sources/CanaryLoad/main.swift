@@ -53,7 +53,7 @@ enum Ingest {
     /// session, then drained once by a discarding subscriber and once by the
     /// collector's ingest (validation, SQLite commit, acks).
     static func run(messages count: Int) async throws {
-        let broker = try Broker(extraConfig: "max_queued_messages 0\nmax_queued_bytes 0\n")
+        let broker = try Broker(extraConfig: "max_queued_messages 0\nmax_queued_bytes 0\n", logEveryPacket: false)
         let payloads = try payloads(count)
         let bytes = payloads.reduce(0) { $0 + $1.payload.count }
         print("messages: \(count) (1 in 10 an alarm, the rest telemetry of 10 readings), \(bytes / count) bytes each on average")

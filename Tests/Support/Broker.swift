@@ -8,11 +8,15 @@ public final class Broker: @unchecked Sendable {
     private let directory: URL
 
     /// `extraConfig`: more mosquitto.conf lines (the benchmarks lift the queue limits).
-    public init(extraConfig: String = "") throws {
+    /// `logEveryPacket`: mosquitto's `log_type all`, which helps when a test fails; the
+    /// benchmarks log as the production config does (mosquitto's default), since a log
+    /// line per packet costs the broker, and the thread reading the log, real time.
+    public init(extraConfig: String = "", logEveryPacket: Bool = true) throws {
         port = try Self.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-broker-\(port)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try ("listener \(port) 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nlog_type all\n" + extraConfig)
+        try ("listener \(port) 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n" + (logEveryPacket ? "log_type all\n" : "")
+            + extraConfig)
             .write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
         try start()
     }
