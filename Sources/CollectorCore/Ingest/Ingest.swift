@@ -99,15 +99,15 @@ public final class Ingest: Sendable {
                 let batch = queue.take(max: settings.maxBatch)
                 if batch.isEmpty { break }
                 for chunk in Self.transactions(validate(batch), readingsPerCommit: settings.readingsPerCommit) {
-                    if let outcome = store(chunk) { await acknowledge(outcome) }
+                    // The next alarm does not wait for the broker to take these acks.
+                    if let outcome = store(chunk) { Task { await self.acknowledge(outcome) } }
                 }
             }
         }
     }
 
     /// Telemetry, first stage: validated a little at a time, while the batch
-    /// before commits (`commitLoop`); on two cores that overlap is most of the
-    /// ingest's speed.
+    /// before commits (`commitLoop`), so the two overlap on two cores.
     private func validateLoop(_ queue: WorkQueue<MQTTMessage>, into valid: WorkQueue<ReceivedMessage>) async {
         for await _ in queue.wakeups {
             while true {
