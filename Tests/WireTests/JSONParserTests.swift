@@ -53,4 +53,13 @@ import Wire
         #expect(try IncomingMessage.decode(topic: topics.telemetry, payload: fast) == .telemetry(TelemetryMessage(e)))
         #expect(try JSONParser.parse(fast) == JSONParser.parse(generic))
     }
+
+    @Test func ackMatchesTheGenericEncoding() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for ids in [[], ["1767254400000-telemetry-ab", "0000000001000-lin-fall-alarm", "odd \"id\"/\\"]] {
+            let ack = CloudEvent(id: "ack-1", source: "canary-collector", type: EventTypes.ack, timeMs: 1_767_254_400_000, data: Ack(ids: ids))
+            #expect(ack.json() == (try encoder.encode(ack)))
+        }
+    }
 }
