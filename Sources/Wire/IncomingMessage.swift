@@ -23,9 +23,17 @@ public enum IncomingMessage: Sendable, Equatable {
     /// later a tree per message, cost the collector most of its ingest time
     /// (docs/performance.md).
     public static func decode(topic: String, payload: [UInt8], limit: Int = defaultLimit) throws(WireError) -> IncomingMessage {
+        try decodeWithOrigin(topic: topic, payload: payload, limit: limit).message
+    }
+
+    /// `decode`, with the site and gateway the topic names: for a receiver
+    /// that needs them too (the collector, for every message), so that the
+    /// topic is parsed once.
+    public static func decodeWithOrigin(topic: String, payload: [UInt8], limit: Int = defaultLimit)
+        throws(WireError) -> (site: String, gateway: String, message: IncomingMessage) {
         guard payload.count <= limit else { throw .tooLarge(bytes: payload.count, limit: limit) }
         guard let (site, gateway, kind) = Topics.parse(topic) else { throw .badAttribute("topic", "'\(topic)' is not a Canary topic") }
-        return try payload.withUnsafeBufferPointer { (b) throws(WireError) -> IncomingMessage in
+        let message = try payload.withUnsafeBufferPointer { (b) throws(WireError) -> IncomingMessage in
             let envelope = try Envelope(b, readingTelemetry: kind == "telemetry")
             let specversion = try envelope.required(.specversion), id = try envelope.required(.id)
             let source = try envelope.required(.source), type = try envelope.required(.type), time = try envelope.required(.time)
@@ -71,6 +79,7 @@ public enum IncomingMessage: Sendable, Equatable {
                 throw .unknownType(type)
             }
         }
+        return (site, gateway, message)
     }
 
     private static func validate(_ d: AlarmData, type: String) throws(WireError) {

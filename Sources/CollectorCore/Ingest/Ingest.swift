@@ -146,9 +146,8 @@ public final class Ingest: Sendable {
         valid.reserveCapacity(batch.count)
         for m in batch {
             do {
-                let message = try IncomingMessage.decode(topic: m.topic, payload: m.payload, limit: settings.messageLimit)
-                // decode has checked the topic's shape and names.
-                let (site, gateway, _) = Topics.parse(m.topic)!
+                let (site, gateway, message) = try IncomingMessage.decodeWithOrigin(topic: m.topic, payload: m.payload,
+                                                                                     limit: settings.messageLimit)
                 valid.append(ReceivedMessage(topics: try Topics(site: site, gateway: gateway), message: message, raw: m.payload))
             } catch {
                 metrics.increment(CollectorMetrics.rejected, labels: ["kind": error.kind])
