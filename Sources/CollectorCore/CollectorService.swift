@@ -11,8 +11,11 @@ public enum CollectorService {
     /// Builds the application the executable runs. `onRunning` gets the bound HTTP port (useful with port 0).
     public static func make(config: CollectorConfig, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        let store = try EventStore(path: config.databasePath)
         let metrics = MetricsRegistry()
+        let store = try EventStore(path: config.databasePath) { error in
+            metrics.increment(CollectorMetrics.checkpointFailures)
+            logger.error("WAL checkpoint failed; the log grows until one succeeds", metadata: ["error": "\(error)"])
+        }
         let signal = ChangeSignal()
         let client = try MQTTClient(config.mqtt)
         let ingest = Ingest(store: store, client: client, metrics: metrics, signal: signal, settings: config.ingest, logger: logger)

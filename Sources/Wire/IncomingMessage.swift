@@ -34,7 +34,7 @@ public enum IncomingMessage: Sendable, Equatable {
         guard payload.count <= limit else { throw .tooLarge(bytes: payload.count, limit: limit) }
         guard let (site, gateway, kind) = Topics.parse(topic) else { throw .badAttribute("topic", "'\(topic)' is not a Canary topic") }
         let message = try payload.withUnsafeBufferPointer { (b) throws(WireError) -> IncomingMessage in
-            let envelope = try Envelope(b, readingTelemetry: kind == "telemetry")
+            let envelope = try Envelope(b, telemetryIn: kind == "telemetry" ? payload : nil)
             let specversion = try envelope.required(.specversion), id = try envelope.required(.id)
             let source = try envelope.required(.source), type = try envelope.required(.type), time = try envelope.required(.time)
             guard specversion == "1.0" else { throw .badAttribute("specversion", "must be 1.0") }
@@ -122,7 +122,8 @@ private struct Envelope {
     /// Telemetry's readings, or why its schema refuses them; nil when `data` was not read.
     private(set) var telemetry: Result<[TelemetryMessage.Reading], WireError>?
 
-    init(_ b: UnsafeBufferPointer<UInt8>, readingTelemetry: Bool) throws(WireError) {
+    /// `telemetryIn`: the message whose bytes `b` are, when its `data` is telemetry to read.
+    init(_ b: UnsafeBufferPointer<UInt8>, telemetryIn message: [UInt8]?) throws(WireError) {
         var c = JSONCursor(b)
         do {
             c.skipSpace()
@@ -134,9 +135,9 @@ private struct Envelope {
                         let name = try c.memberName()
                         let start = c.i
                         let a = Attribute.allCases.first { c.equals(name, $0.name) }
-                        if readingTelemetry, a == .data, found[Attribute.data.rawValue] == nil, c.current != UInt8(ascii: "n") {
+                        if let message, a == .data, found[Attribute.data.rawValue] == nil, c.current != UInt8(ascii: "n") {
                             do {
-                                telemetry = .success(try TelemetryMessage.readings(&c))
+                                telemetry = .success(try TelemetryMessage.readings(&c, in: message))
                             } catch let refused as WireError {
                                 telemetry = .failure(refused)
                                 c.i = start

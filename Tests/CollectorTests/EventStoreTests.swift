@@ -20,10 +20,12 @@ import Wire
         return ReceivedMessage(topics: topics, message: .alarm(e), raw: [UInt8](e.json()))
     }
 
-    func telemetry(_ id: String, _ readings: [TelemetryBatch.Reading]) -> ReceivedMessage {
+    /// Telemetry as the ingest has it: decoded from the bytes sent.
+    func telemetry(_ id: String, _ readings: [TelemetryBatch.Reading]) throws -> ReceivedMessage {
         let e = CloudEvent(id: id, source: topics.source, type: EventTypes.telemetry, timeMs: readings[0].time_ms,
                            data: TelemetryBatch(readings: readings))
-        return ReceivedMessage(topics: topics, message: .telemetry(TelemetryMessage(e)), raw: [UInt8](e.json()))
+        let raw = [UInt8](e.json())
+        return ReceivedMessage(topics: topics, message: try IncomingMessage.decode(topic: topics.telemetry, payload: raw), raw: raw)
     }
 
     @Test func eachSourceAndIDIsStoredOnceAndAcknowledgedEveryTime() throws {
@@ -107,6 +109,43 @@ import Wire
         #expect(workers.contains("\"gas\":{\"device\":\"D1\",\"time_ms\":2000,\"values\":{\"o2\":20.9}}"), "the newest reading wins: \(workers)")
         #expect(workers.contains("\"location\":{\"floor\":0,\"source\":\"locator\",\"time_ms\":2000,\"x\":1,\"y\":2}"))
         #expect(workers.contains("\"state\":\"ok\""))
+    }
+
+    /// Deferred commits keep the workers' state for the closing one; a durable
+    /// commit between them (an alarm's) writes only its own.
+    @Test func deferredCommitsLeaveWorkerStateToTheClosingOne() throws {
+        let s = try store()
+        func gas(_ worker: String, o2: Double, at t: Int64) -> TelemetryBatch.Reading {
+            TelemetryBatch.Reading(worker: worker, device: "D-\(worker)", kind: "gas", time_ms: t, values: ["o2": o2])
+        }
+        let first = try s.commit([try telemetry("t1", [gas("lin", o2: 20.9, at: 2_000)])], receivedMs: 0, durability: .deferred)
+        #expect(first.storedReadings == 1)
+        _ = try s.commit([alarm("wang", .sos, phase: .alarm, at: 2_500)], receivedMs: 0)
+        let between = try s.workers(site: "s1")
+        #expect(between.contains("wang") && !between.contains("lin"), "\(between)")
+        _ = try s.commit([try telemetry("t2", [gas("lin", o2: 19.0, at: 1_000)])], receivedMs: 0, durability: .deferred)
+        _ = try s.commit([try telemetry("t3", [gas("chen", o2: 20.5, at: 3_000)])], receivedMs: 0, durability: .closing)
+        let after = try s.workers(site: "s1")
+        #expect(after.contains("\"gas\":{\"device\":\"D-lin\",\"time_ms\":2000,\"values\":{\"o2\":20.9}}"), "the newest of the run wins: \(after)")
+        #expect(after.contains("\"gas\":{\"device\":\"D-chen\",\"time_ms\":3000,\"values\":{\"o2\":20.5}}"))
+        #expect(try s.counts().readings == 3)
+    }
+
+    /// SQLite's own checkpoint (after 1,000 WAL pages, inside a commit) is
+    /// off; the store's checkpointer copies the whole log when it runs.
+    @Test func checkpointsAreTheCheckpointersAlone() throws {
+        let s = try store()
+        let readings = (0..<10).map {
+            TelemetryBatch.Reading(worker: "w\($0)", device: "D\($0)", kind: "gas", time_ms: 1_000,
+                                   values: ["o2": 20.9, "co": 1, "h2s": 0.2, "lel": 0, "battery": 80])
+        }
+        for start in stride(from: 0, to: 3_000, by: 500) {
+            _ = try s.commit(try (start..<start + 500).map { try telemetry("t\($0)", readings) }, receivedMs: 0)
+        }
+        let checkpoint = try s.checkpoint()
+        #expect(checkpoint.walFrameCount > 1_000, "no checkpoint ran inside a commit")
+        #expect(checkpoint.checkpointedFrameCount == checkpoint.walFrameCount)
+        #expect(try s.counts().readings == 30_000)
     }
 
     @Test func pagesFollowTimeThenSequenceWithoutGapsOrRepeats() throws {

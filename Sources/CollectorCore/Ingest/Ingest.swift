@@ -123,19 +123,32 @@ public final class Ingest: Sendable {
 
     /// Telemetry, second stage: commits on `committer`, a thread of its own,
     /// so a commit waiting for the disk or the write lock holds none of the
-    /// cooperative pool's threads, which the alarm lane needs. Acks go out on
-    /// their own: the next commit does not wait for the broker to take them.
+    /// cooperative pool's threads, which the alarm lane needs. What waits is
+    /// committed in transactions of `readingsPerCommit` (alarms get the write
+    /// lock between them) of which only the last waits for the disk: one fsync
+    /// makes all of them durable, and then all are acknowledged. Acks go out
+    /// on their own: the next commit does not wait for the broker to take them.
     private func commitLoop(_ queue: WorkQueue<ReceivedMessage>) async {
         for await _ in queue.wakeups {
             while true {
                 let batch = queue.take(max: settings.maxBatch)
                 if batch.isEmpty { break }
-                for chunk in Self.transactions(batch, readingsPerCommit: settings.readingsPerCommit) {
+                let chunks = Self.transactions(batch, readingsPerCommit: settings.readingsPerCommit)
+                var committed = EventStore.CommitOutcome()
+                for (k, chunk) in chunks.enumerated() {
+                    let durability: EventStore.Durability = k == chunks.count - 1 ? .closing : .deferred
                     let outcome = await withCheckedContinuation { done in
-                        committer.async { done.resume(returning: self.store(chunk)) }
+                        committer.async { done.resume(returning: self.store(chunk, durability)) }
                     }
-                    if let outcome { Task { await self.acknowledge(outcome) } }
+                    if let outcome {
+                        committed.add(outcome)
+                    } else if durability == .closing {
+                        // The ones before are stored but may not be on disk: not acknowledged, the
+                        // gateways resend them, and the resends are acknowledged as duplicates.
+                        committed = EventStore.CommitOutcome()
+                    }
                 }
+                if !committed.acks.isEmpty { Task { [committed] in await self.acknowledge(committed) } }
             }
         }
     }
@@ -177,10 +190,10 @@ public final class Ingest: Sendable {
     }
 
     /// Commits a chunk; nil when the database refused it (nothing is acknowledged then).
-    private func store(_ valid: [ReceivedMessage]) -> EventStore.CommitOutcome? {
+    private func store(_ valid: [ReceivedMessage], _ durability: EventStore.Durability = .durable) -> EventStore.CommitOutcome? {
         let outcome: EventStore.CommitOutcome
         do {
-            outcome = try store.commit(valid, receivedMs: Int64(Date().timeIntervalSince1970 * 1000))
+            outcome = try store.commit(valid, receivedMs: Int64(Date().timeIntervalSince1970 * 1000), durability: durability)
         } catch {
             metrics.increment(CollectorMetrics.storeErrors)
             logger.error("could not store a batch; nothing acknowledged, the gateways will resend",
@@ -226,6 +239,7 @@ public enum CollectorMetrics {
     public static let acked = "canary_collector_acknowledged_ids_total"
     public static let ackFailures = "canary_collector_ack_failures_total"
     public static let storeErrors = "canary_collector_store_errors_total"
+    public static let checkpointFailures = "canary_collector_checkpoint_failures_total"
     public static let batches = "canary_collector_commits_total"
     public static let connected = "canary_collector_mqtt_connected"
     public static let sseClients = "canary_collector_sse_clients"
@@ -238,6 +252,7 @@ public enum CollectorMetrics {
         m.register(acked, .counter, help: "Event ids acknowledged to gateways.")
         m.register(ackFailures, .counter, help: "Acks that could not be published.")
         m.register(storeErrors, .counter, help: "Batches the database refused (nothing acknowledged).")
+        m.register(checkpointFailures, .counter, help: "WAL checkpoints that failed (the WAL grows until one succeeds).")
         m.register(batches, .counter, help: "Transactions committed.")
         m.register(connected, .gauge, help: "1 while connected to the MQTT broker.")
         m.register(sseClients, .gauge, help: "Clients on the alert stream.")

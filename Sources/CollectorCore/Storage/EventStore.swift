@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Wire
 
 /// A validated message and where it came from, ready to store.
@@ -19,22 +20,36 @@ public struct ReceivedMessage: Sendable {
 /// The collector's storage: SQLite in WAL mode through GRDB, one writer
 /// (the ingest) and concurrent readers (the HTTP API).
 ///
-/// ``commit(_:receivedMs:)`` stores a batch in one transaction with
-/// `synchronous = FULL`, so when it returns the batch is on disk and may be
-/// acknowledged to the gateways. Every `source` + `id` is stored once; a
-/// duplicate is acknowledged again and otherwise ignored.
+/// ``commit(_:receivedMs:durability:)`` stores a batch in one transaction.
+/// A durable commit (`synchronous = FULL`) returns when the WAL is on disk,
+/// with every transaction before it: then all of them may be acknowledged to
+/// the gateways. Every `source` + `id` is stored once; a duplicate is
+/// acknowledged again and otherwise ignored. Checkpoints run on their own
+/// connection (``Checkpointer``), nudged after each commit.
 public final class EventStore: Sendable {
     let pool: DatabasePool
+    private let checkpointer: Checkpointer
+    /// Worker state from deferred commits, written with the closing one.
+    private let pendingWorkers = Mutex(WorkerUpdates())
 
-    public init(path: String) throws {
+    /// `checkpointFailed` hears of a checkpoint that failed (the WAL then grows until one succeeds).
+    public init(path: String, checkpointFailed: @escaping @Sendable (any Error) -> Void = { _ in }) throws {
+        let checkpointer = Checkpointer(path: path, failed: checkpointFailed)
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Not after a commit on the writer, where alarms wait: `checkpointer` does it.
+            checkpointer.watch(db)
         }
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)
         try StoreSchema.migrator().migrate(pool)
+        self.checkpointer = checkpointer
     }
+
+    /// Runs a checkpoint now (tests): the WAL's size and how much of it is in the database file, in pages.
+    @discardableResult
+    func checkpoint() throws -> (walFrameCount: Int, checkpointedFrameCount: Int) { try checkpointer.checkpoint() }
 
     /// What a committed batch means for the gateways and the feed.
     public struct CommitOutcome: Sendable {
@@ -48,62 +63,112 @@ public final class EventStore: Sendable {
         mutating func ack(_ topics: Topics, _ id: String) {
             acks[topics, default: []].append(id)
         }
+
+        /// This and `later`, as if committed together.
+        mutating func add(_ later: CommitOutcome) {
+            acks.merge(later.acks) { $0 + $1 }
+            storedAlarms += later.storedAlarms
+            storedReadings += later.storedReadings
+            duplicates += later.duplicates
+            alertChanges += later.alertChanges
+        }
     }
 
-    public func commit(_ batch: [ReceivedMessage], receivedMs: Int64) throws -> CommitOutcome {
-        try pool.write { db in
+    /// How a commit treats the disk and the workers' state.
+    public enum Durability: Sendable {
+        /// Waits for the disk (`synchronous = FULL`), which makes every
+        /// transaction before it durable too; writes the batch's worker state.
+        case durable
+        /// Does not wait for the disk (`synchronous = NORMAL` in WAL mode), so
+        /// a power cut can undo it: its ids may be acknowledged only after a
+        /// durable commit that follows. Its worker state is kept for `closing`.
+        case deferred
+        /// Durable, and writes the worker state kept by `deferred` commits too.
+        case closing
+    }
+
+    /// Stores `batch` in one transaction. A run of deferred commits closed by
+    /// one that waits for the disk keeps the write lock free for alarms
+    /// between its transactions, and costs the disk one fsync; the same few
+    /// hundred worker upserts are written once, not in every transaction
+    /// (docs/performance.md).
+    public func commit(_ batch: [ReceivedMessage], receivedMs: Int64, durability: Durability = .durable) throws -> CommitOutcome {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: durability == .deferred ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL")
             var outcome = CommitOutcome()
-            var workers = WorkerUpdates()
-            let event = try BoundStatement(db, sql: """
-                INSERT OR IGNORE INTO events (source, id, site, gateway, type, worker, time_ms, received_ms, event)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let telemetry = try BoundStatement(db, sql: """
-                INSERT OR IGNORE INTO telemetry (source, id, site, gateway, first_ms, last_ms, readings, received_ms, event)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for m in batch {
-                let site = m.topics.site, gateway = m.topics.gateway
-                switch m.message {
-                case .alarm(let e):
-                    outcome.ack(m.topics, e.id)
-                    guard try event.run(.text(e.source), .text(e.id), .text(site), .text(gateway), .text(e.type), .text(e.subject),
-                                        .int(e.data.time_ms), .int(receivedMs), .utf8(m.raw)) else {
-                        outcome.duplicates += 1
-                        continue
-                    }
-                    outcome.storedAlarms += 1
-                    if try AlertBook.apply(e, topics: m.topics, db: db) { outcome.alertChanges += 1 }
-                    if let worker = e.subject {
-                        workers.heard(site: site, worker: worker, gateway: gateway, atMs: e.data.time_ms)
-                        if let l = e.data.location { workers.located(site: site, worker: worker, l) }
-                    }
-                case .telemetry(let e):
-                    outcome.ack(m.topics, e.id)
-                    var first = e.readings.first?.time_ms ?? RFC3339.parse(e.time) ?? receivedMs, last = first
-                    for r in e.readings {
-                        first = min(first, r.time_ms)
-                        last = max(last, r.time_ms)
-                    }
-                    guard try telemetry.run(.text(e.source), .text(e.id), .text(site), .text(gateway), .int(first), .int(last),
-                                            .int(Int64(e.readings.count)), .int(receivedMs), .utf8(m.raw)) else {
-                        outcome.duplicates += 1
-                        continue
-                    }
-                    for r in e.readings { workers.reading(site: site, gateway: gateway, r) }
-                    outcome.storedReadings += e.readings.count
-                case .status(let e):
-                    guard let t = RFC3339.parse(e.time) else { continue }
-                    try db.execute(sql: """
-                        INSERT INTO gateways (site, gateway, state, time_ms) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, time_ms = excluded.time_ms
-                        WHERE excluded.time_ms >= gateways.time_ms
-                        """, arguments: [site, gateway, e.data.state, t])
-                }
+            var workers = durability == .durable ? WorkerUpdates() : pendingWorkers.withLock { $0 }
+            try db.inTransaction(.immediate) {
+                outcome = try store(batch, receivedMs: receivedMs, workers: &workers, db: db)
+                workers.endBatch(batch)
+                if durability != .deferred { try workers.write(db) }
+                return .commit
             }
-            try workers.write(db)
+            switch durability {
+            case .durable: break
+            case .deferred: pendingWorkers.withLock { $0 = workers }
+            case .closing: pendingWorkers.withLock { $0 = WorkerUpdates() }
+            }
             return outcome
         }
+    }
+
+    private func store(_ batch: [ReceivedMessage], receivedMs: Int64, workers: inout WorkerUpdates, db: Database) throws -> CommitOutcome {
+        var outcome = CommitOutcome()
+        var longest: Int64 = 0
+        let event = try BoundStatement(db, sql: """
+            INSERT OR IGNORE INTO events (source, id, site, gateway, type, worker, time_ms, received_ms, event)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let telemetry = try BoundStatement(db, sql: """
+            INSERT OR IGNORE INTO telemetry (source, id, site, gateway, first_ms, last_ms, readings, received_ms, event)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (index, m) in batch.enumerated() {
+            let site = m.topics.site, gateway = m.topics.gateway
+            switch m.message {
+            case .alarm(let e):
+                outcome.ack(m.topics, e.id)
+                guard try event.run(.text(e.source), .text(e.id), .text(site), .text(gateway), .text(e.type), .text(e.subject),
+                                    .int(e.data.time_ms), .int(receivedMs), .utf8(m.raw)) else {
+                    outcome.duplicates += 1
+                    continue
+                }
+                outcome.storedAlarms += 1
+                if try AlertBook.apply(e, topics: m.topics, db: db) { outcome.alertChanges += 1 }
+                if let worker = e.subject {
+                    workers.heard(site: site, worker: worker, gateway: gateway, atMs: e.data.time_ms)
+                    if let l = e.data.location { workers.located(site: site, worker: worker, l) }
+                }
+            case .telemetry(let e):
+                outcome.ack(m.topics, e.id)
+                var first = e.readings.first?.time_ms ?? RFC3339.parse(e.time) ?? receivedMs, last = first
+                for r in e.readings {
+                    first = min(first, r.time_ms)
+                    last = max(last, r.time_ms)
+                }
+                guard try telemetry.run(.text(e.source), .text(e.id), .text(site), .text(gateway), .int(first), .int(last),
+                                        .int(Int64(e.readings.count)), .int(receivedMs), .utf8(m.raw)) else {
+                    outcome.duplicates += 1
+                    continue
+                }
+                longest = max(longest, last - first)
+                for (k, r) in e.readings.enumerated() {
+                    workers.reading(site: site, gateway: gateway, r, at: .init(message: index, reading: k))
+                }
+                outcome.storedReadings += e.readings.count
+            case .status(let e):
+                guard let t = RFC3339.parse(e.time) else { continue }
+                try db.execute(sql: """
+                    INSERT INTO gateways (site, gateway, state, time_ms) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, time_ms = excluded.time_ms
+                    WHERE excluded.time_ms >= gateways.time_ms
+                    """, arguments: [site, gateway, e.data.state, t])
+            }
+        }
+        if longest > 0 {
+            try BoundStatement(db, sql: "UPDATE telemetry_longest SET ms = ? WHERE ms < ?").run(.int(longest), .int(longest))
+        }
+        return outcome
     }
 
     /// The database answers: for /healthz.

@@ -1,17 +1,33 @@
 import GRDB
 import Wire
 
-/// The latest state of each worker touched by a batch: gathered in memory,
-/// then written with upserts that keep whichever is newer, so a batch costs
-/// one statement per worker and kind and no reads (it runs inside the commit,
-/// where alarms may be waiting for the write lock).
-struct WorkerUpdates {
+/// The latest state of each worker touched by one or more batches: gathered
+/// in memory, then written with upserts that keep whichever is newer, so it
+/// costs one statement per worker and kind and no reads (it runs inside a
+/// commit, where alarms may be waiting for the write lock). The ingest writes
+/// it with each durable commit, not with every transaction: the same few
+/// hundred upserts in each of many small transactions were most of their cost.
+struct WorkerUpdates: Sendable {
     private struct Seen {
         var gateway: String
         var lastSeenMs: Int64
         var location: (json: String, timeMs: Int64)?
     }
 
+    /// Where a reading is in the batch being committed.
+    struct Position {
+        var message: Int
+        var reading: Int
+    }
+
+    /// The latest reading of a worker and kind in the batch: where it is, not
+    /// a copy of it (copying each reading's strings was most of the cost of this).
+    private struct LatestInBatch {
+        var at: Position
+        var timeMs: Int64
+    }
+
+    /// The latest reading of a worker and kind, copied out of its batch.
     private struct Latest {
         var gateway: String
         var device: String
@@ -20,7 +36,10 @@ struct WorkerUpdates {
     }
 
     private var workers: [WorkerKey: Seen] = [:]
+    private var inBatch: [ReadingKey: LatestInBatch] = [:]
     private var readings: [ReadingKey: Latest] = [:]
+
+    var isEmpty: Bool { workers.isEmpty && inBatch.isEmpty && readings.isEmpty }
 
     private struct WorkerKey: Hashable {
         var site: String
@@ -53,13 +72,13 @@ struct WorkerUpdates {
 
     /// Runs for every reading stored, so it costs one hash: the worker's last
     /// contact is taken from their latest readings when the batch is written.
-    mutating func reading(site: String, gateway: String, _ r: TelemetryMessage.Reading) {
+    mutating func reading(site: String, gateway: String, _ r: TelemetryMessage.Reading, at position: Position) {
         let key = ReadingKey(site: site, worker: r.worker, kind: r.kind)
-        let latest = Latest(gateway: gateway, device: r.device, timeMs: r.time_ms, values: r.values)
-        if let i = readings.index(forKey: key) {
-            if readings.values[i].timeMs <= r.time_ms { readings.values[i] = latest }
+        let latest = LatestInBatch(at: position, timeMs: r.time_ms)
+        if let i = inBatch.index(forKey: key) {
+            if inBatch.values[i].timeMs <= r.time_ms { inBatch.values[i] = latest }
         } else {
-            readings[key] = latest
+            inBatch[key] = latest
         }
         if r.kind == "position" {
             heard(site: site, worker: r.worker, gateway: gateway, atMs: r.time_ms)
@@ -76,6 +95,20 @@ struct WorkerUpdates {
         workers[key] = seen
     }
 
+    /// Copies the batch's latest readings out of `batch`, the messages the
+    /// positions given to `reading` point into; before the next batch.
+    mutating func endBatch(_ batch: [ReceivedMessage]) {
+        for (key, latest) in inBatch {
+            guard readings[key].map({ $0.timeMs <= latest.timeMs }) ?? true,
+                  case .telemetry(let e) = batch[latest.at.message].message else { continue }
+            let r = e.readings[latest.at.reading]
+            readings[key] = Latest(gateway: batch[latest.at.message].topics.gateway, device: r.device, timeMs: r.time_ms,
+                                   values: r.values)
+        }
+        inBatch = [:]
+    }
+
+    /// Writes it all (after `endBatch`).
     mutating func write(_ db: Database) throws {
         for (key, r) in readings { heard(site: key.site, worker: key.worker, gateway: r.gateway, atMs: r.timeMs) }
         let worker = try BoundStatement(db, sql: """
