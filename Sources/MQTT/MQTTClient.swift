@@ -25,12 +25,11 @@ public final class MQTTClient: Sendable {
     public init(_ configuration: MQTTConfiguration) throws(MQTTError) {
         _ = libraryInitialised
         self.configuration = configuration
-        let (messages, messageSink) = AsyncStream.makeStream(of: MQTTMessage.self)
         let (events, eventSink) = AsyncStream.makeStream(of: MQTTConnectionEvent.self)
-        let slots = DispatchSemaphore(value: Self.receiveCapacity)
-        self.messages = MQTTMessages(stream: messages, slots: slots)
+        let inbox = Inbox(capacity: Self.receiveCapacity)
+        self.messages = MQTTMessages(inbox: inbox)
         self.connectionEvents = events
-        target = CallbackTarget(messages: messageSink, slots: slots, events: eventSink)
+        target = CallbackTarget(inbox: inbox, events: eventSink)
         guard let pointer = mosquitto_new(configuration.clientID, configuration.cleanStart,
                                           Unmanaged.passUnretained(target).toOpaque()) else {
             throw MQTTError(operation: "mosquitto_new", code: MOSQ_ERR_NOMEM.rawValue)
@@ -236,15 +235,11 @@ private final class CallbackTarget: Sendable {
     }
 
     private let state = Mutex(State())
-    private let messages: AsyncStream<MQTTMessage>.Continuation
-    private let slots: DispatchSemaphore
-    private let finished = Atomic<Bool>(false)
+    private let inbox: Inbox
     private let events: AsyncStream<MQTTConnectionEvent>.Continuation
 
-    init(messages: AsyncStream<MQTTMessage>.Continuation, slots: DispatchSemaphore,
-         events: AsyncStream<MQTTConnectionEvent>.Continuation) {
-        self.messages = messages
-        self.slots = slots
+    init(inbox: Inbox, events: AsyncStream<MQTTConnectionEvent>.Continuation) {
+        self.inbox = inbox
         self.events = events
     }
 
@@ -300,17 +295,11 @@ private final class CallbackTarget: Sendable {
         events.yield(.disconnected(reasonCode: rc))
     }
 
-    /// On libmosquitto's network thread: waits for a free slot (backpressure), but not past ``finish()``.
-    func received(_ m: MQTTMessage) {
-        while slots.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
-            if finished.load(ordering: .relaxed) { return }
-        }
-        messages.yield(m)
-    }
+    /// On libmosquitto's network thread: waits for room (backpressure), but not past ``finish()``.
+    func received(_ m: MQTTMessage) { inbox.put(m) }
 
     func finish() {
-        finished.store(true, ordering: .relaxed)
-        messages.finish()
+        inbox.finish()
         events.finish()
     }
 }

@@ -1,24 +1,138 @@
 import Dispatch
+import Synchronization
 
 /// The messages of a client's subscriptions in arrival order, with
 /// backpressure: at most `capacity` wait for the consumer. When it falls
 /// behind, libmosquitto's network thread waits before taking more, no PUBACK
 /// goes out, and the broker keeps the rest (QoS 1) — instead of memory growing
 /// without bound or a message being dropped.
+///
+/// One consumer at a time: message by message (the sequence itself), or
+/// everything waiting at once (``batches``), which under load hands many
+/// messages over for one lock and at most one wake-up instead of one each.
+/// A consumer whose task is cancelled gets the end of the sequence; the
+/// messages it did not take stay for the next.
 public struct MQTTMessages: AsyncSequence, Sendable {
-    let stream: AsyncStream<MQTTMessage>
-    let slots: DispatchSemaphore
+    let inbox: Inbox
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncStream<MQTTMessage>.AsyncIterator
-        let slots: DispatchSemaphore
+        let inbox: Inbox
 
-        public mutating func next() async -> MQTTMessage? {
-            guard let m = await base.next() else { return nil }
-            slots.signal()
-            return m
+        public mutating func next() async -> MQTTMessage? { await inbox.take(all: false)?.first }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inbox: inbox) }
+
+    /// Everything waiting, as one array, whenever there is something.
+    public var batches: Batches { Batches(inbox: inbox) }
+
+    public struct Batches: AsyncSequence, Sendable {
+        let inbox: Inbox
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let inbox: Inbox
+
+            public mutating func next() async -> [MQTTMessage]? { await inbox.take(all: true) }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inbox: inbox) }
+    }
+}
+
+/// Where libmosquitto's network thread leaves received messages for the consumer.
+final class Inbox: Sendable {
+    private struct State {
+        var items: [MQTTMessage] = []
+        /// Items before it are taken (so taking one does not shift the rest).
+        var head = 0
+        var consumer: CheckedContinuation<Void, Never>?
+        var producerWaits = false
+        var finished = false
+
+        var count: Int { items.count - head }
+    }
+
+    private let state = Mutex(State())
+    /// Signalled when the consumer makes room for a producer that waits.
+    private let room = DispatchSemaphore(value: 0)
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// On libmosquitto's network thread: waits while `capacity` messages wait, but not past ``finish()``.
+    func put(_ m: MQTTMessage) {
+        while true {
+            let (accepted, consumer) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
+                if s.finished { return (true, nil) }
+                guard s.count < capacity else {
+                    s.producerWaits = true
+                    return (false, nil)
+                }
+                s.items.append(m)
+                defer { s.consumer = nil }
+                return (true, s.consumer)
+            }
+            if accepted {
+                consumer?.resume()
+                return
+            }
+            // A timeout only looks at `finished` again.
+            _ = room.wait(timeout: .now() + .milliseconds(200))
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: stream.makeAsyncIterator(), slots: slots) }
+    /// The oldest message, or all that wait (`all`); suspends while there are
+    /// none; nil once finished and empty, or when the task is cancelled.
+    func take(all: Bool) async -> [MQTTMessage]? {
+        while true {
+            let (taken, done, wakeProducer) = state.withLock { s -> ([MQTTMessage], Bool, Bool) in
+                guard s.count > 0 else { return ([], s.finished, false) }
+                let taken: [MQTTMessage]
+                if all || s.count == 1 {
+                    taken = s.head == 0 ? s.items : Array(s.items[s.head...])
+                    s.items = []
+                    s.head = 0
+                } else {
+                    taken = [s.items[s.head]]
+                    s.head += 1
+                    // Drops the taken front now and then, so memory follows what waits.
+                    if s.head >= 1_024, s.head * 2 >= s.items.count {
+                        s.items.removeFirst(s.head)
+                        s.head = 0
+                    }
+                }
+                defer { s.producerWaits = false }
+                return (taken, false, s.producerWaits)
+            }
+            if wakeProducer { room.signal() }
+            if !taken.isEmpty { return taken }
+            if done || Task.isCancelled { return nil }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    let now = state.withLock { s -> Bool in
+                        if s.count > 0 || s.finished || Task.isCancelled { return true }
+                        s.consumer = c
+                        return false
+                    }
+                    if now { c.resume() }
+                }
+            } onCancel: {
+                state.withLock { s in
+                    defer { s.consumer = nil }
+                    return s.consumer
+                }?.resume()
+            }
+        }
+    }
+
+    /// Ends the sequence once what waits is taken, and releases a waiting producer.
+    func finish() {
+        let consumer = state.withLock { s in
+            s.finished = true
+            defer { s.consumer = nil }
+            return s.consumer
+        }
+        consumer?.resume()
+        room.signal()
+    }
 }

@@ -119,4 +119,44 @@ import TestSupport
         await publisher.stop()
         await slow.stop()
     }
+
+    /// `batches` hands over everything waiting at once, in order; a consumer
+    /// that stops, or whose task is cancelled, leaves the rest for the next.
+    @Test func batchesTakeWhatWaitsAndConsumersTakeTurns() async throws {
+        let broker = try Broker(extraConfig: "max_queued_messages 0\n")
+        let subscriber = try client(broker, "batches")
+        try subscriber.start()
+        #expect(await first(subscriber.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        try await subscriber.subscribe("canary/v1/#")
+        let publisher = try client(broker, "feeder")
+        try publisher.start()
+        #expect(await first(publisher.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        func number(_ m: MQTTMessage) -> UInt32 { m.payload.reduce(0) { $0 << 8 | UInt32($1) } }
+        let count = 3_000
+        let messages = (0..<count).map { k in
+            (topic: "canary/v1/s/g/telemetry", payload: withUnsafeBytes(of: UInt32(k).bigEndian) { Array($0) })
+        }
+        #expect(await publisher.publishAll(messages).allSatisfy { $0 == nil })
+
+        var got: [UInt32] = []
+        for await m in subscriber.messages {
+            got.append(number(m))
+            if got.count == 10 { break }
+        }
+        var batches = 0
+        for await batch in subscriber.messages.batches {
+            got += batch.map(number)
+            batches += 1
+            if got.count >= count { break }
+        }
+        #expect(got == (0..<UInt32(count)).map { $0 }, "each once, in order")
+        #expect(batches < count - 10, "several messages per batch")
+
+        // Nothing waits: a consumer whose task is cancelled ends, and the next gets what comes.
+        #expect(await first(subscriber.messages, within: 1) { _ in true } == nil)
+        try await publisher.publish(topic: "canary/v1/s/g/events", payload: [7])
+        #expect(await first(subscriber.messages.batches, within: 60) { _ in true }?.map(\.payload) == [[7]])
+        await publisher.stop()
+        await subscriber.stop()
+    }
 }

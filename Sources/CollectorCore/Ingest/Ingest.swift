@@ -55,10 +55,16 @@ public final class Ingest: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.followConnection() }
             group.addTask {
-                for await m in self.client.messages {
-                    let lane = m.topic.hasSuffix("/telemetry") ? self.telemetry : self.alarms
-                    lane.append(CollectionOfOne(m))
-                    await lane.waitForRoom()
+                for await batch in self.client.messages.batches {
+                    var alarms: [MQTTMessage] = [], telemetry: [MQTTMessage] = []
+                    telemetry.reserveCapacity(batch.count)
+                    for m in batch {
+                        if m.topic.hasSuffix("/telemetry") { telemetry.append(m) } else { alarms.append(m) }
+                    }
+                    self.alarms.append(alarms)
+                    self.telemetry.append(telemetry)
+                    await self.alarms.waitForRoom()
+                    await self.telemetry.waitForRoom()
                 }
                 self.alarms.finish()
                 self.telemetry.finish()

@@ -9,7 +9,11 @@ import Synchronization
 final class WorkQueue<Item: Sendable>: Sendable {
     private struct State {
         var items: [Item] = []
+        /// Items before it are taken: taking a few does not shift the rest.
+        var head = 0
         var waiting: [CheckedContinuation<Void, Never>] = []
+
+        var count: Int { items.count - head }
     }
 
     private let state = Mutex(State())
@@ -31,10 +35,10 @@ final class WorkQueue<Item: Sendable>: Sendable {
 
     /// Returns when fewer than `capacity` items wait; at once, without suspending, when they do.
     func waitForRoom() async {
-        guard state.withLock({ $0.items.count >= capacity }) else { return }
+        guard state.withLock({ $0.count >= capacity }) else { return }
         await withCheckedContinuation { c in
             let room = state.withLock { s in
-                if s.items.count < capacity { return true }
+                if s.count < capacity { return true }
                 s.waiting.append(c)
                 return false
             }
@@ -44,11 +48,19 @@ final class WorkQueue<Item: Sendable>: Sendable {
 
     func take(max: Int) -> [Item] {
         let (batch, waiting) = state.withLock { s in
-            let n = min(max, s.items.count)
-            defer { s.items.removeFirst(n) }
-            let waiting = s.items.count - n < capacity ? s.waiting : []
+            let n = min(max, s.count)
+            let batch = Array(s.items[s.head..<s.head + n])
+            s.head += n
+            if s.head == s.items.count {
+                s.items.removeAll(keepingCapacity: true)
+                s.head = 0
+            } else if s.head * 2 >= s.items.count {
+                s.items.removeFirst(s.head)
+                s.head = 0
+            }
+            let waiting = s.count < capacity ? s.waiting : []
             if !waiting.isEmpty { s.waiting = [] }
-            return (Array(s.items.prefix(n)), waiting)
+            return (batch, waiting)
         }
         for c in waiting { c.resume() }
         return batch
