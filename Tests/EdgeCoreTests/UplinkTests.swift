@@ -64,6 +64,27 @@ import Wire
         await collector.stop()
     }
 
+    /// A raised alarm is on its way before its outbox write is on disk, and
+    /// still in the outbox, sent once, until acknowledged.
+    @Test func aRaisedAlarmIsPublishedAtOnceAndKeptUntilAcknowledged() async throws {
+        let broker = try Broker()
+        let collector = try await connectedClient(broker, "collector")
+        try await collector.subscribe("canary/v1/+/+/events")
+        let agent = try await connectedClient(broker, "gw-1")
+        let uplink = Uplink(outbox: try Outbox(path: outboxPath()), client: agent, topics: topics)
+        let sos = SafetyEvent(worker: "wang", type: .sos, phase: .alarm, severity: .critical, timeMs: 2_000)
+        try uplink.raise([sos], nowMs: 2_000)
+        #expect(try await uplink.outbox.stats().alarms == 1)
+        let arrived = await first(collector.messages, within: 60) { $0.topic == topics.events }
+        let message = try IncomingMessage.decode(topic: topics.events, payload: try #require(arrived).payload)
+        guard case .alarm(let e) = message else { Issue.record("not an alarm: \(message)"); return }
+        #expect(e.id == sos.id)
+        #expect(try await uplink.publishDue(nowMs: 2_001) == 0, "in flight already: not sent twice")
+        #expect(try await uplink.outbox.stats().alarms == 1, "kept until the collector acknowledges it")
+        await agent.stop()
+        await collector.stop()
+    }
+
     @Test func withTheBrokerDownNothingIsLostAndItAllGoesOnReconnect() async throws {
         let broker = try Broker()
         let agent = try await connectedClient(broker, "gw-1")

@@ -133,7 +133,7 @@ public final class AgentDaemon: Service {
             guard !events.isEmpty else { return }
             links?.note(events)
             do {
-                try uplink.enqueue(events, nowMs: Self.nowMs())
+                try uplink.raise(events, nowMs: Self.nowMs())
             } catch {
                 // Still raised here (log and onEvent) even if the outbox cannot take it.
                 self.logger.critical("cannot write alarms to the outbox", metadata: ["error": "\(error)"])

@@ -30,10 +30,34 @@ public actor Uplink {
     /// Not isolated to the actor: writing never waits for a publish in progress.
     public nonisolated func enqueue(_ events: [SafetyEvent], nowMs: Int64) throws {
         guard !events.isEmpty else { return }
-        try outbox.enqueue(events.map {
+        try outbox.enqueue(entries(events), nowMs: nowMs)
+    }
+
+    /// Raises alarms: starts publishing them at once, then writes them to the
+    /// outbox (durable when this returns). The publish does not wait for the
+    /// disk: an fsync is most of an alarm's time in the agent, and the outbox
+    /// is for what the collector has not acknowledged, which it keeps either
+    /// way (an ack that overtakes the write leaves the entry to be resent once,
+    /// and stored once). Should the publish fail, the outbox's publisher sends it.
+    public nonisolated func raise(_ events: [SafetyEvent], nowMs: Int64) throws {
+        guard !events.isEmpty else { return }
+        let entries = entries(events)
+        Task { await self.publishAtOnce(entries, nowMs: nowMs) }
+        try outbox.enqueue(entries, nowMs: nowMs)
+    }
+
+    private nonisolated func entries(_ events: [SafetyEvent]) -> [Outbox.Entry] {
+        events.map {
             let e = CloudEvent($0, topics: topics)
             return Outbox.Entry(id: e.id, topic: topics.events, payload: [UInt8](e.json()), isAlarm: true, createdMs: $0.timeMs)
-        }, nowMs: nowMs)
+        }
+    }
+
+    private func publishAtOnce(_ entries: [Outbox.Entry], nowMs: Int64) async {
+        let fresh = entries.filter { publishedAt[$0.id] == nil }
+        for e in fresh { publishedAt[e.id] = nowMs }
+        let results = await client.publishAll(fresh.map { ($0.topic, $0.payload) }, qos: .atLeastOnce)
+        for (e, error) in zip(fresh, results) where error != nil { publishedAt[e.id] = nil }
     }
 
     /// Publishes what is due, alarms first, in outbox order, all in flight at
