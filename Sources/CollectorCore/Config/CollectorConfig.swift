@@ -16,7 +16,7 @@ import Wire
 ///   port: 8080                # 0 picks a free port (tests)
 /// ingest:
 ///   max_message: 256KiB       # larger messages are refused and counted
-///   max_batch: 2000           # messages per transaction at most
+///   max_batch: 2000           # messages taken at once: a run of transactions with one fsync
 ///   readings_per_commit: 2000  # telemetry readings per transaction at most (a larger message alone)
 /// log_level: info             # trace, debug, info, notice, warning, error, critical
 /// ```

@@ -15,7 +15,8 @@ public final class Ingest: Sendable {
     public struct Settings: Sendable {
         /// Largest accepted message, bytes.
         public var messageLimit = IncomingMessage.defaultLimit
-        /// Most messages in one transaction.
+        /// Most messages taken from a stage's queue at once: for telemetry, a run
+        /// of transactions closed by one fsync.
         public var maxBatch = 2_000
         /// Most telemetry readings in one transaction (a larger message alone):
         /// bounds how long an alarm can wait for the database's write lock.
