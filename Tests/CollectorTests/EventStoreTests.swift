@@ -148,6 +148,28 @@ import Wire
         #expect(try s.counts().readings == 30_000)
     }
 
+    /// When checkpoints fall behind, the closing commit of a telemetry run
+    /// waits for one, and the next commit starts the WAL afresh.
+    @Test func aLongWALIsCaughtUpByTheTelemetryStage() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("c.sqlite").path
+        let s = try EventStore(path: path, checkpointer: Checkpointer(path: path, framesPerCheckpoint: .max, catchUpFrames: 100) { _ in })
+        let readings = (0..<10).map {
+            TelemetryBatch.Reading(worker: "w\($0)", device: "D\($0)", kind: "gas", time_ms: 1_000, values: ["o2": 20.9, "co": 1])
+        }
+        _ = try s.commit(try (0..<200).map { try telemetry("a\($0)", readings) }, receivedMs: 0, durability: .deferred)
+        _ = try s.commit(try (200..<400).map { try telemetry("a\($0)", readings) }, receivedMs: 0, durability: .deferred)
+        let grown = s.framesInLog
+        #expect(grown >= 100, "deferred commits do not wait: \(grown) pages")
+        _ = try s.commit([try telemetry("b", readings)], receivedMs: 0, durability: .deferred)
+        #expect(s.framesInLog > grown, "nothing was caught up yet")
+        _ = try s.commit([try telemetry("c", readings)], receivedMs: 0, durability: .closing)
+        _ = try s.commit([alarm("lin", .sos, phase: .alarm, at: 2_000)], receivedMs: 0)
+        #expect(s.framesInLog < 100, "the log started afresh: \(s.framesInLog) pages")
+        #expect(try s.counts().readings == 4_020)
+    }
+
     @Test func pagesFollowTimeThenSequenceWithoutGapsOrRepeats() throws {
         let s = try store()
         // Five events at the same millisecond and three later: a cursor on time alone would skip or repeat.

@@ -10,25 +10,31 @@ import Synchronization
 /// SQLite's default runs a checkpoint inside the commit that crosses 1,000
 /// WAL pages, on the writer's connection: every alarm then waited behind the
 /// copy and its fsyncs, and the ingest spent a large part of its time there
-/// (docs/performance.md). A passive checkpoint runs beside readers and the
-/// writer. Under a write load it never quite catches up with, the WAL would
-/// grow without end; past `restartFrames` pages a RESTART checkpoint waits
-/// for the writer to pause, so the next transaction starts the log afresh.
+/// (docs/performance.md). Only passive checkpoints are run: they go beside
+/// readers and the writer and never block either. (FULL and RESTART ones
+/// block new writers while they wait for readers, and an export can read for
+/// minutes: an alarm would wait.) Under a write load that passive checkpoints
+/// do not keep up with, `catchUp()` lets the telemetry stage wait for one
+/// once the log holds `catchUpFrames` pages; the writer that comes next
+/// starts the log afresh once every page is copied and no reader still needs
+/// the log (sqlite.org/wal.html#avoiding_excessively_large_wal_files).
 final class Checkpointer: Sendable {
     private let path: String
-    /// Opened on first use, on `queue` only: the writer must have made the file a WAL database first.
+    /// Opened on first use: the writer must have made the file a WAL database first.
     private let connection = Mutex<DatabaseQueue?>(nil)
     private let queue = DispatchQueue(label: "canary.collector.checkpoint")
     private let scheduled = Atomic<Bool>(false)
-    private let framesPerCheckpoint: Int32
-    private let restartFrames: Int
+    /// Pages in the log after the last commit, as SQLite's WAL hook reports them.
+    private let walFrames = Atomic<Int>(0)
+    private let framesPerCheckpoint: Int
+    private let catchUpFrames: Int
     private let failed: @Sendable (any Error) -> Void
 
-    init(path: String, framesPerCheckpoint: Int32 = 4_096, restartFrames: Int = 65_536,
+    init(path: String, framesPerCheckpoint: Int = 4_096, catchUpFrames: Int = 16_384,
          failed: @escaping @Sendable (any Error) -> Void) {
         self.path = path
         self.framesPerCheckpoint = framesPerCheckpoint
-        self.restartFrames = restartFrames
+        self.catchUpFrames = catchUpFrames
         self.failed = failed
     }
 
@@ -37,21 +43,35 @@ final class Checkpointer: Sendable {
     func watch(_ db: Database) {
         sqlite3_wal_hook(db.sqliteConnection, { context, _, _, frames in
             let checkpointer = Unmanaged<Checkpointer>.fromOpaque(context!).takeUnretainedValue()
+            checkpointer.walFrames.store(Int(frames), ordering: .relaxed)
             if frames >= checkpointer.framesPerCheckpoint { checkpointer.nudge() }
             return SQLITE_OK
         }, Unmanaged.passUnretained(self).toOpaque())
     }
+
+    /// Pages in the log after the last commit.
+    var framesInLog: Int { walFrames.load(ordering: .relaxed) }
 
     /// Asks for a checkpoint soon; requests made while one waits are one.
     private func nudge() {
         guard !scheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         queue.async {
             self.scheduled.store(false, ordering: .releasing)
-            do { _ = try self.checkpoint() } catch { self.failed(error) }
+            do { try self.checkpoint() } catch { self.failed(error) }
         }
     }
 
-    /// Runs a checkpoint now: the WAL's size and how much of it is in the database file, in pages.
+    /// Waits for a checkpoint when the log has grown past `catchUpFrames`
+    /// pages; at once otherwise. Not on the writer's connection: alarms
+    /// commit meanwhile.
+    func catchUp() {
+        guard framesInLog >= catchUpFrames else { return }
+        queue.sync {
+            do { try checkpoint() } catch { failed(error) }
+        }
+    }
+
+    /// Runs a passive checkpoint now: the log's size and how much of it is in the database file, in pages.
     @discardableResult
     func checkpoint() throws -> (walFrameCount: Int, checkpointedFrameCount: Int) {
         let connection = try connection.withLock { c in
@@ -61,10 +81,6 @@ final class Checkpointer: Sendable {
             c = try DatabaseQueue(path: path, configuration: configuration)
             return c!
         }
-        return try connection.writeWithoutTransaction { db in
-            let passive = try db.checkpoint(.passive)
-            guard passive.walFrameCount > restartFrames else { return passive }
-            return try db.checkpoint(.restart)
-        }
+        return try connection.writeWithoutTransaction { try $0.checkpoint(.passive) }
     }
 }

@@ -33,8 +33,11 @@ public final class EventStore: Sendable {
     private let pendingWorkers = Mutex(WorkerUpdates())
 
     /// `checkpointFailed` hears of a checkpoint that failed (the WAL then grows until one succeeds).
-    public init(path: String, checkpointFailed: @escaping @Sendable (any Error) -> Void = { _ in }) throws {
-        let checkpointer = Checkpointer(path: path, failed: checkpointFailed)
+    public convenience init(path: String, checkpointFailed: @escaping @Sendable (any Error) -> Void = { _ in }) throws {
+        try self.init(path: path, checkpointer: Checkpointer(path: path, failed: checkpointFailed))
+    }
+
+    init(path: String, checkpointer: Checkpointer) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -50,6 +53,9 @@ public final class EventStore: Sendable {
     /// Runs a checkpoint now (tests): the WAL's size and how much of it is in the database file, in pages.
     @discardableResult
     func checkpoint() throws -> (walFrameCount: Int, checkpointedFrameCount: Int) { try checkpointer.checkpoint() }
+
+    /// Pages in the WAL after the last commit (tests).
+    var framesInLog: Int { checkpointer.framesInLog }
 
     /// What a committed batch means for the gateways and the feed.
     public struct CommitOutcome: Sendable {
@@ -93,7 +99,9 @@ public final class EventStore: Sendable {
     /// hundred worker upserts are written once, not in every transaction
     /// (docs/performance.md).
     public func commit(_ batch: [ReceivedMessage], receivedMs: Int64, durability: Durability = .durable) throws -> CommitOutcome {
-        try pool.writeWithoutTransaction { db in
+        // The telemetry stage, not an alarm, waits when checkpoints fall behind.
+        defer { if durability == .closing { checkpointer.catchUp() } }
+        return try pool.writeWithoutTransaction { db in
             try db.execute(sql: durability == .deferred ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL")
             var outcome = CommitOutcome()
             var workers = durability == .durable ? WorkerUpdates() : pendingWorkers.withLock { $0 }
