@@ -12,6 +12,23 @@ import TestSupport
         return try MQTTClient(c)
     }
 
+    /// A subscriber to `canary/v1/#` and a publisher, both connected.
+    func subscriberAndPublisher(_ broker: Broker, _ id: String) async throws -> (MQTTClient, MQTTClient) {
+        let subscriber = try client(broker, id)
+        try subscriber.start()
+        #expect(await first(subscriber.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        try await subscriber.subscribe("canary/v1/#")
+        let publisher = try client(broker, "\(id)-publisher")
+        try publisher.start()
+        #expect(await first(publisher.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        return (subscriber, publisher)
+    }
+
+    /// Telemetry messages whose payload is their number `k`, 4 bytes big-endian.
+    func numbered(_ ks: Range<Int>) -> [(topic: String, payload: [UInt8])] {
+        ks.map { k in (topic: "canary/v1/s/g/telemetry", payload: withUnsafeBytes(of: UInt32(k).bigEndian) { Array($0) }) }
+    }
+
     @Test func publishWaitsForTheBrokerAndTheSubscriberGetsIt() async throws {
         let broker = try Broker()
         let subscriber = try client(broker, "sub")
@@ -95,19 +112,10 @@ import TestSupport
     /// broker keeps the rest): everything arrives, in order, nothing dropped.
     @Test func aSlowConsumerGetsBackpressureNotLoss() async throws {
         let broker = try Broker(extraConfig: "max_queued_messages 0\n")
-        let slow = try client(broker, "slow")
-        try slow.start()
-        #expect(await first(slow.connectionEvents, within: 60) { $0 == .connected } == .connected)
-        try await slow.subscribe("canary/v1/#")
-        let publisher = try client(broker, "fast")
-        try publisher.start()
-        #expect(await first(publisher.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        let (slow, publisher) = try await subscriberAndPublisher(broker, "slow")
         let count = MQTTClient.receiveCapacity + 5_000
         for start in stride(from: 0, to: count, by: 1_000) {
-            let batch = (start..<min(start + 1_000, count)).map { k in
-                (topic: "canary/v1/s/g/telemetry", payload: withUnsafeBytes(of: UInt32(k).bigEndian) { Array($0) })
-            }
-            #expect(await publisher.publishAll(batch).allSatisfy { $0 == nil })
+            #expect(await publisher.publishAll(numbered(start..<min(start + 1_000, count))).allSatisfy { $0 == nil })
         }
         var next: UInt32 = 0
         for await m in slow.messages {
@@ -124,19 +132,10 @@ import TestSupport
     /// that stops, or whose task is cancelled, leaves the rest for the next.
     @Test func batchesTakeWhatWaitsAndConsumersTakeTurns() async throws {
         let broker = try Broker(extraConfig: "max_queued_messages 0\n")
-        let subscriber = try client(broker, "batches")
-        try subscriber.start()
-        #expect(await first(subscriber.connectionEvents, within: 60) { $0 == .connected } == .connected)
-        try await subscriber.subscribe("canary/v1/#")
-        let publisher = try client(broker, "feeder")
-        try publisher.start()
-        #expect(await first(publisher.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        let (subscriber, publisher) = try await subscriberAndPublisher(broker, "batches")
         func number(_ m: MQTTMessage) -> UInt32 { m.payload.reduce(0) { $0 << 8 | UInt32($1) } }
         let count = 3_000
-        let messages = (0..<count).map { k in
-            (topic: "canary/v1/s/g/telemetry", payload: withUnsafeBytes(of: UInt32(k).bigEndian) { Array($0) })
-        }
-        #expect(await publisher.publishAll(messages).allSatisfy { $0 == nil })
+        #expect(await publisher.publishAll(numbered(0..<count)).allSatisfy { $0 == nil })
 
         var got: [UInt32] = []
         for await m in subscriber.messages {

@@ -25,7 +25,7 @@ public struct ReceivedMessage: Sendable {
 /// with every transaction before it: then all of them may be acknowledged to
 /// the gateways. Every `source` + `id` is stored once; a duplicate is
 /// acknowledged again and otherwise ignored. Checkpoints run on their own
-/// connection (``Checkpointer``), nudged after each commit.
+/// connection (``Checkpointer``).
 public final class EventStore: Sendable {
     let pool: DatabasePool
     private let checkpointer: Checkpointer

@@ -4,9 +4,10 @@ import Wire
 /// The latest state of each worker touched by one or more batches: gathered
 /// in memory, then written with upserts that keep whichever is newer, so it
 /// costs one statement per worker and kind and no reads (it runs inside a
-/// commit, where alarms may be waiting for the write lock). The ingest writes
-/// it with each durable commit, not with every transaction: the same few
-/// hundred upserts in each of many small transactions were most of their cost.
+/// commit, where alarms may be waiting for the write lock). The telemetry
+/// stage writes it with the last commit of each run, not with every
+/// transaction: the same few hundred upserts in each of many small
+/// transactions were most of their cost.
 struct WorkerUpdates: Sendable {
     private struct Seen {
         var gateway: String
@@ -38,8 +39,6 @@ struct WorkerUpdates: Sendable {
     private var workers: [WorkerKey: Seen] = [:]
     private var inBatch: [ReadingKey: LatestInBatch] = [:]
     private var readings: [ReadingKey: Latest] = [:]
-
-    var isEmpty: Bool { workers.isEmpty && inBatch.isEmpty && readings.isEmpty }
 
     private struct WorkerKey: Hashable {
         var site: String
