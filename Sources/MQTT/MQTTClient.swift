@@ -153,6 +153,20 @@ public final class MQTTClient: Sendable {
         return results
     }
 
+    /// Hands a message to libmosquitto and returns without waiting for the
+    /// broker: for a sender that keeps its own copy until an end-to-end ack
+    /// and resends it (the agent's alarms, which must not wait for a thread
+    /// to await a PUBACK). libmosquitto still sends it with `qos` on this
+    /// connection; throws only when it cannot take it (not connected, say).
+    public func send(topic: String, payload: [UInt8], qos: MQTTQoS = .atLeastOnce) throws(MQTTError) {
+        var mid: Int32 = 0
+        let rc = payload.withUnsafeBytes {
+            mosquitto_publish_v5(handle.pointer, &mid, topic, Int32($0.count), $0.baseAddress, qos.rawValue, false, nil)
+        }
+        guard rc == MOSQ_ERR_SUCCESS.rawValue else { throw MQTTError(operation: "publish", code: rc) }
+        if qos != .atMostOnce { target.forget(mid: mid) }
+    }
+
     /// Subscribes and waits for the broker's SUBACK: messages published after this returns are delivered.
     public func subscribe(_ filter: String, qos: MQTTQoS = .atLeastOnce) async throws(MQTTError) {
         let result: Result<Void, MQTTError> = await withCheckedContinuation { continuation in
@@ -210,6 +224,8 @@ private final class CallbackTarget: Sendable {
         var waiting: [Int32: CheckedContinuation<Result<Void, MQTTError>, Never>] = [:]
         /// Acknowledged before their publisher started waiting (the callback thread can be that quick).
         var acknowledgedEarly: [Int32: Int32] = [:]
+        /// Sent without a waiter (``MQTTClient/send(topic:payload:qos:)``): their acks are dropped.
+        var unawaited: Set<Int32> = []
         /// Waiting on a message whose connection has gone would wait until some reconnect: fail at once instead.
         var connected = false
         /// The network thread: not yet started, running, or stopped (never to start).
@@ -262,8 +278,17 @@ private final class CallbackTarget: Sendable {
         published(mid, reason: granted)
     }
 
+    /// No one waits for `mid`: its ack, come or to come, is dropped (kept, a
+    /// later message with the same mid would take it for its own).
+    func forget(mid: Int32) {
+        state.withLock { s in
+            if s.acknowledgedEarly.removeValue(forKey: mid) == nil { s.unawaited.insert(mid) }
+        }
+    }
+
     func published(_ mid: Int32, reason: Int32) {
-        let waiter = state.withLock { s in
+        let waiter = state.withLock { s -> CheckedContinuation<Result<Void, MQTTError>, Never>? in
+            if s.unawaited.remove(mid) != nil { return nil }
             let w = s.waiting.removeValue(forKey: mid)
             if w == nil { s.acknowledgedEarly[mid] = reason }
             return w

@@ -158,4 +158,21 @@ import TestSupport
         await publisher.stop()
         await subscriber.stop()
     }
+
+    /// `send` returns without waiting for the broker; what it sends arrives,
+    /// in order with what is published and awaited after it.
+    @Test func sentMessagesArriveWithoutAWaiter() async throws {
+        let broker = try Broker()
+        let (subscriber, publisher) = try await subscriberAndPublisher(broker, "sent")
+        for m in numbered(0..<50) { try publisher.send(topic: m.topic, payload: m.payload) }
+        try await publisher.publish(topic: numbered(50..<51)[0].topic, payload: numbered(50..<51)[0].payload)
+        var got: [[UInt8]] = []
+        for await m in subscriber.messages {
+            got.append(m.payload)
+            if got.count == 51 { break }
+        }
+        #expect(got == numbered(0..<51).map(\.payload))
+        await publisher.stop()
+        await subscriber.stop()
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MQTT
+import Synchronization
 import RiskCore
 import Wire
 
@@ -15,7 +16,9 @@ public actor Uplink {
     public let client: MQTTClient
     public let topics: Topics
     public let resendAfterMs: Int64
-    private var publishedAt: [String: Int64] = [:]
+    /// When each entry in flight was sent. Not actor state: `raise` marks
+    /// an alarm from the detection loop, without waiting for the actor.
+    private let publishedAt = Mutex<[String: Int64]>([:])
     public private(set) var acknowledged = 0
     public private(set) var refusedAcks = 0
 
@@ -33,16 +36,25 @@ public actor Uplink {
         try outbox.enqueue(entries(events), nowMs: nowMs)
     }
 
-    /// Raises alarms: starts publishing them at once, then writes them to the
-    /// outbox (durable when this returns). The publish does not wait for the
-    /// disk: an fsync is most of an alarm's time in the agent, and the outbox
-    /// is for what the collector has not acknowledged, which it keeps either
-    /// way (an ack that overtakes the write leaves the entry to be resent once,
-    /// and stored once). Should the publish fail, the outbox's publisher sends it.
+    /// Raises alarms: hands them to the MQTT client at once, then writes them
+    /// to the outbox (durable when this returns). The publish waits neither
+    /// for the disk, whose fsync was most of an alarm's time in the agent,
+    /// nor for a thread to await the broker's PUBACK: the outbox keeps the
+    /// alarm until the collector acknowledges it, and its publisher sends it
+    /// again if the client could not take it, after a reconnect, or after
+    /// `resendAfterMs`. (An ack that overtakes the outbox write leaves the
+    /// entry to be sent once more, and the collector stores it once.)
     public nonisolated func raise(_ events: [SafetyEvent], nowMs: Int64) throws {
         guard !events.isEmpty else { return }
         let entries = entries(events)
-        Task { await self.publishAtOnce(entries, nowMs: nowMs) }
+        for e in entries {
+            publishedAt.withLock { $0[e.id] = nowMs }
+            do {
+                try client.send(topic: e.topic, payload: e.payload)
+            } catch {
+                publishedAt.withLock { $0[e.id] = nil }
+            }
+        }
         try outbox.enqueue(entries, nowMs: nowMs)
     }
 
@@ -53,13 +65,6 @@ public actor Uplink {
         }
     }
 
-    private func publishAtOnce(_ entries: [Outbox.Entry], nowMs: Int64) async {
-        let fresh = entries.filter { publishedAt[$0.id] == nil }
-        for e in fresh { publishedAt[e.id] = nowMs }
-        let results = await client.publishAll(fresh.map { ($0.topic, $0.payload) }, qos: .atLeastOnce)
-        for (e, error) in zip(fresh, results) where error != nil { publishedAt[e.id] = nil }
-    }
-
     /// Publishes what is due, alarms first, in outbox order, all in flight at
     /// once. Entries are claimed before the first await, so overlapping calls
     /// never send one twice; a failed publish (the connection is down) leaves
@@ -67,15 +72,16 @@ public actor Uplink {
     /// publisher, which never waits behind a batch of telemetry in flight.
     @discardableResult
     public func publishDue(nowMs: Int64, batch: Int = 500, alarmsOnly: Bool = false) async throws -> Int {
+        let inFlight = publishedAt.withLock { $0 }
         let due = try outbox.pending(limit: batch, alarmsOnly: alarmsOnly) { id in
-            publishedAt[id].map { nowMs - $0 >= resendAfterMs } ?? true
+            inFlight[id].map { nowMs - $0 >= resendAfterMs } ?? true
         }
         guard !due.isEmpty else { return 0 }
-        for e in due { publishedAt[e.id] = nowMs }
+        publishedAt.withLock { p in for e in due { p[e.id] = nowMs } }
         let results = await client.publishAll(due.map { ($0.topic, $0.payload) }, qos: .atLeastOnce)
         var sent = 0
         for (e, error) in zip(due, results) {
-            if error == nil { sent += 1 } else { publishedAt[e.id] = nil }
+            if error == nil { sent += 1 } else { publishedAt.withLock { $0[e.id] = nil } }
         }
         return sent
     }
@@ -100,7 +106,7 @@ public actor Uplink {
     }
 
     /// After a reconnect, everything unacknowledged goes again.
-    public func connectionRestored() { publishedAt.removeAll() }
+    public func connectionRestored() { publishedAt.withLock { $0.removeAll() } }
 
     /// An ack from the collector: those ids are committed, they leave the outbox.
     public func handleAck(_ payload: [UInt8]) {
@@ -110,6 +116,6 @@ public actor Uplink {
             return
         }
         acknowledged += (try? outbox.acknowledge(ids: ack.data.ids)) ?? 0
-        for id in ack.data.ids { publishedAt[id] = nil }
+        publishedAt.withLock { p in for id in ack.data.ids { p[id] = nil } }
     }
 }
