@@ -31,13 +31,7 @@ import TestSupport
 
     @Test func publishWaitsForTheBrokerAndTheSubscriberGetsIt() async throws {
         let broker = try Broker()
-        let subscriber = try client(broker, "sub")
-        try subscriber.start()
-        #expect(await first(subscriber.connectionEvents, within: 60) { $0 == .connected } == .connected)
-        try await subscriber.subscribe("canary/v1/#")
-        let publisher = try client(broker, "pub")
-        try publisher.start()
-        #expect(await first(publisher.connectionEvents, within: 60) { $0 == .connected } == .connected)
+        let (subscriber, publisher) = try await subscriberAndPublisher(broker, "sub")
         // The subscription is in place once a retained probe comes back.
         try await publisher.publish(topic: "canary/v1/probe", payload: [1], retain: true)
         #expect(await first(subscriber.messages, within: 60) { $0.topic == "canary/v1/probe" } != nil)
