@@ -18,7 +18,7 @@ public struct MQTTMessages: AsyncSequence, Sendable {
     public struct AsyncIterator: AsyncIteratorProtocol {
         let inbox: Inbox
 
-        public mutating func next() async -> MQTTMessage? { await inbox.take(all: false)?.first }
+        public mutating func next() async -> MQTTMessage? { await inbox.takeOne() }
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inbox: inbox) }
@@ -32,7 +32,7 @@ public struct MQTTMessages: AsyncSequence, Sendable {
         public struct AsyncIterator: AsyncIteratorProtocol {
             let inbox: Inbox
 
-            public mutating func next() async -> [MQTTMessage]? { await inbox.take(all: true) }
+            public mutating func next() async -> [MQTTMessage]? { await inbox.takeAll() }
         }
 
         public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inbox: inbox) }
@@ -50,6 +50,32 @@ final class Inbox: Sendable {
         var finished = false
 
         var count: Int { items.count - head }
+
+        /// The oldest waiting message, if any.
+        mutating func first() -> MQTTMessage? {
+            guard count > 0 else { return nil }
+            let m = items[head]
+            head += 1
+            // Drops the taken front once all is taken, and now and then before, so memory follows what waits.
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 1_024, head * 2 >= items.count {
+                items.removeFirst(head)
+                head = 0
+            }
+            return m
+        }
+
+        /// Every waiting message, if any.
+        mutating func all() -> [MQTTMessage]? {
+            guard count > 0 else { return nil }
+            defer {
+                items = []
+                head = 0
+            }
+            return head == 0 ? items : Array(items[head...])
+        }
     }
 
     private let state = Mutex(State())
@@ -81,31 +107,22 @@ final class Inbox: Sendable {
         }
     }
 
-    /// The oldest message, or all that wait (`all`); suspends while there are
-    /// none; nil once finished and empty, or when the task is cancelled.
-    func take(all: Bool) async -> [MQTTMessage]? {
+    /// The oldest message; suspends while there is none; nil once finished
+    /// and empty, or when the task is cancelled.
+    func takeOne() async -> MQTTMessage? { await take { $0.first() } }
+
+    /// All messages that wait, as `takeOne` otherwise.
+    func takeAll() async -> [MQTTMessage]? { await take { $0.all() } }
+
+    private func take<T: Sendable>(_ pick: @Sendable (inout State) -> T?) async -> T? {
         while true {
-            let (taken, done, wakeProducer) = state.withLock { s -> ([MQTTMessage], Bool, Bool) in
-                guard s.count > 0 else { return ([], s.finished, false) }
-                let taken: [MQTTMessage]
-                if all || s.count == 1 {
-                    taken = s.head == 0 ? s.items : Array(s.items[s.head...])
-                    s.items = []
-                    s.head = 0
-                } else {
-                    taken = [s.items[s.head]]
-                    s.head += 1
-                    // Drops the taken front now and then, so memory follows what waits.
-                    if s.head >= 1_024, s.head * 2 >= s.items.count {
-                        s.items.removeFirst(s.head)
-                        s.head = 0
-                    }
-                }
+            let (taken, done, wakeProducer) = state.withLock { s -> (T?, Bool, Bool) in
+                guard let taken = pick(&s) else { return (nil, s.finished, false) }
                 defer { s.producerWaits = false }
                 return (taken, false, s.producerWaits)
             }
             if wakeProducer { room.signal() }
-            if !taken.isEmpty { return taken }
+            if let taken { return taken }
             if done || Task.isCancelled { return nil }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
