@@ -28,8 +28,9 @@ import Testing
                 guard let pdu = try? ATTPDU.decode(bytes[...]) else { continue }
                 let before = server.subscribed
                 let (response, write) = server.respond(to: pdu)
-                if let response { try? socket.send(response.encode()) }
+                // Noted before the response, which is what tells the client the write is done.
                 if let write { writes.list.withLock { $0.append(write) } }
+                if let response { try? socket.send(response.encode()) }
                 for handle in server.subscribed.subtracting(before) {
                     try? socket.send(ATTPDU.notification(handle: handle, value: value).encode())
                 }
