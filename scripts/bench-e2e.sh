@@ -3,7 +3,8 @@
 #   scripts/bench-e2e.sh [ingest|latency]   default: both
 # ingest:  the collector's ingest into SQLite vs a subscriber that discards the same
 #          queued messages from the same mosquitto, in one run (target ≥ 80 %);
-#          then validation and storing alone, without MQTT.
+#          then validation and storing alone, without MQTT. INGEST_MESSAGES (20000) and
+#          INGEST_READINGS (readings per telemetry message, 10) set the mix.
 # latency: SOS frame entering the agent → SSE event at a client of the collector,
 #          1,000 telemetry readings/s in the background (target p99 ≤ 20 ms).
 set -euo pipefail
@@ -14,8 +15,8 @@ export CANARY_BIN_DIR="$PWD/.build/release"
 what="${1:-all}"
 if [ "$what" = all ] || [ "$what" = ingest ]; then
     echo "== collector ingest"
-    .build/release/CanaryLoad ingest "${INGEST_MESSAGES:-20000}"
-    .build/release/CanaryLoad offline "${INGEST_MESSAGES:-20000}"
+    .build/release/CanaryLoad ingest "${INGEST_MESSAGES:-20000}" "${INGEST_READINGS:-10}"
+    .build/release/CanaryLoad offline "${INGEST_MESSAGES:-20000}" "${INGEST_READINGS:-10}"
 fi
 if [ "$what" = all ] || [ "$what" = latency ]; then
     echo "== alarm latency"

@@ -12,9 +12,10 @@ import Wire
 
 // End-to-end benchmarks with real parts (scripts/bench-e2e.sh, release build):
 //
-//   CanaryLoad ingest [MESSAGES]   collector ingest into SQLite vs a subscriber that discards,
-//                                   the same queued messages from the same mosquitto, one run
-//   CanaryLoad offline [MESSAGES]  the ingest's validation and storing alone, no MQTT
+//   CanaryLoad ingest [MESSAGES [READINGS]]   collector ingest into SQLite vs a subscriber that
+//                                   discards, the same queued messages from the same mosquitto,
+//                                   one run; READINGS per telemetry message, 10 unless given
+//   CanaryLoad offline [MESSAGES [READINGS]]  the ingest's validation and storing alone, no MQTT
 //   CanaryLoad latency [SECONDS]   alarm latency, device bytes entering the agent → SSE event
 //                                   at a client, with 1,000 telemetry readings/s in the background
 //
@@ -22,12 +23,14 @@ import Wire
 // release canary-collector process (CANARY_BIN_DIR).
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+/// The `k`th number after the command, or `otherwise`.
+func number(_ k: Int, otherwise: Int) -> Int { arguments.dropFirst(k).first.flatMap(Int.init) ?? otherwise }
 switch arguments.first {
-case "ingest": try await Ingest.run(messages: arguments.dropFirst().first.flatMap(Int.init) ?? 20_000)
-case "offline": try Ingest.offline(Ingest.payloads(arguments.dropFirst().first.flatMap(Int.init) ?? 20_000))
-case "latency": try await Latency.run(seconds: arguments.dropFirst().first.flatMap(Int.init) ?? 30)
+case "ingest": try await Ingest.run(messages: number(1, otherwise: 20_000), readings: number(2, otherwise: 10))
+case "offline": try Ingest.offline(Ingest.payloads(number(1, otherwise: 20_000), readings: number(2, otherwise: 10)))
+case "latency": try await Latency.run(seconds: number(1, otherwise: 30))
 default:
-    FileHandle.standardError.write(Data("usage: CanaryLoad ingest [MESSAGES] | offline [MESSAGES] | latency [SECONDS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: CanaryLoad ingest [MESSAGES [READINGS]] | offline [MESSAGES [READINGS]] | latency [SECONDS]\n".utf8))
     exit(2)
 }
 
@@ -52,11 +55,11 @@ enum Ingest {
     /// The same messages, queued by the broker for an absent persistent
     /// session, then drained once by a discarding subscriber and once by the
     /// collector's ingest (validation, SQLite commit, acks).
-    static func run(messages count: Int) async throws {
+    static func run(messages count: Int, readings perMessage: Int) async throws {
         let broker = try Broker(extraConfig: "max_queued_messages 0\nmax_queued_bytes 0\n", logEveryPacket: false)
-        let payloads = try payloads(count)
+        let payloads = try payloads(count, readings: perMessage)
         let bytes = payloads.reduce(0) { $0 + $1.payload.count }
-        print("messages: \(count) (1 in 10 an alarm, the rest telemetry of 10 readings), \(bytes / count) bytes each on average")
+        print("messages: \(count) (1 in 10 an alarm, the rest telemetry of \(perMessage) readings), \(bytes / count) bytes each on average")
 
         // Register both persistent sessions, then leave.
         for id in ["bench-discard", "bench-collector"] {
@@ -93,7 +96,7 @@ enum Ingest {
         logger.logLevel = .error
         let ingest = CollectorCore.Ingest(store: store, client: client, metrics: metrics, signal: ChangeSignal(), logger: logger)
         let task = Task { await ingest.run() }
-        let alarms = Double((count + 9) / 10), readings = Double((count - (count + 9) / 10) * 10)
+        let alarms = Double((count + 9) / 10), readings = Double((count - (count + 9) / 10) * perMessage)
         while metrics.value(CollectorMetrics.acked) < Double(count) {
             try await Task.sleep(for: .milliseconds(1))
         }
@@ -114,8 +117,8 @@ enum Ingest {
 }
 
 extension Ingest {
-    /// 1 in 10 an SOS alarm, the rest telemetry batches of 10 gas readings, from 200 workers.
-    static func payloads(_ count: Int) throws -> [(topic: String, payload: [UInt8])] {
+    /// 1 in 10 an SOS alarm, the rest telemetry batches of `readings` gas readings, from 200 workers.
+    static func payloads(_ count: Int, readings perMessage: Int = 10) throws -> [(topic: String, payload: [UInt8])] {
         let topics = try Topics(site: "bench", gateway: "gw-1")
         return (0..<count).map { k -> (topic: String, payload: [UInt8]) in
             let t = Int64(1_767_254_400_000) + Int64(k) * 10
@@ -123,7 +126,7 @@ extension Ingest {
                 let e = SafetyEvent(worker: "w\(k % 200)", type: .sos, phase: .alarm, severity: .critical, timeMs: t)
                 return (topics.events, [UInt8](CloudEvent(e, topics: topics).json()))
             }
-            let readings = (0..<10).map {
+            let readings = (0..<perMessage).map {
                 TelemetryBatch.Reading(worker: "w\((k + $0) % 200)", device: "C0:FF:EE:00:00:\($0)", kind: "gas", time_ms: t,
                                        values: ["o2": 20.9, "co": 1, "h2s": 0.2, "lel": 0, "battery": 80, "motion_g": 0.05])
             }
