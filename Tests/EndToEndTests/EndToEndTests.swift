@@ -83,6 +83,9 @@ import TestSupport
         let page = try site.get("/api/v1/events?limit=4")
         #expect(page.body.contains("\"next_cursor\":\""))
         #expect(try site.get("/api/v1/events?from=yesterday").status == 400)
+        #expect(try site.get("/api/v1/nothing-here").status == 404)
+        #expect(try site.metric("canary_collector_http_errors_total{status=\"400\"}") == 1)
+        #expect(try site.metric("canary_collector_http_errors_total{status=\"404\"}") == 1)
         #expect(try site.get("/healthz").status == 200)
         #expect(try site.duplicateReadings() == 0)
     }

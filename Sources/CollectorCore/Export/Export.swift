@@ -11,7 +11,7 @@ import Wire
 /// Telemetry CSV is long ("tidy") form, one row per quantity:
 /// `time,time_ms,site,gateway,worker,device,kind,quantity,value`.
 /// Telemetry NDJSON is one reading per line. Events NDJSON is the CloudEvents
-/// as received; events CSV flattens them (docs/api.md).
+/// as received; events CSV flattens them (docs/collector.md, "HTTP API").
 struct Export {
     enum Dataset: String { case telemetry, events }
     enum Format: String { case csv, ndjson }

@@ -2,7 +2,7 @@ import DaemonSupport
 import Hummingbird
 import Wire
 
-/// The collector's HTTP API (docs/api.md). Every route reads the store;
+/// The collector's HTTP API (docs/collector.md, "HTTP API"). Every route reads the store;
 /// nothing here writes.
 public struct CollectorAPI: Sendable {
     let store: EventStore
@@ -16,10 +16,12 @@ public struct CollectorAPI: Sendable {
         self.signal = signal
         self.metrics = metrics
         self.mqttConnected = mqttConnected
+        metrics.register(CollectorMetrics.httpErrors, .counter, help: "HTTP responses with an error status, by status.")
     }
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: HTTPErrorCounter(metrics: metrics))
         let store = self.store
 
         router.get("/healthz") { _, _ -> Response in

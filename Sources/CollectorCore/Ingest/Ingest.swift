@@ -250,6 +250,7 @@ public enum CollectorMetrics {
     public static let batches = "canary_collector_commits_total"
     public static let connected = "canary_collector_mqtt_connected"
     public static let sseClients = "canary_collector_sse_clients"
+    public static let httpErrors = "canary_collector_http_errors_total"
 
     static func register(_ m: MetricsRegistry) {
         m.register(received, .counter, help: "MQTT messages received.")
