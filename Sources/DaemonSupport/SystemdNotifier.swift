@@ -26,6 +26,8 @@ public struct SystemdNotifier: Sendable {
     public func ready(status: String? = nil) { send("READY=1" + (status.map { "\nSTATUS=\($0)" } ?? "")) }
     public func stopping() { send("STOPPING=1") }
     public func watchdog() { send("WATCHDOG=1") }
+    /// The one line `systemctl status` shows.
+    public func status(_ text: String) { send("STATUS=\(text)") }
 
     /// Pings the watchdog while `healthy()` says so; a stalled process stops
     /// pinging and systemd restarts it.

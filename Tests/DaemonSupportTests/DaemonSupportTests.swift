@@ -47,7 +47,7 @@ import Testing
     }
 
     /// sd_notify over a real Unix datagram socket, as systemd listens.
-    @Test func notifierSendsReadyAndWatchdogToTheNotifySocket() throws {
+    @Test func notifierSendsReadyWatchdogAndStatusToTheNotifySocket() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8))").path
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd); unlink(path) }
@@ -67,6 +67,9 @@ import Testing
         #expect(String(decoding: buffer[0..<max(0, n1)], as: UTF8.self) == "READY=1\nSTATUS=up")
         let n2 = recv(fd, &buffer, buffer.count, 0)
         #expect(String(decoding: buffer[0..<max(0, n2)], as: UTF8.self) == "WATCHDOG=1")
+        notifier.status("outbox 0 alarms")
+        let n3 = recv(fd, &buffer, buffer.count, 0)
+        #expect(String(decoding: buffer[0..<max(0, n3)], as: UTF8.self) == "STATUS=outbox 0 alarms")
         #expect(SystemdNotifier(environment: [:]).watchdogInterval == nil)
     }
 }

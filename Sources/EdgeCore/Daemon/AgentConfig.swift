@@ -37,6 +37,7 @@ import WorksiteSimulator
 ///     button: "C0:FF:EE:00:01:04"
 ///     button_key: 231d39c1d7cc1ab1aee224cd096db932   # BTHome bind key, when the button encrypts
 /// log_level: info
+/// status_every: 60s            # how often the counters and the outbox are logged (and shown by systemctl status)
 /// ```
 public struct AgentConfig: Sendable {
     public enum Source: Sendable {
@@ -56,10 +57,12 @@ public struct AgentConfig: Sendable {
     public var source: Source
     public var directory: SiteDirectory
     public var logLevel: String
+    /// How often the agent logs what it has counted (``AgentStatus``).
+    public var statusEveryMs: Int64
 
     public init(topics: Topics, mqtt: MQTTConfiguration, outboxPath: String, outboxLimits: Outbox.Limits = .init(),
                 resendAfterMs: Int64 = 30_000, telemetryPerMessage: Int = 100, source: Source, directory: SiteDirectory,
-                logLevel: String = "info") {
+                logLevel: String = "info", statusEveryMs: Int64 = 60_000) {
         self.topics = topics
         self.mqtt = mqtt
         self.outboxPath = outboxPath
@@ -69,6 +72,7 @@ public struct AgentConfig: Sendable {
         self.source = source
         self.directory = directory
         self.logLevel = logLevel
+        self.statusEveryMs = statusEveryMs
     }
 
     public static func load(file: String) throws(ConfigError) -> AgentConfig {
@@ -132,7 +136,8 @@ public struct AgentConfig: Sendable {
             topics: topics, mqtt: mqtt, outboxPath: try outbox.string("path", default: "/var/lib/canary/outbox.sqlite"),
             outboxLimits: limits, resendAfterMs: try uplink.durationMs("resend_after", default: 30_000, in: 1_000...3_600_000),
             telemetryPerMessage: try uplink.int("telemetry_per_message", default: 100, in: 1...1_000),
-            source: chosen, directory: directory, logLevel: level)
+            source: chosen, directory: directory, logLevel: level,
+            statusEveryMs: try root.durationMs("status_every", default: 60_000, in: 1_000...86_400_000))
         try root.finish()
         return config
     }

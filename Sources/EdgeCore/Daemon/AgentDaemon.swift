@@ -50,6 +50,9 @@ public final class AgentDaemon: Service {
         // Alarms have a publisher of their own: the general one may be waiting on a second's telemetry in flight.
         let (alarmKicks, alarmKick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (acks, ackSeen) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (source, links) = sourceOverride.map { ($0, nil) } ?? makeSource()
+        let counted = LatestCounters()
+        let scanner = (source as? BlueZSource)?.counters, gatt = links?.counters
         try client.start()
         lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
         notifier.ready(status: "gateway \(topics.site)/\(topics.gateway), outbox \(config.outboxPath)")
@@ -87,12 +90,22 @@ public final class AgentDaemon: Service {
                 }
             }
             group.addTask { await self.notifier.keepWatchdog { Self.nowMs() - self.lastProgressMs.load(ordering: .relaxed) < 30_000 } }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(self.config.statusEveryMs))
+                    var status = AgentStatus(pipeline: counted.current, outbox: try? outbox.stats(), scanner: scanner, gatt: gatt)
+                    (status.acknowledged, status.refusedAcks) = await (uplink.acknowledged, uplink.refusedAcks)
+                    self.logger.info("status", metadata: status.metadata)
+                    self.notifier.status(status.summary)
+                }
+            }
 
             await cancelWhenGracefulShutdown {
                 // Telemetry is encoded and written (a blocking SQLite commit) on a queue of its own,
                 // off the cooperative thread pool (a thread per core), so alarms never wait behind it for a thread.
                 let telemetry = DispatchQueue(label: "canary-agent.telemetry", qos: .utility)
-                await self.detect(uplink: uplink, alarmKick: alarmKick) { batch in
+                await self.detect(source, links: links, uplink: uplink, alarmKick: alarmKick,
+                                  counted: counted.set) { batch in
                     telemetry.async {
                         do {
                             try uplink.enqueue(readings: batch, nowMs: Self.nowMs(), perMessage: self.config.telemetryPerMessage)
@@ -124,10 +137,10 @@ public final class AgentDaemon: Service {
     }
 
     /// The detection loop: runs the source to its end (or until cancelled).
-    private func detect(uplink: Uplink, alarmKick: AsyncStream<Void>.Continuation,
+    private func detect(_ source: any BLESource, links: GATTLinks?, uplink: Uplink, alarmKick: AsyncStream<Void>.Continuation,
+                        counted: (AgentPipeline.Counters) -> Void,
                         telemetry: @escaping @Sendable ([TelemetryBatch.Reading]) -> Void) async {
         var pipeline = AgentPipeline(directory: config.directory)
-        let (source, links) = sourceOverride.map { ($0, nil) } ?? makeSource()
         await pipeline.run(source, telemetryEvery: config.telemetryPerMessage, emit: { events in
             self.lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
             guard !events.isEmpty else { return }
@@ -145,7 +158,7 @@ public final class AgentDaemon: Service {
             }
         }, telemetry: { readings in
             if !readings.isEmpty { telemetry(readings) }
-        })
+        }, counted: counted)
         let c = pipeline.counters
         logger.info("source ended", metadata: ["unknown_device_frames": "\(c.unknownDevice)", "rejected_payloads": "\(c.rejected.total)",
                                                "rejected_samples": "\(c.rejectedSamples)"])

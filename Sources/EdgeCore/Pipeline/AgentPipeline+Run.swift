@@ -10,15 +10,18 @@ extension AgentPipeline {
     /// once a second, or as soon as there are `telemetryEvery` of them: a busy
     /// site's telemetry then flows in small steps rather than a burst a second
     /// that alarms would queue behind for CPU. With `untilMs`, time keeps
-    /// passing after the last frame up to that moment.
+    /// passing after the last frame up to that moment. `counted` hears the
+    /// counters once a second.
     public mutating func run(_ source: some BLESource, untilMs: Int64? = nil, telemetryEvery: Int = 100,
                              emit: ([SafetyEvent]) async throws -> Void,
-                             telemetry: ([TelemetryBatch.Reading]) async -> Void = { _ in }) async rethrows {
+                             telemetry: ([TelemetryBatch.Reading]) async -> Void = { _ in },
+                             counted: (Counters) -> Void = { _ in }) async rethrows {
         var nextTick: Int64?
         for await frame in source.frames() {
             while let t = nextTick, t <= frame.timeMs {
                 try await emit(tick(atMs: t))
                 await telemetry(takeReadings())
+                counted(counters)
                 nextTick = t + 1_000
             }
             if nextTick == nil { nextTick = frame.timeMs + 1_000 }

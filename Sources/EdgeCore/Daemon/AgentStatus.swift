@@ -1,0 +1,57 @@
+import Logging
+import Synchronization
+
+/// What the agent has counted since it started, logged every `status_every`
+/// and shown by `systemctl status`. Bad input (frames from devices bound to
+/// nobody, payloads a decoder refused, acks that did not parse) is counted,
+/// not logged frame by frame: a broken device nearby would flood the journal.
+/// This line is where an operator sees those counts while the agent runs.
+struct AgentStatus: Sendable {
+    var pipeline = AgentPipeline.Counters()
+    var outbox: Outbox.Stats?
+    var acknowledged = 0
+    var refusedAcks = 0
+    var scanner: BlueZSource.Counters?
+    var gatt: GATTLinks.Counters?
+
+    var metadata: Logger.Metadata {
+        var m: Logger.Metadata = [
+            "unknown_device_frames": "\(pipeline.unknownDevice)",
+            "rejected_payloads": "\(pipeline.rejected.total)",
+            "rejected_samples": "\(pipeline.rejectedSamples)",
+            "acknowledged": "\(acknowledged)",
+            "refused_acks": "\(refusedAcks)",
+        ]
+        for (kind, n) in pipeline.rejected.byKind { m["rejected_\(kind)"] = "\(n)" }
+        if let outbox {
+            m["outbox_alarms"] = "\(outbox.alarms)"
+            m["outbox_telemetry"] = "\(outbox.telemetry)"
+            m["dropped_telemetry"] = "\(outbox.droppedTelemetry)"
+        }
+        if let scanner {
+            m["scan_reports"] = "\(scanner.reports)"
+            m["malformed_hci_events"] = "\(scanner.malformed)"
+            m["adapter_resets"] = "\(scanner.resets)"
+        }
+        if let gatt {
+            m["gatt_connected"] = "\(gatt.connected)"
+            m["gatt_drops"] = "\(gatt.drops)"
+            m["malformed_att_pdus"] = "\(gatt.malformed)"
+        }
+        return m
+    }
+
+    /// One line for `systemctl status`.
+    var summary: String {
+        let waiting = outbox.map { "outbox \($0.alarms) alarms, \($0.telemetry) telemetry; " } ?? ""
+        return waiting + "\(acknowledged) acknowledged; rejected \(pipeline.rejected.total) payloads, "
+            + "\(pipeline.unknownDevice) frames from unknown devices"
+    }
+}
+
+/// The detection loop's latest counters, for the status line.
+final class LatestCounters: Sendable {
+    private let value = Mutex(AgentPipeline.Counters())
+    func set(_ c: AgentPipeline.Counters) { value.withLock { $0 = c } }
+    var current: AgentPipeline.Counters { value.withLock { $0 } }
+}

@@ -1,0 +1,81 @@
+import DeviceFormats
+import EdgeCore
+import Foundation
+import Logging
+import MQTT
+import Synchronization
+import Testing
+import TestSupport
+import Wire
+
+/// The agent's `status` line: what it counted (bad frames, strangers' frames)
+/// shows in its log while it runs, not only when it stops.
+@Suite struct AgentStatusTests {
+    final class Records: Sendable {
+        let list = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
+    }
+
+    /// Keeps what is logged, in memory.
+    struct Capture: LogHandler {
+        let records: Records
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            records.list.withLock { $0.append((event.message.description, metadata.merging(event.metadata ?? [:]) { $1 })) }
+        }
+    }
+
+    /// Its frames, then silence without an end, as a live scanner that hears nothing more.
+    struct Frames: BLESource {
+        let list: [BLEFrame]
+
+        func frames() -> AsyncStream<BLEFrame> {
+            AsyncStream { c in for f in list { c.yield(f) } }
+        }
+    }
+
+    @Test func whatTheAgentCountedIsLoggedWhileItRuns() async throws {
+        let broker = try Broker()
+        let detector: [UInt8] = [0xC0, 0xFF, 0xEE, 0x00, 0x01, 0x01], stranger: [UInt8] = [1, 2, 3, 4, 5, 6]
+        var directory = SiteDirectory(site: "tank-farm-3")
+        directory.bind(detector, worker: "chen", role: .gasDetector)
+        let t = Int64(Date().timeIntervalSince1970 * 1000)
+        let frames = [
+            BLEFrame(timeMs: t, address: detector, payload: .advertisement([0x05, 0xFF, 0xFF])),  // cut short
+            BLEFrame(timeMs: t + 10, address: stranger, payload: .advertisement([0x02, 0x01, 0x06])),
+            // A second later the agent's clock ticks, and the counts are taken.
+            BLEFrame(timeMs: t + 1_000, address: stranger, payload: .advertisement([0x02, 0x01, 0x06])),
+        ]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-status-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = AgentConfig(topics: try Topics(site: "tank-farm-3", gateway: "gw-1"),
+                                 mqtt: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "status-\(broker.port)"),
+                                 outboxPath: dir.appendingPathComponent("outbox.sqlite").path, source: .btsnoop(""),
+                                 directory: directory, statusEveryMs: 100)
+        let records = Records()
+        let agent = AgentDaemon(config: config, logger: Logger(label: "agent") { _ in Capture(records: records) },
+                                source: Frames(list: frames))
+        let run = Task { try await agent.run() }
+        defer { run.cancel() }
+
+        let deadline = ContinuousClock.now + .seconds(30)
+        var status: Logger.Metadata?
+        while status == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            status = records.list.withLock { $0 }.last { $0.message == "status" && $0.metadata["rejected_payloads"] != "0" }?.metadata
+        }
+        let s = try #require(status)
+        #expect(s["rejected_payloads"] == "1")
+        #expect(s["rejected_bad-length"] == "1")
+        #expect(s["unknown_device_frames"] == "1")
+        #expect(s["outbox_alarms"] == "0")
+        #expect(s["refused_acks"] == "0")
+    }
+}
