@@ -55,10 +55,10 @@ import Wire
                              data: Ack(ids: events.map(\.id)))
         try await collector.publish(topic: topics.ack, payload: [UInt8](ack.json()))
         let ackMessage = await first(agent.messages, within: 60) { $0.topic == topics.ack }
-        await uplink.handleAck(try #require(ackMessage).payload)
+        try await uplink.handleAck(try #require(ackMessage).payload)
         #expect(try await uplink.outbox.stats().alarms == 0)
         #expect(await uplink.acknowledged == 2)
-        await uplink.handleAck(Array("garbage".utf8))
+        try await uplink.handleAck(Array("garbage".utf8))
         #expect(await uplink.refusedAcks == 1)
         await agent.stop()
         await collector.stop()

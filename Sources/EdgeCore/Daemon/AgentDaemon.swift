@@ -66,7 +66,12 @@ public final class AgentDaemon: Service {
             group.addTask { await self.followConnection(client, uplink: uplink, kick: kick) }
             group.addTask {
                 for await m in client.messages where m.topic == topics.ack {
-                    await uplink.handleAck(m.payload)
+                    do {
+                        try await uplink.handleAck(m.payload)
+                    } catch {
+                        self.logger.error("cannot remove acknowledged events from the outbox; they will go again",
+                                          metadata: ["error": "\(error)"])
+                    }
                     ackSeen.yield()
                 }
                 ackSeen.finish()

@@ -108,14 +108,17 @@ public actor Uplink {
     /// After a reconnect, everything unacknowledged goes again.
     public func connectionRestored() { publishedAt.withLock { $0.removeAll() } }
 
-    /// An ack from the collector: those ids are committed, they leave the outbox.
-    public func handleAck(_ payload: [UInt8]) {
+    /// An ack from the collector: those ids are committed, they leave the
+    /// outbox. One that does not parse is counted (`refusedAcks`); throws
+    /// when the outbox cannot remove them (they are then sent again, and the
+    /// collector acknowledges the duplicates).
+    public func handleAck(_ payload: [UInt8]) throws {
         guard let ack = try? JSONDecoder().decode(CloudEvent<Ack>.self, from: Data(payload)),
               ack.type == EventTypes.ack else {
             refusedAcks += 1
             return
         }
-        acknowledged += (try? outbox.acknowledge(ids: ack.data.ids)) ?? 0
+        acknowledged += try outbox.acknowledge(ids: ack.data.ids)
         publishedAt.withLock { p in for id in ack.data.ids { p[id] = nil } }
     }
 }
