@@ -89,6 +89,23 @@ import WorksiteSimulator
         #expect(bound.counters.rejected.byKind == ["bad-length": 1, "truncated": 1])
     }
 
+    /// A reading older than the last (the gateway's clock stepped back, two
+    /// threads' frames crossed) is refused by the detectors and counted, not lost unseen.
+    @Test func readingsTheDetectorsRefuseAreCounted() {
+        let detector: [UInt8] = [0xC0, 0xFF, 0xEE, 0x00, 0x01, 0x01]
+        var directory = SiteDirectory(site: "s")
+        directory.bind(detector, worker: "chen", role: .gasDetector)
+        var pipeline = AgentPipeline(directory: directory)
+        let status = CanaryProfile.GasStatus(sequence: 1, o2: 20.9, co: nil, h2s: 0, lel: 0, battery: 80, flags: [], motionG: 0.1)
+        for t: Int64 in [2_000, 1_000] {
+            _ = pipeline.ingest(BLEFrame(timeMs: t, address: detector,
+                                         payload: .notification(characteristic: CanaryProfile.gasCharacteristic, value: status.encode())))
+        }
+        // The older frame's three fitted gases and its motion summary.
+        #expect(pipeline.counters.rejectedSamples == 4)
+        #expect(pipeline.counters.rejected.total == 0, "the frame itself is good")
+    }
+
     @Test func theRealCaptureReplaysThroughTheSameInterface() async throws {
         let capture = URL(fileURLWithPath: SharedDataLocation.path("ble/csacca_btsnoop_hci.log"))
         var count = 0

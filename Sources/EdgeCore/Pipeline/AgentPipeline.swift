@@ -47,7 +47,7 @@ public struct AgentPipeline: Sendable {
             if let error = d.error { counters.rejected.count(error) }
             switch d.canary {
             case .gas(let status):
-                events += w.gasStatus(status, device: device, atMs: frame.timeMs)
+                events += w.gasStatus(status, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples)
                 record(binding.worker, device, "gas", frame.timeMs, Self.values(status))
             case .position(let p):
                 w.position(p, atMs: frame.timeMs)
@@ -56,7 +56,7 @@ public struct AgentPipeline: Sendable {
             case nil: break
             }
             if let b = d.bthome {
-                events += w.button(b, device: device, atMs: frame.timeMs)
+                events += w.button(b, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples)
                 if let battery = b.battery { record(binding.worker, device, "battery", frame.timeMs, ["battery": battery]) }
             }
         case .notification(let characteristic, let value):
@@ -72,7 +72,7 @@ public struct AgentPipeline: Sendable {
             case CanaryProfile.gasCharacteristic:
                 do {
                     let status = try CanaryProfile.GasStatus.decodeCharacteristic(value[...])
-                    events += w.gasStatus(status, device: device, atMs: frame.timeMs)
+                    events += w.gasStatus(status, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples)
                     record(binding.worker, device, "gas", frame.timeMs, Self.values(status))
                 } catch {
                     counters.rejected.count(error)

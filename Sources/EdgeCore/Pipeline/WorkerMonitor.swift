@@ -39,11 +39,17 @@ public struct WorkerMonitor: Codable, Sendable {
         return events
     }
 
-    mutating func battery(_ device: String, percent: Int, atMs t: Int64) -> [SafetyEvent] {
-        (try? devices[device]?.battery(percent: Double(percent), atMs: t, location: location)) ?? []
+    /// `rejected` counts what a detector refused (a reading older than the last, a value no sensor gives).
+    mutating func battery(_ device: String, percent: Int, atMs t: Int64, rejected: inout Int) -> [SafetyEvent] {
+        do {
+            return try devices[device]?.battery(percent: Double(percent), atMs: t, location: location) ?? []
+        } catch {
+            rejected += 1
+            return []
+        }
     }
 
-    mutating func gasStatus(_ s: CanaryProfile.GasStatus, device: String, atMs t: Int64) -> [SafetyEvent] {
+    mutating func gasStatus(_ s: CanaryProfile.GasStatus, device: String, atMs t: Int64, rejected: inout Int) -> [SafetyEvent] {
         var events = sos.flag(device: device, isSet: s.flags.contains(.sos), atMs: t, location: location)
         let readings: [(GasKind, Double?)] = [(.o2, s.o2), (.co, s.co), (.h2s, s.h2s), (.lel, s.lel)]
         for (kind, value) in readings {
@@ -52,14 +58,22 @@ public struct WorkerMonitor: Codable, Sendable {
             // The profile's fault and over-range flags are per device: every fitted gas carries them.
             let reading = GasReading(gas: kind, timeMs: t, value: value, overRange: s.flags.contains(.overRange),
                                      sensorFault: s.flags.contains(.sensorFault))
-            events += (try? monitor.ingest(reading, location: location)) ?? []
+            do {
+                events += try monitor.ingest(reading, location: location)
+            } catch {
+                rejected += 1
+            }
             gas[kind] = monitor
         }
         if lastStreamMs.map({ t - $0 > Self.streamFreshMs }) ?? true {
-            events += (try? motion.immobility.ingestSummary(deviationG: s.motionG, atMs: t, location: location)) ?? []
+            do {
+                events += try motion.immobility.ingestSummary(deviationG: s.motionG, atMs: t, location: location)
+            } catch {
+                rejected += 1
+            }
             lastMotionInputMs = t
         }
-        return events + battery(device, percent: s.battery, atMs: t)
+        return events + battery(device, percent: s.battery, atMs: t, rejected: &rejected)
     }
 
     mutating func motionSamples(_ m: CanaryProfile.MotionSamples, atMs t: Int64) -> (events: [SafetyEvent], rejected: Int) {
@@ -96,12 +110,12 @@ public struct WorkerMonitor: Codable, Sendable {
         location = Location(source: .locator, x: p.x, y: p.y, floor: p.floor, accuracy: p.accuracy, timeMs: t)
     }
 
-    mutating func button(_ b: BTHomePacket, device: String, atMs t: Int64) -> [SafetyEvent] {
+    mutating func button(_ b: BTHomePacket, device: String, atMs t: Int64, rejected: inout Int) -> [SafetyEvent] {
         var events: [SafetyEvent] = []
         if !b.buttonEvents.filter({ $0 != 0 }).isEmpty {
             events += sos.press(device: device, packetID: b.packetID, atMs: t, location: location)
         }
-        if let battery = b.battery { events += self.battery(device, percent: Int(battery), atMs: t) }
+        if let battery = b.battery { events += self.battery(device, percent: Int(battery), atMs: t, rejected: &rejected) }
         return events
     }
 
