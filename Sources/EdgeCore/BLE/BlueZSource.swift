@@ -21,6 +21,8 @@ public struct BlueZSource: BLESource {
     public let counters: Counters
     /// The GATT connections to devices that stream, on the same adapter.
     public let gatt: GATTLinks?
+    /// Stamps the frames (shared with `gatt`, so both run on one time).
+    public let clock: FrameClock
 
     public final class Counters: Sendable {
         let resetsValue = Atomic<Int>(0)
@@ -35,8 +37,9 @@ public struct BlueZSource: BLESource {
     }
 
     public init(adapter: String, settings: LEScanner.Settings = .init(), watchdogMs: Int64 = 30_000, logger: Logger,
-                counters: Counters = Counters(), gatt: GATTLinks? = nil) {
+                counters: Counters = Counters(), gatt: GATTLinks? = nil, clock: FrameClock = FrameClock()) {
         self.gatt = gatt
+        self.clock = clock
         self.adapterName = adapter
         self.settings = settings
         self.watchdogMs = watchdogMs
@@ -62,10 +65,10 @@ public struct BlueZSource: BLESource {
     private func scan(until stop: () -> Bool, _ out: AsyncStream<BLEFrame>.Continuation) {
         // What the scanner path costs (docs/performance.md): its reports and this thread's CPU time,
         // logged (debug) every 10 s.
-        let startMs = Self.nowMs(), startCPU = Self.threadCPUSeconds()
+        let startMs = clock.nowMs(), startCPU = Self.threadCPUSeconds()
         var nextCostLogMs = startMs + 10_000
         func logCost() {
-            let seconds = Double(Self.nowMs() - startMs) / 1000, cpu = Self.threadCPUSeconds() - startCPU
+            let seconds = Double(clock.nowMs() - startMs) / 1000, cpu = Self.threadCPUSeconds() - startCPU
             logger.debug("scanner cost", metadata: [
                 "reports": "\(counters.reports)", "seconds": "\(String(format: "%.1f", seconds))",
                 "reports_per_s": "\(String(format: "%.1f", Double(counters.reports) / max(seconds, 0.001)))",
@@ -80,26 +83,26 @@ public struct BlueZSource: BLESource {
                 try scanner.start()
                 logger.info("scanning", metadata: ["adapter": "\(adapter.name)", "active": "\(settings.active)"])
                 backoffMs = 500
-                var lastReport = Self.nowMs()
+                var lastReport = clock.nowMs()
                 let malformedBefore = counters.malformed
                 while !stop() {
                     guard let reports = try scanner.next(timeoutMs: 500) else {
                         // A GATT connection being made turns scanning off: turn it on again first.
-                        if Self.nowMs() - lastReport >= 1_000 { scanner.rearm() }
+                        if clock.nowMs() - lastReport >= 1_000 { scanner.rearm() }
                         // Live GATT links prove the radio works; a reset would only cut them.
-                        if Self.nowMs() - lastReport >= watchdogMs, (gatt?.counters.connected ?? 0) == 0 {
+                        if clock.nowMs() - lastReport >= watchdogMs, (gatt?.counters.connected ?? 0) == 0 {
                             counters.resetsValue.add(1, ordering: .relaxed)
                             logger.warning("no advertising reports; resetting the adapter",
-                                           metadata: ["adapter": "\(adapter.name)", "silent_ms": "\(Self.nowMs() - lastReport)"])
+                                           metadata: ["adapter": "\(adapter.name)", "silent_ms": "\(clock.nowMs() - lastReport)"])
                             scanner.stop()
                             try adapter.reset()
                             try scanner.start()
-                            lastReport = Self.nowMs()
+                            lastReport = clock.nowMs()
                         }
                         continue
                     }
                     counters.malformedValue.store(malformedBefore + scanner.malformedEvents, ordering: .relaxed)
-                    let t = Self.nowMs()
+                    let t = clock.nowMs()
                     if t >= nextCostLogMs {
                         logCost()
                         nextCostLogMs = t + 10_000
@@ -118,8 +121,6 @@ public struct BlueZSource: BLESource {
             }
         }
     }
-
-    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// CPU time (user + system) of the calling thread.
     static func threadCPUSeconds() -> Double {

@@ -63,6 +63,8 @@ public final class GATTLinks: Sendable {
     public let budget: Int
     public let logger: Logger
     public let counters: Counters
+    /// Stamps the notifications (the scanner's clock: one time for both).
+    let clock: FrameClock
 
     private struct State {
         /// Each worker's open alarms (type and condition): the more, the more at risk, so served first.
@@ -76,7 +78,9 @@ public final class GATTLinks: Sendable {
     }
     private let state = Mutex(State())
 
-    public init(adapter: String, targets: [Target], budget: Int, logger: Logger, counters: Counters = Counters()) {
+    public init(adapter: String, targets: [Target], budget: Int, logger: Logger, counters: Counters = Counters(),
+                clock: FrameClock = FrameClock()) {
+        self.clock = clock
         adapterName = adapter
         self.targets = targets
         self.budget = budget
@@ -166,7 +170,7 @@ public final class GATTLinks: Sendable {
                     guard let n = try client.nextNotification(timeoutMs: 250) else { continue }
                     guard let id = n.characteristic?.uuid.shortID else { continue }
                     counters.notificationsValue.add(1, ordering: .relaxed)
-                    emit(BLEFrame(timeMs: Int64(Date().timeIntervalSince1970 * 1000), address: target.address,
+                    emit(BLEFrame(timeMs: clock.nowMs(), address: target.address,
                                   payload: .notification(characteristic: id, value: n.value)))
                 }
                 client.socket.shutdown()

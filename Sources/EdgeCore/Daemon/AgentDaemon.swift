@@ -179,11 +179,16 @@ public final class AgentDaemon: Service {
         case .btsnoop(let path):
             return (ReplaySource(path: path), nil)
         case .bluez(let adapter, let active, let watchdogMs, let gattConnections):
+            let logger = self.logger
+            let clock = FrameClock(steppedBack: { ms in
+                logger.warning("the system clock stepped back; frame times run on from before, ahead of it until the agent restarts",
+                               metadata: ["step_ms": "\(ms)"])
+            })
             let targets = GATTLinks.Target.all(in: config.directory)
             let links = gattConnections > 0 && !targets.isEmpty
-                ? GATTLinks(adapter: adapter, targets: targets, budget: gattConnections, logger: logger) : nil
+                ? GATTLinks(adapter: adapter, targets: targets, budget: gattConnections, logger: logger, clock: clock) : nil
             return (BlueZSource(adapter: adapter, settings: LEScanner.Settings(active: active), watchdogMs: watchdogMs,
-                                logger: logger, gatt: links), links)
+                                logger: logger, gatt: links, clock: clock), links)
         }
     }
 
