@@ -96,8 +96,7 @@ public final class AgentDaemon: Service {
             }
             group.addTask { await self.notifier.keepWatchdog { Self.nowMs() - self.lastProgressMs.load(ordering: .relaxed) < 30_000 } }
             group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(self.config.statusEveryMs))
+                while (try? await Task.sleep(for: .milliseconds(self.config.statusEveryMs))) != nil {
                     var status = AgentStatus(pipeline: counted.current, outbox: try? outbox.stats(), scanner: scanner, gatt: gatt)
                     (status.acknowledged, status.refusedAcks) = await (uplink.acknowledged, uplink.refusedAcks)
                     self.logger.info("status", metadata: status.metadata)
