@@ -2,8 +2,8 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// The time stamped on live frames: the system's wall clock, never going
-/// backwards.
+/// The agent's time, stamped on live frames and used for its outbox and
+/// resends: the system's wall clock, never going backwards.
 ///
 /// Detection times everything by frame time (hold times, stale sensors,
 /// silent devices, 30 s of immobility) and refuses a reading older than the

@@ -25,8 +25,12 @@ public final class AgentDaemon: Service {
     let onEvent: @Sendable (SafetyEvent) -> Void
     /// Replaces the configured source (the latency benchmark feeds its own frames).
     let sourceOverride: (any BLESource)?
-    /// Wall-clock milliseconds of the last pipeline step, for the watchdog.
+    /// Milliseconds (`clock`) of the last pipeline step, for the watchdog.
     private let lastProgressMs = Atomic<Int64>(0)
+    /// The agent's time: live frames, outbox entries, resends, the watchdog.
+    /// Never backwards, so a step back of the system clock neither blinds
+    /// detection nor holds resends back (``FrameClock``).
+    let clock: FrameClock
 
     public init(config: AgentConfig, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
                 source: (any BLESource)? = nil, onEvent: @escaping @Sendable (SafetyEvent) -> Void = { _ in }) {
@@ -35,9 +39,11 @@ public final class AgentDaemon: Service {
         self.notifier = notifier
         self.sourceOverride = source
         self.onEvent = onEvent
+        clock = FrameClock(steppedBack: { ms in
+            logger.warning("the system clock stepped back; the agent's time runs on from before, ahead of it until a restart",
+                           metadata: ["step_ms": "\(ms)"])
+        })
     }
-
-    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     public func run() async throws {
         let topics = config.topics
@@ -54,7 +60,7 @@ public final class AgentDaemon: Service {
         let counted = LatestCounters()
         let scanner = (source as? BlueZSource)?.counters, gatt = links?.counters
         try client.start()
-        lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
+        lastProgressMs.store(self.clock.nowMs(), ordering: .relaxed)
         notifier.ready(status: "gateway \(topics.site)/\(topics.gateway), outbox \(config.outboxPath)")
         let stats = try outbox.stats()
         if stats.alarms + stats.telemetry > 0 {
@@ -80,7 +86,7 @@ public final class AgentDaemon: Service {
                 group.addTask {
                     for await _ in stream {
                         do {
-                            try await uplink.publishDue(nowMs: Self.nowMs(), alarmsOnly: alarmsOnly)
+                            try await uplink.publishDue(nowMs: self.clock.nowMs(), alarmsOnly: alarmsOnly)
                         } catch {
                             self.logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
                         }
@@ -94,7 +100,7 @@ public final class AgentDaemon: Service {
                     kick.yield()
                 }
             }
-            group.addTask { await self.notifier.keepWatchdog { Self.nowMs() - self.lastProgressMs.load(ordering: .relaxed) < 30_000 } }
+            group.addTask { await self.notifier.keepWatchdog { self.clock.nowMs() - self.lastProgressMs.load(ordering: .relaxed) < 30_000 } }
             group.addTask {
                 while (try? await Task.sleep(for: .milliseconds(self.config.statusEveryMs))) != nil {
                     var status = AgentStatus(pipeline: counted.current, outbox: try? outbox.stats(), scanner: scanner, gatt: gatt)
@@ -112,7 +118,7 @@ public final class AgentDaemon: Service {
                                   counted: counted.set) { batch in
                     telemetry.async {
                         do {
-                            try uplink.enqueue(readings: batch, nowMs: Self.nowMs(), perMessage: self.config.telemetryPerMessage)
+                            try uplink.enqueue(readings: batch, nowMs: self.clock.nowMs(), perMessage: self.config.telemetryPerMessage)
                         } catch {
                             self.logger.error("cannot write telemetry to the outbox", metadata: ["error": "\(error)"])
                         }
@@ -124,7 +130,7 @@ public final class AgentDaemon: Service {
                 var acksLeft = acks.makeAsyncIterator()
                 while let s = try? outbox.stats(), s.alarms + s.telemetry > 0 {
                     guard await acksLeft.next() != nil else { break }
-                    self.lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
+                    self.lastProgressMs.store(self.clock.nowMs(), ordering: .relaxed)
                 }
             }
             notifier.stopping()
@@ -146,11 +152,11 @@ public final class AgentDaemon: Service {
                         telemetry: @escaping @Sendable ([TelemetryBatch.Reading]) -> Void) async {
         var pipeline = AgentPipeline(directory: config.directory)
         await pipeline.run(source, telemetryEvery: config.telemetryPerMessage, emit: { events in
-            self.lastProgressMs.store(Self.nowMs(), ordering: .relaxed)
+            self.lastProgressMs.store(self.clock.nowMs(), ordering: .relaxed)
             guard !events.isEmpty else { return }
             links?.note(events)
             do {
-                try uplink.raise(events, nowMs: Self.nowMs())
+                try uplink.raise(events, nowMs: self.clock.nowMs())
             } catch {
                 // Still raised here (log and onEvent) even if the outbox cannot take it.
                 self.logger.critical("cannot write alarms to the outbox", metadata: ["error": "\(error)"])
@@ -173,16 +179,11 @@ public final class AgentDaemon: Service {
         switch config.source {
         case .simulate(var scenario, let speed):
             // Simulated devices live now, like real ones: the scenario starts at launch.
-            scenario.start = Double(Self.nowMs()) / 1000
+            scenario.start = Double(self.clock.nowMs()) / 1000
             return (SimulatedSource(scenario: scenario, pace: speed > 0 ? ContinuousClock() : nil, speed: max(speed, 1e-9)), nil)
         case .btsnoop(let path):
             return (ReplaySource(path: path), nil)
         case .bluez(let adapter, let active, let watchdogMs, let gattConnections):
-            let logger = self.logger
-            let clock = FrameClock(steppedBack: { ms in
-                logger.warning("the system clock stepped back; frame times run on from before, ahead of it until the agent restarts",
-                               metadata: ["step_ms": "\(ms)"])
-            })
             let targets = GATTLinks.Target.all(in: config.directory)
             let links = gattConnections > 0 && !targets.isEmpty
                 ? GATTLinks(adapter: adapter, targets: targets, budget: gattConnections, logger: logger, clock: clock) : nil
@@ -212,7 +213,7 @@ public final class AgentDaemon: Service {
     }
 
     static func status(_ state: String, _ topics: Topics) -> [UInt8] {
-        let now = nowMs()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
         return [UInt8](CloudEvent(id: "\(now)-status-\(state)", source: topics.source, type: EventTypes.status, timeMs: now,
                                   data: GatewayStatus(state: state, version: "1")).json())
     }
