@@ -1,4 +1,5 @@
 import EdgeCore
+import Foundation
 import Synchronization
 import Testing
 
@@ -57,5 +58,31 @@ import Testing
             last = t
         }
         #expect(c.steps.withLock { $0 }.isEmpty, "steps under a second are adjustment noise")
+    }
+}
+
+/// The real clocks, read from several threads at once (the scanner's and the GATT links').
+@Suite struct FrameClockThreadTests {
+    @Test func threadsReadingAtOnceGetTimesNearTheWallClock() async {
+        let steps = Atomic<Int>(0)
+        let clock = FrameClock(steppedBack: { _ in steps.add(1, ordering: .relaxed) })
+        let before = Int64(Date().timeIntervalSince1970 * 1000)
+        let latest = await withTaskGroup(of: (Int64, Int64).self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var low = Int64.max, high = Int64.min
+                    for _ in 0..<20_000 {
+                        let t = clock.nowMs()
+                        low = min(low, t)
+                        high = max(high, t)
+                    }
+                    return (low, high)
+                }
+            }
+            return await group.reduce(into: (Int64.max, Int64.min)) { r, x in r = (min(r.0, x.0), max(r.1, x.1)) }
+        }
+        let after = Int64(Date().timeIntervalSince1970 * 1000)
+        #expect(latest.0 >= before && latest.1 <= after + 1_000, "\(latest) outside \(before)...\(after)")
+        #expect(steps.load(ordering: .relaxed) == 0)
     }
 }

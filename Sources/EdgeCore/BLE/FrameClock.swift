@@ -40,13 +40,14 @@ public final class FrameClock: Sendable {
     }
 
     public func nowMs() -> Int64 {
-        let wall = wallMs(), monotonic = monotonicNs()
         let (t, step) = anchor.withLock { a -> (Int64, Int64?) in
+            // Read under the lock: read before it, a thread's reading could be older than the anchor another set.
+            let wall = wallMs(), monotonic = monotonicNs()
             guard let current = a else {
                 a = Anchor(ms: wall, monotonicNs: monotonic)
                 return (wall, nil)
             }
-            let running = current.ms + Int64((monotonic &- current.monotonicNs) / 1_000_000)
+            let running = current.ms + Int64(monotonic > current.monotonicNs ? (monotonic - current.monotonicNs) / 1_000_000 : 0)
             if wall >= running {
                 a = Anchor(ms: wall, monotonicNs: monotonic)
                 return (wall, nil)
