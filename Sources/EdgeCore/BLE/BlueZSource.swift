@@ -22,7 +22,7 @@ public struct BlueZSource: BLESource {
     /// The GATT connections to devices that stream, on the same adapter.
     public let gatt: GATTLinks?
     /// Stamps the frames (shared with `gatt`, so both run on one time).
-    public let clock: FrameClock
+    public let clock: AgentClock
 
     public final class Counters: Sendable {
         let resetsValue = Atomic<Int>(0)
@@ -37,7 +37,7 @@ public struct BlueZSource: BLESource {
     }
 
     public init(adapter: String, settings: LEScanner.Settings = .init(), watchdogMs: Int64 = 30_000, logger: Logger,
-                counters: Counters = Counters(), gatt: GATTLinks? = nil, clock: FrameClock = FrameClock()) {
+                counters: Counters = Counters(), gatt: GATTLinks? = nil, clock: AgentClock = AgentClock()) {
         self.gatt = gatt
         self.clock = clock
         self.adapterName = adapter

@@ -64,7 +64,7 @@ public final class GATTLinks: Sendable {
     public let logger: Logger
     public let counters: Counters
     /// Stamps the notifications (the scanner's clock: one time for both).
-    let clock: FrameClock
+    let clock: AgentClock
 
     private struct State {
         /// Each worker's open alarms (type and condition): the more, the more at risk, so served first.
@@ -79,7 +79,7 @@ public final class GATTLinks: Sendable {
     private let state = Mutex(State())
 
     public init(adapter: String, targets: [Target], budget: Int, logger: Logger, counters: Counters = Counters(),
-                clock: FrameClock = FrameClock()) {
+                clock: AgentClock = AgentClock()) {
         self.clock = clock
         adapterName = adapter
         self.targets = targets

@@ -29,8 +29,8 @@ public final class AgentDaemon: Service {
     private let lastProgressMs = Atomic<Int64>(0)
     /// The agent's time: live frames, outbox entries, resends, the watchdog.
     /// Never backwards, so a step back of the system clock neither blinds
-    /// detection nor holds resends back (``FrameClock``).
-    let clock: FrameClock
+    /// detection nor holds resends back (``AgentClock``).
+    let clock: AgentClock
 
     public init(config: AgentConfig, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
                 source: (any BLESource)? = nil, onEvent: @escaping @Sendable (SafetyEvent) -> Void = { _ in }) {
@@ -39,7 +39,7 @@ public final class AgentDaemon: Service {
         self.notifier = notifier
         self.sourceOverride = source
         self.onEvent = onEvent
-        clock = FrameClock(steppedBack: { ms in
+        clock = AgentClock(steppedBack: { ms in
             logger.warning("the system clock stepped back; the agent's time runs on from before, ahead of it until a restart",
                            metadata: ["step_ms": "\(ms)"])
         })

@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 
 /// Live frames' time, with the wall clock and the monotonic clock in the test's hands.
-@Suite struct FrameClockTests {
+@Suite struct AgentClockTests {
     final class Clocks: Sendable {
         let wallMs = Atomic<Int64>(1_767_254_400_000)
         let monotonicNs = Atomic<UInt64>(5_000_000_000)
@@ -16,8 +16,8 @@ import Testing
             wallMs.add(ms + jumpMs, ordering: .relaxed)
         }
 
-        func clock() -> FrameClock {
-            FrameClock(wallMs: { self.wallMs.load(ordering: .relaxed) }, monotonicNs: { self.monotonicNs.load(ordering: .relaxed) },
+        func clock() -> AgentClock {
+            AgentClock(wallMs: { self.wallMs.load(ordering: .relaxed) }, monotonicNs: { self.monotonicNs.load(ordering: .relaxed) },
                        steppedBack: { ms in self.steps.withLock { $0.append(ms) } })
         }
     }
@@ -62,10 +62,10 @@ import Testing
 }
 
 /// The real clocks, read from several threads at once (the scanner's and the GATT links').
-@Suite struct FrameClockThreadTests {
+@Suite struct AgentClockThreadTests {
     @Test func threadsReadingAtOnceGetTimesNearTheWallClock() async {
         let steps = Atomic<Int>(0)
-        let clock = FrameClock(steppedBack: { _ in steps.add(1, ordering: .relaxed) })
+        let clock = AgentClock(steppedBack: { _ in steps.add(1, ordering: .relaxed) })
         let before = Int64(Date().timeIntervalSince1970 * 1000)
         let latest = await withTaskGroup(of: (Int64, Int64).self) { group in
             for _ in 0..<4 {

@@ -15,7 +15,7 @@ import Synchronization
 /// level or ahead (a forward step too), stamps follow it. After a backward
 /// step, event times are ahead of the system clock by the step; the step is
 /// reported (`steppedBack`), and restarting the agent aligns them again.
-public final class FrameClock: Sendable {
+public final class AgentClock: Sendable {
     private struct Anchor {
         var ms: Int64
         var monotonicNs: UInt64
