@@ -169,9 +169,7 @@ public final class AgentDaemon: Service {
         }, telemetry: { readings in
             if !readings.isEmpty { telemetry(readings) }
         }, counted: counted)
-        let c = pipeline.counters
-        logger.info("source ended", metadata: ["unknown_device_frames": "\(c.unknownDevice)", "rejected_payloads": "\(c.rejected.total)",
-                                               "rejected_samples": "\(c.rejectedSamples)"])
+        logger.info("source ended", metadata: pipeline.counters.metadata)
     }
 
     /// The configured source, and for live Bluetooth its GATT links (which follow the alarms).

@@ -15,14 +15,9 @@ struct AgentStatus: Sendable {
     var gatt: GATTLinks.Counters?
 
     var metadata: Logger.Metadata {
-        var m: Logger.Metadata = [
-            "unknown_device_frames": "\(pipeline.unknownDevice)",
-            "rejected_payloads": "\(pipeline.rejected.total)",
-            "rejected_samples": "\(pipeline.rejectedSamples)",
-            "acknowledged": "\(acknowledged)",
-            "refused_acks": "\(refusedAcks)",
-        ]
-        for (kind, n) in pipeline.rejected.byKind { m["rejected_\(kind)"] = "\(n)" }
+        var m = pipeline.metadata
+        m["acknowledged"] = "\(acknowledged)"
+        m["refused_acks"] = "\(refusedAcks)"
         if let outbox {
             m["outbox_alarms"] = "\(outbox.alarms)"
             m["outbox_telemetry"] = "\(outbox.telemetry)"
@@ -46,6 +41,19 @@ struct AgentStatus: Sendable {
         let waiting = outbox.map { "outbox \($0.alarms) alarms, \($0.telemetry) telemetry; " } ?? ""
         return waiting + "\(acknowledged) acknowledged; rejected \(pipeline.rejected.total) payloads, "
             + "\(pipeline.unknownDevice) frames from unknown devices"
+    }
+}
+
+extension AgentPipeline.Counters {
+    /// For the status line and the line logged when the source ends.
+    var metadata: Logger.Metadata {
+        var m: Logger.Metadata = [
+            "unknown_device_frames": "\(unknownDevice)",
+            "rejected_payloads": "\(rejected.total)",
+            "rejected_samples": "\(rejectedSamples)",
+        ]
+        for (kind, n) in rejected.byKind { m["rejected_\(kind)"] = "\(n)" }
+        return m
     }
 }
 
