@@ -8,11 +8,14 @@ import Wire
 @Suite struct EventStoreTests {
     let topics = try! Topics(site: "s1", gateway: "gw-1")
 
-    func store() throws -> EventStore {
+    /// A database file's path in a fresh directory.
+    func databasePath() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return try EventStore(path: dir.appendingPathComponent("c.sqlite").path)
+        return dir.appendingPathComponent("c.sqlite").path
     }
+
+    func store() throws -> EventStore { try EventStore(path: try databasePath()) }
 
     func alarm(_ worker: String, _ type: EventType, _ condition: String = "", phase: Phase, at t: Int64) -> ReceivedMessage {
         let e = CloudEvent(SafetyEvent(worker: worker, type: type, condition: condition, phase: phase,
@@ -151,9 +154,7 @@ import Wire
     /// When checkpoints fall behind, the closing commit of a telemetry run
     /// waits for one, and the next commit starts the WAL afresh.
     @Test func aLongWALIsCaughtUpByTheTelemetryStage() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("c.sqlite").path
+        let path = try databasePath()
         let s = try EventStore(path: path, checkpointer: Checkpointer(path: path, framesPerCheckpoint: .max, catchUpFrames: 100) { _ in })
         let readings = (0..<10).map {
             TelemetryBatch.Reading(worker: "w\($0)", device: "D\($0)", kind: "gas", time_ms: 1_000, values: ["o2": 20.9, "co": 1])
