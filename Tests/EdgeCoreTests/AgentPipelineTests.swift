@@ -91,19 +91,24 @@ import WorksiteSimulator
 
     /// A reading older than the last (the gateway's clock stepped back, two
     /// threads' frames crossed) is refused by the detectors and counted, not lost unseen.
-    @Test func readingsTheDetectorsRefuseAreCounted() {
+    @Test func aGasStatusOlderThanTheLastTakenCountsOnlyItsSOSFlag() {
         let detector: [UInt8] = [0xC0, 0xFF, 0xEE, 0x00, 0x01, 0x01]
         var directory = SiteDirectory(site: "s")
         directory.bind(detector, worker: "chen", role: .gasDetector)
         var pipeline = AgentPipeline(directory: directory)
-        let status = CanaryProfile.GasStatus(sequence: 1, o2: 20.9, co: nil, h2s: 0, lel: 0, battery: 80, flags: [], motionG: 0.1)
-        for t: Int64 in [2_000, 1_000] {
-            _ = pipeline.ingest(BLEFrame(timeMs: t, address: detector,
-                                         payload: .notification(characteristic: CanaryProfile.gasCharacteristic, value: status.encode())))
-        }
-        // The older frame's three fitted gases and its motion summary.
-        #expect(pipeline.counters.rejectedSamples == 4)
-        #expect(pipeline.counters.rejected.total == 0, "the frame itself is good")
+        let calm = CanaryProfile.GasStatus(sequence: 1, o2: 20.9, co: nil, h2s: 0, lel: 0, battery: 80, flags: [], motionG: 0.1)
+        let late = CanaryProfile.GasStatus(sequence: 2, o2: 20.9, co: nil, h2s: 400, lel: 0, battery: 80, flags: [.sos], motionG: 0.1)
+        // The advertisement is stamped at 2.000 s; the same detector's notification, stamped 5 ms
+        // earlier on the GATT path, is taken in after it.
+        let advertised = AdvertisingDataBuilder.flags
+            + AdvertisingDataBuilder.manufacturer(CanaryProfile.defaultCompany, calm.encodeAdvertisement())
+        var events = pipeline.ingest(BLEFrame(timeMs: 2_000, address: detector, payload: .advertisement(advertised)))
+        events += pipeline.ingest(BLEFrame(timeMs: 1_995, address: detector,
+                                           payload: .notification(characteristic: CanaryProfile.gasCharacteristic, value: late.encode())))
+        #expect(events.map(\.type) == [.sos], "the SOS flag counts, the late H2S reading does not: \(events)")
+        #expect(pipeline.counters.lateGasStatuses == 1)
+        #expect(pipeline.counters.rejectedSamples == 0, "nothing is wrong with either frame")
+        #expect(pipeline.counters.rejected.total == 0)
     }
 
     @Test func theRealCaptureReplaysThroughTheSameInterface() async throws {

@@ -51,6 +51,7 @@ extension AgentPipeline.Counters {
             "unknown_device_frames": "\(unknownDevice)",
             "rejected_payloads": "\(rejected.total)",
             "rejected_samples": "\(rejectedSamples)",
+            "late_gas_statuses": "\(lateGasStatuses)",
         ]
         for (kind, n) in rejected.byKind { m["rejected_\(kind)"] = "\(n)" }
         return m

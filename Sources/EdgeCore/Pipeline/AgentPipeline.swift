@@ -14,6 +14,9 @@ public struct AgentPipeline: Sendable {
         public var rejected = RejectionCounter()
         /// Samples a detector refused (out of order, NaN, …).
         public var rejectedSamples = 0
+        /// Gas statuses that came in no newer than one already taken for the worker (the same
+        /// detector heard over advertisements and GATT): measurements skipped, SOS flag taken.
+        public var lateGasStatuses = 0
     }
 
     public private(set) var directory: SiteDirectory
@@ -47,7 +50,8 @@ public struct AgentPipeline: Sendable {
             if let error = d.error { counters.rejected.count(error) }
             switch d.canary {
             case .gas(let status):
-                events += w.gasStatus(status, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples)
+                events += w.gasStatus(status, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples,
+                                     late: &counters.lateGasStatuses)
                 record(binding.worker, device, "gas", frame.timeMs, Self.values(status))
             case .position(let p):
                 w.position(p, atMs: frame.timeMs)
@@ -72,7 +76,8 @@ public struct AgentPipeline: Sendable {
             case CanaryProfile.gasCharacteristic:
                 do {
                     let status = try CanaryProfile.GasStatus.decodeCharacteristic(value[...])
-                    events += w.gasStatus(status, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples)
+                    events += w.gasStatus(status, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples,
+                                         late: &counters.lateGasStatuses)
                     record(binding.worker, device, "gas", frame.timeMs, Self.values(status))
                 } catch {
                     counters.rejected.count(error)

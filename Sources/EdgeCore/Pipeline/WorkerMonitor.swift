@@ -16,6 +16,8 @@ public struct WorkerMonitor: Codable, Sendable {
     private var lastMotionInputMs: Int64?
     /// The index and time of the last accelerometer sample taken in.
     private var lastSample: SampleMark?
+    /// When the last gas status (advertised or notified) was taken in.
+    private var lastGasStatusMs: Int64?
     private struct SampleMark: Codable, Sendable {
         var index: UInt16
         var timeMs: Int64
@@ -49,8 +51,19 @@ public struct WorkerMonitor: Codable, Sendable {
         }
     }
 
-    mutating func gasStatus(_ s: CanaryProfile.GasStatus, device: String, atMs t: Int64, rejected: inout Int) -> [SafetyEvent] {
+    /// A detector reports its status both in advertisements and, while connected, as GATT
+    /// notifications. The two arrive on different paths and are stamped on arrival, so a
+    /// status can come in a few milliseconds "older" than the last one taken. Its SOS flag
+    /// still counts; its measurements are skipped (the newer ones are already in) and
+    /// counted as `late`, not as refusals: they say nothing is wrong.
+    mutating func gasStatus(_ s: CanaryProfile.GasStatus, device: String, atMs t: Int64,
+                            rejected: inout Int, late: inout Int) -> [SafetyEvent] {
         var events = sos.flag(device: device, isSet: s.flags.contains(.sos), atMs: t, location: location)
+        if let last = lastGasStatusMs, t <= last {
+            late += 1
+            return events
+        }
+        lastGasStatusMs = t
         let readings: [(GasKind, Double?)] = [(.o2, s.o2), (.co, s.co), (.h2s, s.h2s), (.lel, s.lel)]
         for (kind, value) in readings {
             guard let value else { continue }  // not fitted
