@@ -17,6 +17,6 @@ extension AlarmData {
 
 extension GatewayStatus {
     init(_ r: SchemaReader) throws(WireError) {
-        self.init(state: try r.string("state"), version: try r.optionalString("version"))
+        self.init(state: try r.string("state"), version: try r.optionalString("version"), reason: try r.optionalString("reason"))
     }
 }

@@ -65,9 +65,20 @@ public struct GatewayStatus: Codable, Sendable, Equatable {
     /// `online` or `offline`.
     public var state: String
     public var version: String?
-    public init(state: String, version: String? = nil) {
+    /// Why a gateway is offline: it stopped, or the broker lost it (the last will).
+    /// The collector raises an alert either way, a louder one for a lost gateway.
+    public var reason: String?
+
+    public static let reasons = [stopped, connectionLost]
+    /// The agent stopped cleanly and said so.
+    public static let stopped = "stopped"
+    /// The last will: the broker heard nothing for 1.5 keepalives, or the connection broke.
+    public static let connectionLost = "connection-lost"
+
+    public init(state: String, version: String? = nil, reason: String? = nil) {
         self.state = state
         self.version = version
+        self.reason = reason
     }
 }
 

@@ -43,6 +43,39 @@ import Wire
         #expect(try s.alertChanges(after: 0, limit: 10).count == 1, "a duplicate changes no alert")
     }
 
+    func status(_ state: String, reason: String? = nil, at t: Int64) -> ReceivedMessage {
+        let e = CloudEvent(id: "\(t)-status-\(state)", source: topics.source, type: EventTypes.status, timeMs: t,
+                           data: GatewayStatus(state: state, reason: reason))
+        return ReceivedMessage(topics: topics, message: .status(e), raw: [UInt8](e.json()))
+    }
+
+    @Test func aGatewayLostOpensAnAlertItsWorkersAreUnknownAndItsReturnClearsIt() throws {
+        let s = try store()
+        // Online at 1 s; the last will, written when the gateway connected (0.5 s), comes at 9 s.
+        _ = try s.commit([status("online", at: 1_000), alarm("lin", .fall, phase: .alarm, at: 1_200)], receivedMs: 1_000)
+        _ = try s.commit([status("offline", reason: GatewayStatus.connectionLost, at: 500)], receivedMs: 9_000)
+        #expect(try s.gateways().map { "\($0.gateway) \($0.state) \($0.timeMs)" } == ["gw-1 offline 9000"])
+        let open = try s.alerts(state: "open", site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
+        let lost = try #require(open.first { $0.kind == "gateway-offline" })
+        #expect(lost.condition == "gw-1" && lost.worker == "" && lost.severity == "alarm" && lost.opened == RFC3339.format(ms: 9_000))
+        // A retained copy of the same state (the collector subscribing again) changes nothing.
+        #expect(try s.commit([status("offline", reason: GatewayStatus.connectionLost, at: 500)], receivedMs: 9_500).alertChanges == 0)
+
+        _ = try s.commit([telemetry("t-1", [.init(worker: "chen", device: "d", kind: "gas", time_ms: 1_100, values: ["o2": 20.9])])],
+                         receivedMs: 9_600)
+        let workers = try s.workers(site: nil)
+        #expect(workers.contains(#""worker":"chen","gateway":"gw-1","state":"unknown""#), "\(workers)")
+        #expect(workers.contains(#""worker":"lin","gateway":"gw-1","state":"alarm""#), "an alarm still says alarm")
+
+        #expect(try s.commit([status("online", at: 20_000)], receivedMs: 20_000).alertChanges == 1)
+        #expect(try s.alerts(state: "open", site: nil, limit: 10).allSatisfy { !$0.contains("gateway-offline") })
+        #expect(try s.workers(site: nil).contains(#""worker":"chen","gateway":"gw-1","state":"ok""#))
+        // A clean stop is a warning, and a new alert.
+        _ = try s.commit([status("offline", reason: GatewayStatus.stopped, at: 30_000)], receivedMs: 30_000)
+        let stopped = try s.alerts(state: "open", site: nil, limit: 10).filter { $0.contains("gateway-offline") }
+        #expect(stopped.count == 1 && stopped[0].contains(#""severity":"warning""#))
+    }
+
     @Test func anAlertOpensEscalatesAndClearsAndOlderEventsDoNotRollItBack() throws {
         let s = try store()
         _ = try s.commit([alarm("chen", .gas, "H2S.high", phase: .preAlarm, at: 1_000)], receivedMs: 0)

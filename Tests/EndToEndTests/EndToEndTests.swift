@@ -15,20 +15,21 @@ import TestSupport
         return "\(o["worker"] ?? "") \(o["kind"] ?? "") \(o["condition"] ?? "") \(o["state"] ?? "")"
     }
 
-    static func collect(_ stream: HTTPClient.EventStream, count: Int, within seconds: Double) async -> [HTTPClient.Event] {
+    static func collect(_ stream: HTTPClient.EventStream, count: Int, within seconds: Double,
+                        where include: @escaping @Sendable (HTTPClient.Event) -> Bool = { _ in true }) async -> [HTTPClient.Event] {
         await withTaskGroup(of: [HTTPClient.Event].self) { group in
             let events = stream.events
             group.addTask {
                 var got: [HTTPClient.Event] = []
-                for await e in events where e.event == "alert" {
+                for await e in events where e.event == "alert" && include(e) {
                     got.append(e)
                     if got.count == count { break }
                 }
                 return got
             }
             group.addTask {
-                try? await Task.sleep(for: .seconds(seconds))
-                stream.close()
+                // Out of time: hang up, which ends the reading task. Cancelled (the events came): the stream stays open.
+                if (try? await Task.sleep(for: .seconds(seconds))) != nil { stream.close() }
                 return []
             }
             let first = await group.next() ?? []
@@ -61,12 +62,17 @@ import TestSupport
         #expect(await agent.exitCode(within: 120) == 0, "the agent drains its outbox and exits: \(agent.errors)")
         #expect(try site.storedAlarmIDs().sorted() == Worksite.printedIDs(agent).sorted())
 
-        // The REST views agree with the feed.
+        // The REST views agree with the feed. The agent said it stopped: its gateway's alert follows.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let open = try site.get("/api/v1/alerts?state=open")
         #expect(open.status == 200)
         // lin's fall and immobility stay open (latched until acknowledged), wang's SOS too; chen's gas leak cleared.
         let alerts = try #require(try JSONSerialization.jsonObject(with: Data(open.body.utf8)) as? [String: [[String: Any]]])["alerts"] ?? []
-        #expect(Set(alerts.map { "\($0["worker"]!) \($0["kind"]!)" }) == ["lin fall", "lin immobility", "wang sos"])
+        #expect(Set(alerts.map { "\($0["worker"]!) \($0["kind"]!) \($0["severity"]!)" })
+                == ["lin fall critical", "lin immobility critical", "wang sos critical", " gateway-offline warning"])
         let workers = try site.get("/api/v1/workers?site=test-site").body
         for name in ["chen", "lin", "wang"] { #expect(workers.contains("\"worker\":\"\(name)\"")) }
         #expect(workers.contains("\"state\":\"alarm\""))
@@ -150,6 +156,31 @@ import TestSupport
         #expect(try site.storedAlarmIDs().sorted() == printed.sorted())
         #expect(try site.duplicateReadings() == 0)
         #expect(agent.errors.contains("dropped_telemetry=0 outbox_alarms=0 outbox_telemetry=0"))
+    }
+
+    @Test func aGatewayThatDiesIsAnAlarmOnTheFeedUntilItIsBack() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
+        let first = try site.startAgent(speed: 1, label: "agent-1")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try !site.get("/api/v1/gateways").body.contains(#""gateway":"gw-1","state":"online""#), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // Its connection breaks with it: the broker publishes its last will.
+        first.kill(SIGKILL)
+        let lost = await Self.collect(feed, count: 1, within: 60) { $0.data.contains("gateway-offline") }
+        #expect(lost.map(Self.describe) == [" gateway-offline gw-1 alarm"])
+        #expect(lost.first?.data.contains(#""severity":"alarm""#) == true)
+        #expect(try site.get("/api/v1/gateways").body.contains(#""gateway":"gw-1","state":"offline""#))
+
+        // Back: the alert clears. Then it stops cleanly and says so: a new alert, a warning.
+        let second = try site.startAgent(speed: 0, label: "agent-2")
+        #expect(await second.exitCode(within: 180) == 0, "\(second.errors)")
+        let after = await Self.collect(feed, count: 2, within: 60) { $0.data.contains("gateway-offline") }
+        feed.close()
+        #expect(after.map(Self.describe) == [" gateway-offline gw-1 cleared", " gateway-offline gw-1 alarm"])
+        #expect(after.last?.data.contains(#""severity":"warning""#) == true)
     }
 
     @Test func anAgentKilledMidStreamLosesNothingItHadTakenIn() async throws {

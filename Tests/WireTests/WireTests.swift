@@ -124,8 +124,14 @@ import Testing
                                data: TelemetryBatch(readings: [.init(worker: "chen", device: "C0:FF:EE:00:01:01", kind: "gas",
                                                                      time_ms: 0, values: ["H2S": 1.5, "O2": 20.9])]))
         #expect(try IncomingMessage.decode(topic: topics.telemetry, payload: batch.json()) == .telemetry(TelemetryMessage(batch)))
-        let status = CloudEvent(id: "s-1", source: topics.source, type: EventTypes.status, timeMs: 0, data: GatewayStatus(state: "offline"))
+        let status = CloudEvent(id: "s-1", source: topics.source, type: EventTypes.status, timeMs: 0,
+                                data: GatewayStatus(state: "offline", reason: GatewayStatus.connectionLost))
         #expect(try IncomingMessage.decode(topic: topics.status, payload: status.json()) == .status(status))
+        var unknownReason = status
+        unknownReason.data.reason = "tired"
+        #expect(throws: WireError.schema("reason must be stopped or connection-lost")) {
+            try IncomingMessage.decode(topic: topics.status, payload: unknownReason.json())
+        }
         // A telemetry event on the events topic is refused: type and topic must agree.
         #expect(throws: WireError.unknownType(EventTypes.telemetry)) {
             try IncomingMessage.decode(topic: topics.events, payload: batch.json())

@@ -6,47 +6,76 @@ import Wire
 /// commit's transaction. An alert is keyed by site, worker, kind and
 /// condition; at most one is open (not cleared) per key.
 enum AlertBook {
+    /// What an event says about one alert.
+    struct Change {
+        var site: String, gateway: String, worker: String, kind: String, condition: String
+        var phase: String, severity: String, timeMs: Int64, eventID: String
+        var location: AlarmData.LocationData? = nil
+        var values: [String: Double] = [:]
+    }
+
     /// Applies one newly stored alarm event; true when an alert was created or changed.
+    static func apply(_ e: CloudEvent<AlarmData>, topics: Topics, db: Database) throws -> Bool {
+        let d = e.data
+        return try apply(Change(site: topics.site, gateway: topics.gateway, worker: e.subject ?? "", kind: d.kind,
+                                condition: d.condition, phase: d.phase, severity: d.severity, timeMs: d.time_ms, eventID: e.id,
+                                location: d.location, values: d.values), db: db)
+    }
+
+    /// The kind of the alert a gateway's `offline` opens and its `online` clears. A gateway
+    /// that is gone watches nobody: its workers' alarms reach only their own devices (and the
+    /// gateway's siren, if it still has power) until it is back. Keyed by the gateway as its
+    /// condition, with no worker.
+    static let gatewayOffline = "gateway-offline"
+
+    /// A change of a gateway's state, at `receivedMs` (the will's own time is when the gateway
+    /// connected, not when it was lost); true when an alert was created or changed.
+    static func apply(_ e: CloudEvent<GatewayStatus>, topics: Topics, receivedMs: Int64, db: Database) throws -> Bool {
+        let offline = e.data.state == "offline"
+        return try apply(Change(site: topics.site, gateway: topics.gateway, worker: "", kind: gatewayOffline, condition: topics.gateway,
+                                phase: offline ? "alarm" : "cleared",
+                                severity: !offline ? "info" : e.data.reason == GatewayStatus.stopped ? "warning" : "alarm",
+                                timeMs: receivedMs, eventID: e.id), db: db)
+    }
+
     /// Statements are cached and bound through SQLite's C API, and JSON is
     /// written by hand: with prepared-anew statements and Foundation's coders
     /// this was half the time of a commit with alarms in it.
-    static func apply(_ e: CloudEvent<AlarmData>, topics: Topics, db: Database) throws -> Bool {
-        let d = e.data
-        let worker = e.subject ?? ""
+    private static func apply(_ d: Change, db: Database) throws -> Bool {
         let open = try BoundStatement(db, sql: """
             SELECT alert_id, gateway, opened_ms, updated_ms, location FROM alerts
             WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND state != 'cleared'
             ORDER BY alert_id DESC LIMIT 1
-            """).first(.text(topics.site), .text(worker), .text(d.kind), .text(d.condition)) {
+            """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition)) {
             (id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), location: $0.text(4))
         }
         let record: AlertRecord, snapshot: String
         if let open {
             // An older event (a resend that overtook a newer one) does not roll the alert back.
-            guard d.time_ms >= open.updatedMs else { return false }
+            guard d.timeMs >= open.updatedMs else { return false }
             // Rebuilt from the columns, not by decoding the snapshot; the last known location is kept.
             let location = try d.location ?? open.location.map {
                 try JSONDecoder().decode(AlarmData.LocationData.self, from: Data($0.utf8))
             }
-            record = AlertRecord(id: open.id, site: topics.site, gateway: open.gateway, worker: worker, kind: d.kind,
+            record = AlertRecord(id: open.id, site: d.site, gateway: open.gateway, worker: d.worker, kind: d.kind,
                                  condition: d.condition, state: d.phase, severity: d.severity,
-                                 opened: RFC3339.format(ms: open.openedMs), updated: RFC3339.format(ms: d.time_ms),
-                                 event_id: e.id, location: location, values: d.values)
+                                 opened: RFC3339.format(ms: open.openedMs), updated: RFC3339.format(ms: d.timeMs),
+                                 event_id: d.eventID, location: location, values: d.values)
             snapshot = record.json
             try BoundStatement(db, sql: "UPDATE alerts SET state = ?, updated_ms = ?, location = ?, snapshot = ? WHERE alert_id = ?")
-                .run(.text(d.phase), .int(d.time_ms), .text(location.map(AlertRecord.json)), .text(snapshot), .int(record.id))
+                .run(.text(d.phase), .int(d.timeMs), .text(location.map(AlertRecord.json)), .text(snapshot), .int(record.id))
         } else {
             // A clear for an alert this collector never saw open: stored as an event, no alert.
             guard d.phase != "cleared" else { return false }
             try BoundStatement(db, sql: """
                 INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, snapshot)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')
-                """).run(.text(topics.site), .text(topics.gateway), .text(worker), .text(d.kind), .text(d.condition), .text(d.phase),
-                         .int(d.time_ms), .int(d.time_ms), .text(d.location.map(AlertRecord.json)))
-            let time = RFC3339.format(ms: d.time_ms)
-            record = AlertRecord(id: db.lastInsertedRowID, site: topics.site, gateway: topics.gateway, worker: worker,
+                """).run(.text(d.site), .text(d.gateway), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.phase),
+                         .int(d.timeMs), .int(d.timeMs), .text(d.location.map(AlertRecord.json)))
+            let time = RFC3339.format(ms: d.timeMs)
+            record = AlertRecord(id: db.lastInsertedRowID, site: d.site, gateway: d.gateway, worker: d.worker,
                                  kind: d.kind, condition: d.condition, state: d.phase, severity: d.severity,
-                                 opened: time, updated: time, event_id: e.id, location: d.location, values: d.values)
+                                 opened: time, updated: time, event_id: d.eventID, location: d.location, values: d.values)
             snapshot = record.json
             try BoundStatement(db, sql: "UPDATE alerts SET snapshot = ? WHERE alert_id = ?").run(.text(snapshot), .int(record.id))
         }

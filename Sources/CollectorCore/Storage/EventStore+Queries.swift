@@ -160,6 +160,9 @@ extension EventStore {
             let open = try Row.fetchAll(db, sql: "SELECT site, worker, state, snapshot FROM alerts WHERE state != 'cleared' ORDER BY alert_id")
             let latest = try Row.fetchAll(db, sql: #"SELECT site, worker, kind, device, time_ms, "values" FROM worker_readings WHERE \#(clause) ORDER BY kind"#,
                                           arguments: arguments)
+            let offline = Set(try Row.fetchAll(db, sql: "SELECT site, gateway FROM gateways WHERE state = 'offline'").map {
+                "\($0["site"] as String)\u{0}\($0["gateway"] as String)"
+            })
             // Grouped once, not filtered once per worker: a large site has thousands of rows of each.
             func key(_ row: Row) -> String { "\(row["site"] as String)\u{0}\(row["worker"] as String)" }
             let openByWorker = Dictionary(grouping: open, by: key), latestByWorker = Dictionary(grouping: latest, by: key)
@@ -168,7 +171,9 @@ extension EventStore {
                 let site: String = r["site"], worker: String = r["worker"]
                 let mine = openByWorker[key(r)] ?? []
                 let states = Set(mine.map { $0["state"] as String })
-                let state = states.contains("alarm") ? "alarm" : states.contains("pre-alarm") ? "pre-alarm" : "ok"
+                // Unknown is not safe: with the gateway that hears a worker offline, "ok" would be a guess.
+                let gatewayOffline = offline.contains("\(site)\u{0}\(r["gateway"] as String)")
+                let state = states.contains("alarm") ? "alarm" : states.contains("pre-alarm") ? "pre-alarm" : gatewayOffline ? "unknown" : "ok"
                 let readings = (latestByWorker[key(r)] ?? []).map { x -> String in
                     "\(JSONText.quoted(x["kind"])):{\"device\":\(JSONText.quoted(x["device"])),\"time_ms\":\(x["time_ms"] as Int64),\"values\":\(x["values"] as String)}"
                 }

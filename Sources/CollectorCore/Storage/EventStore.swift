@@ -165,12 +165,17 @@ public final class EventStore: Sendable {
                 }
                 outcome.storedReadings += e.readings.count
             case .status(let e):
-                guard let t = RFC3339.parse(e.time) else { continue }
+                // In the order received, which is the broker's order on the topic, not by the
+                // event's time: the last will carries the time the gateway connected, earlier
+                // than the `online` it sent after connecting. The state's time is when it changed.
                 try db.execute(sql: """
                     INSERT INTO gateways (site, gateway, state, time_ms) VALUES (?, ?, ?, ?)
                     ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, time_ms = excluded.time_ms
-                    WHERE excluded.time_ms >= gateways.time_ms
-                    """, arguments: [site, gateway, e.data.state, t])
+                    WHERE excluded.state != gateways.state
+                    """, arguments: [site, gateway, e.data.state, receivedMs])
+                if db.changesCount > 0, try AlertBook.apply(e, topics: m.topics, receivedMs: receivedMs, db: db) {
+                    outcome.alertChanges += 1
+                }
             }
         }
         if longest > 0 {

@@ -49,7 +49,8 @@ public final class AgentDaemon: Service {
         let topics = config.topics
         let outbox = try Outbox(path: config.outboxPath, limits: config.outboxLimits)
         var mqtt = config.mqtt
-        mqtt.will = .init(topic: topics.status, payload: Self.status("offline", topics), qos: .atLeastOnce, retain: true)
+        mqtt.will = .init(topic: topics.status, payload: Self.status("offline", topics, reason: GatewayStatus.connectionLost),
+                          qos: .atLeastOnce, retain: true)
         let client = try MQTTClient(mqtt)
         let uplink = Uplink(outbox: outbox, client: client, topics: topics, resendAfterMs: config.resendAfterMs)
         let (kicks, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -135,7 +136,8 @@ public final class AgentDaemon: Service {
             }
             notifier.stopping()
             // A clean disconnect does not fire the will: say offline ourselves.
-            try? await client.publish(topic: topics.status, payload: Self.status("offline", topics), qos: .atLeastOnce, retain: true)
+            try? await client.publish(topic: topics.status, payload: Self.status("offline", topics, reason: GatewayStatus.stopped),
+                                      qos: .atLeastOnce, retain: true)
             await client.stop()
             kick.finish()
             alarmKick.finish()
@@ -210,9 +212,9 @@ public final class AgentDaemon: Service {
         }
     }
 
-    static func status(_ state: String, _ topics: Topics) -> [UInt8] {
+    static func status(_ state: String, _ topics: Topics, reason: String? = nil) -> [UInt8] {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return [UInt8](CloudEvent(id: "\(now)-status-\(state)", source: topics.source, type: EventTypes.status, timeMs: now,
-                                  data: GatewayStatus(state: state, version: "1")).json())
+                                  data: GatewayStatus(state: state, version: "1", reason: reason)).json())
     }
 }
