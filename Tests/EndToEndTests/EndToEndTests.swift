@@ -173,6 +173,7 @@ import TestSupport
         #expect(lost.map(Self.describe) == [" gateway-offline gw-1 alarm"])
         #expect(lost.first?.data.contains(#""severity":"alarm""#) == true)
         #expect(try site.get("/api/v1/gateways").body.contains(#""gateway":"gw-1","state":"offline""#))
+        #expect(try site.metric("canary_collector_gateways_offline") == 1)
 
         // Back: the alert clears. Then it stops cleanly and says so: a new alert, a warning.
         let second = try site.startAgent(speed: 0, label: "agent-2")
@@ -181,6 +182,7 @@ import TestSupport
         feed.close()
         #expect(after.map(Self.describe) == [" gateway-offline gw-1 cleared", " gateway-offline gw-1 alarm"])
         #expect(after.last?.data.contains(#""severity":"warning""#) == true)
+        #expect(try site.metric("canary_collector_gateways_offline") == 1)
     }
 
     @Test func anAgentKilledMidStreamLosesNothingItHadTakenIn() async throws {

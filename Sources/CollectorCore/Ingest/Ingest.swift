@@ -53,6 +53,7 @@ public final class Ingest: Sendable {
 
     /// Runs until the MQTT client is stopped (its streams end).
     public func run() async {
+        countOfflineGateways()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.followConnection() }
             group.addTask {
@@ -211,8 +212,16 @@ public final class Ingest: Sendable {
         metrics.increment(CollectorMetrics.stored, labels: ["kind": "alarm"], by: Double(outcome.storedAlarms))
         metrics.increment(CollectorMetrics.stored, labels: ["kind": "reading"], by: Double(outcome.storedReadings))
         metrics.increment(CollectorMetrics.duplicates, by: Double(outcome.duplicates))
+        // The gauge first: whoever hears of the alert on the feed finds it counted.
+        if outcome.gatewaysChanged { countOfflineGateways() }
         if outcome.alertChanges > 0 { signal.fire() }
         return outcome
+    }
+
+    /// For `canary_collector_gateways_offline`: at start, and when a gateway's state changes.
+    private func countOfflineGateways() {
+        guard let gateways = try? store.gateways() else { return }
+        metrics.set(CollectorMetrics.gatewaysOffline, to: Double(gateways.count { $0.state == "offline" }))
     }
 
     private func acknowledge(_ outcome: EventStore.CommitOutcome) async {
@@ -249,6 +258,7 @@ public enum CollectorMetrics {
     public static let checkpointFailures = "canary_collector_checkpoint_failures_total"
     public static let batches = "canary_collector_commits_total"
     public static let connected = "canary_collector_mqtt_connected"
+    public static let gatewaysOffline = "canary_collector_gateways_offline"
     public static let sseClients = "canary_collector_sse_clients"
     public static let httpErrors = "canary_collector_http_errors_total"
 
@@ -263,6 +273,7 @@ public enum CollectorMetrics {
         m.register(checkpointFailures, .counter, help: "WAL checkpoints that failed (the WAL grows until one succeeds).")
         m.register(batches, .counter, help: "Transactions committed.")
         m.register(connected, .gauge, help: "1 while connected to the MQTT broker.")
+        m.register(gatewaysOffline, .gauge, help: "Gateways whose last status is offline (each has an open alert).")
         m.register(sseClients, .gauge, help: "Clients on the alert stream.")
     }
 }

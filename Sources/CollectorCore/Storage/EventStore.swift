@@ -65,6 +65,8 @@ public final class EventStore: Sendable {
         public var storedReadings = 0
         public var duplicates = 0
         public var alertChanges = 0
+        /// A gateway went online or offline.
+        public var gatewaysChanged = false
 
         mutating func ack(_ topics: Topics, _ id: String) {
             acks[topics, default: []].append(id)
@@ -77,6 +79,7 @@ public final class EventStore: Sendable {
             storedReadings += later.storedReadings
             duplicates += later.duplicates
             alertChanges += later.alertChanges
+            gatewaysChanged = gatewaysChanged || later.gatewaysChanged
         }
     }
 
@@ -173,9 +176,9 @@ public final class EventStore: Sendable {
                     ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, time_ms = excluded.time_ms
                     WHERE excluded.state != gateways.state
                     """, arguments: [site, gateway, e.data.state, receivedMs])
-                if db.changesCount > 0, try AlertBook.apply(e, topics: m.topics, receivedMs: receivedMs, db: db) {
-                    outcome.alertChanges += 1
-                }
+                guard db.changesCount > 0 else { continue }
+                outcome.gatewaysChanged = true
+                if try AlertBook.apply(e, topics: m.topics, receivedMs: receivedMs, db: db) { outcome.alertChanges += 1 }
             }
         }
         if longest > 0 {
