@@ -74,9 +74,6 @@ public enum IncomingMessage: Sendable, Equatable {
             case ("status", EventTypes.status):
                 let e = event(try GatewayStatus(tree()))
                 guard ["online", "offline"].contains(e.data.state) else { throw .schema("state must be online or offline") }
-                if let reason = e.data.reason, !GatewayStatus.reasons.contains(reason) {
-                    throw .schema("reason must be \(GatewayStatus.reasons.joined(separator: " or "))")
-                }
                 return .status(e)
             default:
                 throw .unknownType(type)

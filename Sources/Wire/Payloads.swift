@@ -66,10 +66,10 @@ public struct GatewayStatus: Codable, Sendable, Equatable {
     public var state: String
     public var version: String?
     /// Why a gateway is offline: it stopped, or the broker lost it (the last will).
-    /// The collector raises an alert either way, a louder one for a lost gateway.
+    /// The collector raises an alert either way, a louder one unless it stopped. Other
+    /// values are accepted: refusing an `offline` for its reason would hide a lost gateway.
     public var reason: String?
 
-    public static let reasons = [stopped, connectionLost]
     /// The agent stopped cleanly and said so.
     public static let stopped = "stopped"
     /// The last will: the broker heard nothing for 1.5 keepalives, or the connection broke.

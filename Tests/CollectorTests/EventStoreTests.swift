@@ -70,10 +70,13 @@ import Wire
         #expect(try s.commit([status("online", at: 20_000)], receivedMs: 20_000).alertChanges == 1)
         #expect(try s.alerts(state: "open", site: nil, limit: 10).allSatisfy { !$0.contains("gateway-offline") })
         #expect(try s.workers(site: nil).contains(#""worker":"chen","gateway":"gw-1","state":"ok""#))
-        // A clean stop is a warning, and a new alert.
+        // A clean stop is a warning, and a new alert; a reason this version does not know, an alarm.
         _ = try s.commit([status("offline", reason: GatewayStatus.stopped, at: 30_000)], receivedMs: 30_000)
         let stopped = try s.alerts(state: "open", site: nil, limit: 10).filter { $0.contains("gateway-offline") }
         #expect(stopped.count == 1 && stopped[0].contains(#""severity":"warning""#))
+        _ = try s.commit([status("online", at: 40_000), status("offline", reason: "flooded", at: 41_000)], receivedMs: 41_000)
+        let flooded = try s.alerts(state: "open", site: nil, limit: 10).filter { $0.contains("gateway-offline") }
+        #expect(flooded.count == 1 && flooded[0].contains(#""severity":"alarm""#))
     }
 
     @Test func anAlertOpensEscalatesAndClearsAndOlderEventsDoNotRollItBack() throws {
