@@ -65,7 +65,9 @@ import Wire
         let run = Task { try await agent.run() }
         defer { run.cancel() }
 
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Generous: every suite runs at once, and the CPU-heavy ones (SisFall) can hold Swift's
+        // cooperative pool (a thread per core) for half a minute on two cores, as in CI once.
+        let deadline = ContinuousClock.now + .seconds(120)
         var status: Logger.Metadata?
         while status == nil, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
