@@ -89,8 +89,8 @@ import WorksiteSimulator
         #expect(bound.counters.rejected.byKind == ["bad-length": 1, "truncated": 1])
     }
 
-    /// A reading older than the last (the gateway's clock stepped back, two
-    /// threads' frames crossed) is refused by the detectors and counted, not lost unseen.
+    /// A detector's status heard over both paths, the copies crossing on the way in:
+    /// the late one is counted as late, not as readings the detectors refused.
     @Test func aGasStatusOlderThanTheLastTakenCountsOnlyItsSOSFlag() {
         let detector: [UInt8] = [0xC0, 0xFF, 0xEE, 0x00, 0x01, 0x01]
         var directory = SiteDirectory(site: "s")
