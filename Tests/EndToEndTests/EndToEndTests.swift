@@ -147,8 +147,19 @@ import TestSupport
         try await site.startCollector()
         let agent = try site.startAgent(speed: 1, resendAfter: "5s")
         #expect(await agent.line(containing: "\"phase\"", within: 60) != nil, "the first alarm is raised")
+        let stored = ContinuousClock.now + .seconds(60)
+        while try !site.get("/api/v1/workers").body.contains(#""worker":"#), ContinuousClock.now < stored {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         site.broker.stop()
-        try await Task.sleep(for: .seconds(30))  // the outage itself, not a synchronisation
+        let outageEnds = ContinuousClock.now + .seconds(30)
+        // Cut off from the broker, the collector hears no gateway: no worker is "ok".
+        while try !site.get("/healthz").body.contains(#""mqtt":false"#), ContinuousClock.now < outageEnds {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let workers = try site.get("/api/v1/workers").body
+        #expect(workers.contains(#""state":"unknown""#) && !workers.contains(#""state":"ok""#), "\(workers)")
+        try await Task.sleep(until: outageEnds)  // the outage itself, not a synchronisation
         try site.broker.start()
         #expect(await agent.exitCode(within: 180) == 0, "the agent drains its outbox and exits: \(agent.errors)")
         let printed = Worksite.printedIDs(agent)

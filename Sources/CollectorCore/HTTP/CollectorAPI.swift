@@ -43,7 +43,7 @@ public struct CollectorAPI: Sendable {
             return .json("{\"events\":[\(rows.map(\.json).joined(separator: ","))],\"next_cursor\":\(next)}\n")
         }
         api.get("workers") { request, _ -> Response in
-            .json(try store.workers(site: try request.name("site")) + "\n")
+            .json(try store.workers(site: try request.name("site"), hearing: self.mqttConnected()) + "\n")
         }
         api.get("alerts") { request, _ -> Response in
             let state = try request.name("state")
