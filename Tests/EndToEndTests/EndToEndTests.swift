@@ -145,6 +145,8 @@ import TestSupport
     @Test func aThirtySecondBrokerOutageLosesNothingAndStoresNothingTwice() async throws {
         let site = try Worksite()
         try await site.startCollector()
+        let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
+        defer { feed.close() }
         let agent = try site.startAgent(speed: 1, resendAfter: "5s")
         #expect(await agent.line(containing: "\"phase\"", within: 60) != nil, "the first alarm is raised")
         let stored = ContinuousClock.now + .seconds(60)
@@ -153,6 +155,11 @@ import TestSupport
         }
         site.broker.stop()
         let outageEnds = ContinuousClock.now + .seconds(30)
+        // The feed says the collector is cut off, and later that it hears again.
+        func collectorSays(_ state: String) async -> Bool {
+            await first(feed.events, within: 60) { $0.event == "collector" && $0.data == #"{"broker":"\#(state)"}"# } != nil
+        }
+        #expect(await collectorSays("disconnected"))
         // Cut off from the broker, the collector hears no gateway: no worker is "ok".
         while try !site.get("/healthz").body.contains(#""mqtt":false"#), ContinuousClock.now < outageEnds {
             try await Task.sleep(for: .milliseconds(50))
@@ -161,6 +168,7 @@ import TestSupport
         #expect(workers.contains(#""state":"unknown""#) && !workers.contains(#""state":"ok""#), "\(workers)")
         try await Task.sleep(until: outageEnds)  // the outage itself, not a synchronisation
         try site.broker.start()
+        #expect(await collectorSays("connected"))
         #expect(await agent.exitCode(within: 180) == 0, "the agent drains its outbox and exits: \(agent.errors)")
         let printed = Worksite.printedIDs(agent)
         #expect(printed.count == 9)

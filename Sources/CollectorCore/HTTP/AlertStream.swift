@@ -8,10 +8,16 @@ import DaemonSupport
 /// sequence number in the database, so a client that reconnects with
 /// `Last-Event-ID` (or `?last_event_id=`) gets every change after it, and a new
 /// client starts from now (`?last_event_id=0` replays everything).
+///
+/// It also says whether the collector hears the broker (`event: collector`, no
+/// `id:`), at the start and on every change: a feed that is quiet because
+/// nothing happens and one that is quiet because the collector is cut off
+/// must not look the same to a coordinator.
 struct AlertStream {
     let store: EventStore
     let signal: ChangeSignal
     let metrics: MetricsRegistry
+    let mqttConnected: @Sendable () -> Bool
     /// A comment line this often keeps proxies from closing an idle stream and finds clients that went away.
     static let keepAliveEvery: Duration = .seconds(15)
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
@@ -25,7 +31,7 @@ struct AlertStream {
         } else {
             start = try store.lastAlertChange()
         }
-        let store = self.store, signal = self.signal, metrics = self.metrics
+        let store = self.store, signal = self.signal, metrics = self.metrics, mqttConnected = self.mqttConnected
         let (wakeups, cancel) = signal.subscribe()
         return Response(
             status: .ok,
@@ -41,10 +47,17 @@ struct AlertStream {
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: canary alert stream from change \(start)\n\n"))
                 var iterator = wakeups.makeAsyncIterator()
                 var quietSince = ContinuousClock.now
+                var announced: Bool?
                 // Shutting down ends the stream (the client reconnects elsewhere with Last-Event-ID);
                 // otherwise the server would wait for the stream to end.
                 try await withGracefulShutdownHandler {
                     while true {
+                        let hearing = mqttConnected()
+                        if hearing != announced {
+                            try await writer.write(ByteBuffer(string: Self.collectorEvent(hearing: hearing)))
+                            announced = hearing
+                            quietSince = .now
+                        }
                         let changes = try store.alertChanges(after: sent, limit: 500)
                         if !changes.isEmpty {
                             var text = ""
@@ -64,5 +77,9 @@ struct AlertStream {
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    static func collectorEvent(hearing: Bool) -> String {
+        "event: collector\ndata: {\"broker\":\"\(hearing ? "connected" : "disconnected")\"}\n\n"
     }
 }

@@ -55,7 +55,7 @@ public struct CollectorAPI: Sendable {
             return .json("{\"alerts\":[\(rows.joined(separator: ","))]}\n")
         }
         api.get("alerts/stream") { request, _ -> Response in
-            try AlertStream(store: store, signal: self.signal, metrics: self.metrics).response(request)
+            try AlertStream(store: store, signal: self.signal, metrics: self.metrics, mqttConnected: self.mqttConnected).response(request)
         }
         api.get("gateways") { _, _ -> Response in
             let items = try store.gateways().map {

@@ -84,6 +84,7 @@ public final class Ingest: Sendable {
             switch event {
             case .connected:
                 metrics.set(CollectorMetrics.connected, to: 1)
+                signal.fire()  // the feed says so
                 logger.info("connected to the MQTT broker", metadata: ["broker": "\(client.configuration.host):\(client.configuration.port)"])
                 for filter in Topics.collectorSubscriptions(shareGroup: settings.shareGroup) {
                     do {
@@ -94,6 +95,7 @@ public final class Ingest: Sendable {
                 }
             case .connectFailed(let rc), .disconnected(let rc):
                 metrics.set(CollectorMetrics.connected, to: 0)
+                signal.fire()
                 if rc != 0 { logger.warning("MQTT connection down; libmosquitto reconnects", metadata: ["code": "\(rc)"]) }
             }
         }
