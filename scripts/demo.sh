@@ -54,7 +54,8 @@ echo "  metrics: ${api%/api/v1}/metrics"
 echo "  logs:    $work"
 echo
 echo "Alerts as the collector's feed delivers them:"
-curl -sN "$api/alerts/stream" | sed -un 's/^data: \(.*\)$/  ALERT \1/p' &
+# Each event's kind is on its `event:` line: `alert`, or `collector` (whether the collector hears the broker).
+curl -sN "$api/alerts/stream" | awk '/^event: /{kind=$2} /^data: /{print "  " toupper(kind) " " substr($0, 7); fflush()}' &
 pids+=($!)
 
 "$bin/canary-agent" run --config "$work/agent.yaml" > "$work/agent-events.jsonl" 2> "$work/agent.log" &
