@@ -55,7 +55,13 @@ echo "  logs:    $work"
 echo
 echo "Alerts as the collector's feed delivers them:"
 # Each event's kind is on its `event:` line: `alert`, or `collector` (whether the collector hears the broker).
-curl -sN "$api/alerts/stream" | awk '/^event: /{kind=$2} /^data: /{print "  " toupper(kind) " " substr($0, 7); fflush()}' &
+# Read line by line as they come (awk and sed may wait for a full buffer).
+curl -sN "$api/alerts/stream" | while IFS= read -r line; do
+    case "$line" in
+        "event: "*) kind=${line#event: } ;;
+        "data: "*) echo "  ${kind^^} ${line#data: }" ;;
+    esac
+done &
 pids+=($!)
 
 "$bin/canary-agent" run --config "$work/agent.yaml" > "$work/agent-events.jsonl" 2> "$work/agent.log" &
