@@ -79,7 +79,7 @@ struct AlertStream {
             })
     }
 
-    static func collectorEvent(hearing: Bool) -> String {
+    private static func collectorEvent(hearing: Bool) -> String {
         "event: collector\ndata: {\"broker\":\"\(hearing ? "connected" : "disconnected")\"}\n\n"
     }
 }
