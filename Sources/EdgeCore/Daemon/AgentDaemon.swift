@@ -49,7 +49,7 @@ public final class AgentDaemon: Service {
         let topics = config.topics
         let outbox = try Outbox(path: config.outboxPath, limits: config.outboxLimits)
         var mqtt = config.mqtt
-        mqtt.will = .init(topic: topics.status, payload: Self.status("offline", topics, reason: GatewayStatus.connectionLost),
+        mqtt.will = .init(topic: topics.status, payload: status("offline", topics, reason: GatewayStatus.connectionLost),
                           qos: .atLeastOnce, retain: true)
         let client = try MQTTClient(mqtt)
         let uplink = Uplink(outbox: outbox, client: client, topics: topics, resendAfterMs: config.resendAfterMs)
@@ -136,7 +136,7 @@ public final class AgentDaemon: Service {
             }
             notifier.stopping()
             // A clean disconnect does not fire the will: say offline ourselves.
-            try? await client.publish(topic: topics.status, payload: Self.status("offline", topics, reason: GatewayStatus.stopped),
+            try? await client.publish(topic: topics.status, payload: status("offline", topics, reason: GatewayStatus.stopped),
                                       qos: .atLeastOnce, retain: true)
             await client.stop()
             kick.finish()
@@ -200,7 +200,7 @@ public final class AgentDaemon: Service {
                 logger.info("connected to the MQTT broker", metadata: ["broker": "\(config.mqtt.host):\(config.mqtt.port)"])
                 do {
                     try await client.subscribe(topics.ack, qos: .atLeastOnce)
-                    try await client.publish(topic: topics.status, payload: Self.status("online", topics), qos: .atLeastOnce, retain: true)
+                    try await client.publish(topic: topics.status, payload: status("online", topics), qos: .atLeastOnce, retain: true)
                 } catch {
                     logger.warning("could not subscribe or announce online", metadata: ["error": "\(error)"])
                 }
@@ -212,8 +212,9 @@ public final class AgentDaemon: Service {
         }
     }
 
-    static func status(_ state: String, _ topics: Topics, reason: String? = nil) -> [UInt8] {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+    /// On the agent's clock, like everything else it stamps.
+    func status(_ state: String, _ topics: Topics, reason: String? = nil) -> [UInt8] {
+        let now = clock.nowMs()
         return [UInt8](CloudEvent(id: "\(now)-status-\(state)", source: topics.source, type: EventTypes.status, timeMs: now,
                                   data: GatewayStatus(state: state, version: "1", reason: reason)).json())
     }
