@@ -48,6 +48,13 @@ import WorksiteSimulator
         #expect(wang.filter { $0.contains(".fault cleared") }.count == 4)
         let sos = try #require(events.first { $0.type == .sos })
         #expect(sos.timeMs - start >= 75_000 && sos.timeMs - start < 76_000)
+        // wang's heart wearable shows severe fatigue from the start: judged when its first 5-minute window closes.
+        #expect(wang.filter { $0.hasPrefix("fatigue") } == ["fatigue  alarm"])
+        let fatigue = try #require(events.first { $0.type == .fatigue })
+        #expect(fatigue.timeMs - start >= 300_000 && fatigue.timeMs - start < 302_000)
+        #expect(fatigue.values["resting_heart_rate_bpm"].map { $0 > 90 } == true && fatigue.values["rmssd_ms"].map { $0 < 19 } == true)
+        // chen's heart is calm: no fatigue.
+        #expect(!chen.contains { $0.hasPrefix("fatigue") })
 
         // huang: the gas detector's battery runs down from 90 s and dies at 130 s; everything huang wears goes silent.
         let huang = summary(events, "huang")

@@ -123,3 +123,74 @@ import Testing
         #expect(HeartRateVariability(rrIntervalsMs: [800, 810]) == nil)
     }
 }
+
+@Suite struct FatigueDetectorTests {
+    /// RR intervals as a heart-rate strap notifies them: the beats of each second in one notification.
+    static func notifications(_ rr: [Double], fromMs start: Int64 = 0) -> [(timeMs: Int64, rr: [Double])] {
+        var out: [(timeMs: Int64, rr: [Double])] = [], pending: [Double] = []
+        var elapsed = 0.0, nextSecond = 1_000.0
+        for r in rr {
+            elapsed += r
+            pending.append(r)
+            if elapsed >= nextSecond {
+                out.append((start + Int64(elapsed), pending))
+                pending = []
+                nextSecond = (elapsed / 1_000).rounded(.down) * 1_000 + 1_000
+            }
+        }
+        return out
+    }
+
+    static func run(_ rr: [Double], worker: String = "w1") throws -> [SafetyEvent] {
+        var d = FatigueDetector(worker: worker)
+        return try notifications(rr).flatMap { try d.ingest(rrIntervalsMs: $0.rr, atMs: $0.timeMs) }
+    }
+
+    /// The cycling part of the real Polar recording: minutes 10 to 30.
+    static func cycling() throws -> [Double] {
+        var elapsed = 0.0
+        return try SharedData.rrIntervals("exercise_rri.hrm").filter { rr in
+            elapsed += rr
+            return elapsed > 600_000 && elapsed < 1_800_000
+        }
+    }
+
+    @Test func exertionAfterRestIsNotFatigue() throws {
+        // Real recording: 5 min rest, 30 min cycling at about 103 bpm with RMSSD about 9 ms, recovery.
+        #expect(try Self.run(SharedData.rrIntervals("exercise_rri.hrm")).isEmpty)
+        #expect(try Self.run(SharedData.rrIntervals("rest_rri.txt")).isEmpty)
+    }
+
+    @Test func aHeartThatIsNeverCalmRaisesTheAlarmAfterOneWindow() throws {
+        // The same cycling with no rest before it: the calmest window is fast and rigid.
+        let events = try Self.run(Self.cycling())
+        let alarm = try #require(events.first)
+        #expect(events.count == 1 && alarm.type == .fatigue && alarm.phase == .alarm && alarm.severity == .alarm)
+        #expect(alarm.timeMs >= FatigueDetector.windowMs && alarm.timeMs < FatigueDetector.windowMs + 2_000)
+        #expect(alarm.values["restingHeartRate"] == 10 && alarm.values["hrv"] == 10)
+        #expect((alarm.values["resting_heart_rate_bpm"] ?? 0) > 90 && (alarm.values["rmssd_ms"] ?? 100) < 19)
+    }
+
+    @Test func aCalmWindowClearsTheAlarm() throws {
+        let rest = try SharedData.rrIntervals("rest_rri.txt")
+        let events = try Self.run(Self.cycling() + rest)
+        #expect(events.map(\.phase) == [.alarm, .cleared])
+        #expect(events.last?.severity == .info && (events.last?.values["resting_heart_rate_bpm"] ?? 100) < 80)
+    }
+
+    @Test func aRestLongerAgoThanAnHourNoLongerCounts() throws {
+        let rest = try SharedData.rrIntervals("rest_rri.txt")  // 15 min: three calm windows
+        let cycling = try Self.cycling()  // 20 min
+        let events = try Self.run(rest + cycling + cycling + cycling + cycling)
+        let alarm = try #require(events.first)
+        // The last calm window closed at about 15 min; it leaves the look-back an hour later.
+        #expect(events.count == 1 && alarm.phase == .alarm)
+        #expect(alarm.timeMs > 75 * 60_000 && alarm.timeMs <= 81 * 60_000)
+    }
+
+    @Test func lateNotificationsAreRefused() throws {
+        var d = FatigueDetector(worker: "w1")
+        _ = try d.ingest(rrIntervalsMs: [800], atMs: 1_000)
+        #expect(throws: SampleRejection.outOfOrder(lastMs: 1_000, gotMs: 900)) { try d.ingest(rrIntervalsMs: [800], atMs: 900) }
+    }
+}

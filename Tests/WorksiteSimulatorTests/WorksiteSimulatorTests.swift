@@ -75,10 +75,10 @@ import Testing
                 heart += 1
             }
         }
-        // 180 s: 4 gas detectors at 1 Hz, less the 50 s huang is silent after the battery died.
-        #expect(gasFrames == 4 * 180 - 50)
-        #expect(motion >= 3 * 180 * 50 / 3)
-        #expect(heart > 2 * 179)
+        // 330 s: 4 gas detectors at 1 Hz, less the 200 s huang is silent after the battery died.
+        #expect(gasFrames == 4 * 330 - 200)
+        #expect(motion >= 3 * 330 * 50 / 3)
+        #expect(heart > 2 * 329)
     }
 
     @Test func aGasLeakRisesToItsPeak() throws {

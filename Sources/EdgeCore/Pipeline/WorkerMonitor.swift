@@ -8,6 +8,7 @@ public struct WorkerMonitor: Codable, Sendable {
     private var gas: [GasKind: GasMonitor] = [:]
     private var motion: MotionPipeline
     private var sos: SOSDetector
+    private var fatigue: FatigueDetector
     private var devices: [String: DeviceMonitor] = [:]
     /// When the accelerometer stream last delivered: while it streams, the
     /// gas detector's 1 Hz motion summary is not needed for immobility.
@@ -31,6 +32,7 @@ public struct WorkerMonitor: Codable, Sendable {
         self.worker = worker
         motion = MotionPipeline(worker: worker)
         sos = SOSDetector(worker: worker)
+        fatigue = FatigueDetector(worker: worker)
     }
 
     /// The device was heard: liveness, then its content.
@@ -117,6 +119,16 @@ public struct WorkerMonitor: Codable, Sendable {
             }
         }
         return (events, rejected)
+    }
+
+    /// A heart-rate notification's beat-to-beat intervals: severe fatigue.
+    mutating func heartBeats(_ rrIntervalsMs: [Double], atMs t: Int64, rejected: inout Int) -> [SafetyEvent] {
+        do {
+            return try fatigue.ingest(rrIntervalsMs: rrIntervalsMs, atMs: t, location: location)
+        } catch {
+            rejected += 1
+            return []
+        }
     }
 
     mutating func position(_ p: CanaryProfile.Position, atMs t: Int64) {

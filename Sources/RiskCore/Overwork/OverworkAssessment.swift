@@ -64,23 +64,12 @@ public struct OverworkAssessment: Codable, Sendable, Equatable {
         }
         matrixLevel = Self.matrix[band][workloadLevel.rawValue]
 
-        var severe = 0
-        func step(_ points: Double) -> Double {
-            if points >= 10 { severe += 1 }
-            return points
-        }
-        let heart = step(inputs.restingHeartRate.map { $0 > 90 ? 10 : $0 > 80 ? 5 : 0 } ?? 0)
-        let sleep = step(inputs.sleepHours.map { $0 < 6 ? 10 : $0 < 7 ? 5 : 0 } ?? 0)
-        let hrv: Double = step(inputs.rmssd.map { rmssd in
-            if let baseline = inputs.rmssdBaseline, baseline > 0 {
-                return rmssd < 0.5 * baseline ? 10 : rmssd < 0.7 * baseline ? 5 : 0
-            }
-            return rmssd < 19 ? 10 : rmssd < 30 ? 5 : 0
-        } ?? 0)
-        contributions = ["matrix": Double(matrixLevel) * 35, "restingHeartRate": heart, "sleep": sleep, "hrv": hrv]
+        let physiology = Physiology(restingHeartRate: inputs.restingHeartRate, sleepHours: inputs.sleepHours,
+                                    rmssd: inputs.rmssd, rmssdBaseline: inputs.rmssdBaseline)
+        contributions = physiology.points.merging(["matrix": Double(matrixLevel) * 35]) { a, _ in a }
         score = min(100, contributions.values.reduce(0, +))
         level = score >= 70 ? .high : score >= 35 ? .moderate : .low
-        severeFatigue = severe >= 2
+        severeFatigue = physiology.severeFatigue
     }
 }
 
@@ -93,10 +82,16 @@ public struct FatigueMonitor: Codable, Sendable, Equatable {
     public init(worker: String) { self.worker = worker }
 
     public mutating func update(_ a: OverworkAssessment, atMs t: Int64, location: Location? = nil) -> [SafetyEvent] {
-        guard a.severeFatigue != isActive else { return [] }
-        isActive = a.severeFatigue
         var values = a.contributions
         values["score"] = a.score
+        return update(severeFatigue: a.severeFatigue, values: values, atMs: t, location: location)
+    }
+
+    /// `values` go with the event: what the judgement saw.
+    public mutating func update(severeFatigue: Bool, values: [String: Double], atMs t: Int64,
+                                location: Location? = nil) -> [SafetyEvent] {
+        guard severeFatigue != isActive else { return [] }
+        isActive = severeFatigue
         return [SafetyEvent(worker: worker, type: .fatigue, phase: isActive ? .alarm : .cleared,
                             severity: isActive ? .alarm : .info, timeMs: t, values: values, location: location)]
     }
