@@ -86,7 +86,7 @@ public struct AgentPipeline: Sendable {
                 // Beat-to-beat intervals judge severe fatigue; heart rate goes out as telemetry.
                 do {
                     let hr = try HeartRateMeasurement.decode(value[...])
-                    events += w.heartBeats(hr.rrIntervalsMs, atMs: frame.timeMs, rejected: &counters.rejectedSamples)
+                    events += w.heartBeats(hr.rrIntervalsMs, atMs: frame.timeMs)
                     var values = ["bpm": Double(hr.heartRate), "rr_count": Double(hr.rrIntervalsMs.count)]
                     if !hr.rrIntervalsMs.isEmpty { values["rr_mean_ms"] = hr.rrIntervalsMs.reduce(0, +) / Double(hr.rrIntervalsMs.count) }
                     record(binding.worker, device, "heart-rate", frame.timeMs, values)

@@ -122,13 +122,8 @@ public struct WorkerMonitor: Codable, Sendable {
     }
 
     /// A heart-rate notification's beat-to-beat intervals: severe fatigue.
-    mutating func heartBeats(_ rrIntervalsMs: [Double], atMs t: Int64, rejected: inout Int) -> [SafetyEvent] {
-        do {
-            return try fatigue.ingest(rrIntervalsMs: rrIntervalsMs, atMs: t, location: location)
-        } catch {
-            rejected += 1
-            return []
-        }
+    mutating func heartBeats(_ rrIntervalsMs: [Double], atMs t: Int64) -> [SafetyEvent] {
+        fatigue.ingest(rrIntervalsMs: rrIntervalsMs, atMs: t, location: location)
     }
 
     mutating func position(_ p: CanaryProfile.Position, atMs t: Int64) {

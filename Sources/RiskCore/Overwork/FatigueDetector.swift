@@ -28,7 +28,7 @@ public struct FatigueDetector: Codable, Sendable, Equatable {
     public var worker: String { alarm.worker }
     public var isActive: Bool { alarm.isActive }
     private var alarm: FatigueMonitor
-    private var clock = MonotonicClock()
+    private var lastMs: Int64?
     private var openSinceMs: Int64?
     private var openBeats: [Double] = []
     private var windows: [Window] = []
@@ -36,9 +36,12 @@ public struct FatigueDetector: Codable, Sendable, Equatable {
     public init(worker: String) { alarm = FatigueMonitor(worker: worker) }
 
     /// The RR intervals (ms) one heart-rate notification carried at `t`. Artefacts are
-    /// left to ``HeartRateVariability``, which rejects them beat by beat.
-    public mutating func ingest(rrIntervalsMs: [Double], atMs t: Int64, location: Location? = nil) throws(SampleRejection) -> [SafetyEvent] {
-        try clock.accept(t)
+    /// left to ``HeartRateVariability``, which rejects them beat by beat. The beats are a
+    /// sequence of their own; `t` only places the window's end, so a notification stamped
+    /// no later than the last (two in one connection event) still adds its beats.
+    public mutating func ingest(rrIntervalsMs: [Double], atMs time: Int64, location: Location? = nil) -> [SafetyEvent] {
+        let t = max(time, lastMs ?? time)
+        lastMs = t
         var events: [SafetyEvent] = []
         if let since = openSinceMs, t - since >= Self.windowMs {
             events = close(atMs: t, location: location)
@@ -56,7 +59,9 @@ public struct FatigueDetector: Codable, Sendable, Equatable {
             openSinceMs = nil
         }
         if let hrv = HeartRateVariability(rrIntervalsMs: openBeats) {
-            windows.append(Window(endMs: t, meanHeartRate: hrv.meanHeartRate, rmssd: hrv.rmssd))
+            // After a silence, the window ended when its 5 minutes did, not when the next beat came.
+            let end = min(t, (openSinceMs ?? t) + Self.windowMs)
+            windows.append(Window(endMs: end, meanHeartRate: hrv.meanHeartRate, rmssd: hrv.rmssd))
         }
         windows.removeAll { t - $0.endMs >= Self.lookBackMs }
         guard let calmest = windows.min(by: { $0.meanHeartRate < $1.meanHeartRate }) else { return [] }
