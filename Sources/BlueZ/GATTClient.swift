@@ -127,6 +127,17 @@ public final class GATTClient: @unchecked Sendable {
         try write(handle: cccd, [0x01, 0x00])
     }
 
+    /// Reads a characteristic's value: up to MTU − 1 bytes, enough for the short values
+    /// Canary reads (the sleep summary is 11), so no Read Blob is needed.
+    public func read(_ uuid: BLEUUID) throws(BlueZError) -> [UInt8] {
+        guard let c = characteristic(uuid) else { throw failure("no characteristic \(uuid)") }
+        switch try request(.readRequest(c.valueHandle)) {
+        case .readResponse(let value): return value
+        case .error(_, _, let code): throw failure("read of handle \(c.valueHandle) refused (ATT error 0x\(String(code, radix: 16)))")
+        default: throw failure("read of handle \(c.valueHandle) answered by something else")
+        }
+    }
+
     /// Writes a characteristic's value and waits for the server's acknowledgement.
     public func write(_ uuid: BLEUUID, _ value: [UInt8]) throws(BlueZError) {
         guard let c = characteristic(uuid) else { throw failure("no characteristic \(uuid)") }

@@ -4,8 +4,9 @@ public struct BLEFrame: Sendable, Equatable {
     public enum Payload: Sendable, Equatable {
         /// Advertising data (AD structures).
         case advertisement([UInt8])
-        /// A GATT notification of the characteristic with this 16-bit UUID
-        /// (Canary characteristics by their short id, e.g. 0x0002 motion).
+        /// A GATT characteristic's value, by its 16-bit UUID (Canary
+        /// characteristics by their short id, e.g. 0x0002 motion): as notified,
+        /// or for a read-only one (0x0005 sleep summary) as read on connecting.
         case notification(characteristic: UInt16, value: [UInt8])
     }
 

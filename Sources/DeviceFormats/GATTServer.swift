@@ -167,4 +167,15 @@ extension GATTServer {
     public static let heartRateStrap = GATTServer(services: [
         Service(.short(0x180D), [Characteristic(.short(HeartRateMeasurement.uuid), properties: Characteristic.notify)]),
     ])
+
+    /// Canary's heart wearable (DEVICES.md): the Heart Rate service, and the Canary service
+    /// with last night's sleep summary (read).
+    public static func canaryHeartWearable(sleep: CanaryProfile.SleepSummary) -> GATTServer {
+        GATTServer(services: [
+            Service(.short(0x180D), [Characteristic(.short(HeartRateMeasurement.uuid), properties: Characteristic.notify)]),
+            Service(.canary(CanaryProfile.service), [
+                Characteristic(.canary(CanaryProfile.sleepCharacteristic), properties: Characteristic.read, value: sleep.encode()),
+            ]),
+        ])
+    }
 }

@@ -22,10 +22,12 @@ public struct Scenario: Codable, Sendable, Equatable {
         /// Bind key (32 hex digits) if the button encrypts its BTHome packets.
         public var buttonKey: String?
         public var position: Position?
+        /// Hours asleep last night, in the heart wearable's sleep summary (none if not given).
+        public var sleepHours: Double?
 
         enum CodingKeys: String, CodingKey {
             case id, position
-            case gasDetector = "gas_detector", heart, locator, button, buttonKey = "button_key"
+            case gasDetector = "gas_detector", heart, locator, button, buttonKey = "button_key", sleepHours = "sleep_h"
         }
     }
 
@@ -125,6 +127,9 @@ public struct Scenario: Codable, Sendable, Equatable {
                 guard addresses.insert(value.uppercased()).inserted else {
                     throw Problem.invalid("workers[\(k)].\(key): \(value) is worn twice")
                 }
+            }
+            if let h = w.sleepHours, !(0...16).contains(h) {
+                throw Problem.invalid("workers[\(k)].sleep_h: expected 0…16 hours")
             }
             if let key = w.buttonKey, Hex.decode(key)?.count != 16 {
                 throw Problem.invalid("workers[\(k)].button_key: expected 32 hex digits")

@@ -9,7 +9,9 @@ import Foundation
 ///
 /// Rates: gas detector and locator advertise every second; the accelerometer
 /// streams at 50 Hz, three samples per notification (the default ATT MTU);
-/// the heart wearable notifies once a second with that second's RR intervals;
+/// the heart wearable notifies once a second with that second's RR intervals,
+/// and its sleep summary (if the worker has `sleep_h`) comes with its first
+/// frame, as the agent reads it on connecting;
 /// a BTHome button advertises its battery every 10 s and each press three
 /// times with one packet id.
 public struct WorksiteSimulator: Sendable {
@@ -45,6 +47,15 @@ public struct WorksiteSimulator: Sendable {
 
     /// The whole scenario at once (tests, `canary-agent simulate`).
     public mutating func all() -> [BLEFrame] { advance(untilMs: endMs) }
+
+    /// The heart wearable's summary of the night before a shift starting at `shiftStartMs`:
+    /// asleep `hours`, half an hour more in bed, up an hour before the shift.
+    public static func sleepSummary(hours: Double, shiftStartMs: Int64) -> CanaryProfile.SleepSummary {
+        let minutes = Int((hours * 60).rounded())
+        let end = UInt32(clamping: shiftStartMs / 1_000 - 3_600), start = end - UInt32(minutes * 60 + 1_800)
+        return CanaryProfile.SleepSummary(start: start, end: end, minutesAsleep: minutes,
+                                          efficiencyPercent: Int(100 * Double(minutes) / Double(minutes + 30)))
+    }
 }
 
 /// One worker's devices and body, advanced 20 ms at a time.
@@ -63,6 +74,7 @@ struct WorkerState: Sendable {
     var nextBeatS: Double?
     var beats: [Double] = []
     var previousRR = 833.0
+    var sleepSent = false
 
     init(worker: Scenario.Worker, index: Int, incidents: [Scenario.Incident], rng: SplitMix64) {
         self.worker = worker
@@ -88,7 +100,15 @@ struct WorkerState: Sendable {
         if tick % 50 == stagger {
             if let a = worker.gasDetector.flatMap(BDAddress.parse) { frames.append(gasFrame(s, timeMs, a, company)) }
             if let a = worker.locator.flatMap(BDAddress.parse) { frames.append(positionFrame(timeMs, a, company)) }
-            if let a = worker.heart.flatMap(BDAddress.parse) { frames.append(heartFrame(s, timeMs, a)) }
+            if let a = worker.heart.flatMap(BDAddress.parse) {
+                if !sleepSent, let hours = worker.sleepHours {
+                    let summary = WorksiteSimulator.sleepSummary(hours: hours, shiftStartMs: timeMs - Int64(tick) * 20)
+                    frames.append(BLEFrame(timeMs: timeMs, address: a, payload:
+                        .notification(characteristic: CanaryProfile.sleepCharacteristic, value: summary.encode())))
+                }
+                sleepSent = true
+                frames.append(heartFrame(s, timeMs, a))
+            }
         }
         if let a = worker.button.flatMap(BDAddress.parse) { button(s: s, tick: tick, stagger: stagger, timeMs: timeMs, address: a, into: &frames) }
     }

@@ -71,6 +71,17 @@ import Testing
         #expect(try HeartRateMeasurement.decode(n.value[...]).heartRate == 72)
     }
 
+    @Test func theHeartWearablesSleepSummaryIsRead() throws {
+        let (client, server) = pair()
+        let night = CanaryProfile.SleepSummary(start: 1_767_225_600, end: 1_767_250_800, minutesAsleep: 390, efficiencyPercent: 93)
+        serve(server, GATTServer.canaryHeartWearable(sleep: night), notifying: [])
+        let gatt = GATTClient(socket: client)
+        try gatt.discover()
+        #expect(try CanaryProfile.SleepSummary.decode(gatt.read(.canary(CanaryProfile.sleepCharacteristic))[...]) == night)
+        // A characteristic the device does not have: a clear error.
+        #expect(throws: BlueZError.self) { try gatt.read(.canary(CanaryProfile.motionCharacteristic)) }
+    }
+
     @Test func garbageFromTheDeviceIsCountedNeverACrash() throws {
         let (client, server) = pair()
         let gatt = GATTClient(socket: client, timeoutMs: 2_000)

@@ -3,6 +3,7 @@ import EdgeCore
 import Foundation
 import RiskCore
 import Testing
+import Wire
 import TestSupport
 import WorksiteSimulator
 
@@ -53,6 +54,7 @@ import WorksiteSimulator
         let fatigue = try #require(events.first { $0.type == .fatigue })
         #expect(fatigue.timeMs - start >= 300_000 && fatigue.timeMs - start < 302_000)
         #expect(fatigue.values["resting_heart_rate_bpm"].map { $0 > 90 } == true && fatigue.values["rmssd_ms"].map { $0 < 19 } == true)
+        #expect(fatigue.values["sleep_h"] == 5, "wang slept 5 h; the wearable's summary was read")
         // chen's heart is calm: no fatigue.
         #expect(!chen.contains { $0.hasPrefix("fatigue") })
 
@@ -82,6 +84,38 @@ import WorksiteSimulator
         for await frame in SimulatedSource(scenario: scenario).frames() { events += pipeline.ingest(frame) }
         events += pipeline.tick(atMs: Int64(scenario.start * 1000) + 10_001)
         #expect(events.map { "\($0.type.rawValue) \($0.condition)" } == ["device-offline AA:00:00:00:00:09"])
+    }
+
+    /// Last night's sleep is the third fatigue factor: with a short night, a fast heart
+    /// (whose variability is fine) is severe fatigue; without it, it is not.
+    @Test func aShortNightAndAFastHeartAreSevereFatigue() {
+        let strap: [UInt8] = [0xC0, 0xFF, 0xEE, 0x00, 0x01, 0x02]
+        var directory = SiteDirectory(site: "s")
+        directory.bind(strap, worker: "chen", role: .heart)
+        let start: Int64 = 1_767_254_400_000
+        let night = CanaryProfile.SleepSummary(start: UInt32(start / 1_000 - 8 * 3_600), end: UInt32(start / 1_000 - 3_600),
+                                               minutesAsleep: 300, efficiencyPercent: 71)
+        func shift(sleep: Bool) -> (events: [SafetyEvent], readings: [TelemetryBatch.Reading]) {
+            var pipeline = AgentPipeline(directory: directory)
+            var events: [SafetyEvent] = []
+            if sleep {
+                events += pipeline.ingest(BLEFrame(timeMs: start, address: strap, payload:
+                    .notification(characteristic: CanaryProfile.sleepCharacteristic, value: night.encode())))
+            }
+            for k in 1...400 {  // 91 bpm with RMSSD about 80 ms: a fast heart, variability fine
+                let value = HeartRateMeasurement.encode(heartRate: 91, rrIntervalsMs: [620, 700])
+                events += pipeline.ingest(BLEFrame(timeMs: start + Int64(k) * 1_320, address: strap,
+                                                   payload: .notification(characteristic: HeartRateMeasurement.uuid, value: value)))
+            }
+            return (events, pipeline.takeReadings())
+        }
+        let short = shift(sleep: true)
+        #expect(short.events.filter { $0.type == .fatigue }.map(\.phase) == [.alarm])
+        let alarm = short.events.first { $0.type == .fatigue }
+        #expect(alarm?.values["sleep"] == 10 && alarm?.values["restingHeartRate"] == 10 && alarm?.values["hrv"] == 0)
+        #expect(alarm?.values["sleep_h"] == 5)
+        #expect(short.readings.first { $0.kind == "sleep" }?.values["hours_asleep"] == 5)
+        #expect(shift(sleep: false).events.filter { $0.type == .fatigue }.isEmpty)
     }
 
     @Test func framesFromStrangersAndGarbageAreCountedNotFatal() {

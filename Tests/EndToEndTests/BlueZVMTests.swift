@@ -87,6 +87,9 @@ import Wire
         let beats = heart.readings.filter { $0.kind == "heart-rate" && $0.worker == "wang" }
         #expect(beats.count >= 5, "\(heart.readings.count) readings")
         #expect(beats.allSatisfy { ($0.values["bpm"] ?? 0) > 40 && ($0.values["rr_count"] ?? 0) >= 1 })
+        // Its sleep summary, read on connecting.
+        let sleep = heart.readings.filter { $0.kind == "sleep" && $0.worker == "wang" }
+        #expect(!sleep.isEmpty && sleep.allSatisfy { $0.values["hours_asleep"] == 5.5 }, "\(heart.readings.map(\.kind))")
         #expect(file("heart-agent.log").contains("agent exit: 0"))
 
         // Without those capabilities: an error that names them, and retries.

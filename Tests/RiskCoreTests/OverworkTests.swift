@@ -188,6 +188,18 @@ import Testing
         #expect(alarm.timeMs > 75 * 60_000 && alarm.timeMs <= 81 * 60_000)
     }
 
+    @Test func onlyLastNightsSleepCounts() {
+        // 100 bpm with RMSSD about 57 ms: one heart factor at its worst; a short night makes two.
+        func judged(sleptEndingMs end: Int64) -> [SafetyEvent] {
+            var d = FatigueDetector(worker: "w1")
+            d.sleep(hoursAsleep: 5, endedMs: end)
+            return (1...400).flatMap { k in d.ingest(rrIntervalsMs: k % 2 == 0 ? [560, 640] : [640, 560], atMs: Int64(k) * 1_200) }
+        }
+        let tonight = judged(sleptEndingMs: -3_600_000)
+        #expect(tonight.map(\.phase) == [.alarm] && tonight.first?.values["sleep"] == 10 && tonight.first?.values["hrv"] == 0)
+        #expect(judged(sleptEndingMs: -FatigueDetector.sleepValidMs).isEmpty, "the night before last")
+    }
+
     @Test func beatsStampedOutOfOrderStillCount() {
         // Two notifications of one connection event can be stamped in either order.
         var d = FatigueDetector(worker: "w1")

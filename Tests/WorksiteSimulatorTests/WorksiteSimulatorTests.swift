@@ -29,6 +29,7 @@ import Testing
         ("site: x\nduration_s: 10\nworkers:\n  - {id: a}\n  - {id: a}\n", "workers[1].id 'a' is used twice"),
         ("site: x\nduration_s: 10\nworkers: [{id: a}]\nincidents: [{at_s: 1, worker: b, kind: sos}]\n", "incidents[0].worker 'b' is not a worker"),
         ("site: x\nduration_s: 10\nworkers: [{id: a}]\nincidents: [{at_s: 1, worker: a, kind: gas-leak}]\n", "incidents[0]: gas-leak needs gas and peak"),
+        ("site: x\nduration_s: 10\nworkers: [{id: a, sleep_h: 20}]\n", "workers[0].sleep_h: expected 0…16 hours"),
     ])
     func badScenariosNameTheKey(yaml: String, message: String) {
         #expect(throws: Scenario.Problem.self) { try Scenario.load(yaml: yaml) }
@@ -60,7 +61,7 @@ import Testing
         var keys = BTHomeKeyring()
         keys.add(address: BDAddress.parse("C0:FF:EE:00:03:04")!, key: Hex.decode("231d39c1d7cc1ab1aee224cd096db932")!)
         var decoder = AdvertisementDecoder(keyring: keys)
-        var motion = 0, heart = 0, gasFrames = 0
+        var motion = 0, heart = 0, gasFrames = 0, sleeps = 0
         for frame in sim.all() {
             switch frame.payload {
             case .advertisement(let data):
@@ -70,6 +71,9 @@ import Testing
             case .notification(let c, let value) where c == CanaryProfile.motionCharacteristic:
                 #expect(try CanaryProfile.MotionSamples.decode(value[...]).samples.count == 3)
                 motion += 1
+            case .notification(let c, let value) where c == CanaryProfile.sleepCharacteristic:
+                _ = try CanaryProfile.SleepSummary.decode(value[...])
+                sleeps += 1
             case .notification(_, let value):
                 _ = try HeartRateMeasurement.decode(value[...])
                 heart += 1
@@ -79,6 +83,7 @@ import Testing
         #expect(gasFrames == 4 * 330 - 200)
         #expect(motion >= 3 * 330 * 50 / 3)
         #expect(heart > 2 * 329)
+        #expect(sleeps == 2, "chen's and wang's nights")
     }
 
     @Test func aGasLeakRisesToItsPeak() throws {
@@ -134,6 +139,19 @@ import Testing
         let summary = events.map { "\($0.type.rawValue) \($0.phase.rawValue)" }
         #expect(summary == ["fall pre-alarm", "fall alarm", "immobility pre-alarm", "immobility alarm"])
         #expect(events[0].timeMs - start >= 20_000 && events[0].timeMs - start <= 23_000)
+    }
+
+    @Test func theHeartWearableGivesLastNightsSleepOnce() throws {
+        let s = try scenario(oneWorker.replacingOccurrences(of: "heart: \"AA:00:00:00:00:02\"", with: "heart: \"AA:00:00:00:00:02\", sleep_h: 5.5"))
+        var sim = WorksiteSimulator(s)
+        let sleeps = try sim.all().compactMap { frame -> CanaryProfile.SleepSummary? in
+            guard case .notification(let c, let value) = frame.payload, c == CanaryProfile.sleepCharacteristic else { return nil }
+            return try CanaryProfile.SleepSummary.decode(value[...])
+        }
+        #expect(sleeps.count == 1)
+        #expect(sleeps.first?.minutesAsleep == 330 && sleeps.first.map { Double($0.end) < s.start } == true)
+        var plain = WorksiteSimulator(try scenario(oneWorker))
+        #expect(!plain.all().contains { if case .notification(CanaryProfile.sleepCharacteristic, _) = $0.payload { true } else { false } })
     }
 
     @Test func aFatiguedHeartLooksFatigued() throws {

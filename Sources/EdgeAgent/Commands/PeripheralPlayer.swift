@@ -65,7 +65,12 @@ final class PeripheralPlayer: Sendable {
         var servers: [[UInt8]: GATTServer] = [:]
         for w in scenario.workers {
             if let a = w.gasDetector.flatMap(BDAddress.parse) { servers[a] = .canaryGasDetector }
-            if let a = w.heart.flatMap(BDAddress.parse) { servers[a] = .heartRateStrap }
+            if let a = w.heart.flatMap(BDAddress.parse) {
+                // With a night's sleep in the scenario, Canary's heart wearable: the night before now.
+                servers[a] = w.sleepHours.map {
+                    .canaryHeartWearable(sleep: WorksiteSimulator.sleepSummary(hours: $0, shiftStartMs: Int64(Date().timeIntervalSince1970 * 1_000)))
+                } ?? .heartRateStrap
+            }
         }
         let streaming = servers.keys.sorted { $0.lexicographicallyPrecedes($1) }
         var radios: [Radio] = []

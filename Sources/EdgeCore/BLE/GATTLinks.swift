@@ -23,6 +23,9 @@ public final class GATTLinks: Sendable {
         public var role: SiteDirectory.Role
         /// Characteristics to enable notifications of, those the device has.
         public var streams: [BLEUUID]
+        /// Characteristics to read once a connection, those the device has (the heart
+        /// wearable's sleep summary: it changes once a night).
+        public var reads: [BLEUUID] = []
 
         /// The devices of a site that stream over GATT, by worker and address.
         public static func all(in directory: SiteDirectory) -> [Target] {
@@ -32,7 +35,8 @@ public final class GATTLinks: Sendable {
                     return Target(address: address, worker: b.worker, role: b.role,
                                   streams: [.canary(CanaryProfile.motionCharacteristic), .canary(CanaryProfile.gasCharacteristic)])
                 case .heart:
-                    return Target(address: address, worker: b.worker, role: b.role, streams: [.short(HeartRateMeasurement.uuid)])
+                    return Target(address: address, worker: b.worker, role: b.role, streams: [.short(HeartRateMeasurement.uuid)],
+                                  reads: [.canary(CanaryProfile.sleepCharacteristic)])
                 case .locator, .button:
                     return nil
                 }
@@ -158,6 +162,11 @@ public final class GATTLinks: Sendable {
                 counters.connectsValue.add(1, ordering: .relaxed)
                 logger.info("GATT subscribed", metadata: ["device": "\(name)", "worker": "\(target.worker)", "mtu": "\(client.mtu)",
                                                           "streams": "\(streams.map(\.description))"])
+                for uuid in target.reads where client.characteristic(uuid) != nil {
+                    guard let id = uuid.shortID else { continue }
+                    emit(BLEFrame(timeMs: clock.nowMs(), address: target.address,
+                                  payload: .notification(characteristic: id, value: try client.read(uuid))))
+                }
                 backoffMs = 500
                 var written: UInt8?
                 while !stop() {

@@ -126,6 +126,11 @@ public struct WorkerMonitor: Codable, Sendable {
         fatigue.ingest(rrIntervalsMs: rrIntervalsMs, atMs: t, location: location)
     }
 
+    /// The heart wearable's summary of last night's sleep.
+    mutating func sleep(_ s: CanaryProfile.SleepSummary) {
+        fatigue.sleep(hoursAsleep: Double(s.minutesAsleep) / 60, endedMs: Int64(s.end) * 1_000)
+    }
+
     mutating func position(_ p: CanaryProfile.Position, atMs t: Int64) {
         location = Location(source: .locator, x: p.x, y: p.y, floor: p.floor, accuracy: p.accuracy, timeMs: t)
     }

@@ -12,11 +12,19 @@
 /// heart is fast and its variability low. It is judged once a window closes,
 /// so the first judgement comes 5 minutes after the wearable is first heard,
 /// and a worker who rested at some point goes an hour without a calm window
-/// before the alarm. The sleep factor needs the wearable's sleep summary, which
-/// this detector is not given; with two factors, both must be at their worst.
+/// before the alarm. Last night's sleep, from the wearable's sleep summary, is
+/// the third factor while it ended less than a day ago; without it both heart
+/// factors must be at their worst.
 public struct FatigueDetector: Codable, Sendable, Equatable {
     public static let windowMs: Int64 = 5 * 60_000
     public static let lookBackMs: Int64 = 60 * 60_000
+    /// A sleep that ended longer ago than this is not last night's.
+    public static let sleepValidMs: Int64 = 24 * 60 * 60_000
+
+    struct Sleep: Codable, Sendable, Equatable {
+        var hours: Double
+        var endedMs: Int64
+    }
 
     /// One closed window's heart rate and RMSSD.
     struct Window: Codable, Sendable, Equatable {
@@ -32,6 +40,7 @@ public struct FatigueDetector: Codable, Sendable, Equatable {
     private var openSinceMs: Int64?
     private var openBeats: [Double] = []
     private var windows: [Window] = []
+    private var lastSleep: Sleep?
 
     public init(worker: String) { alarm = FatigueMonitor(worker: worker) }
 
@@ -51,6 +60,12 @@ public struct FatigueDetector: Codable, Sendable, Equatable {
         return events
     }
 
+    /// Last night's sleep as the wearable summarised it; it counts from the next judgement.
+    public mutating func sleep(hoursAsleep: Double, endedMs: Int64) {
+        guard hoursAsleep.isFinite, hoursAsleep >= 0 else { return }
+        lastSleep = Sleep(hours: hoursAsleep, endedMs: endedMs)
+    }
+
     /// Ends the open window: its HRV (nil with fewer than 30 clean beats: the window
     /// is dropped), then the judgement on the calmest window of the last hour.
     private mutating func close(atMs t: Int64, location: Location?) -> [SafetyEvent] {
@@ -65,8 +80,10 @@ public struct FatigueDetector: Codable, Sendable, Equatable {
         }
         windows.removeAll { t - $0.endMs >= Self.lookBackMs }
         guard let calmest = windows.min(by: { $0.meanHeartRate < $1.meanHeartRate }) else { return [] }
-        let physiology = Physiology(restingHeartRate: calmest.meanHeartRate, sleepHours: nil, rmssd: calmest.rmssd)
+        let sleepHours = lastSleep.flatMap { t - $0.endedMs < Self.sleepValidMs ? $0.hours : nil }
+        let physiology = Physiology(restingHeartRate: calmest.meanHeartRate, sleepHours: sleepHours, rmssd: calmest.rmssd)
         var values = physiology.points
+        values["sleep_h"] = sleepHours
         values["resting_heart_rate_bpm"] = calmest.meanHeartRate
         values["rmssd_ms"] = calmest.rmssd
         return alarm.update(severeFatigue: physiology.severeFatigue, values: values, atMs: t, location: location)
