@@ -21,7 +21,7 @@ public struct WorksiteSimulator: Sendable {
     public var canaryCompany: UInt16 = CanaryProfile.defaultCompany
     private var workers: [WorkerState]
     private var tick = 0
-    private static let tickMs: Int64 = 20
+    fileprivate static let tickMs: Int64 = 20
 
     public init(_ scenario: Scenario) {
         self.scenario = scenario
@@ -102,7 +102,7 @@ struct WorkerState: Sendable {
             if let a = worker.locator.flatMap(BDAddress.parse) { frames.append(positionFrame(timeMs, a, company)) }
             if let a = worker.heart.flatMap(BDAddress.parse) {
                 if !sleepSent, let hours = worker.sleepHours {
-                    let summary = WorksiteSimulator.sleepSummary(hours: hours, shiftStartMs: timeMs - Int64(tick) * 20)
+                    let summary = WorksiteSimulator.sleepSummary(hours: hours, shiftStartMs: timeMs - Int64(tick) * WorksiteSimulator.tickMs)
                     frames.append(BLEFrame(timeMs: timeMs, address: a, payload:
                         .notification(characteristic: CanaryProfile.sleepCharacteristic, value: summary.encode())))
                 }

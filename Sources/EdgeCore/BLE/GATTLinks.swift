@@ -162,10 +162,15 @@ public final class GATTLinks: Sendable {
                 counters.connectsValue.add(1, ordering: .relaxed)
                 logger.info("GATT subscribed", metadata: ["device": "\(name)", "worker": "\(target.worker)", "mtu": "\(client.mtu)",
                                                           "streams": "\(streams.map(\.description))"])
+                // A refused read costs that value only, never the stream: a broken link shows on the next receive.
                 for uuid in target.reads where client.characteristic(uuid) != nil {
                     guard let id = uuid.shortID else { continue }
-                    emit(BLEFrame(timeMs: clock.nowMs(), address: target.address,
-                                  payload: .notification(characteristic: id, value: try client.read(uuid))))
+                    do {
+                        let value = try client.read(uuid)
+                        emit(BLEFrame(timeMs: clock.nowMs(), address: target.address, payload: .notification(characteristic: id, value: value)))
+                    } catch {
+                        logger.warning("GATT read failed", metadata: ["device": "\(name)", "characteristic": "\(uuid)", "error": "\(error)"])
+                    }
                 }
                 backoffMs = 500
                 var written: UInt8?
