@@ -98,7 +98,9 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: [
             "EdgeCore", "CollectorCore", "WorksiteSimulator", "RiskCore", "Wire", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Fixtures"]),
-        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore", "Wire", "MQTT", "TestSupport"]),
+        .testTarget(name: "EdgeCoreTests", dependencies: [
+            "EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore", "Wire", "MQTT", "DaemonSupport", "TestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

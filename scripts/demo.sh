@@ -38,6 +38,7 @@ gateway: gw-01
 mqtt: {port: $mqtt_port}
 outbox: {path: $work/outbox.sqlite}
 source: {simulate: $scenario, speed: $speed}
+health: $PWD/examples/config/health.yaml
 YAML
 
 "$bin/canary-collector" --config "$work/collector.yaml" > "$work/collector.out" 2> "$work/collector.log" &

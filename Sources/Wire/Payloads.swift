@@ -42,7 +42,7 @@ public struct TelemetryBatch: Codable, Sendable, Equatable {
     public struct Reading: Codable, Sendable, Equatable {
         public var worker: String
         public var device: String
-        /// `gas`, `position`, `heart-rate`, `sleep`, `battery`, `motion-summary`.
+        /// `gas`, `position`, `heart-rate`, `sleep`, `overwork`, `battery`, `motion-summary`.
         public var kind: String
         public var time_ms: Int64
         public var values: [String: Double]

@@ -9,7 +9,7 @@ public struct TelemetryMessage: Sendable, Equatable {
     public struct Reading: Sendable, Equatable {
         public var worker: String
         public var device: String
-        /// `gas`, `position`, `heart-rate`, `sleep`, `battery`, `motion-summary`.
+        /// `gas`, `position`, `heart-rate`, `sleep`, `overwork`, `battery`, `motion-summary`.
         public var kind: String
         public var time_ms: Int64
         /// A JSON object of finite numbers, such as `{"co":1,"o2":20.9}`.

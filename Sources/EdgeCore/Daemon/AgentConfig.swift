@@ -29,6 +29,7 @@ import WorksiteSimulator
 ///   active: false              # with bluez: active scanning (scan requests) instead of passive
 ///   watchdog: 30s              # with bluez: no reports for this long → reset the adapter
 ///   gatt_connections: 4        # with bluez: GATT connections at most (0: advertisements only)
+/// health: health.yaml          # optional: workers' health records (``HealthRecord``), for the overwork score
 /// workers:                     # device bindings (DEVICES.md); optional with `simulate`
 ///   - id: chen
 ///     gas_detector: "C0:FF:EE:00:01:01"
@@ -130,6 +131,9 @@ public struct AgentConfig: Sendable {
                 guard let address = BDAddress.parse(text) else { throw w.error(keyName, "'\(text)' is not a Bluetooth address like C0:FF:EE:00:01:01") }
                 directory.bind(address, worker: id, role: role, bthomeKey: role == .button ? key : nil)
             }
+        }
+        if let file = try root.string("health") {
+            directory.health = try HealthRecord.read(ConfigSection.load(file: Self.resolve(file, besides: root.file)))
         }
         let level = try DaemonStartup.logLevel(root)
         let config = AgentConfig(

@@ -83,10 +83,15 @@ public struct AgentPipeline: Sendable {
                     counters.rejected.count(error)
                 }
             case HeartRateMeasurement.uuid:
-                // Beat-to-beat intervals judge severe fatigue; heart rate goes out as telemetry.
+                // Beat-to-beat intervals judge severe fatigue; heart rate goes out as telemetry, and so does
+                // the overwork score of a worker with a health record, each time the heart is judged.
                 do {
                     let hr = try HeartRateMeasurement.decode(value[...])
-                    events += w.heartBeats(hr.rrIntervalsMs, atMs: frame.timeMs)
+                    let (e, judged) = w.heartBeats(hr.rrIntervalsMs, atMs: frame.timeMs)
+                    events += e
+                    if let judged, let health = directory.health[binding.worker] {
+                        record(binding.worker, device, "overwork", frame.timeMs, Self.values(health.assessment(judged)))
+                    }
                     var values = ["bpm": Double(hr.heartRate), "rr_count": Double(hr.rrIntervalsMs.count)]
                     if !hr.rrIntervalsMs.isEmpty { values["rr_mean_ms"] = hr.rrIntervalsMs.reduce(0, +) / Double(hr.rrIntervalsMs.count) }
                     record(binding.worker, device, "heart-rate", frame.timeMs, values)
@@ -122,6 +127,14 @@ public struct AgentPipeline: Sendable {
     public mutating func takeReadings() -> [TelemetryBatch.Reading] {
         defer { readings.removeAll(keepingCapacity: true) }
         return readings
+    }
+
+    /// Levels as numbers (0 low, 1 moderate/medium, 2 high), points by factor.
+    static func values(_ a: OverworkAssessment) -> [String: Double] {
+        let level: [OverworkAssessment.Level: Double] = [.low: 0, .moderate: 1, .high: 2]
+        let band: [Framingham.Band: Double] = [.low: 0, .moderate: 1, .high: 2]
+        return a.contributions.merging(["score": a.score, "level": level[a.level]!, "cvd_risk_percent": a.cardiovascular.riskPercent,
+                                        "cvd_band": band[a.cardiovascular.band]!, "workload": Double(a.workloadLevel.rawValue)]) { x, _ in x }
     }
 
     private mutating func record(_ worker: String, _ device: String, _ kind: String, _ t: Int64, _ values: [String: Double]) {

@@ -22,6 +22,8 @@ public struct SiteDirectory: Sendable {
     public var site: String
     public private(set) var bindings: [[UInt8]: Binding] = [:]
     public private(set) var keyring = BTHomeKeyring()
+    /// Health records by worker (``HealthRecord``); records of workers not on this site are unused.
+    public var health: [String: HealthRecord] = [:]
 
     public init(site: String) { self.site = site }
 

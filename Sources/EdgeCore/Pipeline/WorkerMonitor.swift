@@ -121,9 +121,12 @@ public struct WorkerMonitor: Codable, Sendable {
         return (events, rejected)
     }
 
-    /// A heart-rate notification's beat-to-beat intervals: severe fatigue.
-    mutating func heartBeats(_ rrIntervalsMs: [Double], atMs t: Int64) -> [SafetyEvent] {
-        fatigue.ingest(rrIntervalsMs: rrIntervalsMs, atMs: t, location: location)
+    /// A heart-rate notification's beat-to-beat intervals: severe fatigue, and the
+    /// judgement behind it when one was made (every 5 minutes).
+    mutating func heartBeats(_ rrIntervalsMs: [Double], atMs t: Int64) -> (events: [SafetyEvent], judged: FatigueDetector.Judgement?) {
+        let before = fatigue.judgement
+        let events = fatigue.ingest(rrIntervalsMs: rrIntervalsMs, atMs: t, location: location)
+        return (events, fatigue.judgement != before ? fatigue.judgement : nil)
     }
 
     /// The heart wearable's summary of last night's sleep.

@@ -33,8 +33,17 @@ public struct FatigueDetector: Codable, Sendable, Equatable {
         var rmssd: Double
     }
 
+    /// What the last judgement saw: the calmest window of the last hour and last night's sleep.
+    public struct Judgement: Codable, Sendable, Equatable {
+        public var timeMs: Int64
+        public var restingHeartRate: Double
+        public var rmssd: Double
+        public var sleepHours: Double?
+    }
+
     public var worker: String { alarm.worker }
     public var isActive: Bool { alarm.isActive }
+    public private(set) var judgement: Judgement?
     private var alarm: FatigueMonitor
     private var lastMs: Int64?
     private var openSinceMs: Int64?
@@ -81,6 +90,7 @@ public struct FatigueDetector: Codable, Sendable, Equatable {
         windows.removeAll { t - $0.endMs >= Self.lookBackMs }
         guard let calmest = windows.min(by: { $0.meanHeartRate < $1.meanHeartRate }) else { return [] }
         let sleepHours = lastSleep.flatMap { t - $0.endedMs < Self.sleepValidMs ? $0.hours : nil }
+        judgement = Judgement(timeMs: t, restingHeartRate: calmest.meanHeartRate, rmssd: calmest.rmssd, sleepHours: sleepHours)
         let physiology = Physiology(restingHeartRate: calmest.meanHeartRate, sleepHours: sleepHours, rmssd: calmest.rmssd)
         var values = physiology.points
         values["sleep_h"] = sleepHours
