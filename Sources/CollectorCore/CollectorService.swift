@@ -20,6 +20,7 @@ public enum CollectorService {
         let client = try MQTTClient(config.mqtt)
         let ingest = Ingest(store: store, client: client, metrics: metrics, signal: signal, settings: config.ingest, logger: logger)
         let api = CollectorAPI(store: store, signal: signal, metrics: metrics,
+                               pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),
                                mqttConnected: { metrics.value(CollectorMetrics.connected) == 1 })
         let services: [any Service] = [
             IngestService(ingest: ingest, client: client, signal: signal),

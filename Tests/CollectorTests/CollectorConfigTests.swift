@@ -13,6 +13,8 @@ import Wire
         #expect(c.mqtt.host == "127.0.0.1" && c.mqtt.port == 1883 && c.mqtt.clientID == "canary-collector")
         #expect(c.httpPort == 8080 && c.databasePath == "/var/lib/canary/collector.sqlite")
         #expect(c.ingest.shareGroup == nil && c.ingest.maxBatch == 2_000)
+        #expect(!c.exportsNameWorkers, "exports pseudonymise unless told")
+        #expect(try load("export: {workers: named}\n").exportsNameWorkers)
     }
 
     @Test func errorsNameTheFileTheLineAndTheKey() {
@@ -25,6 +27,7 @@ import Wire
             ("http:\n  port: 80\nlog_level: loud\n", "collector.yaml:3: log_level: must be one of"),
             ("mqtt:\n  tls:\n    cert_file: /etc/c.pem\n", "collector.yaml:3: mqtt.tls.cert_file: cert_file and key_file go together"),
             ("mqtt: [\n", "collector.yaml:2: not valid YAML"),
+            ("export:\n  workers: maybe\n", "collector.yaml:2: export.workers: must be pseudonymised or named (found 'maybe')"),
         ]
         for (yaml, message) in cases {
             #expect(throws: ConfigError.self) { try load(yaml) }

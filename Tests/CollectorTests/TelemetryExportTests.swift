@@ -1,5 +1,6 @@
 @testable import CollectorCore
 import Foundation
+import RiskCore
 import Testing
 import Wire
 
@@ -22,10 +23,10 @@ import Wire
     }
 
     /// The NDJSON export, a message a page, as (worker, time) pairs.
-    func export(_ s: EventStore, _ filter: RecordFilter = RecordFilter()) throws -> [String] {
+    func export(_ s: EventStore, _ filter: RecordFilter = RecordFilter(), pseudonyms: Pseudonyms? = nil) throws -> [String] {
         var cursor: PageCursor?, inOrder = ReadingsInTimeOrder(), lines: [String] = []
         repeat {
-            let (text, next) = try Export.telemetryPage(s, filter, after: cursor, .ndjson, &inOrder, pageSize: 1)
+            let (text, next) = try Export.telemetryPage(s, filter, after: cursor, .ndjson, &inOrder, pseudonyms: pseudonyms, pageSize: 1)
             lines += text.split(separator: "\n").map { line in
                 let o = try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
                 return "\(o["worker"]!)@\(o["time_ms"]!)"
@@ -65,8 +66,51 @@ import Wire
         let s = try store()
         _ = try s.commit([try message("gw-1", "a", [("lin", 1_000)])], receivedMs: 0)
         var inOrder = ReadingsInTimeOrder()
-        let (text, next) = try Export.telemetryPage(s, RecordFilter(), after: nil, .csv, &inOrder)
+        let (text, next) = try Export.telemetryPage(s, RecordFilter(), after: nil, .csv, &inOrder, pseudonyms: nil)
         #expect(next == nil)
         #expect(text == "1970-01-01T00:00:01.000Z,1000,s1,gw-1,lin,D-lin,gas,o2,20.9\r\n")
+    }
+
+    @Test func pseudonymsAreStableAndNameNobody() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("c.sqlite").path
+        let s = try EventStore(path: path)
+        _ = try s.commit([try message("gw-1", "a", [("lin", 1_000), ("chen", 1_500), ("lin", 2_000)])], receivedMs: 0)
+        let p = Pseudonyms(key: try s.pseudonymKey())
+        let lin = p.worker("lin"), chen = p.worker("chen")
+        #expect(lin.hasPrefix("w-") && lin.count == 14 && lin != chen)
+        #expect(try export(s, pseudonyms: p) == ["\(lin)@1000", "\(chen)@1500", "\(lin)@2000"])
+        // The filter takes the name; the export shows the pseudonym.
+        #expect(try export(s, RecordFilter(worker: "chen"), pseudonyms: p) == ["\(chen)@1500"])
+        var inOrder = ReadingsInTimeOrder()
+        let (csv, _) = try Export.telemetryPage(s, RecordFilter(), after: nil, .csv, &inOrder, pseudonyms: p)
+        #expect(!csv.contains("lin") && !csv.contains("chen") && csv.contains(p.device("D-lin")))
+        // The same key after a restart, and another collector's key gives other pseudonyms.
+        #expect(try EventStore(path: path).pseudonymKey() == p.key)
+        #expect(Pseudonyms(key: try store().pseudonymKey()).worker("lin") != lin)
+    }
+
+    @Test func eventsExportsNameNeitherTheWorkerNorTheirDevice() throws {
+        let s = try store()
+        let topics = try Topics(site: "s1", gateway: "gw-1")
+        let events = [
+            SafetyEvent(worker: "lin", type: .fall, phase: .alarm, severity: .critical, timeMs: 1_000),
+            SafetyEvent(worker: "lin", type: .deviceOffline, condition: "C0:FF:EE:00:02:01", phase: .alarm, severity: .alarm, timeMs: 2_000),
+        ]
+        _ = try s.commit(try events.map { e in
+            let raw = [UInt8](CloudEvent(e, topics: topics).json())
+            return ReceivedMessage(topics: topics, message: try IncomingMessage.decode(topic: topics.events, payload: raw), raw: raw)
+        }, receivedMs: 0)
+        let p = Pseudonyms(key: try s.pseudonymKey())
+        for format in [Export.Format.ndjson, .csv] {
+            let (text, _) = try Export.eventsPage(s, RecordFilter(), after: nil, format, pseudonyms: p)
+            // ("lin" is in "device-offline": the name as a field or in the id.)
+            #expect(!text.contains("\"lin\"") && !text.contains(",lin,") && !text.contains("-lin-") && !text.contains("C0:FF:EE"), "\(text)")
+            #expect(text.contains(p.worker("lin")) && text.contains(p.device("C0:FF:EE:00:02:01")), "\(text)")
+            #expect(text.contains("0000000002000-\(p.worker("lin"))-device-offline.\(p.device("C0:FF:EE:00:02:01"))-alarm"), "\(text)")
+        }
+        let (named, _) = try Export.eventsPage(s, RecordFilter(), after: nil, .ndjson, pseudonyms: nil)
+        #expect(named.contains("\"subject\":\"lin\""), "as received")
     }
 }

@@ -86,6 +86,7 @@ import TestSupport
         #expect(Double(ndjson.body.split(separator: "\n").count) == readings)
         let csv = try site.get("/api/v1/export/events.csv?worker=lin")
         #expect(csv.body.split(whereSeparator: \.isNewline).count == 1 + expected.filter { $0.hasPrefix("lin ") }.count, "\(csv.body)")
+        #expect(!csv.body.contains(",lin,") && csv.body.contains(",w-"), "researchers' exports name workers by pseudonym")
         let page = try site.get("/api/v1/events?limit=4")
         #expect(page.body.contains("\"next_cursor\":\""))
         #expect(try site.get("/api/v1/events?from=yesterday").status == 400)

@@ -18,6 +18,8 @@ import Wire
 ///   max_message: 256KiB       # larger messages are refused and counted
 ///   max_batch: 2000           # messages taken at once: a run of transactions with one fsync
 ///   readings_per_commit: 2000  # telemetry readings per transaction at most (a larger message alone)
+/// export:
+///   workers: pseudonymised    # or named: workers and devices in the exports (docs/collector.md, "Exports")
 /// log_level: info             # trace, debug, info, notice, warning, error, critical
 /// ```
 public struct CollectorConfig: Sendable {
@@ -26,15 +28,18 @@ public struct CollectorConfig: Sendable {
     public var httpHost: String
     public var httpPort: Int
     public var ingest: Ingest.Settings
+    /// Exports show workers and devices by name (`export.workers: named`), not by pseudonym.
+    public var exportsNameWorkers: Bool
     public var logLevel: String
 
     public init(mqtt: MQTTConfiguration, databasePath: String, httpHost: String = "127.0.0.1", httpPort: Int = 8080,
-                ingest: Ingest.Settings = .init(), logLevel: String = "info") {
+                ingest: Ingest.Settings = .init(), exportsNameWorkers: Bool = false, logLevel: String = "info") {
         self.mqtt = mqtt
         self.databasePath = databasePath
         self.httpHost = httpHost
         self.httpPort = httpPort
         self.ingest = ingest
+        self.exportsNameWorkers = exportsNameWorkers
         self.logLevel = logLevel
     }
 
@@ -56,11 +61,18 @@ public struct CollectorConfig: Sendable {
         ingest.messageLimit = try ingestSection.bytes("max_message", default: IncomingMessage.defaultLimit, in: 1_024...(16 << 20))
         ingest.maxBatch = try ingestSection.int("max_batch", default: 2_000, in: 1...100_000)
         ingest.readingsPerCommit = try ingestSection.int("readings_per_commit", default: 2_000, in: 1...100_000)
+        let export = try root.section("export")
+        let named: Bool
+        switch try export.string("workers", default: "pseudonymised") {
+        case "pseudonymised": named = false
+        case "named": named = true
+        case let other: throw export.error("workers", "must be pseudonymised or named (found '\(other)')")
+        }
         let level = try DaemonStartup.logLevel(root)
         let config = CollectorConfig(
             mqtt: mqtt, databasePath: try storage.string("sqlite", default: "/var/lib/canary/collector.sqlite"),
             httpHost: try http.string("host", default: "127.0.0.1"), httpPort: try http.int("port", default: 8080, in: 0...65_535),
-            ingest: ingest, logLevel: level)
+            ingest: ingest, exportsNameWorkers: named, logLevel: level)
         try root.finish()
         return config
     }

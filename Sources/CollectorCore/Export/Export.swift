@@ -12,16 +12,21 @@ import Wire
 /// `time,time_ms,site,gateway,worker,device,kind,quantity,value`.
 /// Telemetry NDJSON is one reading per line. Events NDJSON is the CloudEvents
 /// as received; events CSV flattens them (docs/collector.md, "HTTP API").
+///
+/// With `pseudonyms` (the default: `export.workers` in the config), workers and
+/// devices appear as their pseudonyms, also inside an event's id and in a
+/// condition that names a device; events are then written anew, not as received.
 struct Export {
     enum Dataset: String { case telemetry, events }
     enum Format: String { case csv, ndjson }
 
     let store: EventStore
+    let pseudonyms: Pseudonyms?
     /// Rows a page: events, or telemetry messages (tens of readings each).
     static let pageSize = 500
 
     func response(_ dataset: Dataset, _ format: Format, filter: RecordFilter) -> Response {
-        let store = self.store
+        let store = self.store, pseudonyms = self.pseudonyms
         let contentType = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
         let disposition = "attachment; filename=\"canary-\(dataset.rawValue).\(format.rawValue)\""
         return Response(
@@ -35,8 +40,8 @@ struct Export {
                 var inOrder = ReadingsInTimeOrder()
                 while true {
                     let (text, next) = try dataset == .telemetry
-                        ? Self.telemetryPage(store, filter, after: cursor, format, &inOrder)
-                        : Self.eventsPage(store, filter, after: cursor, format)
+                        ? Self.telemetryPage(store, filter, after: cursor, format, &inOrder, pseudonyms: pseudonyms)
+                        : Self.eventsPage(store, filter, after: cursor, format, pseudonyms: pseudonyms)
                     if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
                     guard let next else { break }
                     cursor = next
@@ -52,12 +57,18 @@ struct Export {
     /// One page of messages as text (the readings of it now certain to come
     /// next), and the cursor for the next page (nil at the end).
     static func telemetryPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?, _ format: Format,
-                              _ inOrder: inout ReadingsInTimeOrder, pageSize: Int = pageSize) throws -> (String, PageCursor?) {
+                              _ inOrder: inout ReadingsInTimeOrder, pseudonyms: Pseudonyms?,
+                              pageSize: Int = pageSize) throws -> (String, PageCursor?) {
         let messages = try store.telemetry(filter, after: cursor, limit: pageSize)
         var text = ""
         func write(_ readings: [ReadingsInTimeOrder.Reading]) {
             for x in readings {
-                let r = x.reading, time = RFC3339.format(ms: r.time_ms)
+                var r = x.reading
+                let time = RFC3339.format(ms: r.time_ms)
+                if let pseudonyms {
+                    r.worker = pseudonyms.worker(r.worker)
+                    r.device = pseudonyms.device(r.device)
+                }
                 switch format {
                 case .ndjson:
                     text += "{\"time\":\"\(time)\",\"time_ms\":\(r.time_ms),\"site\":\(JSONText.quoted(x.site)),"
@@ -93,17 +104,21 @@ struct Export {
     }
 
     static func eventsPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?,
-                           _ format: Format) throws -> (String, PageCursor?) {
+                           _ format: Format, pseudonyms: Pseudonyms?) throws -> (String, PageCursor?) {
         let rows = try store.events(filter, after: cursor, limit: pageSize)
         var text = ""
         let decoder = JSONDecoder()
         for r in rows {
             switch format {
-            case .ndjson:
+            case .ndjson where pseudonyms == nil:
                 text += r.json + "\n"
+            case .ndjson:
+                guard let e = try? decoder.decode(CloudEvent<AlarmData>.self, from: Data(r.json.utf8)) else { continue }
+                text += String(decoding: Self.pseudonymised(e, pseudonyms!).json(), as: UTF8.self) + "\n"
             case .csv:
-                guard let e = try? decoder.decode(CloudEvent<AlarmData>.self, from: Data(r.json.utf8)),
+                guard var e = try? decoder.decode(CloudEvent<AlarmData>.self, from: Data(r.json.utf8)),
                       let (site, gateway) = Self.siteAndGateway(e.source) else { continue }
+                if let pseudonyms { e = Self.pseudonymised(e, pseudonyms) }
                 let d = e.data
                 let values = d.values.keys.sorted().map { "\($0)=\(CSV.number(d.values[$0]))" }.joined(separator: ";")
                 text += CSV.row([RFC3339.format(ms: d.time_ms), String(d.time_ms), site, gateway, e.subject ?? "", d.kind,
@@ -112,6 +127,24 @@ struct Export {
             }
         }
         return (text, rows.count == pageSize ? rows.last?.cursor : nil)
+    }
+
+    /// The event with its worker (subject, and inside the id) and a device named by its
+    /// condition (device-offline, low-battery) replaced by their pseudonyms.
+    static func pseudonymised(_ event: CloudEvent<AlarmData>, _ pseudonyms: Pseudonyms) -> CloudEvent<AlarmData> {
+        var e = event
+        if let worker = e.subject {
+            let p = pseudonyms.worker(worker)
+            e.subject = p
+            // The id is `<time>-<worker>-<what>-<phase>` (RiskCore's SafetyEvent.makeID).
+            if let range = e.id.range(of: "-\(worker)-") { e.id.replaceSubrange(range, with: "-\(p)-") }
+        }
+        if e.data.condition.count == 17, e.data.condition.filter({ $0 == ":" }).count == 5 {
+            let p = pseudonyms.device(e.data.condition)
+            if let range = e.id.range(of: ".\(e.data.condition)-") { e.id.replaceSubrange(range, with: ".\(p)-") }
+            e.data.condition = p
+        }
+        return e
     }
 
     private static func siteAndGateway(_ source: String) -> (String, String)? {

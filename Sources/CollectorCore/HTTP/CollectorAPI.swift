@@ -8,13 +8,17 @@ public struct CollectorAPI: Sendable {
     let store: EventStore
     let signal: ChangeSignal
     let metrics: MetricsRegistry
+    /// Workers and devices in exports; nil: by name.
+    let pseudonyms: Pseudonyms?
     /// Whether the MQTT side is connected, for /healthz.
     let mqttConnected: @Sendable () -> Bool
 
-    public init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, mqttConnected: @escaping @Sendable () -> Bool) {
+    init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, pseudonyms: Pseudonyms?,
+         mqttConnected: @escaping @Sendable () -> Bool) {
         self.store = store
         self.signal = signal
         self.metrics = metrics
+        self.pseudonyms = pseudonyms
         self.mqttConnected = mqttConnected
         metrics.register(CollectorMetrics.httpErrors, .counter, help: "HTTP responses with an error status, by status.")
     }
@@ -70,7 +74,7 @@ public struct CollectorAPI: Sendable {
                   let format = Export.Format(rawValue: String(parts[1])) else {
                 throw BadRequest(message: "export one of telemetry.csv, telemetry.ndjson, events.csv, events.ndjson")
             }
-            return Export(store: store).response(dataset, format, filter: try request.recordFilter())
+            return Export(store: store, pseudonyms: self.pseudonyms).response(dataset, format, filter: try request.recordFilter())
         }
         return router
     }

@@ -50,6 +50,18 @@ public final class EventStore: Sendable {
         self.checkpointer = checkpointer
     }
 
+    /// The key of the exports' pseudonyms (``Pseudonyms``): 32 random bytes, made on first use
+    /// and kept, so that pseudonyms stay the same from export to export.
+    func pseudonymKey() throws -> [UInt8] {
+        try pool.write { db in
+            if let key = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = 'pseudonyms'") { return Array(key) }
+            var rng = SystemRandomNumberGenerator()
+            let key = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
+            try db.execute(sql: "INSERT INTO secrets (name, value) VALUES ('pseudonyms', ?)", arguments: [Data(key)])
+            return key
+        }
+    }
+
     /// Runs a checkpoint now (tests): the WAL's size and how much of it is in the database file, in pages.
     @discardableResult
     func checkpoint() throws -> (walFrameCount: Int, checkpointedFrameCount: Int) { try checkpointer.checkpoint() }

@@ -103,6 +103,12 @@ enum StoreSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                -- Keys the collector makes for itself once (the exports' pseudonym key).
+                CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }
