@@ -60,7 +60,7 @@ let package = Package(
         ),
         // The collector as a library: MQTT ingest, SQLite store, HTTP API.
         .target(name: "CollectorCore", dependencies: [
-            "Wire", "MQTT", "RiskCore", "DaemonSupport", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift"),
+            "Wire", "MQTT", "RiskCore", "DeviceFormats", "DaemonSupport", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,3 +1,4 @@
+import DeviceFormats
 import Foundation
 import Hummingbird
 import Wire
@@ -139,7 +140,7 @@ struct Export {
             // The id is `<time>-<worker>-<what>-<phase>` (RiskCore's SafetyEvent.makeID).
             if let range = e.id.range(of: "-\(worker)-") { e.id.replaceSubrange(range, with: "-\(p)-") }
         }
-        if e.data.condition.count == 17, e.data.condition.filter({ $0 == ":" }).count == 5 {
+        if BDAddress.parse(e.data.condition) != nil {
             let p = pseudonyms.device(e.data.condition)
             if let range = e.id.range(of: ".\(e.data.condition)-") { e.id.replaceSubrange(range, with: ".\(p)-") }
             e.data.condition = p

@@ -1,4 +1,5 @@
 import COpenSSL
+import DeviceFormats
 
 /// Worker and device identifiers as researchers' exports show them
 /// (ARCHITECTURE.md: exports have "worker ids pseudonymised unless the caller
@@ -22,7 +23,6 @@ struct Pseudonyms: Sendable {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         _ = HMAC(EVP_sha256(), key, Int32(key.count), data, data.count, &out, &length)
-        let digits = Array("0123456789abcdef")
-        return String(out.prefix(6).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+        return Hex.encode(out.prefix(6))
     }
 }
