@@ -62,13 +62,15 @@ struct Export {
                               pageSize: Int = pageSize) throws -> (String, PageCursor?) {
         let messages = try store.telemetry(filter, after: cursor, limit: pageSize)
         var text = ""
+        // A page's workers and devices are hashed once each, not once per reading.
+        var workers: [String: String] = [:], devices: [String: String] = [:]
         func write(_ readings: [ReadingsInTimeOrder.Reading]) {
             for x in readings {
                 var r = x.reading
                 let time = RFC3339.format(ms: r.time_ms)
                 if let pseudonyms {
-                    r.worker = pseudonyms.worker(r.worker)
-                    r.device = pseudonyms.device(r.device)
+                    r.worker = Self.memo(&workers, r.worker, pseudonyms.worker)
+                    r.device = Self.memo(&devices, r.device, pseudonyms.device)
                 }
                 switch format {
                 case .ndjson:
@@ -90,6 +92,13 @@ struct Export {
         let next = messages.count == pageSize ? messages.last?.cursor : nil
         if next == nil { write(inOrder.release(before: nil)) }
         return (text, next)
+    }
+
+    private static func memo(_ table: inout [String: String], _ id: String, _ make: (String) -> String) -> String {
+        if let known = table[id] { return known }
+        let made = make(id)
+        table[id] = made
+        return made
     }
 
     /// The readings of a stored message that the filter asks for.
