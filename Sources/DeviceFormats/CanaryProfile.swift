@@ -228,6 +228,8 @@ public enum CanaryProfile {
             self.efficiencyPercent = efficiencyPercent
         }
 
+        public var hoursAsleep: Double { Double(minutesAsleep) / 60 }
+
         public static func decode(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> SleepSummary {
             guard bytes.count == 11 else { throw .badLength("sleep summary of \(bytes.count) bytes, expected 11") }
             return try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in

@@ -103,7 +103,7 @@ public struct AgentPipeline: Sendable {
                     let sleep = try CanaryProfile.SleepSummary.decode(value[...])
                     w.sleep(sleep)
                     record(binding.worker, device, "sleep", frame.timeMs,
-                           ["hours_asleep": Double(sleep.minutesAsleep) / 60, "efficiency": Double(sleep.efficiencyPercent),
+                           ["hours_asleep": sleep.hoursAsleep, "efficiency": Double(sleep.efficiencyPercent),
                             "start_s": Double(sleep.start), "end_s": Double(sleep.end)])
                 } catch {
                     counters.rejected.count(error)

@@ -131,7 +131,7 @@ public struct WorkerMonitor: Codable, Sendable {
 
     /// The heart wearable's summary of last night's sleep.
     mutating func sleep(_ s: CanaryProfile.SleepSummary) {
-        fatigue.sleep(hoursAsleep: Double(s.minutesAsleep) / 60, endedMs: Int64(s.end) * 1_000)
+        fatigue.sleep(hoursAsleep: s.hoursAsleep, endedMs: Int64(s.end) * 1_000)
     }
 
     mutating func position(_ p: CanaryProfile.Position, atMs t: Int64) {
