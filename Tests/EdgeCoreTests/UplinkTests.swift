@@ -85,6 +85,29 @@ import Wire
         await collector.stop()
     }
 
+    /// With the collector away and the broker up, nothing is acknowledged and
+    /// the outbox drops its oldest telemetry to stay within its bounds: the
+    /// uplink's memory of what it sent stays as small as the outbox, not one
+    /// id more per dropped message.
+    @Test func withNoAcksTheInFlightBookkeepingStaysBounded() async throws {
+        let broker = try Broker()
+        let agent = try await connectedClient(broker, "gw-1")
+        let outbox = try Outbox(path: outboxPath(), limits: .init(maxBytes: 4_000))
+        let uplink = Uplink(outbox: outbox, client: agent, topics: topics, resendAfterMs: 30_000)
+        for k in 0..<40 {
+            let t = Int64(k) * 10_000
+            let reading = TelemetryBatch.Reading(worker: "lin", device: "C0:FF:EE:00:00:01", kind: "gas", time_ms: t,
+                                                 values: ["o2": 20.9, "h2s": 0.2])
+            try uplink.enqueue(readings: [reading], nowMs: t)
+            #expect(try await uplink.publishDue(nowMs: t) >= 1, "the new message goes out")
+        }
+        let stats = try outbox.stats()
+        #expect(stats.droppedTelemetry >= 20)
+        #expect(uplink.inFlight >= 3, "the last 30 s were sent")
+        #expect(uplink.inFlight <= stats.telemetry, "no more than the outbox holds, not all 40 ever sent")
+        await agent.stop()
+    }
+
     @Test func withTheBrokerDownNothingIsLostAndItAllGoesOnReconnect() async throws {
         let broker = try Broker()
         let agent = try await connectedClient(broker, "gw-1")

@@ -18,6 +18,10 @@ public actor Uplink {
     public let resendAfterMs: Int64
     /// When each entry in flight was sent. Not actor state: `raise` marks
     /// an alarm from the detection loop, without waiting for the actor.
+    /// Holds only what was sent in the last `resendAfterMs` (`publishDue`
+    /// forgets the rest, which is due again anyway): an entry the outbox
+    /// dropped to stay within its bounds is never acknowledged, and with the
+    /// collector away for days those ids would pile up here.
     private let publishedAt = Mutex<[String: Int64]>([:])
     public private(set) var acknowledged = 0
     public private(set) var refusedAcks = 0
@@ -72,10 +76,11 @@ public actor Uplink {
     /// publisher, which never waits behind a batch of telemetry in flight.
     @discardableResult
     public func publishDue(nowMs: Int64, batch: Int = 500, alarmsOnly: Bool = false) async throws -> Int {
-        let inFlight = publishedAt.withLock { $0 }
-        let due = try outbox.pending(limit: batch, alarmsOnly: alarmsOnly) { id in
-            inFlight[id].map { nowMs - $0 >= resendAfterMs } ?? true
+        let inFlight = publishedAt.withLock { p in
+            if p.values.contains(where: { nowMs - $0 >= resendAfterMs }) { p = p.filter { nowMs - $0.value < resendAfterMs } }
+            return p
         }
+        let due = try outbox.pending(limit: batch, alarmsOnly: alarmsOnly) { id in inFlight[id] == nil }
         guard !due.isEmpty else { return 0 }
         publishedAt.withLock { p in for e in due { p[e.id] = nowMs } }
         let results = await client.publishAll(due.map { ($0.topic, $0.payload) }, qos: .atLeastOnce)
@@ -104,6 +109,9 @@ public actor Uplink {
         }
         try outbox.enqueue(entries, nowMs: nowMs)
     }
+
+    /// Entries sent in the last `resendAfterMs` and not acknowledged yet.
+    public nonisolated var inFlight: Int { publishedAt.withLock { $0.count } }
 
     /// After a reconnect, everything unacknowledged goes again.
     public func connectionRestored() { publishedAt.withLock { $0.removeAll() } }
