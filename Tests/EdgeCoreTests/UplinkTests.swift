@@ -87,25 +87,51 @@ import Wire
 
     /// With the collector away and the broker up, nothing is acknowledged and
     /// the outbox drops its oldest telemetry to stay within its bounds: the
-    /// uplink's memory of what it sent stays as small as the outbox, not one
-    /// id more per dropped message.
+    /// uplink forgets the dropped ids, so what it remembers is bounded by the
+    /// outbox, not one id more per dropped message.
     @Test func withNoAcksTheInFlightBookkeepingStaysBounded() async throws {
         let broker = try Broker()
         let agent = try await connectedClient(broker, "gw-1")
         let outbox = try Outbox(path: outboxPath(), limits: .init(maxBytes: 4_000))
-        let uplink = Uplink(outbox: outbox, client: agent, topics: topics, resendAfterMs: 30_000)
+        let uplink = Uplink(outbox: outbox, client: agent, topics: topics, resendAfterMs: 30_000, maxTelemetryWaitMs: 600_000)
         for k in 0..<40 {
             let t = Int64(k) * 10_000
-            let reading = TelemetryBatch.Reading(worker: "lin", device: "C0:FF:EE:00:00:01", kind: "gas", time_ms: t,
-                                                 values: ["o2": 20.9, "h2s": 0.2])
-            try uplink.enqueue(readings: [reading], nowMs: t)
+            try uplink.enqueue(readings: [reading(at: t)], nowMs: t)
             #expect(try await uplink.publishDue(nowMs: t) >= 1, "the new message goes out")
         }
         let stats = try outbox.stats()
         #expect(stats.droppedTelemetry >= 20)
-        #expect(uplink.inFlight >= 3, "the last 30 s were sent")
-        #expect(uplink.inFlight <= stats.telemetry, "no more than the outbox holds, not all 40 ever sent")
+        // Every wait over: the dropped ids are forgotten, what the outbox holds goes again.
+        #expect(try await uplink.publishDue(nowMs: 400_000 + 2 * 600_000) == stats.telemetry)
+        #expect(uplink.inFlight == stats.telemetry, "not all 40 ever sent")
         await agent.stop()
+    }
+
+    /// Unacknowledged telemetry waits twice as long with every resend, up to
+    /// the maximum; alarms go again every `resendAfterMs`.
+    @Test func telemetryResendsBackOffAlarmsDoNot() async throws {
+        let broker = try Broker()
+        let agent = try await connectedClient(broker, "gw-1")
+        let uplink = Uplink(outbox: try Outbox(path: outboxPath()), client: agent, topics: topics,
+                            resendAfterMs: 30_000, maxTelemetryWaitMs: 120_000)
+        try uplink.enqueue([SafetyEvent(worker: "wang", type: .sos, phase: .alarm, severity: .critical, timeMs: 0)], nowMs: 0)
+        try uplink.enqueue(readings: [reading(at: 0)], nowMs: 0)
+        var sends: [Int64: Int] = [:]
+        for t in stride(from: Int64(0), through: 480_000, by: 1_000) {
+            let n = try await uplink.publishDue(nowMs: t)
+            if n > 0 { sends[t] = n }
+        }
+        // Telemetry at 0, then after 30, 60, 120, 120 s; the alarm every 30 s.
+        let telemetry: Set<Int64> = [0, 30_000, 90_000, 210_000, 330_000, 450_000]
+        for t in stride(from: Int64(0), through: 480_000, by: 30_000) {
+            #expect(sends[t] == (telemetry.contains(t) ? 2 : 1), "at \(t) ms")
+        }
+        #expect(sends.count == 17, "nothing between the due times")
+        await agent.stop()
+    }
+
+    func reading(at t: Int64) -> TelemetryBatch.Reading {
+        TelemetryBatch.Reading(worker: "lin", device: "C0:FF:EE:00:00:01", kind: "gas", time_ms: t, values: ["o2": 20.9, "h2s": 0.2])
     }
 
     @Test func withTheBrokerDownNothingIsLostAndItAllGoesOnReconnect() async throws {

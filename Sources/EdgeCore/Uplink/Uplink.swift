@@ -9,28 +9,44 @@ import Wire
 ///
 /// An entry is published (QoS 1, alarms first) and then left alone until the
 /// collector's ack arrives on `.../ack`, the connection is re-established
-/// (everything unacknowledged goes again), or `resendAfterMs` passes. Resends
-/// are safe: the collector stores each `source` + `id` once and acks again.
+/// (everything unacknowledged goes again), or its wait is over: for alarms
+/// always `resendAfterMs`; for telemetry twice as long with every resend, up
+/// to `maxTelemetryWaitMs`. Resends are safe: the collector stores each
+/// `source` + `id` once and acks again. They cover a message the collector
+/// received but could not store; while it is away, the broker queues the
+/// copies for it, and telemetry resent every 30 s for hours would fill that
+/// queue (mosquitto's `max_queued_messages`), after which the broker drops
+/// the new alarms queued for the collector too.
 public actor Uplink {
     public let outbox: Outbox
     public let client: MQTTClient
     public let topics: Topics
     public let resendAfterMs: Int64
-    /// When each entry in flight was sent. Not actor state: `raise` marks
-    /// an alarm from the detection loop, without waiting for the actor.
-    /// Holds only what was sent in the last `resendAfterMs` (`publishDue`
-    /// forgets the rest, which is due again anyway): an entry the outbox
-    /// dropped to stay within its bounds is never acknowledged, and with the
-    /// collector away for days those ids would pile up here.
-    private let publishedAt = Mutex<[String: Int64]>([:])
+    public let maxTelemetryWaitMs: Int64
+
+    /// An entry in flight: when it is due again, and the wait before that.
+    private struct Sent {
+        var dueMs: Int64
+        var waitMs: Int64
+    }
+
+    /// The entries in flight. Not actor state: `raise` marks an alarm from
+    /// the detection loop, without waiting for the actor. An entry is
+    /// forgotten a whole wait after it fell due without being sent again
+    /// (dropped by the outbox to stay within its bounds, or outside the
+    /// publishing window), so ids that no ack will ever name do not pile up
+    /// here, however long the collector is away.
+    private let sent = Mutex<[String: Sent]>([:])
     public private(set) var acknowledged = 0
     public private(set) var refusedAcks = 0
 
-    public init(outbox: Outbox, client: MQTTClient, topics: Topics, resendAfterMs: Int64 = 30_000) {
+    public init(outbox: Outbox, client: MQTTClient, topics: Topics, resendAfterMs: Int64 = 30_000,
+                maxTelemetryWaitMs: Int64 = 600_000) {
         self.outbox = outbox
         self.client = client
         self.topics = topics
         self.resendAfterMs = resendAfterMs
+        self.maxTelemetryWaitMs = max(maxTelemetryWaitMs, resendAfterMs)
     }
 
     /// Writes RiskCore events to the outbox as CloudEvents: durable when this returns.
@@ -52,11 +68,11 @@ public actor Uplink {
         guard !events.isEmpty else { return }
         let entries = entries(events)
         for e in entries {
-            publishedAt.withLock { $0[e.id] = nowMs }
+            sent.withLock { $0[e.id] = Sent(dueMs: nowMs + resendAfterMs, waitMs: resendAfterMs) }
             do {
                 try client.send(topic: e.topic, payload: e.payload)
             } catch {
-                publishedAt.withLock { $0[e.id] = nil }
+                sent.withLock { $0[e.id] = nil }
             }
         }
         try outbox.enqueue(entries, nowMs: nowMs)
@@ -76,19 +92,24 @@ public actor Uplink {
     /// publisher, which never waits behind a batch of telemetry in flight.
     @discardableResult
     public func publishDue(nowMs: Int64, batch: Int = 500, alarmsOnly: Bool = false) async throws -> Int {
-        let inFlight = publishedAt.withLock { p in
-            if p.values.contains(where: { nowMs - $0 >= resendAfterMs }) { p = p.filter { nowMs - $0.value < resendAfterMs } }
-            return p
+        let inFlight = sent.withLock { s in
+            if s.values.contains(where: { nowMs >= $0.dueMs + $0.waitMs }) { s = s.filter { nowMs < $0.value.dueMs + $0.value.waitMs } }
+            return s
         }
-        let due = try outbox.pending(limit: batch, alarmsOnly: alarmsOnly) { id in inFlight[id] == nil }
+        let due = try outbox.pending(limit: batch, alarmsOnly: alarmsOnly) { id in inFlight[id].map { nowMs >= $0.dueMs } ?? true }
         guard !due.isEmpty else { return 0 }
-        publishedAt.withLock { p in for e in due { p[e.id] = nowMs } }
-        let results = await client.publishAll(due.map { ($0.topic, $0.payload) }, qos: .atLeastOnce)
-        var sent = 0
-        for (e, error) in zip(due, results) {
-            if error == nil { sent += 1 } else { publishedAt.withLock { $0[e.id] = nil } }
+        sent.withLock { s in
+            for e in due {
+                let wait = e.isAlarm ? resendAfterMs : s[e.id].map { min($0.waitMs * 2, maxTelemetryWaitMs) } ?? resendAfterMs
+                s[e.id] = Sent(dueMs: nowMs + wait, waitMs: wait)
+            }
         }
-        return sent
+        let results = await client.publishAll(due.map { ($0.topic, $0.payload) }, qos: .atLeastOnce)
+        var published = 0
+        for (e, error) in zip(due, results) {
+            if error == nil { published += 1 } else { sent.withLock { $0[e.id] = nil } }
+        }
+        return published
     }
 
     /// Telemetry readings as CloudEvents of at most `perMessage` readings each, durable when this returns.
@@ -110,11 +131,11 @@ public actor Uplink {
         try outbox.enqueue(entries, nowMs: nowMs)
     }
 
-    /// Entries sent in the last `resendAfterMs` and not acknowledged yet.
-    public nonisolated var inFlight: Int { publishedAt.withLock { $0.count } }
+    /// Entries sent and not acknowledged yet, less those forgotten.
+    public nonisolated var inFlight: Int { sent.withLock { $0.count } }
 
     /// After a reconnect, everything unacknowledged goes again.
-    public func connectionRestored() { publishedAt.withLock { $0.removeAll() } }
+    public func connectionRestored() { sent.withLock { $0.removeAll() } }
 
     /// An ack from the collector: those ids are committed, they leave the
     /// outbox. One that does not parse is counted (`refusedAcks`); throws
@@ -127,6 +148,6 @@ public actor Uplink {
             return
         }
         acknowledged += try outbox.acknowledge(ids: ack.data.ids)
-        publishedAt.withLock { p in for id in ack.data.ids { p[id] = nil } }
+        sent.withLock { s in for id in ack.data.ids { s[id] = nil } }
     }
 }
