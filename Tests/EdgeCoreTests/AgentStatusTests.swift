@@ -79,5 +79,6 @@ import Wire
         #expect(s["unknown_device_frames"] == "1")
         #expect(s["outbox_alarms"] == "0")
         #expect(s["refused_acks"] == "0")
+        #expect(s["awaiting_ack"] == "0")
     }
 }

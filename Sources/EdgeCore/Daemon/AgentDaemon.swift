@@ -106,6 +106,7 @@ public final class AgentDaemon: Service {
                 while (try? await Task.sleep(for: .milliseconds(self.config.statusEveryMs))) != nil {
                     var status = AgentStatus(pipeline: counted.current, outbox: try? outbox.stats(), scanner: scanner, gatt: gatt)
                     (status.acknowledged, status.refusedAcks) = await (uplink.acknowledged, uplink.refusedAcks)
+                    status.awaitingAck = uplink.inFlight
                     self.logger.info("status", metadata: status.metadata)
                     self.notifier.status(status.summary)
                 }

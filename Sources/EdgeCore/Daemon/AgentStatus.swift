@@ -10,6 +10,8 @@ struct AgentStatus: Sendable {
     var pipeline = AgentPipeline.Counters()
     var outbox: Outbox.Stats?
     var acknowledged = 0
+    /// Sent, and not acknowledged yet by the collector (``Uplink/inFlight``).
+    var awaitingAck = 0
     var refusedAcks = 0
     var scanner: BlueZSource.Counters?
     var gatt: GATTLinks.Counters?
@@ -17,6 +19,7 @@ struct AgentStatus: Sendable {
     var metadata: Logger.Metadata {
         var m = pipeline.metadata
         m["acknowledged"] = "\(acknowledged)"
+        m["awaiting_ack"] = "\(awaitingAck)"
         m["refused_acks"] = "\(refusedAcks)"
         if let outbox {
             m["outbox_alarms"] = "\(outbox.alarms)"
@@ -39,7 +42,7 @@ struct AgentStatus: Sendable {
     /// One line for `systemctl status`.
     var summary: String {
         let waiting = outbox.map { "outbox \($0.alarms) alarms, \($0.telemetry) telemetry; " } ?? ""
-        return waiting + "\(acknowledged) acknowledged; rejected \(pipeline.rejected.total) payloads, "
+        return waiting + "\(awaitingAck) sent awaiting ack, \(acknowledged) acknowledged; rejected \(pipeline.rejected.total) payloads, "
             + "\(pipeline.unknownDevice) frames from unknown devices"
     }
 }
