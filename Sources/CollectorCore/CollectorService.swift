@@ -21,7 +21,10 @@ public enum CollectorService {
         let ingest = Ingest(store: store, client: client, metrics: metrics, signal: signal, settings: config.ingest, logger: logger)
         let api = CollectorAPI(store: store, signal: signal, metrics: metrics,
                                pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),
-                               mqttConnected: { metrics.value(CollectorMetrics.connected) == 1 })
+                               status: {
+                                   CollectorStatus(hearing: metrics.value(CollectorMetrics.connected) == 1,
+                                                   storing: metrics.value(CollectorMetrics.storing) == 1)
+                               })
         let services: [any Service] = [
             IngestService(ingest: ingest, client: client, signal: signal),
             WatchdogService(notifier: notifier, healthy: { store.isHealthy() }),

@@ -70,8 +70,8 @@ import Wire
         #expect(try s.commit([status("online", at: 20_000)], receivedMs: 20_000).alertChanges == 1)
         #expect(try s.alerts(state: "open", site: nil, limit: 10).allSatisfy { !$0.contains("gateway-offline") })
         #expect(try s.workers(site: nil).contains(#""worker":"chen","gateway":"gw-1","state":"ok""#))
-        #expect(try s.workers(site: nil, hearing: false).contains(#""worker":"chen","gateway":"gw-1","state":"unknown""#),
-                "a collector cut off from the broker hears nobody")
+        #expect(try s.workers(site: nil, current: false).contains(#""worker":"chen","gateway":"gw-1","state":"unknown""#),
+                "a collector cut off from the broker, or that cannot store, does not know")
         // A clean stop is a warning, and a new alert; a reason this version does not know, an alarm.
         _ = try s.commit([status("offline", reason: GatewayStatus.stopped, at: 30_000)], receivedMs: 30_000)
         let stopped = try s.alerts(state: "open", site: nil, limit: 10).filter { $0.contains("gateway-offline") }

@@ -158,7 +158,7 @@ import TestSupport
         let outageEnds = ContinuousClock.now + .seconds(30)
         // The feed says the collector is cut off, and later that it hears again.
         func collectorSays(_ state: String) async -> Bool {
-            await first(feed.events, within: 60) { $0.event == "collector" && $0.data == #"{"broker":"\#(state)"}"# } != nil
+            await first(feed.events, within: 60) { $0.event == "collector" && $0.data == #"{"broker":"\#(state)","storing":"ok"}"# } != nil
         }
         #expect(await collectorSays("disconnected"))
         // Cut off from the broker, the collector hears no gateway: no worker is "ok".
@@ -176,6 +176,44 @@ import TestSupport
         #expect(try site.storedAlarmIDs().sorted() == printed.sorted())
         #expect(try site.duplicateReadings() == 0)
         #expect(agent.errors.contains("dropped_telemetry=0 outbox_alarms=0 outbox_telemetry=0"))
+    }
+
+    /// A database that refuses writes (a full disk, say; here a trigger that
+    /// aborts every insert, made by another connection to the real file): the
+    /// feed and /healthz say the collector cannot store, nothing is
+    /// acknowledged, and once it can again the gateways' resends fill the gap.
+    @Test func aCollectorThatCannotStoreSaysSoAndCatchesUpAfterwards() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
+        defer { feed.close() }
+        func collectorSays(_ storing: String) async -> Bool {
+            await first(feed.events, within: 60) { $0.event == "collector" && $0.data == #"{"broker":"connected","storing":"\#(storing)"}"# } != nil
+        }
+        #expect(await collectorSays("ok"))
+        try site.collectorWrite { db in
+            // Every table a message inserts into first, so that no commit succeeds meanwhile.
+            for table in ["events", "telemetry", "gateways"] {
+                try db.execute(sql: "CREATE TRIGGER refuse_\(table) BEFORE INSERT ON \(table) BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+            }
+        }
+        let agent = try site.startAgent(speed: 0, resendAfter: "2s")
+        #expect(await collectorSays("failing"))
+        let health = try site.get("/healthz")
+        #expect(health.status == 503)
+        #expect(health.body.contains(#""storing":false"#), "\(health.body)")
+        #expect(try site.metric("canary_collector_store_errors_total") >= 1)
+        #expect(try site.metric("canary_collector_acknowledged_ids_total") == 0)
+        #expect(try site.storedAlarmIDs().isEmpty)
+
+        try site.collectorWrite { db in
+            for table in ["events", "telemetry", "gateways"] { try db.execute(sql: "DROP TRIGGER refuse_\(table)") }
+        }
+        #expect(await collectorSays("ok"))
+        #expect(await agent.exitCode(within: 180) == 0, "the agent drains its outbox and exits: \(agent.errors)")
+        #expect(try site.storedAlarmIDs().sorted() == Worksite.printedIDs(agent).sorted())
+        #expect(try site.duplicateReadings() == 0)
+        #expect(try site.get("/healthz").status == 200)
     }
 
     @Test func aGatewayThatDiesIsAnAlarmOnTheFeedUntilItIsBack() async throws {

@@ -76,6 +76,13 @@ final class Worksite: @unchecked Sendable {
         return try DatabaseQueue(path: collectorDatabase, configuration: c).read(read)
     }
 
+    /// Writes to the collector's database from another connection, as an operator's tool would.
+    func collectorWrite(_ write: (Database) throws -> Void) throws {
+        var c = Configuration()
+        c.busyMode = .timeout(30)
+        try DatabaseQueue(path: collectorDatabase, configuration: c).write(write)
+    }
+
     func storedAlarmIDs() throws -> [String] {
         try collectorDB { try String.fetchAll($0, sql: "SELECT id FROM events ORDER BY seq") }
     }

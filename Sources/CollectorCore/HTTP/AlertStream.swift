@@ -9,15 +9,16 @@ import DaemonSupport
 /// `Last-Event-ID` (or `?last_event_id=`) gets every change after it, and a new
 /// client starts from now (`?last_event_id=0` replays everything).
 ///
-/// It also says whether the collector hears the broker (`event: collector`, no
-/// `id:`), at the start and on every change: a feed that is quiet because
-/// nothing happens and one that is quiet because the collector is cut off
-/// must not look the same to a coordinator.
+/// It also says whether the collector hears the broker and can store
+/// (`event: collector`, no `id:`), at the start and on every change: a feed
+/// that is quiet because nothing happens and one that is quiet because the
+/// collector is cut off or cannot store must not look the same to a
+/// coordinator.
 struct AlertStream {
     let store: EventStore
     let signal: ChangeSignal
     let metrics: MetricsRegistry
-    let mqttConnected: @Sendable () -> Bool
+    let status: @Sendable () -> CollectorStatus
     /// A comment line this often keeps proxies from closing an idle stream and finds clients that went away.
     static let keepAliveEvery: Duration = .seconds(15)
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
@@ -31,7 +32,7 @@ struct AlertStream {
         } else {
             start = try store.lastAlertChange()
         }
-        let store = self.store, signal = self.signal, metrics = self.metrics, mqttConnected = self.mqttConnected
+        let store = self.store, signal = self.signal, metrics = self.metrics, status = self.status
         let (wakeups, cancel) = signal.subscribe()
         return Response(
             status: .ok,
@@ -47,15 +48,15 @@ struct AlertStream {
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: canary alert stream from change \(start)\n\n"))
                 var iterator = wakeups.makeAsyncIterator()
                 var quietSince = ContinuousClock.now
-                var announced: Bool?
+                var announced: CollectorStatus?
                 // Shutting down ends the stream (the client reconnects elsewhere with Last-Event-ID);
                 // otherwise the server would wait for the stream to end.
                 try await withGracefulShutdownHandler {
                     while true {
-                        let hearing = mqttConnected()
-                        if hearing != announced {
-                            try await writer.write(ByteBuffer(string: Self.collectorEvent(hearing: hearing)))
-                            announced = hearing
+                        let now = status()
+                        if now != announced {
+                            try await writer.write(ByteBuffer(string: "event: collector\ndata: \(now.json)\n\n"))
+                            announced = now
                             quietSince = .now
                         }
                         let changes = try store.alertChanges(after: sent, limit: 500)
@@ -77,9 +78,5 @@ struct AlertStream {
                 }
                 try await writer.finish(nil)
             })
-    }
-
-    private static func collectorEvent(hearing: Bool) -> String {
-        "event: collector\ndata: {\"broker\":\"\(hearing ? "connected" : "disconnected")\"}\n\n"
     }
 }

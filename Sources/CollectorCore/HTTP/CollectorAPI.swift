@@ -10,16 +10,15 @@ public struct CollectorAPI: Sendable {
     let metrics: MetricsRegistry
     /// Workers and devices in exports; nil: by name.
     let pseudonyms: Pseudonyms?
-    /// Whether the MQTT side is connected, for /healthz.
-    let mqttConnected: @Sendable () -> Bool
+    let status: @Sendable () -> CollectorStatus
 
     init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, pseudonyms: Pseudonyms?,
-         mqttConnected: @escaping @Sendable () -> Bool) {
+         status: @escaping @Sendable () -> CollectorStatus) {
         self.store = store
         self.signal = signal
         self.metrics = metrics
         self.pseudonyms = pseudonyms
-        self.mqttConnected = mqttConnected
+        self.status = status
         metrics.register(CollectorMetrics.httpErrors, .counter, help: "HTTP responses with an error status, by status.")
     }
 
@@ -29,10 +28,11 @@ public struct CollectorAPI: Sendable {
         let store = self.store
 
         router.get("/healthz") { _, _ -> Response in
-            let db = store.isHealthy(), mqtt = self.mqttConnected()
+            let db = store.isHealthy(), now = self.status()
             // Storing is what matters: a broker outage is reported but does not make the collector unhealthy.
-            return .json("{\"status\":\"\(db ? "ok" : "failing")\",\"database\":\(db),\"mqtt\":\(mqtt)}\n",
-                         status: db ? .ok : .serviceUnavailable)
+            let healthy = db && now.storing
+            return .json("{\"status\":\"\(healthy ? "ok" : "failing")\",\"database\":\(db),\"storing\":\(now.storing),\"mqtt\":\(now.hearing)}\n",
+                         status: healthy ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -47,7 +47,8 @@ public struct CollectorAPI: Sendable {
             return .json("{\"events\":[\(rows.map(\.json).joined(separator: ","))],\"next_cursor\":\(next)}\n")
         }
         api.get("workers") { request, _ -> Response in
-            .json(try store.workers(site: try request.name("site"), hearing: self.mqttConnected()) + "\n")
+            let now = self.status()
+            return .json(try store.workers(site: try request.name("site"), current: now.hearing && now.storing) + "\n")
         }
         api.get("alerts") { request, _ -> Response in
             let state = try request.name("state")
@@ -59,7 +60,7 @@ public struct CollectorAPI: Sendable {
             return .json("{\"alerts\":[\(rows.joined(separator: ","))]}\n")
         }
         api.get("alerts/stream") { request, _ -> Response in
-            try AlertStream(store: store, signal: self.signal, metrics: self.metrics, mqttConnected: self.mqttConnected).response(request)
+            try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status).response(request)
         }
         api.get("gateways") { _, _ -> Response in
             let items = try store.gateways().map {

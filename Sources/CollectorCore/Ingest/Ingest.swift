@@ -206,10 +206,12 @@ public final class Ingest: Sendable {
             outcome = try store.commit(valid, receivedMs: Int64(Date().timeIntervalSince1970 * 1000), durability: durability)
         } catch {
             metrics.increment(CollectorMetrics.storeErrors)
+            noteStoring(false)
             logger.error("could not store a batch; nothing acknowledged, the gateways will resend",
                          metadata: ["messages": "\(valid.count)", "error": "\(error)"])
             return nil
         }
+        noteStoring(true)
         metrics.increment(CollectorMetrics.batches)
         metrics.increment(CollectorMetrics.stored, labels: ["kind": "alarm"], by: Double(outcome.storedAlarms))
         metrics.increment(CollectorMetrics.stored, labels: ["kind": "reading"], by: Double(outcome.storedReadings))
@@ -218,6 +220,13 @@ public final class Ingest: Sendable {
         if outcome.gatewaysChanged { countOfflineGateways() }
         if outcome.alertChanges > 0 { signal.fire() }
         return outcome
+    }
+
+    /// For `canary_collector_storing`; a change wakes the alert feed, which says so.
+    private func noteStoring(_ ok: Bool) {
+        let was = metrics.value(CollectorMetrics.storing) == 1
+        metrics.set(CollectorMetrics.storing, to: ok ? 1 : 0)
+        if was != ok { signal.fire() }
     }
 
     /// For `canary_collector_gateways_offline`: at start, and when a gateway's state changes.
@@ -260,6 +269,7 @@ public enum CollectorMetrics {
     public static let checkpointFailures = "canary_collector_checkpoint_failures_total"
     public static let batches = "canary_collector_commits_total"
     public static let connected = "canary_collector_mqtt_connected"
+    public static let storing = "canary_collector_storing"
     public static let gatewaysOffline = "canary_collector_gateways_offline"
     public static let sseClients = "canary_collector_sse_clients"
     public static let httpErrors = "canary_collector_http_errors_total"
@@ -275,6 +285,8 @@ public enum CollectorMetrics {
         m.register(checkpointFailures, .counter, help: "WAL checkpoints that failed (the WAL grows until one succeeds).")
         m.register(batches, .counter, help: "Transactions committed.")
         m.register(connected, .gauge, help: "1 while connected to the MQTT broker.")
+        m.register(storing, .gauge, help: "1 while the last commit succeeded; 0 after a failed one (nothing new is shown or acknowledged).")
+        m.set(storing, to: 1)
         m.register(gatewaysOffline, .gauge, help: "Gateways whose last status is offline (each has an open alert).")
         m.register(sseClients, .gauge, help: "Clients on the alert stream.")
     }

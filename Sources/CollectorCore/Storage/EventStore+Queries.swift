@@ -151,9 +151,9 @@ extension EventStore {
     }
 
     /// Every worker heard from, with their open alerts, as the JSON of `/api/v1/workers`.
-    /// `hearing`: whether the collector is connected to the broker; when it is not, it hears
-    /// no gateway, and a worker without an open alarm is `unknown`, not `ok`.
-    public func workers(site: String?, hearing: Bool = true) throws -> String {
+    /// `current`: whether what is stored is up to date (the collector hears the broker and
+    /// can store); when it is not, a worker without an open alarm is `unknown`, not `ok`.
+    public func workers(site: String?, current: Bool = true) throws -> String {
         try pool.read { db in
             var arguments: StatementArguments = []
             var clause = "1"
@@ -175,7 +175,7 @@ extension EventStore {
                 let states = Set(mine.map { $0["state"] as String })
                 // Unknown is not safe: with the gateway that hears a worker offline, or the broker out
                 // of reach, "ok" would be a guess.
-                let unheard = !hearing || offline.contains("\(site)\u{0}\(r["gateway"] as String)")
+                let unheard = !current || offline.contains("\(site)\u{0}\(r["gateway"] as String)")
                 let state = states.contains("alarm") ? "alarm" : states.contains("pre-alarm") ? "pre-alarm" : unheard ? "unknown" : "ok"
                 let readings = (latestByWorker[key(r)] ?? []).map { x -> String in
                     "\(JSONText.quoted(x["kind"])):{\"device\":\(JSONText.quoted(x["device"])),\"time_ms\":\(x["time_ms"] as Int64),\"values\":\(x["values"] as String)}"
