@@ -55,7 +55,7 @@ echo "  metrics: ${api%/api/v1}/metrics"
 echo "  logs:    $work"
 echo
 echo "Alerts as the collector's feed delivers them:"
-# Each event's kind is on its `event:` line: `alert`, or `collector` (whether the collector hears the broker).
+# Each event's kind is on its `event:` line: `alert`, or `collector` (whether the collector hears the broker and can store).
 # Read line by line as they come (mawk would wait for a full buffer).
 curl -sN "$api/alerts/stream" | while IFS= read -r line; do
     case "$line" in
