@@ -3,6 +3,7 @@ import EdgeCore
 import Foundation
 import Testing
 import TestSupport
+import Wire
 
 /// The whole path with real parts: simulated device bytes → canary-agent
 /// (process) → mosquitto → canary-collector (process) → SQLite → HTTP/SSE.
@@ -213,6 +214,31 @@ import TestSupport
         #expect(await agent.exitCode(within: 180) == 0, "the agent drains its outbox and exits: \(agent.errors)")
         #expect(try site.storedAlarmIDs().sorted() == Worksite.printedIDs(agent).sorted())
         #expect(try site.duplicateReadings() == 0)
+        #expect(try site.get("/healthz").status == 200)
+    }
+
+    /// A gateway's status is in no outbox: one the database refused is asked
+    /// for again (the broker retains it) until it is stored, so a gateway lost
+    /// while the collector could not store still becomes an alert.
+    @Test func aGatewayLostWhileTheCollectorCannotStoreIsAnAlertOnceItCan() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
+        defer { feed.close() }
+        try site.collectorWrite { db in
+            try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON gateways BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        }
+        // Its last will, as the broker publishes it for a gateway that dropped: retained.
+        let topics = try Topics(site: "test-site", gateway: "gw-7")
+        let will = CloudEvent(id: "1767254400000-status-offline", source: topics.source, type: EventTypes.status, timeMs: 1_767_254_400_000,
+                              data: GatewayStatus(state: "offline", version: "1", reason: GatewayStatus.connectionLost))
+        #expect(try runToEnd(["/usr/bin/mosquitto_pub", "-p", "\(site.broker.port)", "-q", "1", "-r", "-t", topics.status,
+                              "-m", String(decoding: will.json(), as: UTF8.self)]) == 0)
+        #expect(await first(feed.events, within: 60) { $0.event == "collector" && $0.data.contains(#""storing":"failing""#) } != nil)
+
+        try site.collectorWrite { db in try db.execute(sql: "DROP TRIGGER refuse") }
+        let lost = await Self.collect(feed, count: 1, within: 60) { $0.data.contains("gateway-offline") }
+        #expect(lost.map(Self.describe) == [" gateway-offline gw-7 alarm"])
         #expect(try site.get("/healthz").status == 200)
     }
 

@@ -2,6 +2,7 @@ import DaemonSupport
 import Foundation
 import Logging
 import MQTT
+import Synchronization
 import Wire
 
 /// The collector's MQTT side: subscribe, validate, store in batches, and
@@ -23,6 +24,8 @@ public final class Ingest: Sendable {
         public var readingsPerCommit = 2_000
         /// MQTT 5 shared-subscription group, when several collectors split the load.
         public var shareGroup: String?
+        /// How soon a gateway status the database refused is asked for again (`askForStatusesAgain`).
+        public var statusRetry: Duration = .seconds(5)
         public init() {}
     }
 
@@ -39,6 +42,8 @@ public final class Ingest: Sendable {
     private let validTelemetry = WorkQueue<ReceivedMessage>(capacity: MQTTClient.receiveCapacity)
     /// Where telemetry commits run (see `commitLoop`).
     private let committer = DispatchQueue(label: "canary.collector.telemetry-commit")
+    /// A retry of the gateways' statuses is on its way.
+    private let statusRetryPending = Atomic<Bool>(false)
 
     public init(store: EventStore, client: MQTTClient, metrics: MetricsRegistry, signal: ChangeSignal,
                 settings: Settings = Settings(), logger: Logger) {
@@ -109,8 +114,12 @@ public final class Ingest: Sendable {
                 let batch = queue.take(max: settings.maxBatch)
                 if batch.isEmpty { break }
                 for chunk in Self.transactions(validate(batch), readingsPerCommit: settings.readingsPerCommit) {
-                    // The next alarm does not wait for the broker to take these acks.
-                    if let outcome = store(chunk) { Task { await self.acknowledge(outcome) } }
+                    if let outcome = store(chunk) {
+                        // The next alarm does not wait for the broker to take these acks.
+                        Task { await self.acknowledge(outcome) }
+                    } else if chunk.contains(where: { if case .status = $0.message { true } else { false } }) {
+                        askForStatusesAgain()
+                    }
                 }
             }
         }
@@ -220,6 +229,28 @@ public final class Ingest: Sendable {
         if outcome.gatewaysChanged { countOfflineGateways() }
         if outcome.alertChanges > 0 { signal.fire() }
         return outcome
+    }
+
+    /// A gateway's status is not in its outbox: one the database refused
+    /// would be lost, and a gateway that died meanwhile would never be an
+    /// alert. Its last state is retained by the broker, which sends it again
+    /// to a new subscription; so the collector subscribes to the status
+    /// topics anew after `statusRetry`, and again after each refusal, until
+    /// the database takes them. While nothing else arrives, these retries are
+    /// also what finds the database writable again.
+    private func askForStatusesAgain() {
+        guard !statusRetryPending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Task {
+            try? await Task.sleep(for: settings.statusRetry)
+            statusRetryPending.store(false, ordering: .releasing)
+            for filter in Topics.collectorSubscriptions(shareGroup: settings.shareGroup) where filter.hasSuffix("/status") {
+                do {
+                    try await client.subscribe(filter, qos: .atLeastOnce)
+                } catch {
+                    logger.warning("could not ask the broker for the gateways' statuses again", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 
     /// For `canary_collector_storing`; a change wakes the alert feed, which says so.
