@@ -100,6 +100,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EdgeCoreTests", dependencies: [
             "EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore", "Wire", "MQTT", "DaemonSupport", "TestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],
     swiftLanguageModes: [.v6]

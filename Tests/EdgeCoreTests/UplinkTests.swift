@@ -1,5 +1,6 @@
 import EdgeCore
 import Foundation
+import GRDB
 import MQTT
 import RiskCore
 import Testing
@@ -132,6 +133,43 @@ import Wire
 
     func reading(at t: Int64) -> TelemetryBatch.Reading {
         TelemetryBatch.Reading(worker: "lin", device: "C0:FF:EE:00:00:01", kind: "gas", time_ms: t, values: ["o2": 20.9, "h2s": 0.2])
+    }
+
+    /// An outbox that refuses writes (a full disk, say; here a trigger that
+    /// aborts every insert, made by another connection to the real file):
+    /// the alarm still goes out, is held in memory and sent again until
+    /// acknowledged, and lands in the outbox once it takes writes again.
+    @Test func anAlarmTheOutboxCannotTakeIsHeldAndSentAllTheSame() async throws {
+        let broker = try Broker()
+        let collector = try await connectedClient(broker, "collector")
+        try await collector.subscribe("canary/v1/+/+/events")
+        let agent = try await connectedClient(broker, "gw-1")
+        let path = outboxPath()
+        let outbox = try Outbox(path: path)
+        let uplink = Uplink(outbox: outbox, client: agent, topics: topics, resendAfterMs: 30_000)
+        let other = try DatabaseQueue(path: path)
+        try await other.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'full'); END") }
+
+        let sos = SafetyEvent(worker: "wang", type: .sos, phase: .alarm, severity: .critical, timeMs: 2_000)
+        #expect(throws: (any Error).self) { try uplink.raise([sos], nowMs: 2_000) }
+        #expect(uplink.heldAlarms == 1)
+        #expect(try outbox.stats().alarms == 0)
+        func arrives() async -> Bool { await first(collector.messages, within: 60) { $0.topic == topics.events } != nil }
+        #expect(await arrives(), "sent at once")
+        #expect(try await uplink.publishDue(nowMs: 2_001) == 0, "in flight")
+        #expect(try await uplink.publishDue(nowMs: 32_000) == 1, "sent again from memory")
+        #expect(await arrives())
+
+        try await other.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+        #expect(try await uplink.publishDue(nowMs: 33_000) == 0, "written to the outbox, still in flight")
+        #expect(uplink.heldAlarms == 0)
+        #expect(try outbox.stats().alarms == 1)
+        let ack = CloudEvent(id: "ack-1", source: "canary-collector", type: EventTypes.ack, timeMs: 34_000, data: Ack(ids: [sos.id]))
+        try await uplink.handleAck([UInt8](ack.json()))
+        #expect(try outbox.stats().alarms == 0)
+        #expect(await uplink.acknowledged == 1)
+        await agent.stop()
+        await collector.stop()
     }
 
     @Test func withTheBrokerDownNothingIsLostAndItAllGoesOnReconnect() async throws {

@@ -107,6 +107,7 @@ public final class AgentDaemon: Service {
                     var status = AgentStatus(pipeline: counted.current, outbox: try? outbox.stats(), scanner: scanner, gatt: gatt)
                     (status.acknowledged, status.refusedAcks) = await (uplink.acknowledged, uplink.refusedAcks)
                     status.awaitingAck = uplink.inFlight
+                    status.heldAlarms = uplink.heldAlarms
                     self.logger.info("status", metadata: status.metadata)
                     self.notifier.status(status.summary)
                 }
@@ -130,7 +131,7 @@ public final class AgentDaemon: Service {
                 await withCheckedContinuation { done in telemetry.async { done.resume() } }  // what was queued is written
                 self.logger.info("the source has ended; waiting for the collector to acknowledge what is in the outbox")
                 var acksLeft = acks.makeAsyncIterator()
-                while let s = try? outbox.stats(), s.alarms + s.telemetry > 0 {
+                while let s = try? outbox.stats(), s.alarms + s.telemetry + uplink.heldAlarms > 0 {
                     guard await acksLeft.next() != nil else { break }
                     self.lastProgressMs.store(self.clock.nowMs(), ordering: .relaxed)
                 }
@@ -161,8 +162,9 @@ public final class AgentDaemon: Service {
             do {
                 try uplink.raise(events, nowMs: self.clock.nowMs())
             } catch {
-                // Still raised here (log and onEvent) even if the outbox cannot take it.
-                self.logger.critical("cannot write alarms to the outbox", metadata: ["error": "\(error)"])
+                // Still raised here (log and onEvent), and sent from memory until acknowledged.
+                self.logger.critical("cannot write alarms to the outbox; held in memory and sent all the same",
+                                     metadata: ["error": "\(error)"])
             }
             alarmKick.yield()
             for e in events {

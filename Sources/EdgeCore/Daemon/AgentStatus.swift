@@ -12,6 +12,8 @@ struct AgentStatus: Sendable {
     var acknowledged = 0
     /// Sent, and not acknowledged yet by the collector (``Uplink/inFlight``).
     var awaitingAck = 0
+    /// Alarms the outbox could not take, kept in memory (``Uplink/heldAlarms``).
+    var heldAlarms = 0
     var refusedAcks = 0
     var scanner: BlueZSource.Counters?
     var gatt: GATTLinks.Counters?
@@ -20,6 +22,7 @@ struct AgentStatus: Sendable {
         var m = pipeline.metadata
         m["acknowledged"] = "\(acknowledged)"
         m["awaiting_ack"] = "\(awaitingAck)"
+        m["alarms_held_in_memory"] = "\(heldAlarms)"
         m["refused_acks"] = "\(refusedAcks)"
         if let outbox {
             m["outbox_alarms"] = "\(outbox.alarms)"
@@ -42,7 +45,8 @@ struct AgentStatus: Sendable {
     /// One line for `systemctl status`.
     var summary: String {
         let waiting = outbox.map { "outbox \($0.alarms) alarms, \($0.telemetry) telemetry; " } ?? ""
-        return waiting + "\(awaitingAck) sent awaiting ack, \(acknowledged) acknowledged; rejected \(pipeline.rejected.total) payloads, "
+        let held = heldAlarms > 0 ? "\(heldAlarms) alarms the outbox could not take, held in memory; " : ""
+        return held + waiting + "\(awaitingAck) sent awaiting ack, \(acknowledged) acknowledged; rejected \(pipeline.rejected.total) payloads, "
             + "\(pipeline.unknownDevice) frames from unknown devices"
     }
 }

@@ -37,6 +37,10 @@ public actor Uplink {
     /// publishing window), so ids that no ack will ever name do not pile up
     /// here, however long the collector is away.
     private let sent = Mutex<[String: Sent]>([:])
+    /// Alarms the outbox could not take (a full disk, say): kept here, sent
+    /// like outbox entries until acknowledged, and written to the outbox as
+    /// soon as it takes them. Lost only if the agent dies too.
+    private let held = Mutex<[Outbox.Entry]>([])
     public private(set) var acknowledged = 0
     public private(set) var refusedAcks = 0
 
@@ -63,7 +67,9 @@ public actor Uplink {
     /// alarm until the collector acknowledges it, and its publisher sends it
     /// again if the client could not take it, after a reconnect, or after
     /// `resendAfterMs`. (An ack that overtakes the outbox write leaves the
-    /// entry to be sent once more, and the collector stores it once.)
+    /// entry to be sent once more, and the collector stores it once.) When
+    /// the outbox cannot take them, this throws, and the alarms are held in
+    /// memory and sent all the same (`heldAlarms`).
     public nonisolated func raise(_ events: [SafetyEvent], nowMs: Int64) throws {
         guard !events.isEmpty else { return }
         let entries = entries(events)
@@ -75,7 +81,23 @@ public actor Uplink {
                 sent.withLock { $0[e.id] = nil }
             }
         }
-        try outbox.enqueue(entries, nowMs: nowMs)
+        do {
+            try outbox.enqueue(entries, nowMs: nowMs)
+        } catch {
+            held.withLock { $0 += entries }
+            throw error
+        }
+    }
+
+    /// Alarms kept in memory because the outbox could not take them.
+    public nonisolated var heldAlarms: Int { held.withLock { $0.count } }
+
+    /// Writes the held alarms to the outbox if it takes them now; returns those it still cannot.
+    private func writeHeldAlarms(nowMs: Int64) -> [Outbox.Entry] {
+        let waiting = held.withLock { $0 }
+        guard !waiting.isEmpty, (try? outbox.enqueue(waiting, nowMs: nowMs)) != nil else { return waiting }
+        held.withLock { h in h.removeAll { e in waiting.contains { $0.id == e.id } } }
+        return []
     }
 
     private nonisolated func entries(_ events: [SafetyEvent]) -> [Outbox.Entry] {
@@ -85,8 +107,8 @@ public actor Uplink {
         }
     }
 
-    /// Publishes what is due, alarms first, in outbox order, all in flight at
-    /// once. Entries are claimed before the first await, so overlapping calls
+    /// Publishes what is due, alarms first (held ones before the outbox's),
+    /// in outbox order, all in flight at once. Entries are claimed before the first await, so overlapping calls
     /// never send one twice; a failed publish (the connection is down) leaves
     /// the entry due for the next try. `alarmsOnly`: for the alarms' own
     /// publisher, which never waits behind a batch of telemetry in flight.
@@ -96,7 +118,8 @@ public actor Uplink {
             if s.values.contains(where: { nowMs >= $0.dueMs + $0.waitMs }) { s = s.filter { nowMs < $0.value.dueMs + $0.value.waitMs } }
             return s
         }
-        let due = try outbox.pending(limit: batch, alarmsOnly: alarmsOnly) { id in inFlight[id].map { nowMs >= $0.dueMs } ?? true }
+        let isDue = { (id: String) in inFlight[id].map { nowMs >= $0.dueMs } ?? true }
+        let due = writeHeldAlarms(nowMs: nowMs).filter { isDue($0.id) } + (try outbox.pending(limit: batch, alarmsOnly: alarmsOnly, where: isDue))
         guard !due.isEmpty else { return 0 }
         sent.withLock { s in
             for e in due {
@@ -146,6 +169,12 @@ public actor Uplink {
               ack.type == EventTypes.ack else {
             refusedAcks += 1
             return
+        }
+        let ids = Set(ack.data.ids)
+        acknowledged += held.withLock { h in
+            let before = h.count
+            h.removeAll { ids.contains($0.id) }
+            return before - h.count
         }
         acknowledged += try outbox.acknowledge(ids: ack.data.ids)
         sent.withLock { s in for id in ack.data.ids { s[id] = nil } }
