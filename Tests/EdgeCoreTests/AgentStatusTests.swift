@@ -1,12 +1,14 @@
 import DeviceFormats
 import EdgeCore
 import Foundation
+import GRDB
 import Logging
 import MQTT
 import Synchronization
 import Testing
 import TestSupport
 import Wire
+import WorksiteSimulator
 
 /// The agent's `status` line: what it counted (bad frames, strangers' frames)
 /// shows in its log while it runs, not only when it stops.
@@ -80,5 +82,48 @@ import Wire
         #expect(s["outbox_alarms"] == "0")
         #expect(s["refused_acks"] == "0")
         #expect(s["awaiting_ack"] == "0")
+    }
+
+    /// An outbox that refuses writes (a trigger that aborts every insert, made
+    /// by another connection to the real file): the status line counts the
+    /// telemetry it lost and the alarms it holds in memory.
+    @Test func whatTheOutboxCannotTakeShowsOnTheStatusLine() async throws {
+        let broker = try Broker()
+        var scenario = try Scenario.load(yaml: """
+            site: tank-farm-3
+            duration_s: 5
+            workers:
+              - {id: wang, gas_detector: "C0:FF:EE:00:03:01", button: "C0:FF:EE:00:03:04"}
+            incidents:
+              - {at_s: 1, worker: wang, kind: sos}
+            """)
+        scenario.start = Date().timeIntervalSince1970
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-status-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outboxPath = dir.appendingPathComponent("outbox.sqlite").path
+        _ = try Outbox(path: outboxPath)
+        try await DatabaseQueue(path: outboxPath).write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'full'); END") }
+        let config = AgentConfig(topics: try Topics(site: "tank-farm-3", gateway: "gw-1"),
+                                 mqtt: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "status-\(broker.port)"),
+                                 outboxPath: outboxPath, source: .btsnoop(""), directory: SiteDirectory(scenario: scenario), statusEveryMs: 100)
+        let records = Records()
+        let agent = AgentDaemon(config: config, logger: Logger(label: "agent") { _ in Capture(records: records) },
+                                source: SimulatedSource(scenario: scenario))
+        let run = Task { try await agent.run() }
+        defer { run.cancel() }
+
+        let deadline = ContinuousClock.now + .seconds(120)
+        var status: Logger.Metadata?
+        while status == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            status = records.list.withLock { $0 }.last {
+                $0.message == "status" && $0.metadata["alarms_held_in_memory"] != "0" && $0.metadata["telemetry_not_written"] != "0"
+            }?.metadata
+        }
+        let s = try #require(status)
+        #expect(s["alarms_held_in_memory"] == "1", "the SOS")
+        #expect(s["outbox_alarms"] == "0" && s["outbox_telemetry"] == "0")
+        #expect(records.list.withLock { $0 }.contains { $0.message.hasPrefix("cannot write alarms to the outbox") })
     }
 }

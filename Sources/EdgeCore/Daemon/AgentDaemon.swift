@@ -27,6 +27,8 @@ public final class AgentDaemon: Service {
     let sourceOverride: (any BLESource)?
     /// Milliseconds (`clock`) of the last pipeline step, for the watchdog.
     private let lastProgressMs = Atomic<Int64>(0)
+    /// Telemetry readings the outbox refused (a full disk, say), for the status line.
+    private let telemetryNotWritten = Atomic<Int>(0)
     /// The agent's time: live frames, outbox entries, resends, the watchdog.
     /// Never backwards, so a step back of the system clock neither blinds
     /// detection nor holds resends back (``AgentClock``).
@@ -108,6 +110,7 @@ public final class AgentDaemon: Service {
                     (status.acknowledged, status.refusedAcks) = await (uplink.acknowledged, uplink.refusedAcks)
                     status.awaitingAck = uplink.inFlight
                     status.heldAlarms = uplink.heldAlarms
+                    status.telemetryNotWritten = self.telemetryNotWritten.load(ordering: .relaxed)
                     self.logger.info("status", metadata: status.metadata)
                     self.notifier.status(status.summary)
                 }
@@ -123,6 +126,7 @@ public final class AgentDaemon: Service {
                         do {
                             try uplink.enqueue(readings: batch, nowMs: self.clock.nowMs(), perMessage: self.config.telemetryPerMessage)
                         } catch {
+                            self.telemetryNotWritten.add(batch.count, ordering: .relaxed)
                             self.logger.error("cannot write telemetry to the outbox", metadata: ["error": "\(error)"])
                         }
                         kick.yield()

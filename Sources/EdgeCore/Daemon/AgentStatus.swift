@@ -14,6 +14,8 @@ struct AgentStatus: Sendable {
     var awaitingAck = 0
     /// Alarms the outbox could not take, kept in memory (``Uplink/heldAlarms``).
     var heldAlarms = 0
+    /// Telemetry readings the outbox could not take: lost.
+    var telemetryNotWritten = 0
     var refusedAcks = 0
     var scanner: BlueZSource.Counters?
     var gatt: GATTLinks.Counters?
@@ -23,6 +25,7 @@ struct AgentStatus: Sendable {
         m["acknowledged"] = "\(acknowledged)"
         m["awaiting_ack"] = "\(awaitingAck)"
         m["alarms_held_in_memory"] = "\(heldAlarms)"
+        m["telemetry_not_written"] = "\(telemetryNotWritten)"
         m["refused_acks"] = "\(refusedAcks)"
         if let outbox {
             m["outbox_alarms"] = "\(outbox.alarms)"
@@ -46,7 +49,8 @@ struct AgentStatus: Sendable {
     var summary: String {
         let waiting = outbox.map { "outbox \($0.alarms) alarms, \($0.telemetry) telemetry; " } ?? ""
         let held = heldAlarms > 0 ? "\(heldAlarms) alarms the outbox could not take, held in memory; " : ""
-        return held + waiting + "\(awaitingAck) sent awaiting ack, \(acknowledged) acknowledged; rejected \(pipeline.rejected.total) payloads, "
+        let lost = telemetryNotWritten > 0 ? "\(telemetryNotWritten) readings the outbox could not take; " : ""
+        return held + lost + waiting + "\(awaitingAck) sent awaiting ack, \(acknowledged) acknowledged; rejected \(pipeline.rejected.total) payloads, "
             + "\(pipeline.unknownDevice) frames from unknown devices"
     }
 }
