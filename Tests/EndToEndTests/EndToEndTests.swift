@@ -142,6 +142,13 @@ import Wire
         #expect(try site.metric("canary_collector_acknowledged_ids_total") == Double(goodIDs.count))
         #expect(site.collector.isRunning)
         #expect(site.collector.errors.contains("topic=canary/v1/test-site/gw-9/events"), "refusals are logged with their topic")
+        // An alarm nobody can read is an alarm nobody sees: its gateway's alert says one came, once.
+        let open = try site.get("/api/v1/alerts?state=open").body
+        #expect(open.contains(#""condition":"gw-9","event_id":"","gateway":"gw-9""#) && open.contains(#""kind":"unreadable-alarm""#), "\(open)")
+        let changes = try site.collectorDB {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM alert_changes JOIN alerts USING (alert_id) WHERE kind = 'unreadable-alarm'")
+        }
+        #expect(changes == 1, "six refusals, one alert change")
     }
 
     @Test func aThirtySecondBrokerOutageLosesNothingAndStoresNothingTwice() async throws {

@@ -113,7 +113,10 @@ public final class Ingest: Sendable {
             while true {
                 let batch = queue.take(max: settings.maxBatch)
                 if batch.isEmpty { break }
-                for chunk in Self.transactions(validate(batch), readingsPerCommit: settings.readingsPerCommit) {
+                var unreadable: Set<Topics> = []
+                let valid = validate(batch) { unreadable.insert($0) }
+                if !unreadable.isEmpty { noteUnreadable(unreadable) }
+                for chunk in Self.transactions(valid, readingsPerCommit: settings.readingsPerCommit) {
                     if let outcome = store(chunk) {
                         // The next alarm does not wait for the broker to take these acks.
                         Task { await self.acknowledge(outcome) }
@@ -172,7 +175,8 @@ public final class Ingest: Sendable {
         }
     }
 
-    func validate(_ batch: [MQTTMessage]) -> [ReceivedMessage] {
+    /// `unreadable`: the gateway of each refused message on an alarm topic.
+    func validate(_ batch: [MQTTMessage], unreadable: (Topics) -> Void = { _ in }) -> [ReceivedMessage] {
         metrics.increment(CollectorMetrics.received, by: Double(batch.count))
         var valid: [ReceivedMessage] = []
         valid.reserveCapacity(batch.count)
@@ -184,6 +188,9 @@ public final class Ingest: Sendable {
             } catch {
                 metrics.increment(CollectorMetrics.rejected, labels: ["kind": error.kind])
                 logger.warning("refused a message", metadata: ["topic": "\(m.topic)", "kind": "\(error.kind)", "why": "\(error)"])
+                if let (site, gateway, kind) = Topics.parse(m.topic), kind == "events", let topics = try? Topics(site: site, gateway: gateway) {
+                    unreadable(topics)
+                }
             }
         }
         return valid
@@ -229,6 +236,18 @@ public final class Ingest: Sendable {
         if outcome.gatewaysChanged { countOfflineGateways() }
         if outcome.alertChanges > 0 { signal.fire() }
         return outcome
+    }
+
+    /// An alarm the collector cannot read is an alarm nobody sees: its
+    /// gateway's alert says so on the feed (``AlertBook/unreadableAlarm``).
+    private func noteUnreadable(_ unreadable: Set<Topics>) {
+        do {
+            if try store.noteUnreadable(unreadable, receivedMs: Int64(Date().timeIntervalSince1970 * 1000)) { signal.fire() }
+        } catch {
+            metrics.increment(CollectorMetrics.storeErrors)
+            noteStoring(false)
+            logger.error("could not store the alert for an unreadable alarm", metadata: ["error": "\(error)"])
+        }
     }
 
     /// A gateway's status is not in its outbox: one the database refused

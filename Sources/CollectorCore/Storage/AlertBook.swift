@@ -38,10 +38,25 @@ enum AlertBook {
                                 timeMs: receivedMs, eventID: e.id), db: db)
     }
 
+    /// The kind of the alert a gateway's unreadable alarm opens (a newer agent's
+    /// event type this collector does not know, a payload that breaks the schema):
+    /// what it said cannot be shown, so that it said something must be. Keyed by
+    /// the gateway as its condition, with no worker; each refusal is logged with
+    /// its topic and reason, and counted by kind. Nothing clears it (an alert open too long
+    /// is the safe mistake), and the gateway's resends do not touch it again.
+    static let unreadableAlarm = "unreadable-alarm"
+
+    /// An alarm-topic message from `topics`' gateway was refused; true when an alert opened.
+    static func applyUnreadable(topics: Topics, receivedMs: Int64, db: Database) throws -> Bool {
+        try apply(Change(site: topics.site, gateway: topics.gateway, worker: "", kind: unreadableAlarm,
+                         condition: topics.gateway, phase: "alarm", severity: "alarm", timeMs: receivedMs, eventID: ""),
+                  onlyIfNew: true, db: db)
+    }
+
     /// Statements are cached and bound through SQLite's C API, and JSON is
     /// written by hand: with prepared-anew statements and Foundation's coders
     /// this was half the time of a commit with alarms in it.
-    private static func apply(_ d: Change, db: Database) throws -> Bool {
+    private static func apply(_ d: Change, onlyIfNew: Bool = false, db: Database) throws -> Bool {
         let open = try BoundStatement(db, sql: """
             SELECT alert_id, gateway, opened_ms, updated_ms, location FROM alerts
             WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND state != 'cleared'
@@ -51,6 +66,7 @@ enum AlertBook {
         }
         let record: AlertRecord, snapshot: String
         if let open {
+            if onlyIfNew { return false }
             // An older event (a resend that overtook a newer one) does not roll the alert back.
             guard d.timeMs >= open.updatedMs else { return false }
             // Rebuilt from the columns, not by decoding the snapshot; the last known location is kept.

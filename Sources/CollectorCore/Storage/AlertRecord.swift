@@ -10,7 +10,7 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     public var gateway: String
     public var worker: String
     /// `gas`, `fall`, `immobility`, `sos`, `device-offline`, `low-battery`, `fatigue`, and the
-    /// collector's own `gateway-offline` (no worker; the gateway is the condition).
+    /// collector's own `gateway-offline` and `unreadable-alarm` (no worker; the gateway is the condition).
     public var kind: String
     public var condition: String
     /// `pre-alarm`, `alarm` or `cleared`.

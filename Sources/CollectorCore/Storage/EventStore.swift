@@ -199,6 +199,18 @@ public final class EventStore: Sendable {
         return outcome
     }
 
+    /// Opens an alert for each gateway whose alarm could not be read (`AlertBook.applyUnreadable`),
+    /// durably; true when one opened.
+    func noteUnreadable(_ gateways: Set<Topics>, receivedMs: Int64) throws -> Bool {
+        try pool.write { db in
+            var opened = false
+            for topics in gateways {
+                opened = try AlertBook.applyUnreadable(topics: topics, receivedMs: receivedMs, db: db) || opened
+            }
+            return opened
+        }
+    }
+
     /// The database answers: for /healthz.
     public func isHealthy() -> Bool {
         (try? pool.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
