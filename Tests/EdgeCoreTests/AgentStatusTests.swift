@@ -42,6 +42,36 @@ import WorksiteSimulator
         }
     }
 
+    /// A directory for one test's outbox; the caller removes it.
+    func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-status-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// The agent daemon on `source`, its status line every 100 ms, its log kept in `records`;
+    /// it runs until the task is cancelled.
+    func startAgent(_ broker: Broker, directory: SiteDirectory, outboxPath: String, source: any BLESource,
+                    records: Records) throws -> Task<Void, any Error> {
+        let config = AgentConfig(topics: try Topics(site: "tank-farm-3", gateway: "gw-1"),
+                                 mqtt: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "status-\(broker.port)"),
+                                 outboxPath: outboxPath, source: .btsnoop(""), directory: directory, statusEveryMs: 100)
+        let agent = AgentDaemon(config: config, logger: Logger(label: "agent") { _ in Capture(records: records) }, source: source)
+        return Task { try await agent.run() }
+    }
+
+    /// The latest status line that `matches`, waited for. Generous: every suite runs at once, and
+    /// the CPU-heavy ones (SisFall) can hold Swift's cooperative pool (a thread per core) for half
+    /// a minute on two cores, as in CI once.
+    func statusLine(in records: Records, where matches: (Logger.Metadata) -> Bool) async throws -> Logger.Metadata? {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            if let s = records.list.withLock({ $0 }).last(where: { $0.message == "status" && matches($0.metadata) }) { return s.metadata }
+        }
+        return nil
+    }
+
     @Test func whatTheAgentCountedIsLoggedWhileItRuns() async throws {
         let broker = try Broker()
         let detector: [UInt8] = [0xC0, 0xFF, 0xEE, 0x00, 0x01, 0x01], stranger: [UInt8] = [1, 2, 3, 4, 5, 6]
@@ -54,28 +84,14 @@ import WorksiteSimulator
             // A second later the agent's clock ticks, and the counts are taken.
             BLEFrame(timeMs: t + 1_000, address: stranger, payload: .advertisement([0x02, 0x01, 0x06])),
         ]
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-status-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let config = AgentConfig(topics: try Topics(site: "tank-farm-3", gateway: "gw-1"),
-                                 mqtt: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "status-\(broker.port)"),
-                                 outboxPath: dir.appendingPathComponent("outbox.sqlite").path, source: .btsnoop(""),
-                                 directory: directory, statusEveryMs: 100)
         let records = Records()
-        let agent = AgentDaemon(config: config, logger: Logger(label: "agent") { _ in Capture(records: records) },
-                                source: Frames(list: frames))
-        let run = Task { try await agent.run() }
+        let run = try startAgent(broker, directory: directory, outboxPath: dir.appendingPathComponent("outbox.sqlite").path,
+                                 source: Frames(list: frames), records: records)
         defer { run.cancel() }
 
-        // Generous: every suite runs at once, and the CPU-heavy ones (SisFall) can hold Swift's
-        // cooperative pool (a thread per core) for half a minute on two cores, as in CI once.
-        let deadline = ContinuousClock.now + .seconds(120)
-        var status: Logger.Metadata?
-        while status == nil, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            status = records.list.withLock { $0 }.last { $0.message == "status" && $0.metadata["rejected_payloads"] != "0" }?.metadata
-        }
-        let s = try #require(status)
+        let s = try #require(try await statusLine(in: records) { $0["rejected_payloads"] != "0" })
         #expect(s["rejected_payloads"] == "1")
         #expect(s["rejected_bad-length"] == "1")
         #expect(s["unknown_device_frames"] == "1")
@@ -98,30 +114,17 @@ import WorksiteSimulator
               - {at_s: 1, worker: wang, kind: sos}
             """)
         scenario.start = Date().timeIntervalSince1970
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-status-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let outboxPath = dir.appendingPathComponent("outbox.sqlite").path
         _ = try Outbox(path: outboxPath)
         try await DatabaseQueue(path: outboxPath).write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'full'); END") }
-        let config = AgentConfig(topics: try Topics(site: "tank-farm-3", gateway: "gw-1"),
-                                 mqtt: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "status-\(broker.port)"),
-                                 outboxPath: outboxPath, source: .btsnoop(""), directory: SiteDirectory(scenario: scenario), statusEveryMs: 100)
         let records = Records()
-        let agent = AgentDaemon(config: config, logger: Logger(label: "agent") { _ in Capture(records: records) },
-                                source: SimulatedSource(scenario: scenario))
-        let run = Task { try await agent.run() }
+        let run = try startAgent(broker, directory: SiteDirectory(scenario: scenario), outboxPath: outboxPath,
+                                 source: SimulatedSource(scenario: scenario), records: records)
         defer { run.cancel() }
 
-        let deadline = ContinuousClock.now + .seconds(120)
-        var status: Logger.Metadata?
-        while status == nil, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            status = records.list.withLock { $0 }.last {
-                $0.message == "status" && $0.metadata["alarms_held_in_memory"] != "0" && $0.metadata["telemetry_not_written"] != "0"
-            }?.metadata
-        }
-        let s = try #require(status)
+        let s = try #require(try await statusLine(in: records) { $0["alarms_held_in_memory"] != "0" && $0["telemetry_not_written"] != "0" })
         #expect(s["alarms_held_in_memory"] == "1", "the SOS")
         #expect(s["outbox_alarms"] == "0" && s["outbox_telemetry"] == "0")
         #expect(records.list.withLock { $0 }.contains { $0.message.hasPrefix("cannot write alarms to the outbox") })

@@ -16,6 +16,13 @@ import Wire
         return "\(o["worker"] ?? "") \(o["kind"] ?? "") \(o["condition"] ?? "") \(o["state"] ?? "")"
     }
 
+    /// Whether the feed's next `collector` events include `broker` and `storing` as given (bounded wait).
+    static func collectorSays(_ feed: HTTPClient.EventStream, broker: String = "connected", storing: String = "ok") async -> Bool {
+        await first(feed.events, within: 60) {
+            $0.event == "collector" && $0.data == #"{"broker":"\#(broker)","storing":"\#(storing)"}"#
+        } != nil
+    }
+
     static func collect(_ stream: HTTPClient.EventStream, count: Int, within seconds: Double,
                         where include: @escaping @Sendable (HTTPClient.Event) -> Bool = { _ in true }) async -> [HTTPClient.Event] {
         await withTaskGroup(of: [HTTPClient.Event].self) { group in
@@ -165,10 +172,7 @@ import Wire
         site.broker.stop()
         let outageEnds = ContinuousClock.now + .seconds(30)
         // The feed says the collector is cut off, and later that it hears again.
-        func collectorSays(_ state: String) async -> Bool {
-            await first(feed.events, within: 60) { $0.event == "collector" && $0.data == #"{"broker":"\#(state)","storing":"ok"}"# } != nil
-        }
-        #expect(await collectorSays("disconnected"))
+        #expect(await Self.collectorSays(feed, broker: "disconnected"))
         // Cut off from the broker, the collector hears no gateway: no worker is "ok".
         while try !site.get("/healthz").body.contains(#""mqtt":false"#), ContinuousClock.now < outageEnds {
             try await Task.sleep(for: .milliseconds(50))
@@ -177,7 +181,7 @@ import Wire
         #expect(workers.contains(#""state":"unknown""#) && !workers.contains(#""state":"ok""#), "\(workers)")
         try await Task.sleep(until: outageEnds)  // the outage itself, not a synchronisation
         try site.broker.start()
-        #expect(await collectorSays("connected"))
+        #expect(await Self.collectorSays(feed))
         #expect(await agent.exitCode(within: 180) == 0, "the agent drains its outbox and exits: \(agent.errors)")
         let printed = Worksite.printedIDs(agent)
         #expect(printed.count == 9)
@@ -195,10 +199,7 @@ import Wire
         try await site.startCollector()
         let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
         defer { feed.close() }
-        func collectorSays(_ storing: String) async -> Bool {
-            await first(feed.events, within: 60) { $0.event == "collector" && $0.data == #"{"broker":"connected","storing":"\#(storing)"}"# } != nil
-        }
-        #expect(await collectorSays("ok"))
+        #expect(await Self.collectorSays(feed))
         try site.collectorWrite { db in
             // Every table a message inserts into first, so that no commit succeeds meanwhile.
             for table in ["events", "telemetry", "gateways"] {
@@ -206,7 +207,7 @@ import Wire
             }
         }
         let agent = try site.startAgent(speed: 0, resendAfter: "2s")
-        #expect(await collectorSays("failing"))
+        #expect(await Self.collectorSays(feed, storing: "failing"))
         let health = try site.get("/healthz")
         #expect(health.status == 503)
         #expect(health.body.contains(#""storing":false"#), "\(health.body)")
@@ -217,7 +218,7 @@ import Wire
         try site.collectorWrite { db in
             for table in ["events", "telemetry", "gateways"] { try db.execute(sql: "DROP TRIGGER refuse_\(table)") }
         }
-        #expect(await collectorSays("ok"))
+        #expect(await Self.collectorSays(feed))
         #expect(await agent.exitCode(within: 180) == 0, "the agent drains its outbox and exits: \(agent.errors)")
         #expect(try site.storedAlarmIDs().sorted() == Worksite.printedIDs(agent).sorted())
         #expect(try site.duplicateReadings() == 0)
@@ -241,7 +242,7 @@ import Wire
                               data: GatewayStatus(state: "offline", version: "1", reason: GatewayStatus.connectionLost))
         #expect(try runToEnd(["/usr/bin/mosquitto_pub", "-p", "\(site.broker.port)", "-q", "1", "-r", "-t", topics.status,
                               "-m", String(decoding: will.json(), as: UTF8.self)]) == 0)
-        #expect(await first(feed.events, within: 60) { $0.event == "collector" && $0.data.contains(#""storing":"failing""#) } != nil)
+        #expect(await Self.collectorSays(feed, storing: "failing"))
 
         try site.collectorWrite { db in try db.execute(sql: "DROP TRIGGER refuse") }
         let lost = await Self.collect(feed, count: 1, within: 60) { $0.data.contains("gateway-offline") }

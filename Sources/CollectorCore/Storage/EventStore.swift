@@ -199,8 +199,10 @@ public final class EventStore: Sendable {
         return outcome
     }
 
-    /// Opens an alert for each gateway whose alarm could not be read (`AlertBook.applyUnreadable`),
-    /// durably; true when one opened.
+    /// Opens an alert for each gateway whose alarm could not be read (`AlertBook.applyUnreadable`);
+    /// true when one opened. It may not wait for the disk (the connection's `synchronous` is the
+    /// last commit's): a power cut can undo it, and the gateway's resend, never acknowledged,
+    /// opens it again.
     func noteUnreadable(_ gateways: Set<Topics>, receivedMs: Int64) throws -> Bool {
         try pool.write { db in
             var opened = false
