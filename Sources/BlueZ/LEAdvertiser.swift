@@ -22,7 +22,10 @@ public final class LEAdvertiser: @unchecked Sendable {
     public func advertise(_ data: [UInt8], as address: [UInt8], connectable: Bool = false) throws(BlueZError) {
         guard data.count <= 31 else { throw BlueZError("advertising data of \(data.count) bytes (31 at most)", code: EMSGSIZE) }
         // Disabling when already disabled is refused by some controllers: not an error here.
-        _ = try? socket.command(ocf: 0x000A, [0x00], name: "disable advertising")
+        // A controller that does not answer is.
+        do {
+            try socket.command(ocf: 0x000A, [0x00], name: "disable advertising")
+        } catch where error.code == EIO {}
         if current?.address != address || current?.connectable != connectable {
             try socket.command(ocf: 0x0005, address.reversed(), name: "set random address")
             // 100 ms interval; ADV_IND or ADV_NONCONN_IND; own address random; all three channels.

@@ -37,6 +37,11 @@ with_caps() {
 }
 unit_caps=",+net_raw,+net_admin"
 
+# handles ADAPTER: the handles of the connected LE links the kernel holds on ADAPTER (state 1).
+handles() {
+    hcitool -i "$1" con | awk '{h = ""; for (i = 1; i < NF; i++) { if ($i == "handle") h = $(i + 1); if ($i == "state" && $(i + 1) == 1 && h != "") print h } }'
+}
+
 # shift NAME SCENARIO CONFIG DROP CAPS: the agent (as root, or with CAPS) and the simulator for one scenario.
 shift_() {
     local name=$1 scenario=$2 config=$3 drop=$4 caps=${5:-root}
@@ -54,8 +59,25 @@ shift_() {
         subscribed() { grep -c "GATT subscribed" "$out/$name-agent.log"; }
         for _ in $(seq 300); do [ "$(subscribed)" -ge 1 ] && break; sleep 0.1; done
         hcitool -i hci1 con > "$out/$name-links.log"
-        for handle in $(awk '{for (i = 1; i < NF; i++) if ($i == "handle") print $(i + 1)}' "$out/$name-links.log"); do
+        for handle in $(handles hci1); do
             hcitool -i hci1 ledc "$handle" 19  # 0x13: remote user terminated connection
+        done
+        # Out of range, both ends lose the link: were the central's terminate lost, the peripheral's
+        # supervision timeout would end it there. btvirt has no supervision timeout, so a link a
+        # peripheral adapter holds while the central (hci1, the only one) holds none is ended on
+        # that side too, and said in the log.
+        for _ in $(seq 20); do
+            sleep 0.1
+            [ -z "$(handles hci0)$(handles hci2)" ] && break
+            if [ -z "$(handles hci1)" ]; then
+                for hci in hci0 hci2; do
+                    for handle in $(handles $hci); do
+                        echo "$hci held handle $handle that hci1 no longer did; ended there too" >> "$out/$name-links.log"
+                        hcitool -i $hci ledc "$handle" 19
+                    done
+                done
+                break
+            fi
         done
         for _ in $(seq 300); do [ "$(subscribed)" -ge 2 ] && break; sleep 0.1; done
     fi
