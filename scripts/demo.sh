@@ -2,7 +2,7 @@
 # The demo, on a fresh Debian machine as root: installs what is missing,
 # builds, starts mosquitto on loopback, the collector, and the agent on a
 # simulated tank-cleaning worksite (four workers; an H2S leak, a fall, an SOS,
-# a dying battery, a sensor fault, a fatigued heart). Prints the API URL and every alert as the
+# a dying battery, a sensor fault, a fatigued heart). Prints the dashboard and API URLs and every alert as the
 # collector's SSE feed delivers it. Ctrl-C stops everything.
 #   scripts/demo.sh [scenario.yaml]    CANARY_DEMO_SPEED=4 plays it 4x faster; CANARY_DEMO_HTTP_PORT (8080)
 set -euo pipefail
@@ -49,6 +49,7 @@ api="$(grep -o 'http://[^ ]*' "$work/collector.out" | head -1)"
 
 echo
 echo "Canary demo: $scenario at ${speed}x real time"
+echo "  dashboard: ${api%/api/v1}/   (open it in a browser: live alerts with sound, workers)"
 echo "  API:     $api   (try $api/workers, $api/alerts?state=open, $api/export/telemetry.csv)"
 echo "  feed:    $api/alerts/stream (Server-Sent Events)"
 echo "  metrics: ${api%/api/v1}/metrics"

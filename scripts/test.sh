@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 source scripts/lib/debian-packages.sh
 # The BlueZ test boots this machine's kernel under QEMU: kernel image, QEMU, busybox, BlueZ's btvirt.
+# The dashboard's test drives a real browser: headless Chromium.
 install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev mosquitto mosquitto-clients python3 libbluetooth-dev \
-    bluez bluez-test-tools busybox-static qemu-system-x86 linux-image-amd64 zstd xz-utils cpio
+    bluez bluez-test-tools busybox-static qemu-system-x86 linux-image-amd64 zstd xz-utils cpio chromium-headless-shell
 
 if [ ! -d ../shared/data/sisfall-dev ] && [ -z "${CANARY_SHARED_DATA:-}" ]; then
     echo "error: the test data is missing: expected ../shared/data beside the repository (or set CANARY_SHARED_DATA)" >&2

@@ -20,12 +20,20 @@ final class Worksite: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         broker = try Broker()
+        try writeCollectorConfig(httpPort: 0)
+    }
+
+    /// `httpPort` 0: any free port.
+    private func writeCollectorConfig(httpPort: Int) throws {
         try """
             mqtt: {port: \(broker.port), client_id: collector-\(broker.port)}
             storage: {sqlite: \(collectorDatabase)}
-            http: {port: 0}
+            http: {port: \(httpPort)}
             """.write(toFile: directory.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
     }
+
+    /// A restarted collector listens where this one does: a browser's page keeps its URL.
+    func keepAPIPort() throws { try writeCollectorConfig(httpPort: apiPort) }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 

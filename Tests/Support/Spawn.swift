@@ -2,17 +2,19 @@ import Foundation
 
 /// posix_spawn with a clean signal mask (the test runner's threads may block
 /// signals; a child must not inherit that, or SIGTERM never lands), and the
-/// child's stdout and stderr on the given descriptors. posix_spawn and
-/// waitpid rather than Foundation's Process, whose waitUntilExit can hang when
-/// called from a test's cooperative thread.
+/// child's stdout and stderr on the given descriptors (and any other of its
+/// descriptors as `passing` says). posix_spawn and waitpid rather than
+/// Foundation's Process, whose waitUntilExit can hang when called from a
+/// test's cooperative thread.
 func spawn(_ argv: [String], stdin: Int32? = nil, stdout: Int32, stderr: Int32, closing: [Int32] = [],
-           environment: [String: String] = [:]) throws -> pid_t {
+           environment: [String: String] = [:], passing: [(child: Int32, parent: Int32)] = []) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
     posix_spawn_file_actions_adddup2(&actions, stdout, 1)
     posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+    for fd in passing { posix_spawn_file_actions_adddup2(&actions, fd.parent, fd.child) }
     for fd in closing { posix_spawn_file_actions_addclose(&actions, fd) }
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)

@@ -27,6 +27,10 @@ public struct CollectorAPI: Sendable {
         router.add(middleware: HTTPErrorCounter(metrics: metrics))
         let store = self.store
 
+        router.get("/") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                     body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
+        }
         router.get("/healthz") { _, _ -> Response in
             let db = store.isHealthy(), now = self.status()
             // Storing is what matters: a broker outage is reported but does not make the collector unhealthy.

@@ -1,0 +1,210 @@
+/// `GET /`: the rescue coordinators' dashboard, one self-contained page (no
+/// build step, nothing fetched from elsewhere: the control room may have no
+/// internet). It shows what the API says and nothing else:
+///
+/// - open alerts, most severe first, from `/api/v1/alerts`, kept current by the
+///   SSE feed (`/api/v1/alerts/stream`), which it opens *before* loading the
+///   list so that no change falls between the two (an alert is kept at its
+///   latest `updated`); alerts that cleared stay below, greyed, so one that
+///   came and went unseen is still seen;
+/// - workers with their state, last location and latest gas readings, from
+///   `/api/v1/workers`, reloaded on every alert and every 5 s;
+/// - a banner whenever what it shows may be out of date: the page cannot
+///   reach the collector (the browser reconnects by itself with
+///   `Last-Event-ID`, so nothing is missed), or the collector says it is cut
+///   off from the broker or cannot store. Unknown is not safe, so unknown
+///   looks alarming, not quiet;
+/// - a tone for every alert that opens or turns into an alarm, until muted.
+///   Browsers only play sound after a click on the page; until then the button
+///   says that sound is off.
+///
+/// Values from gateways (worker ids, conditions) are set as text, never as
+/// markup. `window.canaryDashboard` exposes what the page holds and how many
+/// tones it played, for the browser test (DashboardTests).
+enum DashboardPage {
+    static let html = #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Canary: live alerts</title>
+<style>
+  body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #f4f4f4; color: #111; }
+  header { display: flex; gap: 1em; align-items: center; padding: .6em 1em; background: #222; color: #fff; }
+  header h1 { font-size: 1.2em; margin: 0; flex: 1; }
+  #feed { padding: .2em .6em; border-radius: .3em; background: #2a7; }
+  #feed.stale { background: #d70; }
+  #banner { display: none; padding: .8em 1em; background: #d70; color: #000; font-weight: bold; font-size: 1.1em; }
+  body.stale #banner { display: block; }
+  main { padding: 0 1em 2em; }
+  table { border-collapse: collapse; width: 100%; background: #fff; margin-bottom: 1.5em; }
+  th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #ddd; vertical-align: top; }
+  tr.alarm, tr.state-alarm { background: #fcc; font-weight: bold; }
+  tr.pre-alarm, tr.state-pre-alarm { background: #ffe2b0; }
+  tr.cleared { color: #777; }
+  tr.state-unknown { background: #ddd; font-style: italic; }
+  .empty { color: #777; font-style: italic; }
+  button { font: inherit; }
+</style>
+</head>
+<body>
+<header>
+  <h1>Canary: live alerts</h1>
+  <span id="feed" class="stale">connecting…</span>
+  <button id="sound" type="button">Sound off: click to turn on</button>
+</header>
+<div id="banner"></div>
+<main>
+  <h2>Alerts</h2>
+  <table id="alerts">
+    <thead><tr><th>opened</th><th>site</th><th>who</th><th>kind</th><th>condition</th><th>severity</th><th>state</th><th>location</th><th>values</th><th>updated</th></tr></thead>
+    <tbody></tbody>
+  </table>
+  <h2>Workers</h2>
+  <table id="workers">
+    <thead><tr><th>site</th><th>worker</th><th>gateway</th><th>state</th><th>last seen</th><th>location</th><th>gas</th></tr></thead>
+    <tbody></tbody>
+  </table>
+</main>
+<script>
+"use strict";
+const api = "api/v1/";
+const state = { alerts: new Map(), workers: [], feed: "connecting", collector: null, sounded: 0, soundOn: false, loaded: false };
+window.canaryDashboard = state;
+
+const severityRank = { critical: 0, alarm: 1, warning: 2, info: 3 };
+const cell = (row, text) => { const td = row.insertCell(); td.textContent = text ?? ""; return td; };
+const time = iso => iso ? new Date(iso).toLocaleTimeString() : "";
+const place = l => l ? `x ${l.x} y ${l.y} floor ${l.floor}` + (l.age_ms > 60000 ? ` (${Math.round(l.age_ms / 60000)} min old)` : "") : "";
+const values = v => v ? Object.entries(v).map(([k, x]) => `${k} ${x}`).join(", ") : "";
+
+let audio = null;
+function tone() {
+  state.sounded += 1;
+  if (!state.soundOn || !audio) return;
+  const o = audio.createOscillator(), g = audio.createGain();
+  o.frequency.value = 880;
+  g.gain.setValueAtTime(0.3, audio.currentTime);
+  g.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.8);
+  o.connect(g).connect(audio.destination);
+  o.start();
+  o.stop(audio.currentTime + 0.8);
+}
+document.getElementById("sound").addEventListener("click", e => {
+  state.soundOn = !state.soundOn;
+  if (state.soundOn && !audio) audio = new AudioContext();
+  e.target.textContent = state.soundOn ? "Sound on: click to mute" : "Sound off: click to turn on";
+});
+
+// An alert is kept at its latest update, whichever of the list and the feed brought it.
+function take(alert, live) {
+  const known = state.alerts.get(alert.id);
+  if (known && known.updated > alert.updated) return;
+  const alarming = alert.state !== "cleared" && (!known || (alert.state === "alarm" && known.state !== "alarm"));
+  state.alerts.set(alert.id, alert);
+  if (live && alarming) tone();
+}
+
+function renderAlerts() {
+  const body = document.querySelector("#alerts tbody");
+  body.replaceChildren();
+  const all = [...state.alerts.values()];
+  const open = all.filter(a => a.state !== "cleared")
+    .sort((a, b) => (severityRank[a.severity] ?? 9) - (severityRank[b.severity] ?? 9) || (b.updated > a.updated ? 1 : -1));
+  const cleared = all.filter(a => a.state === "cleared").sort((a, b) => (b.updated > a.updated ? 1 : -1)).slice(0, 20);
+  for (const a of [...open, ...cleared]) {
+    const row = body.insertRow();
+    row.className = a.state;
+    row.dataset.alert = a.id;
+    cell(row, time(a.opened));
+    cell(row, a.site);
+    cell(row, a.worker || `gateway ${a.gateway}`);
+    cell(row, a.kind);
+    cell(row, a.condition);
+    cell(row, a.severity);
+    cell(row, a.state);
+    cell(row, place(a.location));
+    cell(row, values(a.values));
+    cell(row, time(a.updated));
+  }
+  if (!open.length && !cleared.length) cell(body.insertRow(), "no alerts").colSpan = 10;
+}
+
+function renderWorkers() {
+  const body = document.querySelector("#workers tbody");
+  body.replaceChildren();
+  for (const w of state.workers) {
+    const row = body.insertRow();
+    row.className = `state-${w.state}`;
+    row.dataset.worker = w.worker;
+    cell(row, w.site);
+    cell(row, w.worker);
+    cell(row, w.gateway);
+    cell(row, w.state);
+    cell(row, time(w.last_seen));
+    cell(row, place(w.location));
+    cell(row, values(w.readings && w.readings.gas && w.readings.gas.values));
+  }
+  if (!state.workers.length) cell(body.insertRow(), "no workers heard yet").colSpan = 7;
+}
+
+// Out of date is said loudly: the page cannot reach the collector, or the collector cannot vouch for what it shows.
+function renderFeed() {
+  const c = state.collector;
+  let problem = null;
+  if (state.feed !== "open") problem = "The collector cannot be reached: what you see may be out of date. Reconnecting…";
+  else if (!state.loaded) problem = "Loading…";
+  else if (c && c.broker !== "connected") problem = "The collector is cut off from the broker: alarms from the worksites are not arriving. Check the workers by radio.";
+  else if (c && c.storing !== "ok") problem = "The collector cannot store: new alarms are held by the gateways and not shown. Check the workers by radio.";
+  const feed = document.getElementById("feed");
+  feed.textContent = problem ? "NOT LIVE" : "live";
+  feed.className = problem ? "stale" : "";
+  document.getElementById("banner").textContent = problem ?? "";
+  document.body.classList.toggle("stale", problem !== null);
+}
+
+async function loadWorkers() {
+  try {
+    const r = await fetch(api + "workers");
+    if (r.ok) { state.workers = (await r.json()).workers; renderWorkers(); }
+  } catch (e) { /* the feed's state says the collector is unreachable */ }
+}
+
+async function loadAlerts() {
+  const r = await fetch(api + "alerts?limit=500");
+  if (!r.ok) throw new Error(`alerts: ${r.status}`);
+  for (const a of (await r.json()).alerts) take(a, false);
+  state.loaded = true;
+  renderAlerts();
+  renderFeed();
+}
+
+const feed = new EventSource(api + "alerts/stream");
+feed.onopen = () => {
+  state.feed = "open";
+  renderFeed();
+  if (!state.loaded) loadAlerts().catch(() => setTimeout(() => location.reload(), 5000));
+};
+feed.onerror = () => {
+  state.feed = "closed";
+  renderFeed();
+  // The browser retries a dropped stream by itself; one it gave up on (an error status from a proxy) is reloaded.
+  if (feed.readyState === EventSource.CLOSED) setTimeout(() => location.reload(), 5000);
+};
+feed.addEventListener("alert", e => {
+  take(JSON.parse(e.data), true);
+  renderAlerts();
+  loadWorkers();
+});
+feed.addEventListener("collector", e => { state.collector = JSON.parse(e.data); renderFeed(); loadWorkers(); });
+setInterval(loadWorkers, 5000);
+renderAlerts();
+renderWorkers();
+renderFeed();
+loadWorkers();
+</script>
+</body>
+</html>
+"""#
+}
