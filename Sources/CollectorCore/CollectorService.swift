@@ -1,10 +1,11 @@
 import DaemonSupport
+import Foundation
 import Hummingbird
 import Logging
 import MQTT
 import ServiceLifecycle
 
-/// The whole collector: store, MQTT ingest, HTTP API, in one service group
+/// The whole collector: store, MQTT ingest, escalation, HTTP API, in one service group
 /// that shuts down gracefully on SIGTERM/SIGINT (the HTTP server stops
 /// taking requests, the MQTT client disconnects, SSE streams end).
 public enum CollectorService {
@@ -21,12 +22,15 @@ public enum CollectorService {
         let ingest = Ingest(store: store, client: client, metrics: metrics, signal: signal, settings: config.ingest, logger: logger)
         let api = CollectorAPI(store: store, signal: signal, metrics: metrics,
                                pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),
+                               coordinators: config.coordinators,
                                status: {
                                    CollectorStatus(hearing: metrics.value(CollectorMetrics.connected) == 1,
                                                    storing: metrics.value(CollectorMetrics.storing) == 1)
-                               })
+                               },
+                               nowMs: { Int64(Date().timeIntervalSince1970 * 1000) })
         let services: [any Service] = [
             IngestService(ingest: ingest, client: client, signal: signal),
+            EscalationService(store: store, signal: signal, metrics: metrics, afterMs: config.escalateAfterMs, logger: logger),
             WatchdogService(notifier: notifier, healthy: { store.isHealthy() }),
         ]
         return Application(

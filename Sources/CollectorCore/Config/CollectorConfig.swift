@@ -20,6 +20,10 @@ import Wire
 ///   readings_per_commit: 2000  # telemetry readings per transaction at most (a larger message alone)
 /// export:
 ///   workers: pseudonymised    # or named: workers and devices in the exports (docs/collector.md, "Exports")
+/// alerts:
+///   escalate_after: 60s       # an open alert nobody acknowledged by then escalates
+/// coordinators:               # who may acknowledge and resolve alerts; none: nobody can
+///   - {name: control-room, token_sha256: <64 hex digits: printf %s TOKEN | sha256sum>}
 /// log_level: info             # trace, debug, info, notice, warning, error, critical
 /// ```
 public struct CollectorConfig: Sendable {
@@ -30,16 +34,22 @@ public struct CollectorConfig: Sendable {
     public var ingest: Ingest.Settings
     /// Exports show workers and devices by name (`export.workers: named`), not by pseudonym.
     public var exportsNameWorkers: Bool
+    /// An open alert that nobody acknowledged this long escalates (docs/collector.md, "Alerts").
+    public var escalateAfterMs: Int64
+    public var coordinators: Coordinators
     public var logLevel: String
 
     public init(mqtt: MQTTConfiguration, databasePath: String, httpHost: String = "127.0.0.1", httpPort: Int = 8080,
-                ingest: Ingest.Settings = .init(), exportsNameWorkers: Bool = false, logLevel: String = "info") {
+                ingest: Ingest.Settings = .init(), exportsNameWorkers: Bool = false, escalateAfterMs: Int64 = 60_000,
+                coordinators: Coordinators = Coordinators(), logLevel: String = "info") {
         self.mqtt = mqtt
         self.databasePath = databasePath
         self.httpHost = httpHost
         self.httpPort = httpPort
         self.ingest = ingest
         self.exportsNameWorkers = exportsNameWorkers
+        self.escalateAfterMs = escalateAfterMs
+        self.coordinators = coordinators
         self.logLevel = logLevel
     }
 
@@ -68,11 +78,13 @@ public struct CollectorConfig: Sendable {
         case "named": named = true
         case let other: throw export.error("workers", "must be pseudonymised or named (found '\(other)')")
         }
+        let escalateAfterMs = try root.section("alerts").durationMs("escalate_after", default: 60_000, in: 1_000...3_600_000)
         let level = try DaemonStartup.logLevel(root)
         let config = CollectorConfig(
             mqtt: mqtt, databasePath: try storage.string("sqlite", default: "/var/lib/canary/collector.sqlite"),
             httpHost: try http.string("host", default: "127.0.0.1"), httpPort: try http.int("port", default: 8080, in: 0...65_535),
-            ingest: ingest, exportsNameWorkers: named, logLevel: level)
+            ingest: ingest, exportsNameWorkers: named, escalateAfterMs: escalateAfterMs,
+            coordinators: try Coordinators.read(root), logLevel: level)
         try root.finish()
         return config
     }

@@ -27,7 +27,7 @@ struct AlertStream {
         let header = request.headers[Self.lastEventID] ?? request.uri.queryParameters.get("last_event_id")
         let start: Int64
         if let header {
-            guard let n = Int64(header), n >= 0 else { throw BadRequest(message: "Last-Event-ID '\(header)' is not an id this stream gave out") }
+            guard let n = Int64(header), n >= 0 else { throw APIError(message: "Last-Event-ID '\(header)' is not an id this stream gave out") }
             start = n
         } else {
             start = try store.lastAlertChange()

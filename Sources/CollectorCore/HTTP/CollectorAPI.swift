@@ -1,24 +1,30 @@
 import DaemonSupport
+import Foundation
 import Hummingbird
 import Wire
 
-/// The collector's HTTP API (docs/collector.md, "HTTP API"). Every route reads the store;
-/// nothing here writes.
+/// The collector's HTTP API (docs/collector.md, "HTTP API"). Every route reads the store,
+/// but the coordinators' acknowledge and resolve, which need a coordinator's token.
 public struct CollectorAPI: Sendable {
     let store: EventStore
     let signal: ChangeSignal
     let metrics: MetricsRegistry
     /// Workers and devices in exports; nil: by name.
     let pseudonyms: Pseudonyms?
+    let coordinators: Coordinators
     let status: @Sendable () -> CollectorStatus
+    /// The collector's clock, Unix milliseconds: when a coordinator acted.
+    let nowMs: @Sendable () -> Int64
 
-    init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, pseudonyms: Pseudonyms?,
-         status: @escaping @Sendable () -> CollectorStatus) {
+    init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, pseudonyms: Pseudonyms?, coordinators: Coordinators,
+         status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64) {
         self.store = store
         self.signal = signal
         self.metrics = metrics
         self.pseudonyms = pseudonyms
+        self.coordinators = coordinators
         self.status = status
+        self.nowMs = nowMs
         metrics.register(CollectorMetrics.httpErrors, .counter, help: "HTTP responses with an error status, by status.")
     }
 
@@ -57,11 +63,32 @@ public struct CollectorAPI: Sendable {
         api.get("alerts") { request, _ -> Response in
             let state = try request.name("state")
             if let state, !["open", "pre-alarm", "alarm", "cleared"].contains(state) {
-                throw BadRequest(message: "state must be open, pre-alarm, alarm or cleared")
+                throw APIError(message: "state must be open, pre-alarm, alarm or cleared")
             }
-            let rows = try store.alerts(state: state, site: try request.name("site"), worker: try request.name("worker"),
+            let handling = try request.name("handling")
+            if let handling, ![AlertHandling.unacknowledged, AlertHandling.acknowledged, AlertHandling.resolved, "unresolved"].contains(handling) {
+                throw APIError(message: "handling must be unacknowledged, acknowledged, resolved or unresolved")
+            }
+            let rows = try store.alerts(state: state, handling: handling, site: try request.name("site"), worker: try request.name("worker"),
                                         limit: try request.limit(default: 500, max: 10_000))
             return .json("{\"alerts\":[\(rows.joined(separator: ","))]}\n")
+        }
+        api.post("alerts/:id/acknowledge") { request, context -> Response in
+            let (id, coordinator) = try self.coordinatorAndAlert(request, context)
+            return try self.handled { try store.acknowledge(id, by: coordinator, nowMs: self.nowMs()) }
+        }
+        api.post("alerts/:id/resolve") { request, context -> Response in
+            let (id, coordinator) = try self.coordinatorAndAlert(request, context)
+            struct Resolution: Decodable {
+                var reason: String
+                var note: String?
+            }
+            let body = try await request.body.collect(upTo: 16_384)
+            guard let r = try? JSONDecoder().decode(Resolution.self, from: Data(buffer: body)),
+                  AlertHandling.resolutions.contains(r.reason), (r.note?.count ?? 0) <= 2_000 else {
+                throw APIError(message: "the body must be {\"reason\": one of \(AlertHandling.resolutions.joined(separator: ", ")), \"note\": text of at most 2000 characters, optional}")
+            }
+            return try self.handled { try store.resolve(id, by: coordinator, reason: r.reason, note: r.note, nowMs: self.nowMs()) }
         }
         api.get("alerts/stream") { request, _ -> Response in
             try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status).response(request)
@@ -77,10 +104,36 @@ public struct CollectorAPI: Sendable {
             let parts = file.split(separator: ".")
             guard parts.count == 2, let dataset = Export.Dataset(rawValue: String(parts[0])),
                   let format = Export.Format(rawValue: String(parts[1])) else {
-                throw BadRequest(message: "export one of telemetry.csv, telemetry.ndjson, events.csv, events.ndjson")
+                throw APIError(message: "export one of telemetry.csv, telemetry.ndjson, events.csv, events.ndjson")
             }
             return Export(store: store, pseudonyms: self.pseudonyms).response(dataset, format, filter: try request.recordFilter())
         }
         return router
+    }
+
+    /// The alert the path names and the coordinator whose token the request carries.
+    private func coordinatorAndAlert(_ request: Request, _ context: BasicRequestContext) throws -> (Int64, String) {
+        guard !coordinators.isEmpty else {
+            throw APIError(status: .forbidden, message: "nobody may acknowledge or resolve alerts: the collector's config lists no coordinators")
+        }
+        guard let coordinator = coordinators.who(request.headers[.authorization]) else {
+            throw APIError(status: .unauthorized, message: "a coordinator's token is needed: Authorization: Bearer TOKEN",
+                           headers: [.wwwAuthenticate: "Bearer"])
+        }
+        guard let id = Int64(try context.parameters.require("id")) else { throw APIError(status: .notFound, message: "no such alert") }
+        return (id, coordinator)
+    }
+
+    /// The alert after a coordinator's action, which the feed says too.
+    private func handled(_ action: () throws -> String) throws -> Response {
+        do {
+            let alert = try action()
+            signal.fire()
+            return .json(alert + "\n")
+        } catch AlertHandlingError.noSuchAlert {
+            throw APIError(status: .notFound, message: "no such alert")
+        } catch AlertHandlingError.alreadyResolved {
+            throw APIError(status: .conflict, message: "the alert is resolved already")
+        }
     }
 }

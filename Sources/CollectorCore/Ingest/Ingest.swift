@@ -323,6 +323,7 @@ public enum CollectorMetrics {
     public static let gatewaysOffline = "canary_collector_gateways_offline"
     public static let sseClients = "canary_collector_sse_clients"
     public static let httpErrors = "canary_collector_http_errors_total"
+    public static let escalations = "canary_collector_alerts_escalated_total"
 
     static func register(_ m: MetricsRegistry) {
         m.register(received, .counter, help: "MQTT messages received.")
@@ -339,5 +340,6 @@ public enum CollectorMetrics {
         m.set(storing, to: 1)
         m.register(gatewaysOffline, .gauge, help: "Gateways whose last status is offline (each has an open alert).")
         m.register(sseClients, .gauge, help: "Clients on the alert stream.")
+        m.register(escalations, .counter, help: "Open alerts that nobody acknowledged within alerts.escalate_after.")
     }
 }

@@ -10,16 +10,18 @@ enum AlertBook {
     struct Change {
         var site: String, gateway: String, worker: String, kind: String, condition: String
         var phase: String, severity: String, timeMs: Int64, eventID: String
+        /// The collector's clock when the event came.
+        var receivedMs: Int64
         var location: AlarmData.LocationData? = nil
         var values: [String: Double] = [:]
     }
 
     /// Applies one newly stored alarm event; true when an alert was created or changed.
-    static func apply(_ e: CloudEvent<AlarmData>, topics: Topics, db: Database) throws -> Bool {
+    static func apply(_ e: CloudEvent<AlarmData>, topics: Topics, receivedMs: Int64, db: Database) throws -> Bool {
         let d = e.data
         return try apply(Change(site: topics.site, gateway: topics.gateway, worker: e.subject ?? "", kind: d.kind,
                                 condition: d.condition, phase: d.phase, severity: d.severity, timeMs: d.time_ms, eventID: e.id,
-                                location: d.location, values: d.values), db: db)
+                                receivedMs: receivedMs, location: d.location, values: d.values), db: db)
     }
 
     /// The kind of the alert a gateway's `offline` opens and its `online` clears. A gateway
@@ -35,7 +37,7 @@ enum AlertBook {
         return try apply(Change(site: topics.site, gateway: topics.gateway, worker: "", kind: gatewayOffline, condition: topics.gateway,
                                 phase: offline ? "alarm" : "cleared",
                                 severity: !offline ? "info" : e.data.reason == GatewayStatus.stopped ? "warning" : "alarm",
-                                timeMs: receivedMs, eventID: e.id), db: db)
+                                timeMs: receivedMs, eventID: e.id, receivedMs: receivedMs), db: db)
     }
 
     /// The kind of the alert a gateway's unreadable alarm opens (a newer agent's
@@ -49,22 +51,33 @@ enum AlertBook {
     /// An alarm-topic message from `topics`' gateway was refused; true when an alert opened.
     static func applyUnreadable(topics: Topics, receivedMs: Int64, db: Database) throws -> Bool {
         try apply(Change(site: topics.site, gateway: topics.gateway, worker: "", kind: unreadableAlarm,
-                         condition: topics.gateway, phase: "alarm", severity: "alarm", timeMs: receivedMs, eventID: ""),
+                         condition: topics.gateway, phase: "alarm", severity: "alarm", timeMs: receivedMs, eventID: "",
+                         receivedMs: receivedMs),
                   onlyIfNew: true, db: db)
     }
 
     /// Statements are cached and bound through SQLite's C API, and JSON is
     /// written by hand: with prepared-anew statements and Foundation's coders
     /// this was half the time of a commit with alarms in it.
+    ///
+    /// An alert a coordinator resolved while its condition is still on takes
+    /// only that condition's clear. Its worsening (pre-alarm to alarm) opens a
+    /// new alert, and so does an unreadable alarm: a resolution must not hide
+    /// what came after it.
     private static func apply(_ d: Change, onlyIfNew: Bool = false, db: Database) throws -> Bool {
-        let open = try BoundStatement(db, sql: """
-            SELECT alert_id, gateway, opened_ms, updated_ms, location FROM alerts
+        var open = try BoundStatement(db, sql: """
+            SELECT alert_id, gateway, opened_ms, updated_ms, location, state, \(AlertHandling.columns) FROM alerts
             WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND state != 'cleared'
             ORDER BY alert_id DESC LIMIT 1
             """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition)) {
-            (id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), location: $0.text(4))
+            (id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), location: $0.text(4),
+             state: $0.text(5) ?? "", handling: AlertHandling($0, from: 6))
         }
-        let record: AlertRecord, snapshot: String
+        if let resolved = open, resolved.handling.resolvedMs != nil, d.phase != "cleared" {
+            guard onlyIfNew || (d.phase == "alarm" && resolved.state == "pre-alarm") else { return false }
+            open = nil
+        }
+        var record: AlertRecord, snapshot: String
         if let open {
             if onlyIfNew { return false }
             // An older event (a resend that overtook a newer one) does not roll the alert back.
@@ -77,6 +90,7 @@ enum AlertBook {
                                  condition: d.condition, state: d.phase, severity: d.severity,
                                  opened: RFC3339.format(ms: open.openedMs), updated: RFC3339.format(ms: d.timeMs),
                                  event_id: d.eventID, location: location, values: d.values)
+            open.handling.apply(to: &record)
             snapshot = record.json
             try BoundStatement(db, sql: "UPDATE alerts SET state = ?, updated_ms = ?, location = ?, snapshot = ? WHERE alert_id = ?")
                 .run(.text(d.phase), .int(d.timeMs), .text(location.map(AlertRecord.json)), .text(snapshot), .int(record.id))
@@ -84,10 +98,10 @@ enum AlertBook {
             // A clear for an alert this collector never saw open: stored as an event, no alert.
             guard d.phase != "cleared" else { return false }
             try BoundStatement(db, sql: """
-                INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, snapshot)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')
+                INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, snapshot, created_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)
                 """).run(.text(d.site), .text(d.gateway), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.phase),
-                         .int(d.timeMs), .int(d.timeMs), .text(d.location.map(AlertRecord.json)))
+                         .int(d.timeMs), .int(d.timeMs), .text(d.location.map(AlertRecord.json)), .int(d.receivedMs))
             let time = RFC3339.format(ms: d.timeMs)
             record = AlertRecord(id: db.lastInsertedRowID, site: d.site, gateway: d.gateway, worker: d.worker,
                                  kind: d.kind, condition: d.condition, state: d.phase, severity: d.severity,

@@ -22,6 +22,19 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     public var event_id: String
     public var location: AlarmData.LocationData?
     public var values: [String: Double]
+    /// The coordinators' handling (``AlertHandling``): `unacknowledged`, `acknowledged` or `resolved`.
+    public var handling: String = AlertHandling.unacknowledged
+    /// When and by whom (a coordinator's name from the config) it was acknowledged.
+    public var acknowledged: String?
+    public var acknowledged_by: String?
+    public var resolved: String?
+    public var resolved_by: String?
+    /// `real-incident`, `false-alarm` or `test`.
+    public var resolution: String?
+    /// The resolving coordinator's words.
+    public var note: String?
+    /// When it escalated: open, and nobody acknowledged it within `alerts.escalate_after`.
+    public var escalated: String?
 }
 
 extension AlertRecord {
@@ -29,30 +42,43 @@ extension AlertRecord {
     /// written by hand: it is made for every alarm stored, inside the commit,
     /// and the generic encoder cost tens of microseconds each time.
     var json: String {
-        var out = ""
+        var out = "{", first = true
         out.reserveCapacity(512)
-        func field(_ name: StaticString, _ value: String, first: Bool = false) {
-            out += first ? "{\"" : ",\""
+        func key(_ name: StaticString) {
+            out += first ? "\"" : ",\""
+            first = false
             out += name.description
             out += "\":"
+        }
+        func field(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            key(name)
             JSONWriter.string(value, into: &out)
         }
-        field("condition", condition, first: true)
+        field("acknowledged", acknowledged)
+        field("acknowledged_by", acknowledged_by)
+        field("condition", condition)
+        field("escalated", escalated)
         field("event_id", event_id)
         field("gateway", gateway)
-        out += ",\"id\":"
+        field("handling", handling)
+        key("id")
         out += String(id)
         field("kind", kind)
         if let location {
-            out += ",\"location\":"
+            key("location")
             Self.json(location, into: &out)
         }
+        field("note", note)
         field("opened", opened)
+        field("resolution", resolution)
+        field("resolved", resolved)
+        field("resolved_by", resolved_by)
         field("severity", severity)
         field("site", site)
         field("state", state)
         field("updated", updated)
-        out += ",\"values\":"
+        key("values")
         JSONWriter.numbers(values, into: &out)
         field("worker", worker)
         out += "}"

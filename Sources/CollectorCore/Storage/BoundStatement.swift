@@ -73,6 +73,10 @@ struct BoundStatement {
 
         func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(statement, i) }
 
+        func optionalInt64(_ i: Int32) -> Int64? {
+            sqlite3_column_type(statement, i) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, i)
+        }
+
         func text(_ i: Int32) -> String? {
             guard let p = sqlite3_column_text(statement, i) else { return nil }
             return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, i))), as: UTF8.self)

@@ -121,12 +121,19 @@ extension EventStore {
     }
 
     /// Alerts, newest first. `state`: `open` (pre-alarm or alarm), `pre-alarm`, `alarm`, `cleared`, or nil for all.
-    public func alerts(state: String?, site: String?, worker: String? = nil, limit: Int) throws -> [String] {
+    public func alerts(state: String?, handling: String? = nil, site: String?, worker: String? = nil, limit: Int) throws -> [String] {
         var clauses: [String] = [], arguments: StatementArguments = []
         switch state {
         case nil: break
         case "open": clauses.append("state != 'cleared'")
         case let s?: clauses.append("state = ?"); arguments += [s]
+        }
+        switch handling {
+        case nil: break
+        case AlertHandling.unacknowledged: clauses.append("acknowledged_ms IS NULL AND resolved_ms IS NULL")
+        case AlertHandling.acknowledged: clauses.append("acknowledged_ms IS NOT NULL AND resolved_ms IS NULL")
+        case AlertHandling.resolved: clauses.append("resolved_ms IS NOT NULL")
+        default: clauses.append("resolved_ms IS NULL")  // unresolved
         }
         if let site { clauses.append("site = ?"); arguments += [site] }
         if let worker { clauses.append("worker = ?"); arguments += [worker] }
@@ -159,7 +166,10 @@ extension EventStore {
             var clause = "1"
             if let site { clause = "site = ?"; arguments += [site] }
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE \(clause) ORDER BY site, worker", arguments: arguments)
-            let open = try Row.fetchAll(db, sql: "SELECT site, worker, state, snapshot FROM alerts WHERE state != 'cleared' ORDER BY alert_id")
+            // A resolved alert is the coordinators' word that it needs nothing more, whatever its state.
+            let open = try Row.fetchAll(db, sql: """
+                SELECT site, worker, state, snapshot FROM alerts WHERE state != 'cleared' AND resolved_ms IS NULL ORDER BY alert_id
+                """)
             let latest = try Row.fetchAll(db, sql: #"SELECT site, worker, kind, device, time_ms, "values" FROM worker_readings WHERE \#(clause) ORDER BY kind"#,
                                           arguments: arguments)
             let offline = Set(try Row.fetchAll(db, sql: "SELECT site, gateway FROM gateways WHERE state = 'offline'").map {

@@ -157,7 +157,7 @@ public final class EventStore: Sendable {
                     continue
                 }
                 outcome.storedAlarms += 1
-                if try AlertBook.apply(e, topics: m.topics, db: db) { outcome.alertChanges += 1 }
+                if try AlertBook.apply(e, topics: m.topics, receivedMs: receivedMs, db: db) { outcome.alertChanges += 1 }
                 if let worker = e.subject {
                     workers.heard(site: site, worker: worker, gateway: gateway, atMs: e.data.time_ms)
                     if let l = e.data.location { workers.located(site: site, worker: worker, l) }

@@ -109,6 +109,28 @@ enum StoreSchema {
                 CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                -- The coordinators' handling of an alert (docs/collector.md, "Alerts"): acknowledged,
+                -- resolved with a reason, escalated while nobody acknowledged it. created_ms is the
+                -- collector's clock when the alert opened: escalation counts from it or from the
+                -- gateway's opened_ms, whichever is earlier, so neither a clock running ahead nor a
+                -- late delivery delays it.
+                ALTER TABLE alerts ADD COLUMN created_ms INTEGER;
+                ALTER TABLE alerts ADD COLUMN acknowledged_ms INTEGER;
+                ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+                ALTER TABLE alerts ADD COLUMN resolved_ms INTEGER;
+                ALTER TABLE alerts ADD COLUMN resolved_by TEXT;
+                ALTER TABLE alerts ADD COLUMN resolution TEXT;
+                ALTER TABLE alerts ADD COLUMN note TEXT;
+                ALTER TABLE alerts ADD COLUMN escalated_ms INTEGER;
+                -- What may still escalate: open, neither acknowledged nor resolved nor escalated.
+                CREATE INDEX alerts_unhandled ON alerts (opened_ms)
+                    WHERE acknowledged_ms IS NULL AND resolved_ms IS NULL AND escalated_ms IS NULL AND state != 'cleared';
+                -- Alerts from before: unacknowledged, as every alert starts.
+                UPDATE alerts SET snapshot = json_set(snapshot, '$.handling', 'unacknowledged');
+                """)
+        }
         return m
     }
 }

@@ -1,0 +1,40 @@
+import DaemonSupport
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Escalates open alerts that nobody acknowledged within `alerts.escalate_after`
+/// (``EventStore/escalate(nowMs:afterMs:)``), checking every second: each is a
+/// change on the feed (the dashboard sounds again), an error in the log and a
+/// count in `canary_collector_alerts_escalated_total`, for whoever watches those.
+struct EscalationService: Service {
+    let store: EventStore
+    let signal: ChangeSignal
+    let metrics: MetricsRegistry
+    let afterMs: Int64
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                check(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    func check(nowMs: Int64) {
+        do {
+            let escalated = try store.escalate(nowMs: nowMs, afterMs: afterMs)
+            guard !escalated.isEmpty else { return }
+            metrics.increment(CollectorMetrics.escalations, by: Double(escalated.count))
+            for alert in escalated {
+                logger.error("alert escalated: open and not acknowledged", metadata: ["alert": "\(alert)", "after_ms": "\(afterMs)"])
+            }
+            signal.fire()
+        } catch {
+            // The database refuses writes: storing says so; the next second tries again.
+            logger.warning("could not check for alerts to escalate", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+import Wire
+
+/// The coordinators' handling of an alert (ARCHITECTURE.md, "alert
+/// lifecycle"): unacknowledged → acknowledged → resolved with a reason. It is
+/// apart from the alert's `state`, which is what the gateway reports of the
+/// condition: a fall is acknowledged while the worker still lies there, and a
+/// gas alarm that cleared by itself still waits for someone to say what it
+/// was. An open alert that nobody acknowledges within `alerts.escalate_after`
+/// escalates, once.
+struct AlertHandling: Equatable {
+    static let unacknowledged = "unacknowledged", acknowledged = "acknowledged", resolved = "resolved"
+    /// Why an alert was resolved: the reasons ARCHITECTURE.md names.
+    static let resolutions = ["real-incident", "false-alarm", "test"]
+
+    var acknowledgedMs: Int64?, acknowledgedBy: String?
+    var resolvedMs: Int64?, resolvedBy: String?, resolution: String?, note: String?
+    var escalatedMs: Int64?
+
+    /// The columns ``init(_:from:)`` and ``init(_:)`` read, in this order.
+    static let columns = "acknowledged_ms, acknowledged_by, resolved_ms, resolved_by, resolution, note, escalated_ms"
+
+    init() {}
+
+    /// From ``columns`` starting at column `i` of a row of the ingest's cached statements.
+    init(_ c: BoundStatement.Columns, from i: Int32) {
+        acknowledgedMs = c.optionalInt64(i)
+        acknowledgedBy = c.text(i + 1)
+        resolvedMs = c.optionalInt64(i + 2)
+        resolvedBy = c.text(i + 3)
+        resolution = c.text(i + 4)
+        note = c.text(i + 5)
+        escalatedMs = c.optionalInt64(i + 6)
+    }
+
+    init(_ row: Row) {
+        acknowledgedMs = row["acknowledged_ms"]
+        acknowledgedBy = row["acknowledged_by"]
+        resolvedMs = row["resolved_ms"]
+        resolvedBy = row["resolved_by"]
+        resolution = row["resolution"]
+        note = row["note"]
+        escalatedMs = row["escalated_ms"]
+    }
+
+    var state: String { resolvedMs != nil ? Self.resolved : acknowledgedMs != nil ? Self.acknowledged : Self.unacknowledged }
+
+    /// `record` as coordinators see it with this handling.
+    func apply(to record: inout AlertRecord) {
+        record.handling = state
+        record.acknowledged = acknowledgedMs.map(RFC3339.format)
+        record.acknowledged_by = acknowledgedBy
+        record.resolved = resolvedMs.map(RFC3339.format)
+        record.resolved_by = resolvedBy
+        record.resolution = resolution
+        record.note = note
+        record.escalated = escalatedMs.map(RFC3339.format)
+    }
+}
+
+/// What a coordinator asked of an alert that cannot be done.
+enum AlertHandlingError: Error, Equatable {
+    case noSuchAlert
+    /// A resolved alert is closed: it is neither acknowledged nor resolved again.
+    case alreadyResolved
+}
+
+extension EventStore {
+    /// Acknowledges alert `id` for `coordinator`: someone is on it. The first
+    /// acknowledgement stands; acknowledging again changes nothing. The alert's JSON.
+    func acknowledge(_ id: Int64, by coordinator: String, nowMs: Int64) throws -> String {
+        try write { db in
+            try changeHandling(of: id, db) { h in
+                guard h.resolvedMs == nil else { throw AlertHandlingError.alreadyResolved }
+                guard h.acknowledgedMs == nil else { return false }
+                h.acknowledgedMs = nowMs
+                h.acknowledgedBy = coordinator
+                return true
+            }
+        }
+    }
+
+    /// Resolves alert `id` (acknowledging it too, if nobody had) with a reason
+    /// from ``AlertHandling/resolutions`` and an optional note. The alert's JSON.
+    func resolve(_ id: Int64, by coordinator: String, reason: String, note: String?, nowMs: Int64) throws -> String {
+        try write { db in
+            try changeHandling(of: id, db) { h in
+                guard h.resolvedMs == nil else { throw AlertHandlingError.alreadyResolved }
+                if h.acknowledgedMs == nil {
+                    h.acknowledgedMs = nowMs
+                    h.acknowledgedBy = coordinator
+                }
+                h.resolvedMs = nowMs
+                h.resolvedBy = coordinator
+                h.resolution = reason
+                h.note = note
+                return true
+            }
+        }
+    }
+
+    /// Escalates every open alert that nobody acknowledged or resolved within
+    /// `afterMs` of its opening (by the gateway's clock or the collector's,
+    /// whichever is earlier). The escalated alerts' JSON.
+    func escalate(nowMs: Int64, afterMs: Int64) throws -> [String] {
+        try write { db in
+            let due = try Int64.fetchAll(db, sql: """
+                SELECT alert_id FROM alerts
+                WHERE acknowledged_ms IS NULL AND resolved_ms IS NULL AND escalated_ms IS NULL AND state != 'cleared'
+                  AND MIN(opened_ms, COALESCE(created_ms, opened_ms)) <= ?
+                ORDER BY alert_id
+                """, arguments: [nowMs - afterMs])
+            return try due.map { id in
+                try changeHandling(of: id, db) { h in
+                    h.escalatedMs = nowMs
+                    return true
+                }
+            }
+        }
+    }
+
+    /// One durable transaction: a coordinator's word is not undone by a power cut.
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    /// Lets `edit` change alert `id`'s handling; when it says it did, writes the
+    /// columns, the snapshot and a change for the feed. The alert's JSON.
+    private func changeHandling(of id: Int64, _ db: Database, _ edit: (inout AlertHandling) throws -> Bool) throws -> String {
+        guard let row = try Row.fetchOne(db, sql: "SELECT snapshot, \(AlertHandling.columns) FROM alerts WHERE alert_id = ?",
+                                         arguments: [id]) else { throw AlertHandlingError.noSuchAlert }
+        var handling = AlertHandling(row)
+        let snapshot: String = row["snapshot"]
+        guard try edit(&handling) else { return snapshot }
+        var record = try JSONDecoder().decode(AlertRecord.self, from: Data(snapshot.utf8))
+        handling.apply(to: &record)
+        let changed = record.json
+        try db.execute(sql: """
+            UPDATE alerts SET acknowledged_ms = ?, acknowledged_by = ?, resolved_ms = ?, resolved_by = ?, resolution = ?, note = ?,
+                escalated_ms = ?, snapshot = ? WHERE alert_id = ?
+            """, arguments: [handling.acknowledgedMs, handling.acknowledgedBy, handling.resolvedMs, handling.resolvedBy,
+                             handling.resolution, handling.note, handling.escalatedMs, changed, id])
+        try db.execute(sql: "INSERT INTO alert_changes (alert_id, snapshot) VALUES (?, ?)", arguments: [id, changed])
+        return changed
+    }
+}
