@@ -28,6 +28,11 @@ import Wire
             ("mqtt:\n  tls:\n    cert_file: /etc/c.pem\n", "collector.yaml:3: mqtt.tls.cert_file: cert_file and key_file go together"),
             ("mqtt: [\n", "collector.yaml:2: not valid YAML"),
             ("export:\n  workers: maybe\n", "collector.yaml:2: export.workers: must be pseudonymised or named (found 'maybe')"),
+            ("alerts:\n  escalate_after: 0s\n", "collector.yaml:2: alerts.escalate_after: must be a duration"),
+            ("coordinators:\n  - {name: a, token_sha256: abc}\n", "collector.yaml:2: coordinators[0].token_sha256: must be 64 hex digits"),
+            ("coordinators:\n  - {token_sha256: \(String(repeating: "a", count: 64))}\n", "collector.yaml:2: coordinators[0].name: is required"),
+            ("coordinators:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64))}\n  - {name: b, token_sha256: \(String(repeating: "A", count: 64))}\n",
+             "collector.yaml:3: coordinators[1].token_sha256: is another coordinator's too"),
         ]
         for (yaml, message) in cases {
             #expect(throws: ConfigError.self) { try load(yaml) }
@@ -37,6 +42,20 @@ import Wire
                 #expect(error.description.hasPrefix(message), "\(error)")
             }
         }
+    }
+
+    /// The config holds the SHA-256 of each coordinator's token; the token itself names them.
+    @Test func coordinatorsAreKnownByTheirTokens() throws {
+        // What `printf %s night-shift-token | sha256sum` prints, as docs/collector.md tells operators to do.
+        let hash = Coordinators.sha256("night-shift-token")
+        #expect(hash == "aa32f897d2440eca66fb9ad92fa38d0373217b69ae799dac2d989d5290df4b5b")
+        let c = try load("alerts: {escalate_after: 90s}\ncoordinators:\n  - {name: Night shift, token_sha256: \(hash.uppercased())}\n")
+        #expect(c.escalateAfterMs == 90_000)
+        #expect(c.coordinators.who("Bearer night-shift-token") == "Night shift")
+        #expect(c.coordinators.who("Bearer day-shift-token") == nil)
+        #expect(c.coordinators.who("night-shift-token") == nil, "only a bearer token")
+        #expect(c.coordinators.who(nil) == nil)
+        #expect(try load("").coordinators.isEmpty && (try load("").escalateAfterMs) == 60_000)
     }
 
     @Test func sharedSubscriptionsAndLimits() throws {

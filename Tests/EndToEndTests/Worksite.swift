@@ -16,10 +16,14 @@ final class Worksite: @unchecked Sendable {
     static let scenarioPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/short-shift.yaml").path
 
-    init() throws {
+    /// More of the collector's config (YAML top-level keys).
+    let collectorConfig: String
+
+    init(collectorConfig: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         broker = try Broker()
+        self.collectorConfig = collectorConfig
         try writeCollectorConfig(httpPort: 0)
     }
 
@@ -29,6 +33,7 @@ final class Worksite: @unchecked Sendable {
             mqtt: {port: \(broker.port), client_id: collector-\(broker.port)}
             storage: {sqlite: \(collectorDatabase)}
             http: {port: \(httpPort)}
+            \(collectorConfig)
             """.write(toFile: directory.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
     }
 
@@ -73,6 +78,11 @@ final class Worksite: @unchecked Sendable {
     }
 
     func get(_ path: String) throws -> HTTPClient.Response { try HTTPClient.get(port: apiPort, path) }
+
+    /// A POST to the API, as a coordinator with `token` (or anonymously).
+    func post(_ path: String, token: String? = nil, json: String = "") throws -> HTTPClient.Response {
+        try HTTPClient.post(port: apiPort, path, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:], json: json)
+    }
 
     /// A metric's value from the collector's /metrics.
     func metric(_ name: String) throws -> Double { try HTTPClient.metric(port: apiPort, name) }

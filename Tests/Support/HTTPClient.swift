@@ -1,7 +1,7 @@
 import Foundation
 
 /// A minimal HTTP/1.1 client over a loopback socket, for the collector's API:
-/// plain GETs and a Server-Sent Events reader. Handles chunked responses.
+/// plain GETs, POSTs of JSON and a Server-Sent Events reader. Handles chunked responses.
 public enum HTTPClient {
     public struct Response: Sendable {
         public var status: Int
@@ -10,7 +10,16 @@ public enum HTTPClient {
     }
 
     public static func get(port: Int, _ path: String, headers: [String: String] = [:]) throws -> Response {
-        let connection = try Connection(port: port, path: path, headers: headers)
+        try request("GET", port: port, path, headers: headers)
+    }
+
+    /// A POST with a JSON body.
+    public static func post(port: Int, _ path: String, headers: [String: String] = [:], json: String = "") throws -> Response {
+        try request("POST", port: port, path, headers: headers.merging(["Content-Type": "application/json"]) { $1 }, body: json)
+    }
+
+    static func request(_ method: String, port: Int, _ path: String, headers: [String: String], body: String = "") throws -> Response {
+        let connection = try Connection(method, port: port, path: path, headers: headers, body: body)
         defer { connection.close() }
         let (status, responseHeaders) = try connection.readHead()
         var body = Data()
@@ -40,7 +49,7 @@ public enum HTTPClient {
         private let connection: Connection
 
         public init(port: Int, _ path: String, lastEventID: String? = nil) throws {
-            connection = try Connection(port: port, path: path, headers: lastEventID.map { ["Last-Event-ID": $0] } ?? [:])
+            connection = try Connection("GET", port: port, path: path, headers: lastEventID.map { ["Last-Event-ID": $0] } ?? [:])
             let (status, _) = try connection.readHead()
             guard status == 200 else { throw SpawnError(message: "SSE status \(status)") }
             let (events, sink) = AsyncStream.makeStream(of: Event.self)
@@ -78,7 +87,7 @@ public enum HTTPClient {
         private var chunked = false
         private var remaining: Int?
 
-        init(port: Int, path: String, headers: [String: String]) throws {
+        init(_ method: String, port: Int, path: String, headers: [String: String], body: String = "") throws {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -91,9 +100,10 @@ public enum HTTPClient {
                 Glibc.close(fd)
                 throw SpawnError(message: "connect to port \(port): \(String(cString: strerror(errno)))")
             }
-            var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+            var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
             for (k, v) in headers { request += "\(k): \(v)\r\n" }
-            request += "\r\n"
+            if method != "GET" { request += "Content-Length: \(body.utf8.count)\r\n" }
+            request += "\r\n" + body
             _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         }
 
