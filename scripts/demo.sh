@@ -31,6 +31,9 @@ cat > "$work/collector.yaml" <<YAML
 mqtt: {port: $mqtt_port}
 storage: {sqlite: $work/collector.sqlite}
 http: {host: 127.0.0.1, port: $http_port}
+# The demo's coordinator, token demo-token (printf 7c43ef5ae21d43ce2743f770c68e24def1a43ee2f416d2438410c8af7af2ff2c demo-token | sha256sum).
+coordinators:
+  - {name: Demo coordinator, token_sha256: 7c43ef5ae21d43ce2743f770c68e24def1a43ee2f416d2438410c8af7af2ff2c}
 YAML
 cat > "$work/agent.yaml" <<YAML
 site: $(sed -n 's/^site: *//p' "$scenario")
@@ -49,7 +52,8 @@ api="$(grep -o 'http://[^ ]*' "$work/collector.out" | head -1)"
 
 echo
 echo "Canary demo: $scenario at ${speed}x real time"
-echo "  dashboard: ${api%/api/v1}/   (open it in a browser: live alerts with sound, workers)"
+echo "  dashboard: ${api%/api/v1}/   (open it in a browser: live alerts with sound, workers;"
+echo "             coordinator token demo-token to acknowledge and resolve)"
 echo "  API:     $api   (try $api/workers, $api/alerts?state=open, $api/export/telemetry.csv)"
 echo "  feed:    $api/alerts/stream (Server-Sent Events)"
 echo "  metrics: ${api%/api/v1}/metrics"

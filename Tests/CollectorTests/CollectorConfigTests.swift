@@ -1,4 +1,5 @@
 @testable import CollectorCore
+import Foundation
 import DaemonSupport
 import Testing
 import Wire
@@ -56,6 +57,12 @@ import Wire
         #expect(c.coordinators.who("night-shift-token") == nil, "only a bearer token")
         #expect(c.coordinators.who(nil) == nil)
         #expect(try load("").coordinators.isEmpty && (try load("").escalateAfterMs) == 60_000)
+    }
+
+    @Test func theExampleConfigIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let c = try CollectorConfig.load(file: root.appendingPathComponent("examples/config/collector.yaml").path)
+        #expect(c.httpHost == "0.0.0.0" && c.escalateAfterMs == 60_000 && c.coordinators.isEmpty)
     }
 
     @Test func sharedSubscriptionsAndLimits() throws {

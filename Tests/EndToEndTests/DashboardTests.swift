@@ -7,12 +7,17 @@ import TestSupport
 /// and says loudly when it cannot vouch for that.
 @Suite struct DashboardTests {
     /// "id state" of every alert row on the page.
-    static let pageAlerts = "[...document.querySelectorAll('#alerts tbody tr[data-alert]')].map(r => r.dataset.alert + ' ' + r.className)"
+    static let pageAlerts = "[...document.querySelectorAll('#alerts tbody tr[data-alert]')].map(r => r.dataset.alert + ' ' + r.dataset.state)"
+    /// One coordinator, whose token is `night-token` (`printf %s night-token | sha256sum`).
+    static let coordinator = """
+        coordinators:
+          - {name: Night shift, token_sha256: 9cd45473cca2d3baeb275ae25df73ddd512fb98b90d0a696b04b13f5e354b11f}
+        """
     static let notLive = "document.body.classList.contains('stale') && document.getElementById('feed').textContent === 'NOT LIVE'"
     static let live = "!document.body.classList.contains('stale') && document.getElementById('feed').textContent === 'live'"
 
-    func apiAlerts(_ site: Worksite) throws -> [[String: Any]] {
-        let body = try site.get("/api/v1/alerts?limit=500").body
+    func apiAlerts(_ site: Worksite, _ query: String) throws -> [[String: Any]] {
+        let body = try site.get("/api/v1/alerts?limit=500&\(query)").body
         return (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: [[String: Any]]])?["alerts"] ?? []
     }
 
@@ -24,7 +29,7 @@ import TestSupport
 
     @Test(.enabled(if: Browser.isInstalled, "needs chromium-headless-shell (scripts/test.sh installs it)"))
     func theDashboardFollowsAShiftAndSaysWhenItIsNotLive() async throws {
-        let site = try Worksite()
+        let site = try Worksite(collectorConfig: Self.coordinator)
         try await site.startCollector()
         let browser = try Browser("http://127.0.0.1:\(site.apiPort)/")
         #expect(try await browser.until(Self.live, within: 60), "\(banner(browser))")
@@ -38,7 +43,7 @@ import TestSupport
         while try !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let alerts = try apiAlerts(site)
+        let alerts = try apiAlerts(site, "handling=unresolved")
         let expected = Set(alerts.map { "\($0["id"]!) \($0["state"]!)" })
         #expect(alerts.count >= 6)
         #expect(try await browser.until("\(Self.pageAlerts).length === \(expected.count)", within: 30))
@@ -51,6 +56,37 @@ import TestSupport
         let workers = "Object.fromEntries([...document.querySelectorAll('#workers tbody tr[data-worker]')].map(r => [r.dataset.worker, r.className]))"
         #expect(try await browser.until("\(workers).lin === 'state-alarm' && \(workers).chen === 'state-unknown'", within: 30),
                 "\(peek(browser, workers))")
+
+        // A coordinator acknowledges lin's fall on the page, then resolves it as a false alarm with a note:
+        // the collector records who, and the resolved alert leaves the page.
+        let fall = try #require(alerts.first { $0["worker"] as? String == "lin" && $0["kind"] as? String == "fall" }?["id"] as? Int)
+        let row = "document.querySelector('#alerts tr[data-alert=\"\(fall)\"]')"
+        _ = try browser.evaluate("\(row).querySelector('button.acknowledge').click()")
+        #expect(try await browser.until("document.getElementById('message').textContent.includes('coordinator token')", within: 10),
+                "without a token the page says what is needed")
+        _ = try browser.evaluate("""
+            (() => { const t = document.getElementById('token'); t.value = 'night-token'; t.dispatchEvent(new Event('change')); })()
+            """)
+        _ = try browser.evaluate("\(row).querySelector('button.acknowledge').click()")
+        #expect(try await browser.until("\(row).dataset.handling === 'acknowledged' && \(row).querySelector('button.acknowledge').hidden", within: 30))
+        #expect(try apiAlerts(site, "handling=acknowledged").contains { $0["id"] as? Int == fall && $0["acknowledged_by"] as? String == "Night shift" })
+        _ = try browser.evaluate("""
+            (() => { const r = \(row); r.querySelector('select.reason').value = 'false-alarm'; r.querySelector('input.note').value = 'dropped helmet';
+                     r.querySelector('button.resolve').click(); })()
+            """)
+        #expect(try await browser.until("\(row) === null", within: 30), "\(peek(browser, Self.pageAlerts))")
+        #expect(try apiAlerts(site, "handling=resolved").contains {
+            $0["id"] as? Int == fall && $0["resolution"] as? String == "false-alarm" && $0["note"] as? String == "dropped helmet"
+        })
+        #expect(try browser.evaluate("localStorage.getItem('canaryToken')") as? String == "night-token", "the token is kept")
+
+        // A note half typed on one alert survives a change to it from elsewhere (another coordinator's acknowledgement).
+        let sos = try #require(alerts.first { $0["worker"] as? String == "wang" && $0["kind"] as? String == "sos" }?["id"] as? Int)
+        let sosRow = "document.querySelector('#alerts tr[data-alert=\"\(sos)\"]')"
+        _ = try browser.evaluate("\(sosRow).querySelector('input.note').value = 'radio contact at'")
+        #expect(try site.post("/api/v1/alerts/\(sos)/acknowledge", token: "night-token").status == 200)
+        #expect(try await browser.until("\(sosRow).dataset.handling === 'acknowledged'", within: 30))
+        #expect(try browser.evaluate("\(sosRow).querySelector('input.note').value") as? String == "radio contact at")
 
         // The broker goes away: the collector says it is cut off, and so does the page.
         site.broker.stop()

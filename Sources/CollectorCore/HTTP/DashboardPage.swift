@@ -2,11 +2,16 @@
 /// build step, nothing fetched from elsewhere: the control room may have no
 /// internet). It shows what the API says and nothing else:
 ///
-/// - open alerts, most severe first, from `/api/v1/alerts`, kept current by the
-///   SSE feed (`/api/v1/alerts/stream`), which it opens *before* loading the
-///   list so that no change falls between the two (an alert is kept at its
-///   latest `updated`); alerts that cleared stay below, greyed, so one that
-///   came and went unseen is still seen;
+/// - every unresolved alert, open ones first and most severe first, from
+///   `/api/v1/alerts?handling=unresolved`, kept current by the SSE feed
+///   (`/api/v1/alerts/stream`), which it opens *before* loading the list so
+///   that no change falls between the two (an alert is kept at its latest
+///   change); one that cleared stays, greyed, until a coordinator resolves
+///   it, so one that came and went unseen is still seen;
+/// - acknowledge and resolve (with a reason and a note) on each alert, with
+///   the coordinator's token, which the page keeps in the browser's local
+///   storage; rows are updated in place, so a note being typed survives the
+///   feed's changes;
 /// - workers with their state, last location and latest gas readings, from
 ///   `/api/v1/workers`, reloaded on every alert and every 5 s;
 /// - a banner whenever what it shows may be out of date: the page cannot
@@ -14,7 +19,8 @@
 ///   `Last-Event-ID`, so nothing is missed), or the collector says it is cut
 ///   off from the broker or cannot store. Unknown is not safe, so unknown
 ///   looks alarming, not quiet;
-/// - a tone for every alert that opens or turns into an alarm, until muted.
+/// - a tone for every alert that opens, turns into an alarm or escalates, and
+///   again every 10 s while an open alert is unacknowledged, until muted.
 ///   Browsers only play sound after a click on the page; until then the button
 ///   says that sound is off.
 ///
@@ -31,34 +37,39 @@ enum DashboardPage {
 <title>Canary: live alerts</title>
 <style>
   body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #f4f4f4; color: #111; }
-  header { display: flex; gap: 1em; align-items: center; padding: .6em 1em; background: #222; color: #fff; }
+  header { display: flex; gap: 1em; align-items: center; padding: .6em 1em; background: #222; color: #fff; flex-wrap: wrap; }
   header h1 { font-size: 1.2em; margin: 0; flex: 1; }
   #feed { padding: .2em .6em; border-radius: .3em; background: #2a7; }
   #feed.stale { background: #d70; }
   #banner { display: none; padding: .8em 1em; background: #d70; color: #000; font-weight: bold; font-size: 1.1em; }
   body.stale #banner { display: block; }
+  #message:empty { display: none; }
+  #message { padding: .5em 1em; background: #fd8; }
   main { padding: 0 1em 2em; }
   table { border-collapse: collapse; width: 100%; background: #fff; margin-bottom: 1.5em; }
   th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #ddd; vertical-align: top; }
   tr.alarm, tr.state-alarm { background: #fcc; font-weight: bold; }
   tr.pre-alarm, tr.state-pre-alarm { background: #ffe2b0; }
+  tr.escalated td:nth-child(11) { color: #b00; font-weight: bold; }
   tr.cleared { color: #777; }
   tr.state-unknown { background: #ddd; font-style: italic; }
-  .empty { color: #777; font-style: italic; }
-  button { font: inherit; }
+  button, select, input { font: inherit; }
+  td.actions { white-space: nowrap; }
 </style>
 </head>
 <body>
 <header>
   <h1>Canary: live alerts</h1>
   <span id="feed" class="stale">connecting…</span>
+  <label>Coordinator token <input id="token" type="password" size="16" autocomplete="off"></label>
   <button id="sound" type="button">Sound off: click to turn on</button>
 </header>
 <div id="banner"></div>
+<div id="message"></div>
 <main>
   <h2>Alerts</h2>
   <table id="alerts">
-    <thead><tr><th>opened</th><th>site</th><th>who</th><th>kind</th><th>condition</th><th>severity</th><th>state</th><th>location</th><th>values</th><th>updated</th></tr></thead>
+    <thead><tr><th>opened</th><th>site</th><th>who</th><th>kind</th><th>condition</th><th>severity</th><th>state</th><th>location</th><th>values</th><th>updated</th><th>handling</th><th>act</th></tr></thead>
     <tbody></tbody>
   </table>
   <h2>Workers</h2>
@@ -78,6 +89,7 @@ const cell = (row, text) => { const td = row.insertCell(); td.textContent = text
 const time = iso => iso ? new Date(iso).toLocaleTimeString() : "";
 const place = l => l ? `x ${l.x} y ${l.y} floor ${l.floor}` + (l.age_ms > 60000 ? ` (${Math.round(l.age_ms / 60000)} min old)` : "") : "";
 const values = v => v ? Object.entries(v).map(([k, x]) => `${k} ${x}`).join(", ") : "";
+const say = text => { document.getElementById("message").textContent = text; };
 
 let audio = null;
 function tone() {
@@ -96,39 +108,100 @@ document.getElementById("sound").addEventListener("click", e => {
   if (state.soundOn && !audio) audio = new AudioContext();
   e.target.textContent = state.soundOn ? "Sound on: click to mute" : "Sound off: click to turn on";
 });
+// Until someone acknowledges it, an open alert keeps sounding.
+setInterval(() => {
+  if ([...state.alerts.values()].some(a => a.state !== "cleared" && a.handling === "unacknowledged")) tone();
+}, 10000);
 
-// An alert is kept at its latest update, whichever of the list and the feed brought it.
+const tokenInput = document.getElementById("token");
+tokenInput.value = localStorage.getItem("canaryToken") ?? "";
+tokenInput.addEventListener("change", () => localStorage.setItem("canaryToken", tokenInput.value));
+
+// A coordinator's action; the feed brings the alert's new state to every open dashboard.
+async function act(id, action, body) {
+  const token = tokenInput.value;
+  if (!token) { say("Enter your coordinator token (top right) to acknowledge or resolve."); return; }
+  try {
+    const r = await fetch(`${api}alerts/${id}/${action}`,
+      { method: "POST", headers: { "Authorization": `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify(body ?? {}) });
+    const answer = await r.json();
+    if (!r.ok) { say(`Could not ${action} alert ${id}: ${answer.error}`); return; }
+    say("");
+    take(answer, false);
+    renderAlerts();
+  } catch (e) {
+    say(`Could not ${action} alert ${id}: the collector cannot be reached.`);
+  }
+}
+
+// An alert is kept at its latest change, whichever of the list and the feed brought it.
 function take(alert, live) {
   const known = state.alerts.get(alert.id);
-  if (known && known.updated > alert.updated) return;
-  const alarming = alert.state !== "cleared" && (!known || (alert.state === "alarm" && known.state !== "alarm"));
+  if (known && changedAt(known) > changedAt(alert)) return;
+  const alarming = alert.state !== "cleared" && alert.handling !== "resolved"
+    && (!known || (alert.state === "alarm" && known.state !== "alarm") || (alert.escalated && !known.escalated));
   state.alerts.set(alert.id, alert);
   if (live && alarming) tone();
+}
+const changedAt = a => [a.updated, a.acknowledged, a.resolved, a.escalated].filter(Boolean).sort().pop();
+
+const rows = new Map();
+// Rows are made once per alert and updated in place: a reason chosen or a note being typed survives the feed.
+function alertRow(a) {
+  let row = rows.get(a.id);
+  if (!row) {
+    row = document.createElement("tr");
+    row.dataset.alert = a.id;
+    for (let i = 0; i < 11; i++) row.insertCell();
+    const actions = row.insertCell();
+    actions.className = "actions";
+    const ack = document.createElement("button");
+    ack.textContent = "Acknowledge";
+    ack.className = "acknowledge";
+    ack.addEventListener("click", () => act(a.id, "acknowledge"));
+    const reason = document.createElement("select");
+    reason.className = "reason";
+    for (const [value, label] of [["real-incident", "real incident"], ["false-alarm", "false alarm"], ["test", "test"]]) {
+      reason.add(new Option(label, value));
+    }
+    const note = document.createElement("input");
+    note.className = "note";
+    note.placeholder = "note";
+    note.size = 14;
+    const resolve = document.createElement("button");
+    resolve.textContent = "Resolve";
+    resolve.className = "resolve";
+    resolve.addEventListener("click", () => act(a.id, "resolve", { reason: reason.value, note: note.value || undefined }));
+    actions.append(ack, " ", reason, " ", note, " ", resolve);
+    rows.set(a.id, row);
+  }
+  row.dataset.state = a.state;
+  row.dataset.handling = a.handling;
+  row.className = a.state + (a.escalated && a.handling === "unacknowledged" ? " escalated" : "");
+  const texts = [time(a.opened), a.site, a.worker || `gateway ${a.gateway}`, a.kind, a.condition, a.severity, a.state,
+    place(a.location), values(a.values), time(a.updated),
+    a.handling === "acknowledged" ? `acknowledged by ${a.acknowledged_by} at ${time(a.acknowledged)}`
+      : a.escalated ? `ESCALATED at ${time(a.escalated)}: nobody acknowledged` : "unacknowledged"];
+  texts.forEach((t, i) => { if (row.cells[i].textContent !== (t ?? "")) row.cells[i].textContent = t ?? ""; });
+  row.querySelector("button.acknowledge").hidden = a.handling !== "unacknowledged";
+  return row;
 }
 
 function renderAlerts() {
   const body = document.querySelector("#alerts tbody");
-  body.replaceChildren();
-  const all = [...state.alerts.values()];
-  const open = all.filter(a => a.state !== "cleared")
-    .sort((a, b) => (severityRank[a.severity] ?? 9) - (severityRank[b.severity] ?? 9) || (b.updated > a.updated ? 1 : -1));
-  const cleared = all.filter(a => a.state === "cleared").sort((a, b) => (b.updated > a.updated ? 1 : -1)).slice(0, 20);
-  for (const a of [...open, ...cleared]) {
-    const row = body.insertRow();
-    row.className = a.state;
-    row.dataset.alert = a.id;
-    cell(row, time(a.opened));
-    cell(row, a.site);
-    cell(row, a.worker || `gateway ${a.gateway}`);
-    cell(row, a.kind);
-    cell(row, a.condition);
-    cell(row, a.severity);
-    cell(row, a.state);
-    cell(row, place(a.location));
-    cell(row, values(a.values));
-    cell(row, time(a.updated));
+  const shown = [...state.alerts.values()].filter(a => a.handling !== "resolved");
+  const open = shown.filter(a => a.state !== "cleared");
+  const order = (a, b) => (severityRank[a.severity] ?? 9) - (severityRank[b.severity] ?? 9) || (b.updated > a.updated ? 1 : -1);
+  const list = [...open.sort(order), ...shown.filter(a => a.state === "cleared").sort((a, b) => (b.updated > a.updated ? 1 : -1))];
+  const wanted = list.map(alertRow);
+  for (const [id, row] of rows) if (!wanted.includes(row)) { row.remove(); rows.delete(id); }
+  if (!wanted.length) {
+    body.replaceChildren();
+    cell(body.insertRow(), "no alerts").colSpan = 12;
+    return;
   }
-  if (!open.length && !cleared.length) cell(body.insertRow(), "no alerts").colSpan = 10;
+  const current = [...body.rows];
+  if (wanted.length !== current.length || wanted.some((row, i) => row !== current[i])) body.replaceChildren(...wanted);
 }
 
 function renderWorkers() {
@@ -172,7 +245,7 @@ async function loadWorkers() {
 }
 
 async function loadAlerts() {
-  const r = await fetch(api + "alerts?limit=500");
+  const r = await fetch(api + "alerts?handling=unresolved&limit=10000");
   if (!r.ok) throw new Error(`alerts: ${r.status}`);
   for (const a of (await r.json()).alerts) take(a, false);
   state.loaded = true;
