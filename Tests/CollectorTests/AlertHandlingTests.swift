@@ -6,20 +6,8 @@ import Wire
 
 /// The coordinators' handling of alerts on a real SQLite file: acknowledge,
 /// resolve with a reason, escalation by an injected clock.
-@Suite struct AlertHandlingTests {
+@Suite struct AlertHandlingTests: StoreFixtures {
     let topics = try! Topics(site: "s1", gateway: "gw-1")
-
-    func store() throws -> EventStore {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-handling-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return try EventStore(path: dir.appendingPathComponent("c.sqlite").path)
-    }
-
-    func alarm(_ worker: String, _ type: EventType, _ condition: String = "", phase: Phase, at t: Int64) -> ReceivedMessage {
-        let e = CloudEvent(SafetyEvent(worker: worker, type: type, condition: condition, phase: phase,
-                                       severity: phase == .cleared ? .info : .alarm, timeMs: t), topics: topics)
-        return ReceivedMessage(topics: topics, message: .alarm(e), raw: [UInt8](e.json()))
-    }
 
     func record(_ json: String) throws -> AlertRecord { try JSONDecoder().decode(AlertRecord.self, from: Data(json.utf8)) }
 
@@ -82,6 +70,10 @@ import Wire
         #expect(try s.commit([alarm("chen", .gas, "H2S.high", phase: .cleared, at: 4_000)], receivedMs: 4_000).alertChanges == 1)
         let after = try record(try s.alerts(state: "cleared", site: nil, limit: 1)[0])
         #expect(after.id == unresolved[0].id && after.handling == "resolved" && after.resolution == "real-incident")
+        // The first, resolved while at pre-alarm and never cleared, does not swallow the condition's next rise.
+        #expect(try s.commit([alarm("chen", .gas, "H2S.high", phase: .preAlarm, at: 5_000)], receivedMs: 5_000).alertChanges == 1)
+        let next = try s.alerts(state: nil, handling: "unresolved", site: nil, limit: 10).map(record)
+        #expect(next.map(\.state) == ["pre-alarm"] && ![first, unresolved[0].id].contains(next[0].id))
     }
 
     @Test func anUnreadableAlarmAfterAResolvedOneOpensAnotherAlert() throws {

@@ -5,23 +5,8 @@ import Testing
 import Wire
 
 /// The collector's store on a real SQLite file.
-@Suite struct EventStoreTests {
+@Suite struct EventStoreTests: StoreFixtures {
     let topics = try! Topics(site: "s1", gateway: "gw-1")
-
-    /// A database file's path in a fresh directory.
-    func databasePath() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent("c.sqlite").path
-    }
-
-    func store() throws -> EventStore { try EventStore(path: try databasePath()) }
-
-    func alarm(_ worker: String, _ type: EventType, _ condition: String = "", phase: Phase, at t: Int64) -> ReceivedMessage {
-        let e = CloudEvent(SafetyEvent(worker: worker, type: type, condition: condition, phase: phase,
-                                       severity: phase == .cleared ? .info : .alarm, timeMs: t), topics: topics)
-        return ReceivedMessage(topics: topics, message: .alarm(e), raw: [UInt8](e.json()))
-    }
 
     /// Telemetry as the ingest has it: decoded from the bytes sent.
     func telemetry(_ id: String, _ readings: [TelemetryBatch.Reading]) throws -> ReceivedMessage {

@@ -63,7 +63,8 @@ enum AlertBook {
     /// An alert a coordinator resolved while its condition is still on takes
     /// only that condition's clear. Its worsening (pre-alarm to alarm) opens a
     /// new alert, and so does an unreadable alarm: a resolution must not hide
-    /// what came after it.
+    /// what came after it. Once a newer alert of the condition exists, the
+    /// resolved one takes nothing at all.
     private static func apply(_ d: Change, onlyIfNew: Bool = false, db: Database) throws -> Bool {
         var open = try BoundStatement(db, sql: """
             SELECT alert_id, gateway, opened_ms, updated_ms, location, state, \(AlertHandling.columns) FROM alerts
@@ -73,9 +74,17 @@ enum AlertBook {
             (id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), location: $0.text(4),
              state: $0.text(5) ?? "", handling: AlertHandling($0, from: 6))
         }
-        if let resolved = open, resolved.handling.resolvedMs != nil, d.phase != "cleared" {
-            guard onlyIfNew || (d.phase == "alarm" && resolved.state == "pre-alarm") else { return false }
-            open = nil
+        if let resolved = open, resolved.handling.resolvedMs != nil {
+            // Superseded: the alert its worsening opened has come and gone; this one takes nothing more.
+            let superseded = try BoundStatement(db, sql: """
+                SELECT 1 FROM alerts WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND alert_id > ? LIMIT 1
+                """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .int(resolved.id)) { _ in true } ?? false
+            if superseded {
+                open = nil
+            } else if d.phase != "cleared" {
+                guard onlyIfNew || (d.phase == "alarm" && resolved.state == "pre-alarm") else { return false }
+                open = nil
+            }
         }
         var record: AlertRecord, snapshot: String
         if let open {

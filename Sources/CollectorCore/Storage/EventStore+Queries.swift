@@ -120,7 +120,8 @@ extension EventStore {
         }
     }
 
-    /// Alerts, newest first. `state`: `open` (pre-alarm or alarm), `pre-alarm`, `alarm`, `cleared`, or nil for all.
+    /// Alerts, newest first. `state`: `open` (pre-alarm or alarm), `pre-alarm`, `alarm`, `cleared`, or nil for all;
+    /// `handling`: `unacknowledged`, `acknowledged`, `resolved`, `unresolved` (the API refuses others), or nil for all.
     public func alerts(state: String?, handling: String? = nil, site: String?, worker: String? = nil, limit: Int) throws -> [String] {
         var clauses: [String] = [], arguments: StatementArguments = []
         switch state {
@@ -133,7 +134,7 @@ extension EventStore {
         case AlertHandling.unacknowledged: clauses.append("acknowledged_ms IS NULL AND resolved_ms IS NULL")
         case AlertHandling.acknowledged: clauses.append("acknowledged_ms IS NOT NULL AND resolved_ms IS NULL")
         case AlertHandling.resolved: clauses.append("resolved_ms IS NOT NULL")
-        default: clauses.append("resolved_ms IS NULL")  // unresolved
+        default: clauses.append("resolved_ms IS NULL")
         }
         if let site { clauses.append("site = ?"); arguments += [site] }
         if let worker { clauses.append("worker = ?"); arguments += [worker] }
