@@ -49,6 +49,24 @@ import TestSupport
         #expect(try await browser.until("\(Self.pageAlerts).length === \(expected.count)", within: 30))
         #expect(Set(try browser.evaluate(Self.pageAlerts) as? [String] ?? []) == expected)
         #expect(try browser.evaluate("[...document.querySelectorAll('#alerts td')].some(td => td.textContent === 'gateway gw-1')") as? Bool == true)
+        // A worker's open alerts stand together: lin's fall and immobility, the second under the first.
+        let lin = """
+            (() => { const rows = [...document.querySelectorAll('#alerts tbody tr[data-alert]:not(.cleared)')];
+                     const mine = rows.map((r, i) => [r, i]).filter(([r]) => r.dataset.who === 'test-site/lin');
+                     return mine.length === 2 && mine[1][1] === mine[0][1] + 1 && mine[1][0].classList.contains('more')
+                         && !mine[0][0].classList.contains('more'); })()
+            """
+        #expect(try browser.evaluate(lin) as? Bool == true, "\(peek(browser, "[...document.querySelectorAll('#alerts tbody tr')].map(r => r.dataset.who)"))")
+        // Grouping keeps a worker's alerts together where severity and time alone would part them.
+        let order = """
+            canaryDashboard.grouped([
+              {id: 1, site: 's', worker: 'lin', severity: 'critical', updated: '2026-01-01T00:00:01Z'},
+              {id: 2, site: 's', worker: 'wang', severity: 'critical', updated: '2026-01-01T00:00:02Z'},
+              {id: 3, site: 's', worker: 'lin', severity: 'alarm', updated: '2026-01-01T00:00:03Z'},
+              {id: 4, site: 's', worker: '', gateway: 'gw-1', severity: 'warning', updated: '2026-01-01T00:00:04Z'},
+              {id: 5, site: 's', worker: 'zhao', severity: 'alarm', updated: '2026-01-01T00:00:05Z'}]).map(a => a.id)
+            """
+        #expect(try browser.evaluate(order) as? [Int] == [2, 1, 3, 5, 4])
         // Every alert sounded once at least (sound plays without a click in this browser's settings).
         #expect(try browser.evaluate("canaryDashboard.sounded") as? Int ?? 0 >= alerts.count)
 

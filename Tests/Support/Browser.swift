@@ -22,19 +22,25 @@ public final class Browser: @unchecked Sendable {
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         var toBrowser: [Int32] = [0, 0], fromBrowser: [Int32] = [0, 0]
         guard pipe(&toBrowser) == 0, pipe(&fromBrowser) == 0 else { throw SpawnError(message: "pipe: \(errno)") }
-        let log = open(profile.appendingPathComponent("browser.log").path, O_WRONLY | O_CREAT, 0o644)
+        // Every end above 9 and closed on exec: the browser keeps only the two put on its 3 and 4,
+        // and putting one there cannot overwrite the other.
+        func high(_ fd: Int32) -> Int32 {
+            defer { close(fd) }
+            return fcntl(fd, F_DUPFD_CLOEXEC, 10)
+        }
+        let browserReads = high(toBrowser[0]), browserWrites = high(fromBrowser[1])
+        commands = high(toBrowser[1])
+        answers = high(fromBrowser[0])
+        let log = open(profile.appendingPathComponent("browser.log").path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         defer {
             close(log)
-            close(toBrowser[0])
-            close(fromBrowser[1])
+            close(browserReads)
+            close(browserWrites)
         }
         // As root Chromium needs --no-sandbox; autoplay without a click so that the page's tones are real.
         pid = try spawn([Self.executable, "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
                          "--user-data-dir=\(profile.path)", "--autoplay-policy=no-user-gesture-required", "about:blank"],
-                        stdout: log, stderr: log, closing: [toBrowser[1], fromBrowser[0]],
-                        passing: [(3, toBrowser[0]), (4, fromBrowser[1])])
-        commands = toBrowser[1]
-        answers = fromBrowser[0]
+                        stdout: log, stderr: log, passing: [(3, browserReads), (4, browserWrites)])
         let target = try call("Target.createTarget", ["url": url])["targetId"] as? String ?? ""
         session = try call("Target.attachToTarget", ["targetId": target, "flatten": true])["sessionId"] as? String ?? ""
     }

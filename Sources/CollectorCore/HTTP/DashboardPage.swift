@@ -2,7 +2,8 @@
 /// build step, nothing fetched from elsewhere: the control room may have no
 /// internet). It shows what the API says and nothing else:
 ///
-/// - every unresolved alert, open ones first and most severe first, from
+/// - every unresolved alert, open ones first, a worker's together (the worker
+///   whose worst is worst first), from
 ///   `/api/v1/alerts?handling=unresolved`, kept current by the SSE feed
 ///   (`/api/v1/alerts/stream`), which it opens *before* loading the list so
 ///   that no change falls between the two (an alert is kept at its latest
@@ -25,8 +26,9 @@
 ///   says that sound is off.
 ///
 /// Values from gateways (worker ids, conditions) are set as text, never as
-/// markup. `window.canaryDashboard` exposes what the page holds and how many
-/// tones it played, for the browser test (DashboardTests).
+/// markup. `window.canaryDashboard` exposes what the page holds, how many
+/// tones it played and how it orders alerts, for the browser test
+/// (DashboardTests).
 enum DashboardPage {
     static let html = #"""
 <!doctype html>
@@ -52,6 +54,8 @@ enum DashboardPage {
   tr.pre-alarm, tr.state-pre-alarm { background: #ffe2b0; }
   tr.escalated td:nth-child(11) { color: #b00; font-weight: bold; }
   tr.cleared { color: #777; }
+  tr.more td:nth-child(2), tr.more td:nth-child(3) { color: transparent; }
+  tr:not(.more) td { border-top: 2px solid #bbb; }
   tr.state-unknown { background: #ddd; font-style: italic; }
   button, select, input { font: inherit; }
   td.actions { white-space: nowrap; }
@@ -178,6 +182,7 @@ function alertRow(a) {
   row.dataset.state = a.state;
   row.dataset.handling = a.handling;
   row.className = a.state + (a.escalated && a.handling === "unacknowledged" ? " escalated" : "");
+  row.dataset.who = who(a);
   const texts = [time(a.opened), a.site, a.worker || `gateway ${a.gateway}`, a.kind, a.condition, a.severity, a.state,
     place(a.location), values(a.values), time(a.updated),
     a.handling === "acknowledged" ? `acknowledged by ${a.acknowledged_by} at ${time(a.acknowledged)}`
@@ -187,12 +192,21 @@ function alertRow(a) {
   return row;
 }
 
+const who = a => a.worker ? `${a.site}/${a.worker}` : `${a.site}/gateway ${a.gateway}`;
+const bySeverity = (a, b) => (severityRank[a.severity] ?? 9) - (severityRank[b.severity] ?? 9) || (b.updated > a.updated ? 1 : -1);
+// Open alerts of one worker (a fall and the immobility after it) stay together, the worker whose worst is worst first.
+function grouped(open) {
+  const groups = new Map();
+  for (const a of [...open].sort(bySeverity)) groups.set(who(a), [...(groups.get(who(a)) ?? []), a]);
+  return [...groups.values()].flat();
+}
+state.grouped = grouped;
+
 function renderAlerts() {
   const body = document.querySelector("#alerts tbody");
   const shown = [...state.alerts.values()].filter(a => a.handling !== "resolved");
-  const open = shown.filter(a => a.state !== "cleared");
-  const order = (a, b) => (severityRank[a.severity] ?? 9) - (severityRank[b.severity] ?? 9) || (b.updated > a.updated ? 1 : -1);
-  const list = [...open.sort(order), ...shown.filter(a => a.state === "cleared").sort((a, b) => (b.updated > a.updated ? 1 : -1))];
+  const list = [...grouped(shown.filter(a => a.state !== "cleared")),
+    ...shown.filter(a => a.state === "cleared").sort((a, b) => (b.updated > a.updated ? 1 : -1))];
   const wanted = list.map(alertRow);
   for (const [id, row] of rows) if (!wanted.includes(row)) { row.remove(); rows.delete(id); }
   if (!wanted.length) {
@@ -202,6 +216,8 @@ function renderAlerts() {
   }
   const current = [...body.rows];
   if (wanted.length !== current.length || wanted.some((row, i) => row !== current[i])) body.replaceChildren(...wanted);
+  // A worker's further alerts under their first, not repeated.
+  wanted.forEach((row, i) => row.classList.toggle("more", i > 0 && row.dataset.who === wanted[i - 1].dataset.who && !row.classList.contains("cleared")));
 }
 
 function renderWorkers() {
