@@ -65,7 +65,7 @@ echo "Alerts as the collector's feed delivers them:"
 curl -sN "$api/alerts/stream" | while IFS= read -r line; do
     case "$line" in
         "event: "*) kind=${line#event: } ;;
-        "data: "*) echo "  ${kind^^} ${line#data: }" ;;
+        "data: "*) [ "$kind" = keep-alive ] || echo "  ${kind^^} ${line#data: }" ;;
     esac
 done &
 pids+=($!)

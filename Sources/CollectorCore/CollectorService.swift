@@ -22,14 +22,14 @@ public enum CollectorService {
         let ingest = Ingest(store: store, client: client, metrics: metrics, signal: signal, settings: config.ingest, logger: logger)
         let api = CollectorAPI(store: store, signal: signal, metrics: metrics,
                                pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),
-                               coordinators: config.coordinators,
+                               coordinators: config.coordinators, keepAlive: .milliseconds(config.keepAliveMs),
                                status: {
                                    CollectorStatus(hearing: metrics.value(CollectorMetrics.connected) == 1,
                                                    storing: metrics.value(CollectorMetrics.storing) == 1)
                                },
                                nowMs: { Int64(Date().timeIntervalSince1970 * 1000) })
         let services: [any Service] = [
-            IngestService(ingest: ingest, client: client, signal: signal),
+            IngestService(ingest: ingest, client: client, signal: signal, keepAlive: .milliseconds(config.keepAliveMs)),
             EscalationService(store: store, signal: signal, metrics: metrics, afterMs: config.escalateAfterMs, logger: logger),
             WatchdogService(notifier: notifier, healthy: { store.isHealthy() }),
         ]
@@ -50,6 +50,7 @@ struct IngestService: Service {
     let ingest: Ingest
     let client: MQTTClient
     let signal: ChangeSignal
+    let keepAlive: Duration
 
     func run() async throws {
         try client.start()
@@ -57,7 +58,7 @@ struct IngestService: Service {
             await withDiscardingTaskGroup { group in
                 group.addTask { await ingest.run() }
                 // Keep-alives for idle SSE streams.
-                group.addTask { await cancelWhenGracefulShutdown { await signal.heartbeat(every: AlertStream.keepAliveEvery) } }
+                group.addTask { await cancelWhenGracefulShutdown { await signal.heartbeat(every: keepAlive) } }
             }
         } onGracefulShutdown: {
             signal.finish()

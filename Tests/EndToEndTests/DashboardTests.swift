@@ -126,4 +126,34 @@ import TestSupport
         let gatewayBack = "\(Self.pageAlerts).some(a => a.endsWith(' cleared')) && [...document.querySelectorAll('#alerts tr.cleared td')].some(td => td.textContent === 'gateway gw-1')"
         #expect(try await browser.until(gatewayBack, within: 60), "\(peek(browser, Self.pageAlerts))")
     }
+
+    /// A connection that breaks without closing (a pulled cable; here the collector stopped with
+    /// SIGSTOP, whose kernel keeps the socket open) sends nothing: after three keep-alive intervals
+    /// the page says it is not live, and once the collector speaks again it catches up from where it was.
+    @Test(.enabled(if: Browser.isInstalled, "needs chromium-headless-shell (scripts/test.sh installs it)"))
+    func aCollectorThatGoesSilentIsNotLiveUntilItSpeaksAgain() async throws {
+        let site = try Worksite(keepAlive: "1s")
+        try await site.startCollector()
+        let browser = try Browser("http://127.0.0.1:\(site.apiPort)/")
+        #expect(try await browser.until(Self.live, within: 60), "\(banner(browser))")
+        #expect(try browser.evaluate("canaryDashboard.keepAliveMs") as? Int == 1_000)
+        #expect(try browser.evaluate("canaryDashboard.lastEventId") as? String == "0", "where to resume: the keep-alive's id")
+
+        site.collector.kill(SIGSTOP)
+        #expect(try await browser.until(Self.notLive, within: 30))
+        #expect(banner(browser).contains("gone silent"))
+        // Meanwhile a shift's alarms wait at the broker for the stopped collector.
+        let agent = try site.startAgent(speed: 0)
+        site.collector.kill(SIGCONT)
+        #expect(await agent.exitCode(within: 120) == 0, "\(agent.errors)")
+        #expect(try await browser.until(Self.live, within: 30), "\(banner(browser))")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let expected = Set(try apiAlerts(site, "handling=unresolved").map { "\($0["id"]!) \($0["state"]!)" })
+        #expect(expected.count >= 6)
+        #expect(try await browser.until("\(Self.pageAlerts).length === \(expected.count)", within: 30), "\(peek(browser, Self.pageAlerts))")
+        #expect(Set(try browser.evaluate(Self.pageAlerts) as? [String] ?? []) == expected)
+    }
 }

@@ -18,12 +18,15 @@ final class Worksite: @unchecked Sendable {
 
     /// More of the collector's config (YAML top-level keys).
     let collectorConfig: String
+    /// How often the collector's idle alert feed says it is alive.
+    let keepAlive: String
 
-    init(collectorConfig: String = "") throws {
+    init(collectorConfig: String = "", keepAlive: String = "15s") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         broker = try Broker()
         self.collectorConfig = collectorConfig
+        self.keepAlive = keepAlive
         try writeCollectorConfig(httpPort: 0)
     }
 
@@ -32,7 +35,7 @@ final class Worksite: @unchecked Sendable {
         try """
             mqtt: {port: \(broker.port), client_id: collector-\(broker.port)}
             storage: {sqlite: \(collectorDatabase)}
-            http: {port: \(httpPort)}
+            http: {port: \(httpPort), keep_alive: \(keepAlive)}
             \(collectorConfig)
             """.write(toFile: directory.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
     }

@@ -14,6 +14,7 @@ import Wire
 /// http:
 ///   host: 127.0.0.1           # 0.0.0.0 to serve the site network
 ///   port: 8080                # 0 picks a free port (tests)
+///   keep_alive: 15s           # an idle alert feed says it is alive this often
 /// ingest:
 ///   max_message: 256KiB       # larger messages are refused and counted
 ///   max_batch: 2000           # messages taken at once: a run of transactions with one fsync
@@ -31,6 +32,8 @@ public struct CollectorConfig: Sendable {
     public var databasePath: String
     public var httpHost: String
     public var httpPort: Int
+    /// How often an idle alert feed sends a keep-alive; clients call a feed silent for three of these broken.
+    public var keepAliveMs: Int64
     public var ingest: Ingest.Settings
     /// Exports show workers and devices by name (`export.workers: named`), not by pseudonym.
     public var exportsNameWorkers: Bool
@@ -39,13 +42,14 @@ public struct CollectorConfig: Sendable {
     public var coordinators: Coordinators
     public var logLevel: String
 
-    public init(mqtt: MQTTConfiguration, databasePath: String, httpHost: String = "127.0.0.1", httpPort: Int = 8080,
+    public init(mqtt: MQTTConfiguration, databasePath: String, httpHost: String = "127.0.0.1", httpPort: Int = 8080, keepAliveMs: Int64 = 15_000,
                 ingest: Ingest.Settings = .init(), exportsNameWorkers: Bool = false, escalateAfterMs: Int64 = 60_000,
                 coordinators: Coordinators = Coordinators(), logLevel: String = "info") {
         self.mqtt = mqtt
         self.databasePath = databasePath
         self.httpHost = httpHost
         self.httpPort = httpPort
+        self.keepAliveMs = keepAliveMs
         self.ingest = ingest
         self.exportsNameWorkers = exportsNameWorkers
         self.escalateAfterMs = escalateAfterMs
@@ -83,6 +87,7 @@ public struct CollectorConfig: Sendable {
         let config = CollectorConfig(
             mqtt: mqtt, databasePath: try storage.string("sqlite", default: "/var/lib/canary/collector.sqlite"),
             httpHost: try http.string("host", default: "127.0.0.1"), httpPort: try http.int("port", default: 8080, in: 0...65_535),
+            keepAliveMs: try http.durationMs("keep_alive", default: 15_000, in: 1_000...300_000),
             ingest: ingest, exportsNameWorkers: named, escalateAfterMs: escalateAfterMs,
             coordinators: try Coordinators.read(root), logLevel: level)
         try root.finish()

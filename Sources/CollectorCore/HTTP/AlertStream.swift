@@ -9,6 +9,13 @@ import DaemonSupport
 /// `Last-Event-ID` (or `?last_event_id=`) gets every change after it, and a new
 /// client starts from now (`?last_event_id=0` replays everything).
 ///
+/// An idle stream sends `event: keep-alive` every `keepAlive` (`http.keep_alive`),
+/// with the last change sent as its `id:` and the interval in its data, and one
+/// at the start: a client that hears nothing for several intervals knows the
+/// connection is broken (a pulled cable leaves a TCP connection open for hours)
+/// and can reconnect from where it was. A comment would keep proxies open too,
+/// but browsers do not show comments to the page.
+///
 /// It also says whether the collector hears the broker and can store
 /// (`event: collector`, no `id:`), at the start and on every change: a feed
 /// that is quiet because nothing happens and one that is quiet because the
@@ -19,8 +26,9 @@ struct AlertStream {
     let signal: ChangeSignal
     let metrics: MetricsRegistry
     let status: @Sendable () -> CollectorStatus
-    /// A comment line this often keeps proxies from closing an idle stream and finds clients that went away.
-    static let keepAliveEvery: Duration = .seconds(15)
+    /// A keep-alive this often keeps proxies from closing an idle stream, finds clients that went away,
+    /// and tells clients the stream is alive.
+    let keepAlive: Duration
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 
     func response(_ request: Request) throws -> Response {
@@ -32,7 +40,11 @@ struct AlertStream {
         } else {
             start = try store.lastAlertChange()
         }
-        let store = self.store, signal = self.signal, metrics = self.metrics, status = self.status
+        let store = self.store, signal = self.signal, metrics = self.metrics, status = self.status, keepAlive = self.keepAlive
+        let keepAliveMs = keepAlive.components.seconds * 1_000 + keepAlive.components.attoseconds / 1_000_000_000_000_000
+        @Sendable func alive(_ seq: Int64) -> ByteBuffer {
+            ByteBuffer(string: "id: \(seq)\nevent: keep-alive\ndata: {\"every_ms\":\(keepAliveMs)}\n\n")
+        }
         let (wakeups, cancel) = signal.subscribe()
         return Response(
             status: .ok,
@@ -46,6 +58,7 @@ struct AlertStream {
                 var sent = start
                 // `retry:` tells the browser how soon to reconnect.
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: canary alert stream from change \(start)\n\n"))
+                try await writer.write(alive(start))
                 var iterator = wakeups.makeAsyncIterator()
                 var quietSince = ContinuousClock.now
                 var announced: CollectorStatus?
@@ -67,8 +80,8 @@ struct AlertStream {
                             sent = changes.last!.seq
                             quietSince = .now
                             if changes.count == 500 { continue }
-                        } else if ContinuousClock.now - quietSince >= Self.keepAliveEvery {
-                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        } else if ContinuousClock.now - quietSince >= keepAlive {
+                            try await writer.write(alive(sent))
                             quietSince = .now
                         }
                         guard await iterator.next() != nil else { break }

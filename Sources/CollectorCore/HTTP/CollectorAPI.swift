@@ -12,17 +12,20 @@ public struct CollectorAPI: Sendable {
     /// Workers and devices in exports; nil: by name.
     let pseudonyms: Pseudonyms?
     let coordinators: Coordinators
+    /// How often an idle alert feed says it is alive.
+    let keepAlive: Duration
     let status: @Sendable () -> CollectorStatus
     /// The collector's clock, Unix milliseconds: when a coordinator acted.
     let nowMs: @Sendable () -> Int64
 
     init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, pseudonyms: Pseudonyms?, coordinators: Coordinators,
-         status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64) {
+         keepAlive: Duration, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64) {
         self.store = store
         self.signal = signal
         self.metrics = metrics
         self.pseudonyms = pseudonyms
         self.coordinators = coordinators
+        self.keepAlive = keepAlive
         self.status = status
         self.nowMs = nowMs
         metrics.register(CollectorMetrics.httpErrors, .counter, help: "HTTP responses with an error status, by status.")
@@ -91,7 +94,8 @@ public struct CollectorAPI: Sendable {
             return try self.handled { try store.resolve(id, by: coordinator, reason: r.reason, note: r.note, nowMs: self.nowMs()) }
         }
         api.get("alerts/stream") { request, _ -> Response in
-            try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status).response(request)
+            try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status, keepAlive: self.keepAlive)
+                .response(request)
         }
         api.get("gateways") { _, _ -> Response in
             let items = try store.gateways().map {

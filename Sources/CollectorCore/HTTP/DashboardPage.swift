@@ -17,8 +17,10 @@
 ///   `/api/v1/workers`, reloaded on every alert and every 5 s;
 /// - a banner whenever what it shows may be out of date: the page cannot
 ///   reach the collector (the browser reconnects by itself with
-///   `Last-Event-ID`, so nothing is missed), or the collector says it is cut
-///   off from the broker or cannot store. Unknown is not safe, so unknown
+///   `Last-Event-ID`, so nothing is missed), the feed has been silent for
+///   three keep-alive intervals (a connection broken without closing; the
+///   page connects anew from the last change it has), or the collector says
+///   it is cut off from the broker or cannot store. Unknown is not safe, so unknown
 ///   looks alarming, not quiet;
 /// - a tone for every alert that opens, turns into an alarm or escalates, and
 ///   again every 10 s while an open alert is unacknowledged, until muted.
@@ -85,7 +87,8 @@ enum DashboardPage {
 <script>
 "use strict";
 const api = "api/v1/";
-const state = { alerts: new Map(), workers: [], feed: "connecting", collector: null, sounded: 0, soundOn: false, loaded: false };
+const state = { alerts: new Map(), workers: [], feed: "connecting", collector: null, sounded: 0, soundOn: false, loaded: false,
+  heardAt: 0, keepAliveMs: 15000, lastEventId: null };
 window.canaryDashboard = state;
 
 const severityRank = { critical: 0, alarm: 1, warning: 2, info: 3 };
@@ -242,7 +245,8 @@ function renderWorkers() {
 function renderFeed() {
   const c = state.collector;
   let problem = null;
-  if (state.feed !== "open") problem = "The collector cannot be reached: what you see may be out of date. Reconnecting…";
+  if (state.feed === "silent") problem = "The collector has gone silent: the connection may be broken, what you see may be out of date. Reconnecting…";
+  else if (state.feed !== "open") problem = "The collector cannot be reached: what you see may be out of date. Reconnecting…";
   else if (!state.loaded) problem = "Loading…";
   else if (c && c.broker !== "connected") problem = "The collector is cut off from the broker: alarms from the worksites are not arriving. Check the workers by radio.";
   else if (c && c.storing !== "ok") problem = "The collector cannot store: new alarms are held by the gateways and not shown. Check the workers by radio.";
@@ -269,24 +273,51 @@ async function loadAlerts() {
   renderFeed();
 }
 
-const feed = new EventSource(api + "alerts/stream");
-feed.onopen = () => {
-  state.feed = "open";
-  renderFeed();
-  if (!state.loaded) loadAlerts().catch(() => setTimeout(() => location.reload(), 5000));
-};
-feed.onerror = () => {
-  state.feed = "closed";
-  renderFeed();
-  // The browser retries a dropped stream by itself; one it gave up on (an error status from a proxy) is reloaded.
-  if (feed.readyState === EventSource.CLOSED) setTimeout(() => location.reload(), 5000);
-};
-feed.addEventListener("alert", e => {
-  take(JSON.parse(e.data), true);
-  renderAlerts();
-  loadWorkers();
-});
-feed.addEventListener("collector", e => { state.collector = JSON.parse(e.data); renderFeed(); loadWorkers(); });
+// Everything the feed sends, keep-alives included, says it is alive; its ids say where to resume.
+function heard(e) {
+  state.heardAt = Date.now();
+  if (e && e.lastEventId) state.lastEventId = e.lastEventId;
+}
+
+let feed = null;
+function connect() {
+  feed = new EventSource(api + "alerts/stream" + (state.lastEventId === null ? "" : `?last_event_id=${state.lastEventId}`));
+  feed.onopen = () => {
+    heard();
+    state.feed = "open";
+    renderFeed();
+    if (!state.loaded) loadAlerts().catch(() => setTimeout(() => location.reload(), 5000));
+  };
+  feed.onerror = () => {
+    state.feed = "closed";
+    renderFeed();
+    // The browser retries a dropped stream by itself; one it gave up on (an error status from a proxy) is reloaded.
+    if (feed.readyState === EventSource.CLOSED) setTimeout(() => location.reload(), 5000);
+  };
+  feed.addEventListener("alert", e => {
+    heard(e);
+    take(JSON.parse(e.data), true);
+    renderAlerts();
+    loadWorkers();
+  });
+  feed.addEventListener("collector", e => { heard(e); state.collector = JSON.parse(e.data); renderFeed(); loadWorkers(); });
+  feed.addEventListener("keep-alive", e => {
+    heard(e);
+    state.keepAliveMs = JSON.parse(e.data).every_ms;
+    if (state.feed === "silent") { state.feed = "open"; renderFeed(); }
+  });
+}
+connect();
+// A connection can break without closing (a pulled cable): silent for three keep-alives is not live.
+// The page then says so and connects anew from the last change it has.
+setInterval(() => {
+  if (state.feed === "open" && Date.now() - state.heardAt > 3 * state.keepAliveMs) {
+    state.feed = "silent";
+    renderFeed();
+    feed.close();
+    connect();
+  }
+}, 1000);
 setInterval(loadWorkers, 5000);
 renderAlerts();
 renderWorkers();
