@@ -22,7 +22,7 @@ public enum CollectorService {
         let ingest = Ingest(store: store, client: client, metrics: metrics, signal: signal, settings: config.ingest, logger: logger)
         let api = CollectorAPI(store: store, signal: signal, metrics: metrics,
                                pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),
-                               coordinators: config.coordinators, keepAlive: .milliseconds(config.keepAliveMs),
+                               coordinators: config.coordinators, keepAliveMs: config.keepAliveMs,
                                status: {
                                    CollectorStatus(hearing: metrics.value(CollectorMetrics.connected) == 1,
                                                    storing: metrics.value(CollectorMetrics.storing) == 1)

@@ -9,7 +9,7 @@ import DaemonSupport
 /// `Last-Event-ID` (or `?last_event_id=`) gets every change after it, and a new
 /// client starts from now (`?last_event_id=0` replays everything).
 ///
-/// An idle stream sends `event: keep-alive` every `keepAlive` (`http.keep_alive`),
+/// An idle stream sends `event: keep-alive` every `keepAliveMs` (`http.keep_alive`),
 /// with the last change sent as its `id:` and the interval in its data, and one
 /// at the start: a client that hears nothing for several intervals knows the
 /// connection is broken (a pulled cable leaves a TCP connection open for hours)
@@ -28,7 +28,7 @@ struct AlertStream {
     let status: @Sendable () -> CollectorStatus
     /// A keep-alive this often keeps proxies from closing an idle stream, finds clients that went away,
     /// and tells clients the stream is alive.
-    let keepAlive: Duration
+    let keepAliveMs: Int64
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 
     func response(_ request: Request) throws -> Response {
@@ -40,8 +40,7 @@ struct AlertStream {
         } else {
             start = try store.lastAlertChange()
         }
-        let store = self.store, signal = self.signal, metrics = self.metrics, status = self.status, keepAlive = self.keepAlive
-        let keepAliveMs = keepAlive.components.seconds * 1_000 + keepAlive.components.attoseconds / 1_000_000_000_000_000
+        let store = self.store, signal = self.signal, metrics = self.metrics, status = self.status, keepAliveMs = self.keepAliveMs
         @Sendable func alive(_ seq: Int64) -> ByteBuffer {
             ByteBuffer(string: "id: \(seq)\nevent: keep-alive\ndata: {\"every_ms\":\(keepAliveMs)}\n\n")
         }
@@ -80,7 +79,7 @@ struct AlertStream {
                             sent = changes.last!.seq
                             quietSince = .now
                             if changes.count == 500 { continue }
-                        } else if ContinuousClock.now - quietSince >= keepAlive {
+                        } else if ContinuousClock.now - quietSince >= .milliseconds(keepAliveMs) {
                             try await writer.write(alive(sent))
                             quietSince = .now
                         }

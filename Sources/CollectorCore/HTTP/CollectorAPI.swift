@@ -13,19 +13,19 @@ public struct CollectorAPI: Sendable {
     let pseudonyms: Pseudonyms?
     let coordinators: Coordinators
     /// How often an idle alert feed says it is alive.
-    let keepAlive: Duration
+    let keepAliveMs: Int64
     let status: @Sendable () -> CollectorStatus
     /// The collector's clock, Unix milliseconds: when a coordinator acted.
     let nowMs: @Sendable () -> Int64
 
     init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, pseudonyms: Pseudonyms?, coordinators: Coordinators,
-         keepAlive: Duration, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64) {
+         keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64) {
         self.store = store
         self.signal = signal
         self.metrics = metrics
         self.pseudonyms = pseudonyms
         self.coordinators = coordinators
-        self.keepAlive = keepAlive
+        self.keepAliveMs = keepAliveMs
         self.status = status
         self.nowMs = nowMs
         metrics.register(CollectorMetrics.httpErrors, .counter, help: "HTTP responses with an error status, by status.")
@@ -94,7 +94,7 @@ public struct CollectorAPI: Sendable {
             return try self.handled { try store.resolve(id, by: coordinator, reason: r.reason, note: r.note, nowMs: self.nowMs()) }
         }
         api.get("alerts/stream") { request, _ -> Response in
-            try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status, keepAlive: self.keepAlive)
+            try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs)
                 .response(request)
         }
         api.get("gateways") { _, _ -> Response in
