@@ -1,5 +1,4 @@
 import DaemonSupport
-import Foundation
 import Hummingbird
 import Logging
 import MQTT
@@ -27,7 +26,7 @@ public enum CollectorService {
                                    CollectorStatus(hearing: metrics.value(CollectorMetrics.connected) == 1,
                                                    storing: metrics.value(CollectorMetrics.storing) == 1)
                                },
-                               nowMs: { Int64(Date().timeIntervalSince1970 * 1000) })
+                               nowMs: WallClock.nowMs)
         let services: [any Service] = [
             IngestService(ingest: ingest, client: client, signal: signal, keepAlive: .milliseconds(config.keepAliveMs)),
             EscalationService(store: store, signal: signal, metrics: metrics, afterMs: config.escalateAfterMs, logger: logger),

@@ -1,5 +1,4 @@
 import DaemonSupport
-import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -17,7 +16,7 @@ struct EscalationService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                check(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+                check(nowMs: WallClock.nowMs())
                 try? await Task.sleep(for: .seconds(1))
             }
         }

@@ -219,7 +219,7 @@ public final class Ingest: Sendable {
     private func store(_ valid: [ReceivedMessage], _ durability: EventStore.Durability = .durable) -> EventStore.CommitOutcome? {
         let outcome: EventStore.CommitOutcome
         do {
-            outcome = try store.commit(valid, receivedMs: Int64(Date().timeIntervalSince1970 * 1000), durability: durability)
+            outcome = try store.commit(valid, receivedMs: WallClock.nowMs(), durability: durability)
         } catch {
             metrics.increment(CollectorMetrics.storeErrors)
             noteStoring(false)
@@ -242,7 +242,7 @@ public final class Ingest: Sendable {
     /// gateway's alert says so on the feed (``AlertBook/unreadableAlarm``).
     private func noteUnreadable(_ unreadable: Set<Topics>) {
         do {
-            if try store.noteUnreadable(unreadable, receivedMs: Int64(Date().timeIntervalSince1970 * 1000)) { signal.fire() }
+            if try store.noteUnreadable(unreadable, receivedMs: WallClock.nowMs()) { signal.fire() }
         } catch {
             metrics.increment(CollectorMetrics.storeErrors)
             noteStoring(false)
@@ -295,7 +295,7 @@ public final class Ingest: Sendable {
 
     private func acknowledge(_ ids: [String], to topics: Topics) async {
         let ack = CloudEvent(id: "ack-\(UUID().uuidString.lowercased())", source: "canary-collector", type: EventTypes.ack,
-                             timeMs: Int64(Date().timeIntervalSince1970 * 1000), data: Ack(ids: ids))
+                             timeMs: WallClock.nowMs(), data: Ack(ids: ids))
         do {
             try await client.publish(topic: topics.ack, payload: [UInt8](ack.json()), qos: .atLeastOnce)
             metrics.increment(CollectorMetrics.acked, by: Double(ids.count))

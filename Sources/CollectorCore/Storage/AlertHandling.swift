@@ -18,7 +18,7 @@ struct AlertHandling: Equatable {
     var resolvedMs: Int64?, resolvedBy: String?, resolution: String?, note: String?
     var escalatedMs: Int64?
 
-    /// The columns ``init(_:from:)`` and ``init(_:)`` read, in this order.
+    /// The columns ``init(_:from:)`` reads, in this order.
     static let columns = "acknowledged_ms, acknowledged_by, resolved_ms, resolved_by, resolution, note, escalated_ms"
 
     init() {}
@@ -32,16 +32,6 @@ struct AlertHandling: Equatable {
         resolution = c.text(i + 4)
         note = c.text(i + 5)
         escalatedMs = c.optionalInt64(i + 6)
-    }
-
-    init(_ row: Row) {
-        acknowledgedMs = row["acknowledged_ms"]
-        acknowledgedBy = row["acknowledged_by"]
-        resolvedMs = row["resolved_ms"]
-        resolvedBy = row["resolved_by"]
-        resolution = row["resolution"]
-        note = row["note"]
-        escalatedMs = row["escalated_ms"]
     }
 
     var state: String { resolvedMs != nil ? Self.resolved : acknowledgedMs != nil ? Self.acknowledged : Self.unacknowledged }
@@ -138,10 +128,10 @@ extension EventStore {
     /// Lets `edit` change alert `id`'s handling; when it says it did, writes the
     /// columns, the snapshot and a change for the feed. The alert's JSON.
     private func changeHandling(of id: Int64, _ db: Database, _ edit: (inout AlertHandling) throws -> Bool) throws -> String {
-        guard let row = try Row.fetchOne(db, sql: "SELECT snapshot, \(AlertHandling.columns) FROM alerts WHERE alert_id = ?",
-                                         arguments: [id]) else { throw AlertHandlingError.noSuchAlert }
-        var handling = AlertHandling(row)
-        let snapshot: String = row["snapshot"]
+        guard let row = try BoundStatement(db, sql: "SELECT snapshot, \(AlertHandling.columns) FROM alerts WHERE alert_id = ?")
+            .first(.int(id), read: { (snapshot: $0.text(0) ?? "", handling: AlertHandling($0, from: 1)) }) else { throw AlertHandlingError.noSuchAlert }
+        let snapshot = row.snapshot
+        var handling = row.handling
         guard try edit(&handling) else { return snapshot }
         var record = try JSONDecoder().decode(AlertRecord.self, from: Data(snapshot.utf8))
         handling.apply(to: &record)
