@@ -31,9 +31,9 @@ cat > "$work/collector.yaml" <<YAML
 mqtt: {port: $mqtt_port}
 storage: {sqlite: $work/collector.sqlite}
 http: {host: 127.0.0.1, port: $http_port}
-# The demo's coordinator, token demo-token (printf 7c43ef5ae21d43ce2743f770c68e24def1a43ee2f416d2438410c8af7af2ff2c demo-token | sha256sum).
-coordinators:
-  - {name: Demo coordinator, token_sha256: 7c43ef5ae21d43ce2743f770c68e24def1a43ee2f416d2438410c8af7af2ff2c}
+# The demo's coordinator, token demo-token (printf %s demo-token | sha256sum).
+tokens:
+  - {name: Demo coordinator, token_sha256: 7c43ef5ae21d43ce2743f770c68e24def1a43ee2f416d2438410c8af7af2ff2c, roles: [coordinator]}
 YAML
 cat > "$work/agent.yaml" <<YAML
 site: $(sed -n 's/^site: *//p' "$scenario")
@@ -41,8 +41,10 @@ gateway: gw-01
 mqtt: {port: $mqtt_port}
 outbox: {path: $work/outbox.sqlite}
 source: {simulate: $scenario, speed: $speed}
-health: $PWD/examples/config/health.yaml
+health: $work/health.yaml
 YAML
+# Health records are refused unless only their owner may read them.
+install -m 600 examples/config/health.yaml "$work/health.yaml"
 
 "$bin/canary-collector" --config "$work/collector.yaml" > "$work/collector.out" 2> "$work/collector.log" &
 pids+=($!)
@@ -53,8 +55,8 @@ api="$(grep -o 'http://[^ ]*' "$work/collector.out" | head -1)"
 echo
 echo "Canary demo: $scenario at ${speed}x real time"
 echo "  dashboard: ${api%/api/v1}/   (open it in a browser: live alerts with sound, workers;"
-echo "             coordinator token demo-token to acknowledge and resolve)"
-echo "  API:     $api   (try $api/workers, $api/alerts?state=open, $api/export/telemetry.csv)"
+echo "             enter the coordinator token demo-token: the API answers nobody without one)"
+echo "  API:     $api   (try curl -H 'Authorization: Bearer demo-token' $api/workers)"
 echo "  feed:    $api/alerts/stream (Server-Sent Events)"
 echo "  metrics: ${api%/api/v1}/metrics"
 echo "  logs:    $work"
@@ -62,7 +64,7 @@ echo
 echo "Alerts as the collector's feed delivers them:"
 # Each event's kind is on its `event:` line: `alert`, or `collector` (whether the collector hears the broker and can store).
 # Read line by line as they come (mawk would wait for a full buffer).
-curl -sN "$api/alerts/stream" | while IFS= read -r line; do
+curl -sN -H 'Authorization: Bearer demo-token' "$api/alerts/stream" | while IFS= read -r line; do
     case "$line" in
         "event: "*) kind=${line#event: } ;;
         "data: "*) [ "$kind" = keep-alive ] || echo "  ${kind^^} ${line#data: }" ;;
@@ -76,7 +78,7 @@ pids+=($agent)
 wait "$agent" || true
 echo
 echo "The shift is over and every event is stored. Open alerts:"
-curl -s "$api/alerts?state=open"
+curl -s -H 'Authorization: Bearer demo-token' "$api/alerts?state=open"
 echo
 echo "The collector keeps serving $api until Ctrl-C."
 wait

@@ -76,10 +76,11 @@ enum Latency {
             storage: {sqlite: \(dir.appendingPathComponent("collector.sqlite").path)}
             http: {port: 0}
             log_level: warning
+            tokens: [{name: bench, token_sha256: 9cd45473cca2d3baeb275ae25df73ddd512fb98b90d0a696b04b13f5e354b11f, roles: [coordinator]}]
             """.write(toFile: dir.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
         let collector = try Daemon("canary-collector", ["--config", dir.appendingPathComponent("collector.yaml").path], in: dir)
         let port = try await collector.collectorAPIPort(within: 60)
-        let feed = try HTTPClient.EventStream(port: port, "/api/v1/alerts/stream")
+        let feed = try HTTPClient.EventStream(port: port, "/api/v1/alerts/stream", headers: ["Authorization": "Bearer night-token"])
         // A second subscriber on the broker splits the latency into agent → broker and broker → feed.
         let tap = try await connected(broker.port, "bench-tap", cleanStart: true)
         try await tap.subscribe("canary/v1/bench/gw-1/events")

@@ -26,7 +26,8 @@ struct CanaryCollector: AsyncParsableCommand {
         let logger = DaemonStartup.logger("canary-collector", level: settings.logLevel)
         let app = try CollectorService.make(config: settings, logger: logger) { port in
             // One line a script (the demo, the tests) can wait for and read the port from.
-            FileHandle.standardOutput.write(Data("canary-collector: API on http://\(settings.httpHost):\(port)/api/v1\n".utf8))
+            let scheme = settings.http.tls == nil ? "http" : "https"
+            FileHandle.standardOutput.write(Data("canary-collector: API on \(scheme)://\(settings.httpHost):\(port)/api/v1\n".utf8))
         }
         try await app.runService()
     }

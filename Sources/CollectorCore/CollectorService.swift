@@ -1,6 +1,9 @@
 import DaemonSupport
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import MQTT
 import ServiceLifecycle
 
@@ -19,22 +22,44 @@ public enum CollectorService {
         let signal = ChangeSignal()
         let client = try MQTTClient(config.mqtt)
         let ingest = Ingest(store: store, client: client, metrics: metrics, signal: signal, settings: config.ingest, logger: logger)
+        if config.http.insecure && !config.listensOnLoopbackOnly {
+            logger.critical("http.insecure: the API serves \(config.httpHost) without the protection it needs (TLS and tokens): anyone on that network may read what it gives")
+        }
+        let refused = RefusedTokens()
+        let summary = config.summaryJSON
+        try store.audit([AuditEntry(action: "config", actor: "canary-collector",
+                                    detail: ["config": summary, "changed": String(try store.lastConfigAudit().map { !$0.contains(JSONText.quoted(summary)) } ?? true)])],
+                        nowMs: WallClock.nowMs())
         let api = CollectorAPI(store: store, signal: signal, metrics: metrics,
                                pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),
-                               coordinators: config.coordinators, keepAliveMs: config.keepAliveMs,
+                               tokens: config.tokens, refused: refused, keepAliveMs: config.keepAliveMs,
                                status: {
                                    CollectorStatus(hearing: metrics.value(CollectorMetrics.connected) == 1,
                                                    storing: metrics.value(CollectorMetrics.storing) == 1)
                                },
-                               nowMs: WallClock.nowMs)
+                               nowMs: WallClock.nowMs, configJSON: summary)
         let services: [any Service] = [
+            AuditService(store: store, refused: refused, logger: logger),
             IngestService(ingest: ingest, client: client, signal: signal, keepAlive: .milliseconds(config.keepAliveMs)),
             EscalationService(store: store, signal: signal, metrics: metrics, afterMs: config.escalateAfterMs, logger: logger),
             WatchdogService(notifier: notifier, healthy: { store.isHealthy() }),
         ]
+        let perClient = ConnectionsPerClient(limit: config.http.maxConnectionsPerClient, metrics: metrics, logger: logger)
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [perClient.handler()],
+                                                                  idleTimeout: .milliseconds(config.http.idleTimeoutMs)))
+        var server = http1
+        if let tls = config.http.tls {
+            var tlsConfiguration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certFile).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)))
+            tlsConfiguration.minimumTLSVersion = .tlsv12
+            server = try .tls(http1, tlsConfiguration: tlsConfiguration)
+        }
         return Application(
             router: api.router(),
-            configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "canary-collector"),
+            server: server,
+            configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "canary-collector",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(config.http.maxConnections, logger: logger)),
             services: services,
             onServerRunning: { channel in
                 notifier.ready(status: "storing to \(config.databasePath)")
@@ -62,6 +87,24 @@ struct IngestService: Service {
         } onGracefulShutdown: {
             signal.finish()
             Task { await client.stop() }
+        }
+    }
+}
+
+/// Writes the tally of refused tokens to the audit log every 10 s, and once more at shutdown.
+struct AuditService: Service {
+    let store: EventStore
+    let refused: RefusedTokens
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
+            do {
+                try store.audit(refused.take(), nowMs: WallClock.nowMs())
+            } catch {
+                logger.error("the audit log refused a write", metadata: ["error": "\(error)"])
+            }
         }
     }
 }

@@ -106,6 +106,18 @@ public final class ConfigSection {
         return s
     }
 
+    /// A list of non-empty strings; absent means an empty list.
+    public func strings(_ key: String) throws(ConfigError) -> [String] {
+        guard let n = node(key) else { return [] }
+        guard let items = n.sequence else { throw error(key, "must be a list of strings", at: n) }
+        var out: [String] = []
+        for item in items {
+            guard item.scalar != nil, let s = item.string, !s.isEmpty else { throw error(key, "must be a list of non-empty strings", at: item) }
+            out.append(s)
+        }
+        return out
+    }
+
     public func string(_ key: String, default d: String) throws(ConfigError) -> String {
         try string(key) ?? d
     }
@@ -113,6 +125,26 @@ public final class ConfigSection {
     public func requiredString(_ key: String) throws(ConfigError) -> String {
         guard let s = try string(key) else { throw error(key, "is required") }
         return s
+    }
+
+    /// The path of a file that holds a secret (a password, a private key, health
+    /// records), refused when it cannot be read or when its group or others may
+    /// access it, as sshd refuses such a private key: a secret every local
+    /// account can read is no longer a secret.
+    public func secretFile(_ key: String) throws(ConfigError) -> String? {
+        guard let path = try string(key) else { return nil }
+        try checkSecret(key, path: path)
+        return path
+    }
+
+    /// ``secretFile(_:)``'s check, for a path the caller resolved itself.
+    public func checkSecret(_ key: String, path: String) throws(ConfigError) {
+        var info = stat()
+        guard stat(path, &info) == 0, FileManager.default.isReadableFile(atPath: path) else { throw error(key, "cannot read \(path)") }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw error(key, "\(path) may be read or changed by group or others (mode \(String(mode, radix: 8))): chmod 600 it, owned by the daemon's user")
+        }
     }
 
     public func int(_ key: String, default d: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {

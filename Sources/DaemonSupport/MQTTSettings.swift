@@ -23,7 +23,7 @@ extension MQTTConfiguration {
                                   clientID: try s.string("client_id", default: defaultClientID))
         c.keepAliveSeconds = Int(try s.durationMs("keepalive", default: 30_000, in: 5_000...3_600_000) / 1_000)
         c.username = try s.string("username")
-        if let file = try s.string("password_file") {
+        if let file = try s.secretFile("password_file") {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw s.error("password_file", "cannot read \(file)")
             }
@@ -33,7 +33,7 @@ extension MQTTConfiguration {
         let tls = try s.section("tls")
         c.caFile = try tls.string("ca_file")
         c.certFile = try tls.string("cert_file")
-        c.keyFile = try tls.string("key_file")
+        c.keyFile = try tls.secretFile("key_file")
         if (c.certFile == nil) != (c.keyFile == nil) { throw tls.error("cert_file", "cert_file and key_file go together") }
         if c.certFile != nil, c.caFile == nil { throw tls.error("ca_file", "is required for a client certificate") }
         for (key, file) in [("ca_file", c.caFile), ("cert_file", c.certFile), ("key_file", c.keyFile)] {

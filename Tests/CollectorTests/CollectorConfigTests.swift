@@ -30,10 +30,19 @@ import Wire
             ("mqtt: [\n", "collector.yaml:2: not valid YAML"),
             ("export:\n  workers: maybe\n", "collector.yaml:2: export.workers: must be pseudonymised or named (found 'maybe')"),
             ("alerts:\n  escalate_after: 0s\n", "collector.yaml:2: alerts.escalate_after: must be a duration"),
-            ("coordinators:\n  - {name: a, token_sha256: abc}\n", "collector.yaml:2: coordinators[0].token_sha256: must be 64 hex digits"),
-            ("coordinators:\n  - {token_sha256: \(String(repeating: "a", count: 64))}\n", "collector.yaml:2: coordinators[0].name: is required"),
-            ("coordinators:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64))}\n  - {name: b, token_sha256: \(String(repeating: "A", count: 64))}\n",
-             "collector.yaml:3: coordinators[1].token_sha256: is another coordinator's too"),
+            ("tokens:\n  - {name: a, token_sha256: abc, roles: [admin]}\n", "collector.yaml:2: tokens[0].token_sha256: must be 64 hex digits"),
+            // Fullwidth digits pass Swift's isHexDigit, but no sha256sum prints them.
+            ("tokens:\n  - {name: a, token_sha256: \(String(repeating: "ａ", count: 64)), roles: [admin]}\n", "collector.yaml:2: tokens[0].token_sha256: must be 64 hex digits"),
+            ("tokens:\n  - {token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n", "collector.yaml:2: tokens[0].name: is required"),
+            ("tokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64))}\n", "collector.yaml:2: tokens[0].roles: is required"),
+            ("tokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [boss]}\n", "collector.yaml:2: tokens[0].roles: 'boss' is not a role"),
+            ("tokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n  - {name: b, token_sha256: \(String(repeating: "A", count: 64)), roles: [admin]}\n",
+             "collector.yaml:3: tokens[1].token_sha256: is another entry's too"),
+            ("coordinators: []\n", "collector.yaml:1: coordinators: is now tokens"),
+            // Serving a network needs TLS and tokens, or the explicit word that it may go without.
+            ("http: {host: 0.0.0.0}\n", "collector.yaml:1: http.host: 0.0.0.0 serves the network, which needs http.tls and tokens"),
+            ("http: {host: 0.0.0.0}\ntokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n", "collector.yaml:1: http.host: 0.0.0.0 serves the network, which needs http.tls (or"),
+            ("http: {tls: {cert_file: /nonexistent.pem}}\n", "collector.yaml:1: http.tls.key_file: is required"),
         ]
         for (yaml, message) in cases {
             #expect(throws: ConfigError.self) { try load(yaml) }
@@ -45,24 +54,51 @@ import Wire
         }
     }
 
-    /// The config holds the SHA-256 of each coordinator's token; the token itself names them.
-    @Test func coordinatorsAreKnownByTheirTokens() throws {
+    /// The config holds the SHA-256 of each token; the token itself names its holder and roles.
+    @Test func callersAreKnownByTheirTokens() throws {
         // What `printf %s night-shift-token | sha256sum` prints, as docs/collector.md tells operators to do.
-        let hash = Coordinators.sha256("night-shift-token")
+        let hash = Tokens.sha256("night-shift-token")
         #expect(hash == "aa32f897d2440eca66fb9ad92fa38d0373217b69ae799dac2d989d5290df4b5b")
-        let c = try load("alerts: {escalate_after: 90s}\ncoordinators:\n  - {name: Night shift, token_sha256: \(hash.uppercased())}\n")
+        let c = try load("alerts: {escalate_after: 90s}\ntokens:\n  - {name: Night shift, token_sha256: \(hash.uppercased()), roles: [coordinator, medical]}\n")
         #expect(c.escalateAfterMs == 90_000)
-        #expect(c.coordinators.who("Bearer night-shift-token") == "Night shift")
-        #expect(c.coordinators.who("Bearer day-shift-token") == nil)
-        #expect(c.coordinators.who("night-shift-token") == nil, "only a bearer token")
-        #expect(c.coordinators.who(nil) == nil)
-        #expect(try load("").coordinators.isEmpty && (try load("").escalateAfterMs) == 60_000)
+        let night = Caller(name: "Night shift", roles: [.coordinator, .medical])
+        #expect(c.tokens.caller(authorization: "Bearer night-shift-token") == night)
+        // The scheme is case-insensitive (RFC 7235 §2.1).
+        #expect(c.tokens.caller(authorization: "bearer night-shift-token") == night)
+        #expect(c.tokens.caller(authorization: "BEARER  night-shift-token") == night)
+        #expect(c.tokens.caller(authorization: "Bearer day-shift-token") == nil)
+        #expect(c.tokens.caller(authorization: "Basic night-shift-token") == nil)
+        #expect(c.tokens.caller(authorization: "night-shift-token") == nil, "only a bearer token")
+        #expect(c.tokens.caller(authorization: "Bearer ") == nil)
+        #expect(c.tokens.caller(authorization: nil) == nil)
+        #expect(try load("").tokens.isEmpty && (try load("").escalateAfterMs) == 60_000)
+        // Explicitly insecure: allowed, and the daemon warns at every start.
+        #expect(try load("http: {host: 0.0.0.0, insecure: true}\n").http.insecure)
+    }
+
+    /// A key file that group or others may read is refused, naming the file.
+    @Test func secretsOthersMayReadAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-secret-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = dir.appendingPathComponent("api.key").path, cert = dir.appendingPathComponent("api.pem").path
+        try "key".write(toFile: key, atomically: true, encoding: .utf8)
+        try "cert".write(toFile: cert, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: key)
+        let yaml = "http: {tls: {cert_file: \(cert), key_file: \(key)}}\n"
+        #expect { try load(yaml) } throws: { "\($0)".contains("http.tls.key_file: \(key) may be read or changed by group or others (mode 640)") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
+        #expect(try load(yaml).http.tls == HTTPSettings.TLS(certFile: cert, keyFile: key))
+        let password = dir.appendingPathComponent("mqtt.pass").path
+        try "secret".write(toFile: password, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: password)
+        #expect { try load("mqtt: {username: c, password_file: \(password)}\n") } throws: { "\($0)".contains("mqtt.password_file: \(password) may be read") }
     }
 
     @Test func theExampleConfigIsValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let c = try CollectorConfig.load(file: root.appendingPathComponent("examples/config/collector.yaml").path)
-        #expect(c.httpHost == "0.0.0.0" && c.escalateAfterMs == 60_000 && c.coordinators.isEmpty)
+        #expect(c.httpHost == "127.0.0.1" && c.escalateAfterMs == 60_000 && c.tokens.isEmpty)
     }
 
     @Test func sharedSubscriptionsAndLimits() throws {

@@ -65,9 +65,14 @@ import Wire
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-health-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.chen.write(to: dir.appendingPathComponent("health.yaml"), atomically: true, encoding: .utf8)
+        let health = dir.appendingPathComponent("health.yaml").path
+        try Self.chen.write(toFile: health, atomically: true, encoding: .utf8)
         let config = dir.appendingPathComponent("agent.yaml")
         try "site: s\ngateway: g\nsource: {btsnoop: x.log}\nhealth: health.yaml\n".write(to: config, atomically: true, encoding: .utf8)
+        // Health records others may read are refused, naming the file (PDPA art. 6: special-category data).
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: health)
+        #expect { try AgentConfig.load(file: config.path) } throws: { "\($0)".contains("health: \(health) may be read or changed by group or others") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: health)
         #expect(try AgentConfig.load(file: config.path).directory.health["chen"]?.profile.age == 58)
         try "site: s\ngateway: g\nsource: {btsnoop: x.log}\nhealth: none.yaml\n".write(to: config, atomically: true, encoding: .utf8)
         #expect(throws: ConfigError.self) { try AgentConfig.load(file: config.path) }

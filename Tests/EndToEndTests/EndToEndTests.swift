@@ -52,7 +52,7 @@ import Wire
         let expected = try await Worksite.expectedAlarms()
         #expect(expected.count == 9)
 
-        let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
+        let feed = try site.feed()
         let agent = try site.startAgent(speed: 0)
         let events = await Self.collect(feed, count: expected.count, within: 120)
         feed.close()
@@ -61,7 +61,7 @@ import Wire
         #expect(ids.count == expected.count && ids == ids.sorted() && Set(ids).count == ids.count, "ids increase: \(ids)")
 
         // A client that reconnects with Last-Event-ID gets exactly what came after.
-        let resumed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream", lastEventID: String(ids[4]))
+        let resumed = try site.feed(lastEventID: String(ids[4]))
         let rest = await Self.collect(resumed, count: expected.count - 5, within: 60)
         resumed.close()
         #expect(rest.map(\.id) == events.dropFirst(5).map(\.id))
@@ -161,7 +161,7 @@ import Wire
     @Test func aThirtySecondBrokerOutageLosesNothingAndStoresNothingTwice() async throws {
         let site = try Worksite()
         try await site.startCollector()
-        let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
+        let feed = try site.feed()
         defer { feed.close() }
         let agent = try site.startAgent(speed: 1, resendAfter: "5s")
         #expect(await agent.line(containing: "\"phase\"", within: 60) != nil, "the first alarm is raised")
@@ -197,7 +197,7 @@ import Wire
     @Test func aCollectorThatCannotStoreSaysSoAndCatchesUpAfterwards() async throws {
         let site = try Worksite()
         try await site.startCollector()
-        let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
+        let feed = try site.feed()
         defer { feed.close() }
         #expect(await Self.collectorSays(feed))
         try site.collectorWrite { db in
@@ -231,7 +231,7 @@ import Wire
     @Test func aGatewayLostWhileTheCollectorCannotStoreIsAnAlertOnceItCan() async throws {
         let site = try Worksite()
         try await site.startCollector()
-        let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
+        let feed = try site.feed()
         defer { feed.close() }
         try site.collectorWrite { db in
             try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON gateways BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
@@ -253,7 +253,7 @@ import Wire
     @Test func aGatewayThatDiesIsAnAlarmOnTheFeedUntilItIsBack() async throws {
         let site = try Worksite()
         try await site.startCollector()
-        let feed = try HTTPClient.EventStream(port: site.apiPort, "/api/v1/alerts/stream")
+        let feed = try site.feed()
         let first = try site.startAgent(speed: 1, label: "agent-1")
         let deadline = ContinuousClock.now + .seconds(60)
         while try !site.get("/api/v1/gateways").body.contains(#""gateway":"gw-1","state":"online""#), ContinuousClock.now < deadline {

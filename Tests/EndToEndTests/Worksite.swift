@@ -30,12 +30,25 @@ final class Worksite: @unchecked Sendable {
         try writeCollectorConfig(httpPort: 0)
     }
 
+    /// The tokens the tests' collectors know (`printf %s TOKEN | sha256sum`): one with every
+    /// role, which the tests read the API with unless they say otherwise, and one per role.
+    static let tokens = """
+        tokens:
+          - {name: Test reader, token_sha256: 9b55a7eb696557361a993bb4f81103b3cf34ade2d81e5888bd1a97ed6993d7fe, roles: [coordinator, medical, researcher, admin]}
+          - {name: Night shift, token_sha256: 9cd45473cca2d3baeb275ae25df73ddd512fb98b90d0a696b04b13f5e354b11f, roles: [coordinator]}
+          - {name: Dr Lin, token_sha256: a521f8bac38cf8f15a066114934ca731a8c0fb6ccc4d9aaef93436cf5a02d45a, roles: [medical]}
+          - {name: Study A, token_sha256: 9837059f7a9097a44bd0ad42eb6ea3ab6ceef71be924e461dfa8fd07fb93bf09, roles: [researcher]}
+          - {name: Operator, token_sha256: 10a4c7c9fc5206d6f36dc6944a81bb6f4a3cb0e25014ae3b12e6c3e52712292a, roles: [admin]}
+        """
+    static let allRoles = "all-token"
+
     /// `httpPort` 0: any free port.
     private func writeCollectorConfig(httpPort: Int) throws {
         try """
             mqtt: {port: \(broker.port), client_id: collector-\(broker.port)}
             storage: {sqlite: \(collectorDatabase)}
             http: {port: \(httpPort), keep_alive: \(keepAlive)}
+            \(Self.tokens)
             \(collectorConfig)
             """.write(toFile: directory.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
     }
@@ -80,7 +93,15 @@ final class Worksite: @unchecked Sendable {
         return out
     }
 
-    func get(_ path: String) throws -> HTTPClient.Response { try HTTPClient.get(port: apiPort, path) }
+    /// A GET of the API with `token` (every role by default; nil: none).
+    func get(_ path: String, token: String? = Worksite.allRoles) throws -> HTTPClient.Response {
+        try HTTPClient.get(port: apiPort, path, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:])
+    }
+
+    /// The alert feed, read with `token`.
+    func feed(lastEventID: String? = nil, token: String = Worksite.allRoles) throws -> HTTPClient.EventStream {
+        try HTTPClient.EventStream(port: apiPort, "/api/v1/alerts/stream", lastEventID: lastEventID, headers: ["Authorization": "Bearer \(token)"])
+    }
 
     /// A POST to the API, as a coordinator with `token` (or anonymously).
     func post(_ path: String, token: String? = nil, json: String = "") throws -> HTTPClient.Response {

@@ -18,7 +18,7 @@ public enum HTTPClient {
         try request("POST", port: port, path, headers: headers.merging(["Content-Type": "application/json"]) { $1 }, body: json)
     }
 
-    static func request(_ method: String, port: Int, _ path: String, headers: [String: String], body: String = "") throws -> Response {
+    public static func request(_ method: String, port: Int, _ path: String, headers: [String: String], body: String = "") throws -> Response {
         let connection = try Connection(method, port: port, path: path, headers: headers, body: body)
         defer { connection.close() }
         let (status, responseHeaders) = try connection.readHead()
@@ -48,8 +48,9 @@ public enum HTTPClient {
         public let events: AsyncStream<Event>
         private let connection: Connection
 
-        public init(port: Int, _ path: String, lastEventID: String? = nil) throws {
-            connection = try Connection("GET", port: port, path: path, headers: lastEventID.map { ["Last-Event-ID": $0] } ?? [:])
+        public init(port: Int, _ path: String, lastEventID: String? = nil, headers: [String: String] = [:]) throws {
+            connection = try Connection("GET", port: port, path: path,
+                                        headers: headers.merging(lastEventID.map { ["Last-Event-ID": $0] } ?? [:]) { $1 })
             let (status, _) = try connection.readHead()
             guard status == 200 else { throw SpawnError(message: "SSE status \(status)") }
             let (events, sink) = AsyncStream.makeStream(of: Event.self)

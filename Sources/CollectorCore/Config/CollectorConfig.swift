@@ -1,4 +1,5 @@
 import DaemonSupport
+import Foundation
 import MQTT
 import Wire
 
@@ -12,9 +13,14 @@ import Wire
 /// storage:
 ///   sqlite: /var/lib/canary/collector.sqlite
 /// http:
-///   host: 127.0.0.1           # 0.0.0.0 to serve the site network
+///   host: 127.0.0.1           # 0.0.0.0 to serve the site network: needs tls and tokens
 ///   port: 8080                # 0 picks a free port (tests)
 ///   keep_alive: 15s           # an idle alert feed says it is alive this often
+///   tls: {cert_file: /etc/canary/api.pem, key_file: /etc/canary/api.key}   # HTTPS; key mode 600
+///   insecure: false           # true: serve a network without TLS or tokens anyway (warned at every start)
+///   idle_timeout: 10s         # a connection that sends no complete request head (or nothing more) this long is closed
+///   max_connections: 512      # at once, in all; more wait to be accepted
+///   max_connections_per_client: 64   # at once from one address; more are closed
 /// ingest:
 ///   max_message: 256KiB       # larger messages are refused and counted
 ///   max_batch: 2000           # messages taken at once: a run of transactions with one fsync
@@ -23,8 +29,8 @@ import Wire
 ///   workers: pseudonymised    # or named: workers and devices in the exports (docs/collector.md, "Exports")
 /// alerts:
 ///   escalate_after: 60s       # an open alert nobody acknowledged by then escalates
-/// coordinators:               # who may acknowledge and resolve alerts; none: nobody can
-///   - {name: control-room, token_sha256: <64 hex digits: printf %s TOKEN | sha256sum>}
+/// tokens:                     # who may use the API, with which roles (docs/collector.md, "Access")
+///   - {name: control-room, token_sha256: <64 hex digits: printf %s TOKEN | sha256sum>, roles: [coordinator]}
 /// log_level: info             # trace, debug, info, notice, warning, error, critical
 /// ```
 public struct CollectorConfig: Sendable {
@@ -39,12 +45,13 @@ public struct CollectorConfig: Sendable {
     public var exportsNameWorkers: Bool
     /// An open alert that nobody acknowledged this long escalates (docs/collector.md, "Alerts").
     public var escalateAfterMs: Int64
-    public var coordinators: Coordinators
+    public var tokens: Tokens
+    public var http: HTTPSettings
     public var logLevel: String
 
     public init(mqtt: MQTTConfiguration, databasePath: String, httpHost: String = "127.0.0.1", httpPort: Int = 8080, keepAliveMs: Int64 = 15_000,
                 ingest: Ingest.Settings = .init(), exportsNameWorkers: Bool = false, escalateAfterMs: Int64 = 60_000,
-                coordinators: Coordinators = Coordinators(), logLevel: String = "info") {
+                tokens: Tokens = Tokens(), http: HTTPSettings = HTTPSettings(), logLevel: String = "info") {
         self.mqtt = mqtt
         self.databasePath = databasePath
         self.httpHost = httpHost
@@ -53,7 +60,8 @@ public struct CollectorConfig: Sendable {
         self.ingest = ingest
         self.exportsNameWorkers = exportsNameWorkers
         self.escalateAfterMs = escalateAfterMs
-        self.coordinators = coordinators
+        self.tokens = tokens
+        self.http = http
         self.logLevel = logLevel
     }
 
@@ -89,8 +97,78 @@ public struct CollectorConfig: Sendable {
             httpHost: try http.string("host", default: "127.0.0.1"), httpPort: try http.int("port", default: 8080, in: 0...65_535),
             keepAliveMs: try http.durationMs("keep_alive", default: 15_000, in: 1_000...300_000),
             ingest: ingest, exportsNameWorkers: named, escalateAfterMs: escalateAfterMs,
-            coordinators: try Coordinators.read(root), logLevel: level)
+            tokens: try Tokens.read(root), http: try HTTPSettings.read(http), logLevel: level)
+        try config.refuseOpenNetwork(http)
         try root.finish()
         return config
+    }
+
+    /// The effective config without its secrets (tokens by name and roles, no
+    /// hashes): what `/api/v1/config` shows an admin and the audit log records at each start.
+    public var summaryJSON: String {
+        let tokenList = tokens.callers.values.sorted { $0.name < $1.name }.map {
+            "{\"name\":\(JSONText.quoted($0.name)),\"roles\":[\($0.roles.map(\.rawValue).sorted().map(JSONText.quoted).joined(separator: ","))]}"
+        }
+        return """
+            {"mqtt":{"host":\(JSONText.quoted(mqtt.host)),"port":\(mqtt.port),"client_id":\(JSONText.quoted(mqtt.clientID)),\
+            "tls":\(mqtt.caFile != nil),"share_group":\(ingest.shareGroup.map(JSONText.quoted) ?? "null")},\
+            "storage":{"sqlite":\(JSONText.quoted(databasePath))},\
+            "http":{"host":\(JSONText.quoted(httpHost)),"port":\(httpPort),"tls":\(http.tls != nil),"insecure":\(http.insecure),\
+            "idle_timeout_ms":\(http.idleTimeoutMs),"max_connections":\(http.maxConnections),"max_connections_per_client":\(http.maxConnectionsPerClient)},\
+            "export":{"workers":"\(exportsNameWorkers ? "named" : "pseudonymised")"},"alerts":{"escalate_after_ms":\(escalateAfterMs)},\
+            "tokens":[\(tokenList.joined(separator: ","))],"log_level":\(JSONText.quoted(logLevel))}
+            """
+    }
+
+    /// Whether the API listens only on this machine.
+    public var listensOnLoopbackOnly: Bool {
+        httpHost == "localhost" || httpHost == "::1" || httpHost.hasPrefix("127.")
+    }
+
+    /// A collector serving a network names workers and their health to
+    /// whoever listens unless both TLS and tokens protect it; it refuses to
+    /// start so unless the config says `http.insecure: true` in so many words.
+    func refuseOpenNetwork(_ section: ConfigSection) throws(ConfigError) {
+        guard !listensOnLoopbackOnly, !http.insecure else { return }
+        var missing: [String] = []
+        if http.tls == nil { missing.append("http.tls") }
+        if tokens.isEmpty { missing.append("tokens") }
+        guard missing.isEmpty else {
+            throw section.error("host", "\(httpHost) serves the network, which needs \(missing.joined(separator: " and ")) "
+                + "(or http.insecure: true, to serve it unprotected anyway; docs/collector.md, \"Access\")")
+        }
+    }
+}
+
+/// `http:` beyond host, port and keep-alive: TLS and the limits that keep a
+/// flood of connections from taking the API away from the coordinators.
+public struct HTTPSettings: Sendable {
+    public struct TLS: Sendable, Equatable {
+        public var certFile: String
+        public var keyFile: String
+    }
+
+    public var tls: TLS?
+    public var insecure = false
+    /// Closes a connection that sends no complete request head, or nothing after its last answer, this long.
+    public var idleTimeoutMs: Int64 = 10_000
+    public var maxConnections = 512
+    public var maxConnectionsPerClient = 64
+
+    public init() {}
+
+    static func read(_ s: ConfigSection) throws(ConfigError) -> HTTPSettings {
+        var h = HTTPSettings()
+        let tls = try s.section("tls")
+        if tls.has("cert_file") || tls.has("key_file") {
+            h.tls = TLS(certFile: try tls.requiredString("cert_file"), keyFile: try tls.secretFile("key_file") ?? "")
+            guard !h.tls!.keyFile.isEmpty else { throw tls.error("key_file", "is required with cert_file") }
+            guard FileManager.default.isReadableFile(atPath: h.tls!.certFile) else { throw tls.error("cert_file", "cannot read \(h.tls!.certFile)") }
+        }
+        h.insecure = try s.bool("insecure", default: false)
+        h.idleTimeoutMs = try s.durationMs("idle_timeout", default: 10_000, in: 1_000...300_000)
+        h.maxConnections = try s.int("max_connections", default: 512, in: 1...100_000)
+        h.maxConnectionsPerClient = try s.int("max_connections_per_client", default: 64, in: 1...100_000)
+        return h
     }
 }

@@ -26,7 +26,8 @@ struct Export {
     /// Rows a page: events, or telemetry messages (tens of readings each).
     static let pageSize = 500
 
-    func response(_ dataset: Dataset, _ format: Format, filter: RecordFilter) -> Response {
+    /// `finished` is told how many lines left (the CSV header not counted), also when the client went away first.
+    func response(_ dataset: Dataset, _ format: Format, filter: RecordFilter, finished: @escaping @Sendable (Int) -> Void = { _ in }) -> Response {
         let store = self.store, pseudonyms = self.pseudonyms
         let contentType = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
         let disposition = "attachment; filename=\"canary-\(dataset.rawValue).\(format.rawValue)\""
@@ -39,11 +40,16 @@ struct Export {
                 }
                 var cursor: PageCursor?
                 var inOrder = ReadingsInTimeOrder()
+                var lines = 0
+                defer { finished(lines) }
                 while true {
                     let (text, next) = try dataset == .telemetry
                         ? Self.telemetryPage(store, filter, after: cursor, format, &inOrder, pseudonyms: pseudonyms)
                         : Self.eventsPage(store, filter, after: cursor, format, pseudonyms: pseudonyms)
-                    if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
+                    if !text.isEmpty {
+                        try await writer.write(ByteBuffer(string: text))
+                        lines += text.utf8.count { $0 == 0x0A }
+                    }
                     guard let next else { break }
                     cursor = next
                 }

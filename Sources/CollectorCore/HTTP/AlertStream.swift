@@ -21,6 +21,12 @@ import DaemonSupport
 /// that is quiet because nothing happens and one that is quiet because the
 /// collector is cut off or cannot store must not look the same to a
 /// coordinator.
+///
+/// A `Last-Event-ID` beyond the last change (the database was restored from a
+/// backup or moved aside) cannot be resumed from: changes with those ids may
+/// come again, and a client that waited for them would miss alarms. The
+/// stream then sends `event: reload` (its `id:` the real last change) and goes
+/// on from there; the client must load the alerts in full again.
 struct AlertStream {
     let store: EventStore
     let signal: ChangeSignal
@@ -29,18 +35,22 @@ struct AlertStream {
     /// A keep-alive this often keeps proxies from closing an idle stream, finds clients that went away,
     /// and tells clients the stream is alive.
     let keepAliveMs: Int64
+    /// Whether the caller sees health values (``HealthData``).
+    let health: Bool
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 
     func response(_ request: Request) throws -> Response {
         let header = request.headers[Self.lastEventID] ?? request.uri.queryParameters.get("last_event_id")
-        let start: Int64
+        var requested: Int64?
         if let header {
             guard let n = Int64(header), n >= 0 else { throw APIError(message: "Last-Event-ID '\(header)' is not an id this stream gave out") }
-            start = n
-        } else {
-            start = try store.lastAlertChange()
+            requested = n
         }
+        let last = try store.lastAlertChange()
+        let reload = requested.map { $0 > last } ?? false
+        let start = reload ? last : requested ?? last
         let store = self.store, signal = self.signal, metrics = self.metrics, status = self.status, keepAliveMs = self.keepAliveMs
+        let health = self.health
         @Sendable func alive(_ seq: Int64) -> ByteBuffer {
             ByteBuffer(string: "id: \(seq)\nevent: keep-alive\ndata: {\"every_ms\":\(keepAliveMs)}\n\n")
         }
@@ -57,6 +67,9 @@ struct AlertStream {
                 var sent = start
                 // `retry:` tells the browser how soon to reconnect.
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: canary alert stream from change \(start)\n\n"))
+                if reload {
+                    try await writer.write(ByteBuffer(string: "id: \(start)\nevent: reload\ndata: {\"last_event_id\":\(start)}\n\n"))
+                }
                 try await writer.write(alive(start))
                 var iterator = wakeups.makeAsyncIterator()
                 var quietSince = ContinuousClock.now
@@ -74,7 +87,9 @@ struct AlertStream {
                         let changes = try store.alertChanges(after: sent, limit: 500)
                         if !changes.isEmpty {
                             var text = ""
-                            for c in changes { text += "id: \(c.seq)\nevent: alert\ndata: \(c.snapshot)\n\n" }
+                            for c in changes {
+                                text += "id: \(c.seq)\nevent: alert\ndata: \(health ? c.snapshot : HealthData.withoutHealth(alert: c.snapshot))\n\n"
+                            }
                             try await writer.write(ByteBuffer(string: text))
                             sent = changes.last!.seq
                             quietSince = .now

@@ -1,41 +1,53 @@
 import DaemonSupport
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import Wire
 
-/// The collector's HTTP API (docs/collector.md, "HTTP API"). Every route reads the store,
-/// but the coordinators' acknowledge and resolve, which need a coordinator's token.
+/// The collector's HTTP API (docs/collector.md, "HTTP API" and "Access").
+/// Every route but the dashboard's page and `/healthz` needs a token whose
+/// roles the route allows (`401` without a known token, `403` without the
+/// role); `/metrics` needs none from loopback. Health values are shown only
+/// to the `medical` role (``HealthData``).
 public struct CollectorAPI: Sendable {
     let store: EventStore
     let signal: ChangeSignal
     let metrics: MetricsRegistry
     /// Workers and devices in exports; nil: by name.
     let pseudonyms: Pseudonyms?
-    let coordinators: Coordinators
+    let tokens: Tokens
+    let refused: RefusedTokens
     /// How often an idle alert feed says it is alive.
     let keepAliveMs: Int64
     let status: @Sendable () -> CollectorStatus
     /// The collector's clock, Unix milliseconds: when a coordinator acted.
     let nowMs: @Sendable () -> Int64
+    /// The effective config as `/api/v1/config` shows it, secrets left out.
+    let configJSON: String
 
-    init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, pseudonyms: Pseudonyms?, coordinators: Coordinators,
-         keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64) {
+    init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
+         keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64, configJSON: String = "{}") {
         self.store = store
         self.signal = signal
         self.metrics = metrics
         self.pseudonyms = pseudonyms
-        self.coordinators = coordinators
+        self.tokens = tokens
+        self.refused = refused
         self.keepAliveMs = keepAliveMs
         self.status = status
         self.nowMs = nowMs
+        self.configJSON = configJSON
         metrics.register(CollectorMetrics.httpErrors, .counter, help: "HTTP responses with an error status, by status.")
     }
 
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    public func router() -> Router<CollectorRequestContext> {
+        // HEAD answers wherever GET does (RFC 9110 §9.3.2).
+        let router = Router(context: CollectorRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: HTTPErrorCounter(metrics: metrics))
         let store = self.store
+        let authenticator = BearerTokenAuthenticator(tokens: tokens, refused: refused)
 
+        // The page holds no data: it asks for a token and then reads the API with it.
         router.get("/") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
                      body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
@@ -47,23 +59,25 @@ public struct CollectorAPI: Sendable {
             return .json("{\"status\":\"\(healthy ? "ok" : "failing")\",\"database\":\(db),\"storing\":\(now.storing),\"mqtt\":\(now.hearing)}\n",
                          status: healthy ? .ok : .serviceUnavailable)
         }
-        router.get("/metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: self.metrics.render())))
-        }
+        // Open to a scraper on this machine; from elsewhere, an admin's token.
+        router.group("metrics")
+            .add(middleware: LoopbackOr(authenticator: authenticator, policy: requiring(.admin)))
+            .get { _, _ -> Response in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                         body: .init(byteBuffer: ByteBuffer(string: self.metrics.render())))
+            }
 
         let api = router.group("api/v1")
-        api.get("events") { request, _ -> Response in
+        let coordinators = api.group().add(middleware: authenticator).add(middleware: requiring(.coordinator))
+        coordinators.get("events") { request, context -> Response in
             let limit = try request.limit(default: 100, max: 1_000)
             let rows = try store.events(try request.recordFilter(), after: try request.cursor(), limit: limit)
+            let health = context.identity?.seesHealth == true
             let next = rows.count == limit ? rows.last.map { "\"\($0.cursor)\"" } ?? "null" : "null"
-            return .json("{\"events\":[\(rows.map(\.json).joined(separator: ","))],\"next_cursor\":\(next)}\n")
+            let events = rows.map { health ? $0.json : HealthData.withoutHealth(event: $0.json) }
+            return .json("{\"events\":[\(events.joined(separator: ","))],\"next_cursor\":\(next)}\n")
         }
-        api.get("workers") { request, _ -> Response in
-            let now = self.status()
-            return .json(try store.workers(site: try request.name("site"), current: now.hearing && now.storing) + "\n")
-        }
-        api.get("alerts") { request, _ -> Response in
+        coordinators.get("alerts") { request, context -> Response in
             let state = try request.name("state")
             if let state, !["open", "pre-alarm", "alarm", "cleared"].contains(state) {
                 throw APIError(message: "state must be open, pre-alarm, alarm or cleared")
@@ -74,14 +88,15 @@ public struct CollectorAPI: Sendable {
             }
             let rows = try store.alerts(state: state, handling: handling, site: try request.name("site"), worker: try request.name("worker"),
                                         limit: try request.limit(default: 500, max: 10_000))
-            return .json("{\"alerts\":[\(rows.joined(separator: ","))]}\n")
+            let health = context.identity?.seesHealth == true
+            return .json("{\"alerts\":[\(rows.map { health ? $0 : HealthData.withoutHealth(alert: $0) }.joined(separator: ","))]}\n")
         }
-        api.post("alerts/:id/acknowledge") { request, context -> Response in
-            let (id, coordinator) = try self.coordinatorAndAlert(request, context)
-            return try self.handled { try store.acknowledge(id, by: coordinator, nowMs: self.nowMs()) }
+        coordinators.post("alerts/:id/acknowledge") { request, context -> Response in
+            let (id, coordinator) = try Self.alertAndCaller(context)
+            return try self.handled { try store.acknowledge(id, by: coordinator.name, address: context.clientAddress, nowMs: self.nowMs()) }
         }
-        api.post("alerts/:id/resolve") { request, context -> Response in
-            let (id, coordinator) = try self.coordinatorAndAlert(request, context)
+        coordinators.post("alerts/:id/resolve") { request, context -> Response in
+            let (id, coordinator) = try Self.alertAndCaller(context)
             struct Resolution: Decodable {
                 var reason: String
                 var note: String?
@@ -91,41 +106,84 @@ public struct CollectorAPI: Sendable {
                   AlertHandling.resolutions.contains(r.reason), (r.note?.count ?? 0) <= 2_000 else {
                 throw APIError(message: "the body must be {\"reason\": one of \(AlertHandling.resolutions.joined(separator: ", ")), \"note\": text of at most 2000 characters, optional}")
             }
-            return try self.handled { try store.resolve(id, by: coordinator, reason: r.reason, note: r.note, nowMs: self.nowMs()) }
-        }
-        api.get("alerts/stream") { request, _ -> Response in
-            try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs)
-                .response(request)
-        }
-        api.get("gateways") { _, _ -> Response in
-            let items = try store.gateways().map {
-                "{\"site\":\(JSONText.quoted($0.site)),\"gateway\":\(JSONText.quoted($0.gateway)),\"state\":\(JSONText.quoted($0.state)),\"since\":\"\(RFC3339.format(ms: $0.timeMs))\"}"
+            return try self.handled {
+                try store.resolve(id, by: coordinator.name, reason: r.reason, note: r.note, address: context.clientAddress, nowMs: self.nowMs())
             }
-            return .json("{\"gateways\":[\(items.joined(separator: ","))]}\n")
         }
-        api.get("export/:file") { request, context -> Response in
-            let file = try context.parameters.require("file")
-            let parts = file.split(separator: ".")
-            guard parts.count == 2, let dataset = Export.Dataset(rawValue: String(parts[0])),
-                  let format = Export.Format(rawValue: String(parts[1])) else {
-                throw APIError(message: "export one of telemetry.csv, telemetry.ndjson, events.csv, events.ndjson")
+        api.group("alerts/stream")
+            .add(middleware: BearerTokenAuthenticator(tokens: tokens, refused: refused, acceptsQueryToken: true))
+            .add(middleware: requiring(.coordinator))
+            .get { request, context -> Response in
+                try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs,
+                                health: context.identity?.seesHealth == true)
+                    .response(request)
             }
-            return Export(store: store, pseudonyms: self.pseudonyms).response(dataset, format, filter: try request.recordFilter())
+        api.group("workers").add(middleware: authenticator).add(middleware: requiring(.coordinator, .medical))
+            .get { request, context -> Response in
+                let now = self.status()
+                return .json(try store.workers(site: try request.name("site"), current: now.hearing && now.storing,
+                                               health: context.identity?.seesHealth == true) + "\n")
+            }
+        api.group("gateways").add(middleware: authenticator).add(middleware: requiring(.admin, .coordinator))
+            .get { _, _ -> Response in
+                let items = try store.gateways().map {
+                    "{\"site\":\(JSONText.quoted($0.site)),\"gateway\":\(JSONText.quoted($0.gateway)),\"state\":\(JSONText.quoted($0.state)),\"since\":\"\(RFC3339.format(ms: $0.timeMs))\"}"
+                }
+                return .json("{\"gateways\":[\(items.joined(separator: ","))]}\n")
+            }
+        let admins = api.group().add(middleware: authenticator).add(middleware: requiring(.admin))
+        admins.get("audit") { request, _ -> Response in
+            let after: Int64
+            if let text = request.uri.queryParameters.get("after") {
+                guard let n = Int64(text), n >= 0 else { throw APIError(message: "after must be an audit entry's seq") }
+                after = n
+            } else {
+                after = 0
+            }
+            let limit = try request.limit(default: 1_000, max: 10_000)
+            let (entries, last) = try store.auditLog(after: after, limit: limit)
+            let next = entries.count == limit ? last.map(String.init) ?? "null" : "null"
+            return .json("{\"audit\":[\(entries.joined(separator: ","))],\"next_after\":\(next)}\n")
         }
+        admins.get("config") { _, _ -> Response in .json(self.configJSON + "\n") }
+        api.group("export").add(middleware: authenticator).add(middleware: requiring(.researcher))
+            .get(":file") { request, context -> Response in
+                let file = try context.parameters.require("file")
+                let parts = file.split(separator: ".")
+                guard parts.count == 2, let dataset = Export.Dataset(rawValue: String(parts[0])),
+                      let format = Export.Format(rawValue: String(parts[1])) else {
+                    throw APIError(message: "export one of telemetry.csv, telemetry.ndjson, events.csv, events.ndjson")
+                }
+                var filter = try request.recordFilter()
+                if let pseudonyms = self.pseudonyms, let worker = filter.worker {
+                    filter.worker = try Self.worker(pseudonym: worker, pseudonyms, store)
+                }
+                let audit = AuditEntry(action: "export", actor: try context.requireIdentity().name, address: context.clientAddress,
+                                       detail: ["export": file, "filter": request.uri.query ?? ""])
+                return Export(store: store, pseudonyms: self.pseudonyms).response(dataset, format, filter: filter) { rows in
+                    var entry = audit
+                    entry.detail["rows"] = String(rows)
+                    try? store.audit([entry], nowMs: self.nowMs())
+                }
+            }
         return router
     }
 
-    /// The alert the path names and the coordinator whose token the request carries.
-    private func coordinatorAndAlert(_ request: Request, _ context: BasicRequestContext) throws -> (Int64, String) {
-        guard !coordinators.isEmpty else {
-            throw APIError(status: .forbidden, message: "nobody may acknowledge or resolve alerts: the collector's config lists no coordinators")
+    /// The worker whose pseudonym a researcher's `worker` filter names. A
+    /// pseudonymised export cannot be filtered by a real id: that would tell
+    /// the researcher whether a named person is in the data and which
+    /// pseudonym is theirs.
+    static func worker(pseudonym: String, _ pseudonyms: Pseudonyms, _ store: EventStore) throws -> String {
+        guard pseudonym.hasPrefix("w-"), let id = try store.workerIDs().first(where: { pseudonyms.worker($0) == pseudonym }) else {
+            throw APIError(message: "worker must be a worker's pseudonym (w-…) as the exports show it")
         }
-        guard let coordinator = coordinators.who(request.headers[.authorization]) else {
-            throw APIError(status: .unauthorized, message: "a coordinator's token is needed: Authorization: Bearer TOKEN",
-                           headers: [.wwwAuthenticate: "Bearer"])
-        }
+        return id
+    }
+
+    /// The alert the path names and the caller acting on it.
+    private static func alertAndCaller(_ context: CollectorRequestContext) throws -> (Int64, Caller) {
         guard let id = Int64(try context.parameters.require("id")) else { throw APIError(status: .notFound, message: "no such alert") }
-        return (id, coordinator)
+        return (id, try context.requireIdentity())
     }
 
     /// The alert after a coordinator's action, which the feed says too.

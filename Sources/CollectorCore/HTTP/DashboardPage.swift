@@ -9,17 +9,21 @@
 ///   that no change falls between the two (an alert is kept at its latest
 ///   change); one that cleared stays, greyed, until a coordinator resolves
 ///   it, so one that came and went unseen is still seen;
-/// - acknowledge and resolve (with a reason and a note) on each alert, with
-///   the coordinator's token, which the page keeps in the browser's local
-///   storage; rows are updated in place, so a note being typed survives the
-///   feed's changes;
+/// - a token asked for once and kept in the browser's local storage: every
+///   read and action of the page carries it (the feed as `access_token`,
+///   since `EventSource` cannot set headers); without one, or with one the
+///   collector refuses, the page says so and shows nothing;
+/// - acknowledge and resolve (with a reason and a note) on each alert; rows
+///   are updated in place, so a note being typed survives the feed's changes;
 /// - workers with their state, last location and latest gas readings, from
 ///   `/api/v1/workers`, reloaded on every alert and every 5 s;
 /// - a banner whenever what it shows may be out of date: the page cannot
 ///   reach the collector (the browser reconnects by itself with
 ///   `Last-Event-ID`, so nothing is missed), the feed has been silent for
 ///   three keep-alive intervals (a connection broken without closing; the
-///   page connects anew from the last change it has), or the collector says
+///   page connects anew from the last change it has), the collector cannot
+///   resume from the last change the page has (`event: reload`: its database
+///   was restored or moved aside; the page reloads in full), or the collector says
 ///   it is cut off from the broker or cannot store. Unknown is not safe, so unknown
 ///   looks alarming, not quiet;
 /// - a tone for every alert that opens, turns into an alarm or escalates, and
@@ -67,7 +71,7 @@ enum DashboardPage {
 <header>
   <h1>Canary: live alerts</h1>
   <span id="feed" class="stale">connecting…</span>
-  <label>Coordinator token <input id="token" type="password" size="16" autocomplete="off"></label>
+  <label>Token <input id="token" type="password" size="16" autocomplete="off"></label>
   <button id="sound" type="button">Sound off: click to turn on</button>
 </header>
 <div id="banner"></div>
@@ -122,7 +126,15 @@ setInterval(() => {
 
 const tokenInput = document.getElementById("token");
 tokenInput.value = localStorage.getItem("canaryToken") ?? "";
-tokenInput.addEventListener("change", () => localStorage.setItem("canaryToken", tokenInput.value));
+// A new token is a new reader: start afresh with it.
+tokenInput.addEventListener("change", () => { localStorage.setItem("canaryToken", tokenInput.value); location.reload(); });
+const authorized = () => ({ "Authorization": `Bearer ${tokenInput.value}` });
+// What the collector says of a refused token, for the coordinator.
+async function refusal(r) {
+  const why = (await r.json().catch(() => ({}))).error ?? `status ${r.status}`;
+  return r.status === 401 ? `The collector does not accept this token (${why}). Enter yours (top right).`
+    : r.status === 403 ? `This token may not do that: ${why}.` : why;
+}
 
 // A coordinator's action; the feed brings the alert's new state to every open dashboard.
 async function act(id, action, body) {
@@ -130,9 +142,9 @@ async function act(id, action, body) {
   if (!token) { say("Enter your coordinator token (top right) to acknowledge or resolve."); return; }
   try {
     const r = await fetch(`${api}alerts/${id}/${action}`,
-      { method: "POST", headers: { "Authorization": `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify(body ?? {}) });
+      { method: "POST", headers: { ...authorized(), "Content-Type": "application/json" }, body: JSON.stringify(body ?? {}) });
+    if (!r.ok) { say(`Could not ${action} alert ${id}: ${await refusal(r)}`); return; }
     const answer = await r.json();
-    if (!r.ok) { say(`Could not ${action} alert ${id}: ${answer.error}`); return; }
     say("");
     take(answer, false);
     renderAlerts();
@@ -245,7 +257,8 @@ function renderWorkers() {
 function renderFeed() {
   const c = state.collector;
   let problem = null;
-  if (state.feed === "silent") problem = "The collector has gone silent: the connection may be broken, what you see may be out of date. Reconnecting…";
+  if (state.refused) problem = "Not signed in: " + state.refused;
+  else if (state.feed === "silent") problem = "The collector has gone silent: the connection may be broken, what you see may be out of date. Reconnecting…";
   else if (state.feed !== "open") problem = "The collector cannot be reached: what you see may be out of date. Reconnecting…";
   else if (!state.loaded) problem = "Loading…";
   else if (c && c.broker !== "connected") problem = "The collector is cut off from the broker: alarms from the worksites are not arriving. Check the workers by radio.";
@@ -258,14 +271,16 @@ function renderFeed() {
 }
 
 async function loadWorkers() {
+  if (!tokenInput.value || state.refused) return;
   try {
-    const r = await fetch(api + "workers");
+    const r = await fetch(api + "workers", { headers: authorized() });
     if (r.ok) { state.workers = (await r.json()).workers; renderWorkers(); }
   } catch (e) { /* the feed's state says the collector is unreachable */ }
 }
 
 async function loadAlerts() {
-  const r = await fetch(api + "alerts?handling=unresolved&limit=10000");
+  const r = await fetch(api + "alerts?handling=unresolved&limit=10000", { headers: authorized() });
+  if (r.status === 401 || r.status === 403) { state.refused = await refusal(r); say(state.refused); renderFeed(); return; }
   if (!r.ok) throw new Error(`alerts: ${r.status}`);
   for (const a of (await r.json()).alerts) take(a, false);
   state.loaded = true;
@@ -281,7 +296,8 @@ function heard(e) {
 
 let feed = null;
 function connect() {
-  feed = new EventSource(api + "alerts/stream" + (state.lastEventId === null ? "" : `?last_event_id=${state.lastEventId}`));
+  const token = encodeURIComponent(tokenInput.value);
+  feed = new EventSource(api + `alerts/stream?access_token=${token}` + (state.lastEventId === null ? "" : `&last_event_id=${state.lastEventId}`));
   feed.onopen = () => {
     heard();
     state.feed = "open";
@@ -291,9 +307,18 @@ function connect() {
   feed.onerror = () => {
     state.feed = "closed";
     renderFeed();
-    // The browser retries a dropped stream by itself; one it gave up on (an error status from a proxy) is reloaded.
-    if (feed.readyState === EventSource.CLOSED) setTimeout(() => location.reload(), 5000);
+    // The browser retries a dropped stream by itself; one it gave up on (an error status from a proxy) is reloaded,
+    // unless the collector refused the token: then the page waits for another.
+    if (feed.readyState === EventSource.CLOSED) {
+      fetch(api + "alerts?limit=1", { headers: authorized() }).then(async r => {
+        if (r.status === 401 || r.status === 403) { state.refused = await refusal(r); say(state.refused); renderFeed(); }
+        else setTimeout(() => location.reload(), 5000);
+      }, () => setTimeout(() => location.reload(), 5000));
+    }
   };
+  // The collector cannot resume from the last change this page has (its database was restored or moved):
+  // what the page holds may be missing alarms, so it starts afresh.
+  feed.addEventListener("reload", () => { state.reloading = true; location.reload(); });
   feed.addEventListener("alert", e => {
     heard(e);
     take(JSON.parse(e.data), true);
@@ -307,7 +332,8 @@ function connect() {
     if (state.feed === "silent") { state.feed = "open"; renderFeed(); }
   });
 }
-connect();
+if (tokenInput.value) connect();
+else { state.refused = "Enter your token (top right): the collector shows nothing without one."; say(state.refused); }
 // A connection can break without closing (a pulled cable): silent for three keep-alives is not live.
 // The page then says so and connects anew from the last change it has.
 setInterval(() => {

@@ -324,6 +324,7 @@ public enum CollectorMetrics {
     public static let sseClients = "canary_collector_sse_clients"
     public static let httpErrors = "canary_collector_http_errors_total"
     public static let escalations = "canary_collector_alerts_escalated_total"
+    public static let connectionsRefused = "canary_collector_http_connections_refused_total"
 
     static func register(_ m: MetricsRegistry) {
         m.register(received, .counter, help: "MQTT messages received.")

@@ -59,9 +59,11 @@ enum AlertHandlingError: Error, Equatable {
 extension EventStore {
     /// Acknowledges alert `id` for `coordinator`: someone is on it. The first
     /// acknowledgement stands; acknowledging again changes nothing. The alert's JSON.
-    func acknowledge(_ id: Int64, by coordinator: String, nowMs: Int64) throws -> String {
+    /// The audit log records it in the same transaction, with the client's `address`.
+    func acknowledge(_ id: Int64, by coordinator: String, address: String? = nil, nowMs: Int64) throws -> String {
         try write { db in
-            try changeHandling(of: id, db) { h in
+            try Self.audit(AuditEntry(action: "acknowledge", actor: coordinator, address: address, detail: ["alert": String(id)]), nowMs: nowMs, db)
+            return try changeHandling(of: id, db) { h in
                 guard h.resolvedMs == nil else { throw AlertHandlingError.alreadyResolved }
                 guard h.acknowledgedMs == nil else { return false }
                 h.acknowledgedMs = nowMs
@@ -73,9 +75,11 @@ extension EventStore {
 
     /// Resolves alert `id` (acknowledging it too, if nobody had) with a reason
     /// from ``AlertHandling/resolutions`` and an optional note. The alert's JSON.
-    func resolve(_ id: Int64, by coordinator: String, reason: String, note: String?, nowMs: Int64) throws -> String {
+    func resolve(_ id: Int64, by coordinator: String, reason: String, note: String?, address: String? = nil, nowMs: Int64) throws -> String {
         try write { db in
-            try changeHandling(of: id, db) { h in
+            try Self.audit(AuditEntry(action: "resolve", actor: coordinator, address: address,
+                                      detail: ["alert": String(id), "reason": reason, "note": note ?? ""]), nowMs: nowMs, db)
+            return try changeHandling(of: id, db) { h in
                 guard h.resolvedMs == nil else { throw AlertHandlingError.alreadyResolved }
                 if h.acknowledgedMs == nil {
                     h.acknowledgedMs = nowMs

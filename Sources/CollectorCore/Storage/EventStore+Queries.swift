@@ -161,7 +161,8 @@ extension EventStore {
     /// Every worker heard from, with their open alerts, as the JSON of `/api/v1/workers`.
     /// `current`: whether what is stored is up to date (the collector hears the broker and
     /// can store); when it is not, a worker without an open alarm is `unknown`, not `ok`.
-    public func workers(site: String?, current: Bool = true) throws -> String {
+    /// `health`: whether health readings and values are shown (the `medical` role, ``HealthData``).
+    public func workers(site: String?, current: Bool = true, health: Bool = true) throws -> String {
         try pool.read { db in
             var arguments: StatementArguments = []
             var clause = "1"
@@ -188,17 +189,23 @@ extension EventStore {
                 // of reach, "ok" would be a guess.
                 let unheard = !current || offline.contains("\(site)\u{0}\(r["gateway"] as String)")
                 let state = states.contains("alarm") ? "alarm" : states.contains("pre-alarm") ? "pre-alarm" : unheard ? "unknown" : "ok"
-                let readings = (latestByWorker[key(r)] ?? []).map { x -> String in
+                let shown = (latestByWorker[key(r)] ?? []).filter { health || !HealthData.readingKinds.contains($0["kind"]) }
+                let readings = shown.map { x -> String in
                     "\(JSONText.quoted(x["kind"])):{\"device\":\(JSONText.quoted(x["device"])),\"time_ms\":\(x["time_ms"] as Int64),\"values\":\(x["values"] as String)}"
                 }
                 items.append("""
                     {"site":\(JSONText.quoted(site)),"worker":\(JSONText.quoted(worker)),"gateway":\(JSONText.quoted(r["gateway"])),\
                     "state":"\(state)","last_seen":"\(RFC3339.format(ms: r["last_seen_ms"]))","location":\(r["location"] as String? ?? "null"),\
-                    "readings":{\(readings.joined(separator: ","))},"open_alerts":[\(mine.map { $0["snapshot"] as String }.joined(separator: ","))]}
+                    "readings":{\(readings.joined(separator: ","))},"open_alerts":[\(mine.map { health ? $0["snapshot"] : HealthData.withoutHealth(alert: $0["snapshot"]) }.joined(separator: ","))]}
                     """)
             }
             return "{\"workers\":[\(items.joined(separator: ","))]}"
         }
+    }
+
+    /// Every worker id heard from: a researcher's pseudonym is found among their pseudonyms.
+    func workerIDs() throws -> [String] {
+        try pool.read { try String.fetchAll($0, sql: "SELECT DISTINCT worker FROM workers") }
     }
 
     /// Gateways and their last status (`online` / `offline`).

@@ -131,6 +131,22 @@ enum StoreSchema {
                 UPDATE alerts SET snapshot = json_set(snapshot, '$.handling', 'unacknowledged');
                 """)
         }
+        m.registerMigration("v4") { db in
+            try db.execute(sql: """
+                -- Who did what (docs/collector.md, "Audit"): acknowledgements, resolutions, exports,
+                -- refused tokens, the config at each start. Append-only: nothing updates or deletes it.
+                CREATE TABLE audit (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    time_ms INTEGER NOT NULL,
+                    action TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    address TEXT,
+                    detail TEXT NOT NULL
+                );
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
         return m
     }
 }

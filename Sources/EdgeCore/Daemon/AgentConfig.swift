@@ -133,7 +133,9 @@ public struct AgentConfig: Sendable {
             }
         }
         if let file = try root.string("health") {
-            directory.health = try HealthRecord.read(ConfigSection.load(file: Self.resolve(file, besides: root.file)))
+            let path = Self.resolve(file, besides: root.file)
+            try root.checkSecret("health", path: path)
+            directory.health = try HealthRecord.read(ConfigSection.load(file: path))
         }
         let level = try DaemonStartup.logLevel(root)
         let config = AgentConfig(

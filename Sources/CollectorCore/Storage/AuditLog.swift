@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import Wire
+
+/// One line of the audit log (docs/collector.md, "Audit"): who did what that
+/// matters to the workers whose data this is, or to an inspector asking later
+/// who knew what when. The log is append-only: the schema's triggers refuse
+/// every UPDATE and DELETE, and the API has no route that writes it.
+public struct AuditEntry: Sendable, Equatable {
+    /// What was done: `acknowledge`, `resolve`, `export`, `token-refused`, `config`.
+    public var action: String
+    /// The token's name from the config; empty for a caller nobody knows.
+    public var actor: String
+    /// The client's address, where there is a client.
+    public var address: String?
+    /// The particulars, a JSON object (the alert, the filter and rows, the route …).
+    public var detail: [String: String]
+
+    public init(action: String, actor: String, address: String? = nil, detail: [String: String] = [:]) {
+        self.action = action
+        self.actor = actor
+        self.address = address
+        self.detail = detail
+    }
+
+    var detailJSON: String {
+        "{" + detail.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))" }.joined(separator: ",") + "}"
+    }
+}
+
+extension EventStore {
+    /// Appends entries in one durable transaction.
+    func audit(_ entries: [AuditEntry], nowMs: Int64) throws {
+        guard !entries.isEmpty else { return }
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.inTransaction(.immediate) {
+                for e in entries { try Self.audit(e, nowMs: nowMs, db) }
+                return .commit
+            }
+        }
+    }
+
+    /// Appends one entry inside a transaction already open: a coordinator's
+    /// action and its audit line are committed together or not at all.
+    static func audit(_ e: AuditEntry, nowMs: Int64, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO audit (time_ms, action, actor, address, detail) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [nowMs, e.action, e.actor, e.address, e.detailJSON])
+    }
+
+    /// The audit log as `/api/v1/audit` gives it, oldest first, after `seq`.
+    func auditLog(after seq: Int64, limit: Int) throws -> (json: [String], last: Int64?) {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit])
+            return (rows.map { r in
+                "{\"seq\":\(r["seq"] as Int64),\"time\":\"\(RFC3339.format(ms: r["time_ms"]))\",\"action\":\(JSONText.quoted(r["action"])),"
+                    + "\"actor\":\(JSONText.quoted(r["actor"])),\"address\":\((r["address"] as String?).map(JSONText.quoted) ?? "null"),"
+                    + "\"detail\":\(r["detail"] as String)}"
+            }, rows.last.map { $0["seq"] })
+        }
+    }
+
+    /// The detail of the last `config` entry: what the collector started with last time.
+    func lastConfigAudit() throws -> String? {
+        try pool.read { try String.fetchOne($0, sql: "SELECT detail FROM audit WHERE action = 'config' ORDER BY seq DESC LIMIT 1") }
+    }
+}
