@@ -57,8 +57,12 @@ public enum RFC3339 {
     }
 
     /// Milliseconds since 1970 of an RFC 3339 time, or nil when it is not one.
+    /// A day that does not exist (February 30) or year 0 is not one: Foundation's
+    /// parser would roll the first over into March, so its answers are only
+    /// taken for a date that ``calendarDate(_:)`` finds real.
     public static func parse(_ s: String) -> Int64? {
         if let ms = canonical(s) { return ms }
+        guard calendarDate(s) else { return nil }
         let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         if let d = try? style.parse(s) { return Int64((d.timeIntervalSince1970 * 1000).rounded()) }
         if let d = try? Date.ISO8601FormatStyle().parse(s) { return Int64(d.timeIntervalSince1970 * 1000) }
@@ -67,6 +71,22 @@ public enum RFC3339 {
 }
 
 extension RFC3339 {
+    /// Whether `s` starts with a real date, `YYYY-MM-DD`, year 1 or later.
+    static func calendarDate(_ s: String) -> Bool {
+        let b = Array(s.utf8.prefix(10))
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
+              b.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 || (0x30...0x39).contains($0.element) }) else { return false }
+        func number(_ r: Range<Int>) -> Int { b[r].reduce(0) { $0 * 10 + Int($1 - 0x30) } }
+        let year = number(0..<4), month = number(5..<7), day = number(8..<10)
+        guard year >= 1, (1...12).contains(month), day >= 1 else { return false }
+        return day <= daysIn(month: month, year: year)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    }
+
     /// The form Canary writes, `YYYY-MM-DDTHH:MM:SS.sssZ`, read without
     /// Foundation: the collector checks every message's time, and the
     /// general parser cost more than the rest of the envelope. Anything else,
@@ -87,10 +107,8 @@ extension RFC3339 {
             }
             guard let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2), let hour = digits(11, 2),
                   let minute = digits(14, 2), let second = digits(17, 2), let ms = digits(20, 3),
-                  (1...12).contains(month), day >= 1, hour < 24, minute < 60, second < 60 else { return nil }
-            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-            let monthDays: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-            guard day <= monthDays[Int(month) - 1] else { return nil }
+                  year >= 1, (1...12).contains(month), day >= 1, hour < 24, minute < 60, second < 60,
+                  day <= daysIn(month: Int(month), year: Int(year)) else { return nil }
             // Days from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
             let y = month <= 2 ? year - 1 : year
             let era = y / 400, yoe = y - era * 400

@@ -62,6 +62,8 @@ public enum IncomingMessage: Sendable, Equatable {
             }
             switch (kind, type) {
             case ("events", let t) where t.hasPrefix(EventTypes.alarmPrefix):
+                // The worker the alarm is about: an alert needs someone to be about (docs/schema/alarm.schema.json).
+                guard let subject, !subject.isEmpty else { throw .missingAttribute("subject") }
                 let e = event(try AlarmData(tree()))
                 try validate(e.data, type: t)
                 return .alarm(e)

@@ -90,6 +90,48 @@ import Wire
         #expect(try s.commit([alarm("wang", .sos, phase: .cleared, at: 5_000)], receivedMs: 0).alertChanges == 0)
     }
 
+    /// A gateway speaks only for the alerts it opened: another's clear does not close them.
+    @Test func aGatewayClearsOnlyTheAlertsItOpened() throws {
+        let s = try store()
+        let other = try Topics(site: "s1", gateway: "gw-5")
+        func fromOther(_ phase: Phase, at t: Int64) -> ReceivedMessage {
+            let e = CloudEvent(SafetyEvent(worker: "lin", type: .fall, phase: phase, severity: phase == .cleared ? .info : .critical, timeMs: t),
+                               topics: other)
+            return ReceivedMessage(topics: other, message: .alarm(e), raw: [UInt8](e.json()))
+        }
+        _ = try s.commit([alarm("lin", .fall, phase: .alarm, at: 1_000)], receivedMs: 1_000)
+        #expect(try s.commit([fromOther(.cleared, at: 2_000)], receivedMs: 2_000).alertChanges == 0)
+        #expect(try s.alerts(state: "open", site: nil, limit: 10).count == 1, "gw-5 cannot clear gw-1's fall")
+        // gw-5's own report of it is an alert of its own, which gw-1 cannot overwrite.
+        _ = try s.commit([fromOther(.alarm, at: 3_000)], receivedMs: 3_000)
+        _ = try s.commit([alarm("lin", .fall, phase: .preAlarm, at: 4_000)], receivedMs: 4_000)
+        let open = try s.alerts(state: "open", site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
+        #expect(Set(open.map { "\($0.gateway) \($0.state) \($0.severity)" }) == ["gw-1 pre-alarm alarm", "gw-5 alarm critical"])
+        _ = try s.commit([alarm("lin", .fall, phase: .cleared, at: 5_000)], receivedMs: 5_000)
+        #expect(try s.alerts(state: "open", site: nil, limit: 10).count == 1, "gw-1 clears its own")
+    }
+
+    /// An alarm dated far from the collector's clock takes the collector's: a 2100 date no longer makes
+    /// the real clear look older, a 1970 one no longer escalates at once. What the gateway said is kept.
+    @Test func anImplausibleTimeTakesTheCollectorsClock() throws {
+        let s = try store()
+        let now: Int64 = 1_767_254_400_000, year2100: Int64 = 4_102_444_800_000
+        let future = try s.commit([alarm("chen", .gas, "H2S.high", phase: .alarm, at: year2100)], receivedMs: now)
+        #expect(future.implausibleTimes.map(\.timeMs) == [year2100] && future.implausibleTimes.first?.topic == topics.events)
+        var record = try JSONDecoder().decode(AlertRecord.self, from: Data(try #require(try s.alerts(state: "open", site: nil, limit: 10).first).utf8))
+        #expect(record.opened == RFC3339.format(ms: now) && record.gateway_time == RFC3339.format(ms: year2100))
+        _ = try s.commit([alarm("chen", .gas, "H2S.high", phase: .cleared, at: now + 5_000)], receivedMs: now + 5_000)
+        #expect(try s.alerts(state: "open", site: nil, limit: 10).isEmpty, "the real clear closes it")
+        let past = try s.commit([alarm("wang", .sos, phase: .alarm, at: 0)], receivedMs: now)
+        #expect(past.implausibleTimes.count == 1)
+        #expect(try s.escalate(nowMs: now + 1_000, afterMs: 60_000).isEmpty, "not escalated at once")
+        record = try JSONDecoder().decode(AlertRecord.self, from: Data(try #require(try s.alerts(state: "open", site: nil, limit: 10).first).utf8))
+        #expect(record.gateway_time == RFC3339.format(ms: 0))
+        // An outbox's resend after a week-long outage keeps its own time.
+        #expect(AlertBook.plausibleTime(now - 7 * 86_400_000, receivedMs: now) == now - 7 * 86_400_000)
+        #expect(AlertBook.plausibleTime(now + 60_000, receivedMs: now) == now + 60_000)
+    }
+
     /// An escalation without a location keeps the alert's last known one: rescuers need it most then.
     @Test func anAlertKeepsItsLastLocation() throws {
         let s = try store()

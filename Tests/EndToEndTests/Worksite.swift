@@ -18,6 +18,8 @@ final class Worksite: @unchecked Sendable {
 
     /// More of the collector's config (YAML top-level keys).
     let collectorConfig: String
+    /// More of the collector's `http:` keys (flow-mapping entries).
+    private var moreHTTP = ""
     /// How often the collector's idle alert feed says it is alive.
     let keepAlive: String
 
@@ -47,10 +49,16 @@ final class Worksite: @unchecked Sendable {
         try """
             mqtt: {port: \(broker.port), client_id: collector-\(broker.port)}
             storage: {sqlite: \(collectorDatabase)}
-            http: {port: \(httpPort), keep_alive: \(keepAlive)}
+            http: {port: \(httpPort), keep_alive: \(keepAlive)\(moreHTTP.isEmpty ? "" : ", " + moreHTTP)}
             \(Self.tokens)
             \(collectorConfig)
             """.write(toFile: directory.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
+    }
+
+    /// More `http:` settings for the collector, e.g. `"idle_timeout: 1s"`.
+    func setHTTP(_ entries: String) throws {
+        moreHTTP = entries
+        try writeCollectorConfig(httpPort: 0)
     }
 
     /// A restarted collector listens where this one does: a browser's page keeps its URL.

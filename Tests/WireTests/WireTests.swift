@@ -26,6 +26,12 @@ import Testing
         #expect(RFC3339.parse("2026-01-01T08:01:02.580Z") == 1_767_254_462_580)
         #expect(RFC3339.parse("yesterday") == nil)
         #expect(RFC3339.parse("2026-01-01T09:01:02+01:00") == 1_767_254_462_000, "other forms go to Foundation's parser")
+        // A day that does not exist is no time, whichever parser reads it (Foundation's rolls Feb 30 into March).
+        for text in ["2026-02-30T08:00:00.000Z", "2026-02-30T08:00:00+08:00", "2025-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+                     "0000-01-01T00:00:00.000Z", "0000-01-01T00:00:00Z"] {
+            #expect(RFC3339.parse(text) == nil, "\(text)")
+        }
+        #expect(RFC3339.parse("2024-02-29T08:00:00+08:00") == 1_709_164_800_000, "a leap day is one")
     }
 
     /// The fast reader of Canary's own form gives what Foundation's gives, over leap years and before 1970.
@@ -61,7 +67,14 @@ import Testing
         (#"{"specversion":"1.0","id":"1","source":"canary://elsewhere/gw-9","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{}}"#, "bad-attribute"),
         (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"noon","data":{}}"#, "bad-attribute"),
         (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"com.example.other","time":"2026-01-01T08:00:00Z","data":{}}"#, "unknown-type"),
-        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{"kind":"fall"}}"#, "schema"),
+        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","subject":"lin","data":{"kind":"fall"}}"#, "schema"),
+        // An alarm is about a worker: without one it is refused, as its schema says.
+        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.sos","time":"2026-01-01T08:00:00Z","data":{"kind":"sos","condition":"","phase":"alarm","severity":"critical","time_ms":1,"values":{}}}"#, "missing-attribute"),
+        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.sos","time":"2026-01-01T08:00:00Z","subject":"","data":{"kind":"sos","condition":"","phase":"alarm","severity":"critical","time_ms":1,"values":{}}}"#, "missing-attribute"),
+        // Days that do not exist, in Canary's own form and in another.
+        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-02-30T08:00:00.000Z","subject":"lin","data":{}}"#, "bad-attribute"),
+        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-02-30T08:00:00+08:00","subject":"lin","data":{}}"#, "bad-attribute"),
+        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"0000-01-01T00:00:00Z","subject":"lin","data":{}}"#, "bad-attribute"),
     ])
     func malformedMessagesAreRejectedWithAKind(json: String, kind: String) {
         do {

@@ -232,6 +232,11 @@ public final class Ingest: Sendable {
         metrics.increment(CollectorMetrics.stored, labels: ["kind": "alarm"], by: Double(outcome.storedAlarms))
         metrics.increment(CollectorMetrics.stored, labels: ["kind": "reading"], by: Double(outcome.storedReadings))
         metrics.increment(CollectorMetrics.duplicates, by: Double(outcome.duplicates))
+        for (topic, timeMs) in outcome.implausibleTimes {
+            metrics.increment(CollectorMetrics.implausibleTimes)
+            logger.warning("an alarm's time is implausible; its alert takes the collector's clock (check the gateway's)",
+                           metadata: ["topic": "\(topic)", "time_ms": "\(timeMs)"])
+        }
         // The gauge first: whoever hears of the alert on the feed finds it counted.
         if outcome.gatewaysChanged { countOfflineGateways() }
         if outcome.alertChanges > 0 { signal.fire() }
@@ -324,6 +329,7 @@ public enum CollectorMetrics {
     public static let sseClients = "canary_collector_sse_clients"
     public static let httpErrors = "canary_collector_http_errors_total"
     public static let escalations = "canary_collector_alerts_escalated_total"
+    public static let implausibleTimes = "canary_collector_implausible_event_times_total"
     public static let connectionsRefused = "canary_collector_http_connections_refused_total"
 
     static func register(_ m: MetricsRegistry) {
@@ -331,6 +337,7 @@ public enum CollectorMetrics {
         m.register(rejected, .counter, help: "Messages refused by validation, by kind.")
         m.register(stored, .counter, help: "Alarm events and telemetry readings stored.")
         m.register(duplicates, .counter, help: "Messages already stored (acknowledged again).")
+        m.register(implausibleTimes, .counter, help: "Alarms whose own time was more than 5 min ahead of or 30 days behind the collector's clock.")
         m.register(acked, .counter, help: "Event ids acknowledged to gateways.")
         m.register(ackFailures, .counter, help: "Acks that could not be published.")
         m.register(storeErrors, .counter, help: "Batches the database refused (nothing acknowledged).")

@@ -3,24 +3,53 @@ import GRDB
 import Wire
 
 /// Turns stored alarm events into alerts and alert changes, inside the
-/// commit's transaction. An alert is keyed by site, worker, kind and
+/// commit's transaction. An alert is keyed by site, gateway, worker, kind and
 /// condition; at most one is open (not cleared) per key.
+///
+/// A gateway speaks only for the alerts it opened: another gateway's clear or
+/// update of the same worker's condition does not touch them (it opens an
+/// alert of its own, or, a clear, none). A gateway that is wrong or
+/// compromised cannot make a fall that another gateway raised disappear from
+/// the control room; a worker who walks from one gateway's range to
+/// another's may have the same condition open twice, side by side on the
+/// dashboard, until each gateway clears its own or a coordinator resolves
+/// it. An alert open too long is the safe mistake.
 enum AlertBook {
+    /// How far ahead of the collector's clock an alarm's own time may be:
+    /// clocks drift and NTP may be late on a gateway that just booted, but
+    /// not by more than this.
+    static let maxAheadMs: Int64 = 5 * 60_000
+    /// How far behind: an outbox resends what waited through a long outage
+    /// with its true times, for up to this long.
+    static let maxBehindMs: Int64 = 30 * 86_400_000
+
+    /// The time an alarm's alert takes: the gateway's own (`data.time_ms`),
+    /// unless that is implausible, and then the collector's. Found: an alarm
+    /// dated 2100 made the real clear that followed look older and be
+    /// ignored; one dated 1970 escalated at once. The event is stored as
+    /// received; the alert shows what the gateway said as `gateway_time`.
+    static func plausibleTime(_ timeMs: Int64, receivedMs: Int64) -> Int64 {
+        (receivedMs - maxBehindMs...receivedMs + maxAheadMs).contains(timeMs) ? timeMs : receivedMs
+    }
+
     /// What an event says about one alert.
     struct Change {
         var site: String, gateway: String, worker: String, kind: String, condition: String
         var phase: String, severity: String, timeMs: Int64, eventID: String
+        /// The gateway's own time, when it was implausible and `timeMs` is the collector's.
+        var gatewayTimeMs: Int64? = nil
         /// The collector's clock when the event came.
         var receivedMs: Int64
         var location: AlarmData.LocationData? = nil
         var values: [String: Double] = [:]
     }
 
-    /// Applies one newly stored alarm event; true when an alert was created or changed.
-    static func apply(_ e: CloudEvent<AlarmData>, topics: Topics, receivedMs: Int64, db: Database) throws -> Bool {
+    /// Applies one newly stored alarm event at `timeMs` (``plausibleTime(_:receivedMs:)``); true when an alert was created or changed.
+    static func apply(_ e: CloudEvent<AlarmData>, topics: Topics, timeMs: Int64, receivedMs: Int64, db: Database) throws -> Bool {
         let d = e.data
         return try apply(Change(site: topics.site, gateway: topics.gateway, worker: e.subject ?? "", kind: d.kind,
-                                condition: d.condition, phase: d.phase, severity: d.severity, timeMs: d.time_ms, eventID: e.id,
+                                condition: d.condition, phase: d.phase, severity: d.severity, timeMs: timeMs, eventID: e.id,
+                                gatewayTimeMs: timeMs == d.time_ms ? nil : d.time_ms,
                                 receivedMs: receivedMs, location: d.location, values: d.values), db: db)
     }
 
@@ -68,17 +97,17 @@ enum AlertBook {
     private static func apply(_ d: Change, onlyIfNew: Bool = false, db: Database) throws -> Bool {
         var open = try BoundStatement(db, sql: """
             SELECT alert_id, gateway, opened_ms, updated_ms, location, state, \(AlertHandling.columns) FROM alerts
-            WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND state != 'cleared'
+            WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND gateway = ? AND state != 'cleared'
             ORDER BY alert_id DESC LIMIT 1
-            """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition)) {
+            """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.gateway)) {
             (id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), location: $0.text(4),
              state: $0.text(5) ?? "", handling: AlertHandling($0, from: 6))
         }
         if let resolved = open, resolved.handling.resolvedMs != nil {
             // Superseded: the alert its worsening opened has come and gone; this one takes nothing more.
             let superseded = try BoundStatement(db, sql: """
-                SELECT 1 FROM alerts WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND alert_id > ? LIMIT 1
-                """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .int(resolved.id)) { _ in true } ?? false
+                SELECT 1 FROM alerts WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND gateway = ? AND alert_id > ? LIMIT 1
+                """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.gateway), .int(resolved.id)) { _ in true } ?? false
             if superseded {
                 open = nil
             } else if d.phase != "cleared" {
@@ -99,6 +128,7 @@ enum AlertBook {
                                  condition: d.condition, state: d.phase, severity: d.severity,
                                  opened: RFC3339.format(ms: open.openedMs), updated: RFC3339.format(ms: d.timeMs),
                                  event_id: d.eventID, location: location, values: d.values)
+            record.gateway_time = d.gatewayTimeMs.map(RFC3339.format)
             open.handling.apply(to: &record)
             snapshot = record.json
             try BoundStatement(db, sql: "UPDATE alerts SET state = ?, updated_ms = ?, location = ?, snapshot = ? WHERE alert_id = ?")
@@ -115,6 +145,7 @@ enum AlertBook {
             record = AlertRecord(id: db.lastInsertedRowID, site: d.site, gateway: d.gateway, worker: d.worker,
                                  kind: d.kind, condition: d.condition, state: d.phase, severity: d.severity,
                                  opened: time, updated: time, event_id: d.eventID, location: d.location, values: d.values)
+            record.gateway_time = d.gatewayTimeMs.map(RFC3339.format)
             snapshot = record.json
             try BoundStatement(db, sql: "UPDATE alerts SET snapshot = ? WHERE alert_id = ?").run(.text(snapshot), .int(record.id))
         }

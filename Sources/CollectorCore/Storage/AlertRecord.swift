@@ -18,6 +18,9 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     public var severity: String
     public var opened: String
     public var updated: String
+    /// What the gateway said the time of this state was, when that was implausible
+    /// and `updated` (or `opened`) is the collector's clock instead (``AlertBook/plausibleTime``).
+    public var gateway_time: String?
     /// The CloudEvent id of the event that made this state.
     public var event_id: String
     public var location: AlarmData.LocationData?
@@ -61,6 +64,7 @@ extension AlertRecord {
         field("escalated", escalated)
         field("event_id", event_id)
         field("gateway", gateway)
+        field("gateway_time", gateway_time)
         field("handling", handling)
         key("id")
         out += String(id)

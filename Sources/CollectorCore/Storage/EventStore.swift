@@ -77,6 +77,9 @@ public final class EventStore: Sendable {
         public var storedReadings = 0
         public var duplicates = 0
         public var alertChanges = 0
+        /// Alarms whose own time was implausible, and the collector's clock taken instead (``AlertBook/plausibleTime``),
+        /// with the topic each came on, for the log.
+        public var implausibleTimes: [(topic: String, timeMs: Int64)] = []
         /// A gateway went online or offline.
         public var gatewaysChanged = false
 
@@ -91,6 +94,7 @@ public final class EventStore: Sendable {
             storedReadings += later.storedReadings
             duplicates += later.duplicates
             alertChanges += later.alertChanges
+            implausibleTimes += later.implausibleTimes
             gatewaysChanged = gatewaysChanged || later.gatewaysChanged
         }
     }
@@ -157,9 +161,11 @@ public final class EventStore: Sendable {
                     continue
                 }
                 outcome.storedAlarms += 1
-                if try AlertBook.apply(e, topics: m.topics, receivedMs: receivedMs, db: db) { outcome.alertChanges += 1 }
+                let timeMs = AlertBook.plausibleTime(e.data.time_ms, receivedMs: receivedMs)
+                if timeMs != e.data.time_ms { outcome.implausibleTimes.append((m.topics.events, e.data.time_ms)) }
+                if try AlertBook.apply(e, topics: m.topics, timeMs: timeMs, receivedMs: receivedMs, db: db) { outcome.alertChanges += 1 }
                 if let worker = e.subject {
-                    workers.heard(site: site, worker: worker, gateway: gateway, atMs: e.data.time_ms)
+                    workers.heard(site: site, worker: worker, gateway: gateway, atMs: timeMs)
                     if let l = e.data.location { workers.located(site: site, worker: worker, l) }
                 }
             case .telemetry(let e):

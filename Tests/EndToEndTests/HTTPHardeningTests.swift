@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The API against clients that misbehave or listen in: TLS on the API
+/// itself, connections that never finish a request, one client holding
+/// many connections (docs/collector.md, "Access").
+@Suite struct HTTPHardeningTests {
+    /// A raw TCP connection to the API that sends what it is given and nothing more.
+    final class RawConnection {
+        let fd: Int32
+
+        init(port: Int, sending text: String = "") throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            // Reads give up after 30 s: a server that never closes fails the test instead of hanging it.
+            var timeout = timeval(tv_sec: 30, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let rc = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard rc == 0 else { throw SpawnError(message: "connect: \(String(cString: strerror(errno)))") }
+            if !text.isEmpty { _ = text.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+        }
+
+        /// Whether the server closed the connection (rather than answering, or the read timing out).
+        func closedByServer() -> Bool {
+            var byte: UInt8 = 0
+            return recv(fd, &byte, 1, 0) == 0
+        }
+
+        deinit { close(fd) }
+    }
+
+    @Test func halfSentRequestsAreClosedAndOneClientCannotHoldEveryConnection() async throws {
+        let site = try Worksite(collectorConfig: "")
+        try site.setHTTP("idle_timeout: 1s, max_connections_per_client: 3")
+        try await site.startCollector()
+        // A request head that never ends (slowloris) is closed after the idle timeout.
+        let halfSent = try RawConnection(port: site.apiPort, sending: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        #expect(halfSent.closedByServer())
+        // Three connections from this address are the most it gets: a fourth is closed at once, and counted.
+        let held = try (0..<3).map { _ in try RawConnection(port: site.apiPort) }
+        let fourth = try RawConnection(port: site.apiPort)
+        #expect(fourth.closedByServer())
+        withExtendedLifetime(held) {}
+        // The held ones go idle and are closed too; the API answers again.
+        #expect(held.allSatisfy { $0.closedByServer() })
+        #expect(try site.get("/healthz", token: nil).status == 200)
+        #expect(try site.metric("canary_collector_http_connections_refused_total") >= 1)
+    }
+
+    @Test func theAPISpeaksTLSItself() async throws {
+        let site = try Worksite()
+        let key = site.directory.appendingPathComponent("api.key").path, cert = site.directory.appendingPathComponent("api.pem").path
+        #expect(try runToEnd(["/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                              "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                              "-addext", "subjectAltName=IP:127.0.0.1"]) == 0)
+        chmod(key, 0o600)
+        try site.setHTTP("tls: {cert_file: \(cert), key_file: \(key)}")
+        try await site.startCollector()
+        let url = "https://127.0.0.1:\(site.apiPort)"
+        let body = site.directory.appendingPathComponent("body").path
+        func curl(_ path: String, _ extra: [String] = []) throws -> Int32 {
+            try runToEnd(["/usr/bin/curl", "-sS", "--fail", "--max-time", "30", "--cacert", cert, "-o", body] + extra + [url + path])
+        }
+        #expect(try curl("/healthz") == 0)
+        #expect(try String(contentsOfFile: body, encoding: .utf8).contains(#""status":"ok""#))
+        #expect(try curl("/api/v1/alerts", ["-H", "Authorization: Bearer night-token"]) == 0)
+        #expect(try String(contentsOfFile: body, encoding: .utf8).hasPrefix(#"{"alerts":["#))
+        #expect(try curl("/api/v1/alerts") == 22, "401 over TLS too")
+        // Plain HTTP gets no answer from the TLS port.
+        #expect((try? HTTPClient.get(port: site.apiPort, "/healthz")) == nil)
+    }
+}
