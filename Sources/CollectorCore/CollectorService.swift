@@ -45,7 +45,7 @@ public enum CollectorService {
             WatchdogService(notifier: notifier, healthy: { store.isHealthy() }),
         ]
         let perClient = ConnectionsPerClient(limit: config.http.maxConnectionsPerClient, metrics: metrics, logger: logger)
-        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [perClient.handler()],
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [perClient.handler(), HangUpHandler()],
                                                                   idleTimeout: .milliseconds(config.http.idleTimeoutMs)))
         var server = http1
         if let tls = config.http.tls {

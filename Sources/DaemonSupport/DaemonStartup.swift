@@ -29,8 +29,9 @@ public enum DaemonStartup {
         return level
     }
 
+    /// A logger to standard error whose lines escape what came from outside (``EscapingLogHandler``).
     public static func logger(_ daemon: String, level: String) -> Logger {
-        var logger = Logger(label: daemon)
+        var logger = Logger(label: daemon) { EscapingLogHandler(StreamLogHandler.standardError(label: $0)) }
         logger.logLevel = Logger.Level(rawValue: level) ?? .info
         return logger
     }

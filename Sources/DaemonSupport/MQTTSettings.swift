@@ -8,7 +8,7 @@ extension MQTTConfiguration {
     /// mqtt:
     ///   host: 127.0.0.1          # default 127.0.0.1
     ///   port: 1883               # default 1883 (8883 is usual with tls)
-    ///   client_id: gw-01         # stable, so the broker keeps the session; default given by the daemon
+    ///   client_id: gw-01         # stable, so the broker keeps the session; default: the username, else given by the daemon
     ///   keepalive: 30s           # default 30s
     ///   username: canary         # optional
     ///   password_file: /etc/canary/mqtt.pass   # optional; first line is the password
@@ -17,12 +17,18 @@ extension MQTTConfiguration {
     ///     cert_file: /etc/canary/client.pem   # optional, with key_file
     ///     key_file: /etc/canary/client.key
     /// ```
+    ///
+    /// The client id defaults to the user name when there is one: Canary's broker
+    /// config (`use_username_as_clientid`) makes the user name the client id, so
+    /// that nobody can take over another's session by naming its id; the
+    /// daemons then use the id the broker keeps their session under.
     public static func read(_ s: ConfigSection, defaultClientID: String) throws(ConfigError) -> MQTTConfiguration {
+        let username = try s.string("username")
         var c = MQTTConfiguration(host: try s.string("host", default: "127.0.0.1"),
                                   port: try s.int("port", default: 1883, in: 1...65_535),
-                                  clientID: try s.string("client_id", default: defaultClientID))
+                                  clientID: try s.string("client_id", default: username ?? defaultClientID))
         c.keepAliveSeconds = Int(try s.durationMs("keepalive", default: 30_000, in: 5_000...3_600_000) / 1_000)
-        c.username = try s.string("username")
+        c.username = username
         if let file = try s.secretFile("password_file") {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw s.error("password_file", "cannot read \(file)")

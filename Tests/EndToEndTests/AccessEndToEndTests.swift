@@ -113,9 +113,10 @@ import TestSupport
     }
 
     /// A client resuming from beyond the last change (the database was restored or moved aside)
-    /// is told to reload in full, and then gets what comes.
+    /// is told to reload in full, and then gets what comes. A client that hangs up is gone from
+    /// `canary_collector_sse_clients` at once, not at the next keep-alive (a minute here).
     @Test func aFeedResumedFromBeyondTheLastChangeSaysReload() async throws {
-        let site = try Worksite()
+        let site = try Worksite(keepAlive: "60s")
         try await site.startCollector()
         let feed = try site.feed(lastEventID: "999999")
         let first = await TestSupport.first(feed.events, within: 30) { $0.event != "collector" }
@@ -123,6 +124,12 @@ import TestSupport
         try publish(site, "canary/v1/test-site/gw-9/events", Self.fatigue)
         let alert = await EndToEndTests.collect(feed, count: 1, within: 30) { $0.event == "alert" }
         #expect(alert.first?.id == "1")
+        #expect(try site.metric("canary_collector_sse_clients") == 1)
         feed.close()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try site.metric("canary_collector_sse_clients") != 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try site.metric("canary_collector_sse_clients") == 0)
     }
 }

@@ -128,6 +128,9 @@ import Wire
             ("missing-attribute", ["-m", good(102).replacingOccurrences(of: "\"specversion\":\"1.0\",", with: "")]),
             ("bad-attribute", ["-m", good(103).replacingOccurrences(of: "canary://test-site/gw-9", with: "canary://elsewhere/gw-9")]),
             ("too-large", ["-f", big]),
+            // A line break in what comes from outside cannot forge a line of the collector's log.
+            ("unknown-type", ["-m", good(104).replacingOccurrences(of: "tw.canary.alarm.sos",
+                                                                   with: #"tw.canary.weather\n2026-01-01T00:00:00+0000 critical canary-collector: forged"#)]),
         ]
         var goodIDs: [String] = []
         for (k, b) in bad.enumerated() {
@@ -143,7 +146,7 @@ import Wire
         #expect(try site.storedAlarmIDs() == goodIDs)
         let metrics = try site.get("/metrics").body
         for b in bad {
-            #expect(metrics.contains("canary_collector_messages_rejected_total{kind=\"\(b.kind)\"} 1"), "\(b.kind)")
+            #expect(metrics.contains("canary_collector_messages_rejected_total{kind=\"\(b.kind)\"} \(bad.filter { $0.kind == b.kind }.count)"), "\(b.kind)")
         }
         // Acks go out just after the commit.
         while try site.metric("canary_collector_acknowledged_ids_total") < Double(goodIDs.count), ContinuousClock.now < deadline {
@@ -152,6 +155,8 @@ import Wire
         #expect(try site.metric("canary_collector_acknowledged_ids_total") == Double(goodIDs.count))
         #expect(site.collector.isRunning)
         #expect(site.collector.errors.contains("topic=canary/v1/test-site/gw-9/events"), "refusals are logged with their topic")
+        #expect(!site.collector.errors.split(separator: "\n").contains { $0.hasPrefix("2026-01-01T00:00:00+0000 critical") }, "no forged line")
+        #expect(site.collector.errors.contains(#"weather\n2026-01-01T00:00:00+0000 critical"#), "the refusal, escaped, on its own line")
         // An alarm nobody can read is an alarm nobody sees: its gateway's alert says one came, once.
         let open = try site.get("/api/v1/alerts?state=open").body
         #expect(open.contains(#""condition":"gw-9","event_id":"","gateway":"gw-9""#) && open.contains(#""kind":"unreadable-alarm""#), "\(open)")

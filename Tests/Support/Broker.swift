@@ -21,6 +21,16 @@ public final class Broker: @unchecked Sendable {
         try start()
     }
 
+    /// A broker whose whole mosquitto.conf is `config(port, directory)`: the directory is the
+    /// broker's own, for its password file, ACL and persistence.
+    public init(config: (Int, URL) throws -> String) throws {
+        port = try Self.freePort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-broker-\(port)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try config(port, directory).write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+        try start()
+    }
+
     deinit {
         stop()
         try? FileManager.default.removeItem(at: directory)

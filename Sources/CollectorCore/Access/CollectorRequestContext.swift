@@ -4,16 +4,20 @@ import NIOCore
 
 /// Each request's context: the caller its token names (set by
 /// ``BearerTokenAuthenticator``) and the client's address (the audit log records
-/// refused tokens by it; `/metrics` is open to loopback only).
+/// refused tokens by it; `/metrics` is open to loopback only), and when the
+/// connection closes.
 public struct CollectorRequestContext: AuthRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: Caller?
     public let remoteAddress: SocketAddress?
+    /// Completes when the client's connection closes: a feed stops at once, not at its next write.
+    let connectionClosed: EventLoopFuture<Void>
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         identity = nil
         remoteAddress = source.channel.remoteAddress
+        connectionClosed = source.channel.closeFuture
     }
 
     /// The client's address as text, for the audit log.

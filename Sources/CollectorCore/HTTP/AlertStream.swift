@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import ServiceLifecycle
 import DaemonSupport
 
@@ -39,7 +40,10 @@ struct AlertStream {
     let health: Bool
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 
-    func response(_ request: Request) throws -> Response {
+    /// `connectionClosed`: the client's connection's end. A client that hangs up ends the
+    /// stream at once, so `canary_collector_sse_clients` follows it; without it the stream
+    /// noticed only when its next write failed, up to a keep-alive interval later.
+    func response(_ request: Request, connectionClosed: EventLoopFuture<Void>) throws -> Response {
         let header = request.headers[Self.lastEventID] ?? request.uri.queryParameters.get("last_event_id")
         var requested: Int64?
         if let header {
@@ -75,7 +79,8 @@ struct AlertStream {
                 var quietSince = ContinuousClock.now
                 var announced: CollectorStatus?
                 // Shutting down ends the stream (the client reconnects elsewhere with Last-Event-ID);
-                // otherwise the server would wait for the stream to end.
+                // otherwise the server would wait for the stream to end. So does the client hanging up.
+                connectionClosed.whenComplete { _ in cancel() }
                 try await withGracefulShutdownHandler {
                     while true {
                         let now = status()

@@ -116,7 +116,7 @@ public struct CollectorAPI: Sendable {
             .get { request, context -> Response in
                 try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs,
                                 health: context.identity?.seesHealth == true)
-                    .response(request)
+                    .response(request, connectionClosed: context.connectionClosed)
             }
         api.group("workers").add(middleware: authenticator).add(middleware: requiring(.coordinator, .medical))
             .get { request, context -> Response in
