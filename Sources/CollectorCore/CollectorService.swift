@@ -28,7 +28,7 @@ public enum CollectorService {
         let refused = RefusedTokens()
         let summary = config.summaryJSON
         try store.audit([AuditEntry(action: "config", actor: "canary-collector",
-                                    detail: ["config": summary, "changed": String(try store.lastConfigAudit().map { !$0.contains(JSONText.quoted(summary)) } ?? true)])],
+                                    detail: ["config": summary, "changed": String(try store.lastConfigAudited() != summary)])],
                         nowMs: WallClock.nowMs())
         let api = CollectorAPI(store: store, signal: signal, metrics: metrics,
                                pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),

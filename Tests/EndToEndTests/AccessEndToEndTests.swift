@@ -110,6 +110,11 @@ import TestSupport
         #expect(throws: DatabaseError.self) { try site.collectorWrite { try $0.execute(sql: "DELETE FROM audit") } }
         #expect(try site.get("/api/v1/config", token: "admin-token").body.contains(#""name":"Dr Lin","roles":["medical"]"#))
         #expect(try !site.get("/api/v1/config", token: "admin-token").body.contains("a521f8ba"), "no token hashes")
+        // Each start records the config, and whether it changed since the last.
+        site.collector.kill(SIGTERM)
+        try await site.startCollector()
+        let starts = try site.get("/api/v1/audit", token: "admin-token").body
+        #expect(starts.contains(#""changed":"true""#) && starts.contains(#""changed":"false""#), "\(starts)")
     }
 
     /// A client resuming from beyond the last change (the database was restored or moved aside)

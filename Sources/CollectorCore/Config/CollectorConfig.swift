@@ -161,9 +161,10 @@ public struct HTTPSettings: Sendable {
         var h = HTTPSettings()
         let tls = try s.section("tls")
         if tls.has("cert_file") || tls.has("key_file") {
-            h.tls = TLS(certFile: try tls.requiredString("cert_file"), keyFile: try tls.secretFile("key_file") ?? "")
-            guard !h.tls!.keyFile.isEmpty else { throw tls.error("key_file", "is required with cert_file") }
-            guard FileManager.default.isReadableFile(atPath: h.tls!.certFile) else { throw tls.error("cert_file", "cannot read \(h.tls!.certFile)") }
+            guard let key = try tls.secretFile("key_file") else { throw tls.error("key_file", "is required with cert_file") }
+            let cert = try tls.requiredString("cert_file")
+            guard FileManager.default.isReadableFile(atPath: cert) else { throw tls.error("cert_file", "cannot read \(cert)") }
+            h.tls = TLS(certFile: cert, keyFile: key)
         }
         h.insecure = try s.bool("insecure", default: false)
         h.idleTimeoutMs = try s.durationMs("idle_timeout", default: 10_000, in: 1_000...300_000)

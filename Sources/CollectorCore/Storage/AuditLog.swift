@@ -60,8 +60,10 @@ extension EventStore {
         }
     }
 
-    /// The detail of the last `config` entry: what the collector started with last time.
-    func lastConfigAudit() throws -> String? {
-        try pool.read { try String.fetchOne($0, sql: "SELECT detail FROM audit WHERE action = 'config' ORDER BY seq DESC LIMIT 1") }
+    /// The config the collector started with last time, as its `config` entry recorded it.
+    func lastConfigAudited() throws -> String? {
+        try pool.read {
+            try String.fetchOne($0, sql: "SELECT json_extract(detail, '$.config') FROM audit WHERE action = 'config' ORDER BY seq DESC LIMIT 1")
+        }
     }
 }
