@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         // Bearer-token authentication and role policies on the API's routes.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        // HTTPS with mutual TLS to the employer's X-Road security server (occupational-accident reports).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure detection: Foundation at most, no I/O, no clock reads.
@@ -67,6 +69,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             .product(name: "HummingbirdAuth", package: "hummingbird-auth"), .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -100,7 +103,10 @@ let package = Package(
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         // The daemons as real processes against a real broker (needs the executables built).
         .testTarget(name: "EndToEndTests", dependencies: [
-            "EdgeCore", "CollectorCore", "WorksiteSimulator", "RiskCore", "Wire", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "EdgeCore", "CollectorCore", "WorksiteSimulator", "RiskCore", "Wire", "TestSupport", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift"),
+            // The stand-in for the X-Road security server: HTTPS with mutual TLS.
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EdgeCoreTests", dependencies: [
             "EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore", "Wire", "MQTT", "DaemonSupport", "TestSupport",

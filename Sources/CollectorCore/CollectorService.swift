@@ -37,11 +37,12 @@ public enum CollectorService {
                                    CollectorStatus(hearing: metrics.value(CollectorMetrics.connected) == 1,
                                                    storing: metrics.value(CollectorMetrics.storing) == 1)
                                },
-                               nowMs: WallClock.nowMs, configJSON: summary)
+                               nowMs: WallClock.nowMs, configJSON: summary, egov: config.egov)
         let services: [any Service] = [
             AuditService(store: store, refused: refused, logger: logger),
             IngestService(ingest: ingest, client: client, signal: signal, keepAlive: .milliseconds(config.keepAliveMs)),
             EscalationService(store: store, signal: signal, metrics: metrics, afterMs: config.escalateAfterMs, logger: logger),
+            ReportDelivery(store: store, signal: signal, xroad: config.egov.xroad, logger: logger, nowMs: WallClock.nowMs),
             WatchdogService(notifier: notifier, healthy: { store.isHealthy() }),
         ]
         let perClient = ConnectionsPerClient(limit: config.http.maxConnectionsPerClient, metrics: metrics, logger: logger)

@@ -31,6 +31,7 @@ import Wire
 ///   escalate_after: 60s       # an open alert nobody acknowledged by then escalates
 /// tokens:                     # who may use the API, with which roles (docs/collector.md, "Access")
 ///   - {name: control-room, token_sha256: <64 hex digits: printf %s TOKEN | sha256sum>, roles: [coordinator]}
+/// egov: ...                   # the occupational-accident reports' employer, sites, roster and X-Road (``EGovSettings``)
 /// log_level: info             # trace, debug, info, notice, warning, error, critical
 /// ```
 public struct CollectorConfig: Sendable {
@@ -47,11 +48,12 @@ public struct CollectorConfig: Sendable {
     public var escalateAfterMs: Int64
     public var tokens: Tokens
     public var http: HTTPSettings
+    public var egov: EGovSettings
     public var logLevel: String
 
     public init(mqtt: MQTTConfiguration, databasePath: String, httpHost: String = "127.0.0.1", httpPort: Int = 8080, keepAliveMs: Int64 = 15_000,
                 ingest: Ingest.Settings = .init(), exportsNameWorkers: Bool = false, escalateAfterMs: Int64 = 60_000,
-                tokens: Tokens = Tokens(), http: HTTPSettings = HTTPSettings(), logLevel: String = "info") {
+                tokens: Tokens = Tokens(), http: HTTPSettings = HTTPSettings(), egov: EGovSettings = EGovSettings(), logLevel: String = "info") {
         self.mqtt = mqtt
         self.databasePath = databasePath
         self.httpHost = httpHost
@@ -62,6 +64,7 @@ public struct CollectorConfig: Sendable {
         self.escalateAfterMs = escalateAfterMs
         self.tokens = tokens
         self.http = http
+        self.egov = egov
         self.logLevel = logLevel
     }
 
@@ -97,7 +100,7 @@ public struct CollectorConfig: Sendable {
             httpHost: try http.string("host", default: "127.0.0.1"), httpPort: try http.int("port", default: 8080, in: 0...65_535),
             keepAliveMs: try http.durationMs("keep_alive", default: 15_000, in: 1_000...300_000),
             ingest: ingest, exportsNameWorkers: named, escalateAfterMs: escalateAfterMs,
-            tokens: try Tokens.read(root), http: try HTTPSettings.read(http), logLevel: level)
+            tokens: try Tokens.read(root), http: try HTTPSettings.read(http), egov: try EGovSettings.read(root), logLevel: level)
         try config.refuseOpenNetwork(http)
         try root.finish()
         return config

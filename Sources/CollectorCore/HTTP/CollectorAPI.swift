@@ -24,9 +24,12 @@ public struct CollectorAPI: Sendable {
     let nowMs: @Sendable () -> Int64
     /// The effective config as `/api/v1/config` shows it, secrets left out.
     let configJSON: String
+    /// Who the employer is, for the occupational-accident reports a resolution makes.
+    let egov: EGovSettings
 
     init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
-         keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64, configJSON: String = "{}") {
+         keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64, configJSON: String = "{}",
+         egov: EGovSettings = EGovSettings()) {
         self.store = store
         self.signal = signal
         self.metrics = metrics
@@ -37,6 +40,7 @@ public struct CollectorAPI: Sendable {
         self.status = status
         self.nowMs = nowMs
         self.configJSON = configJSON
+        self.egov = egov
         metrics.register(CollectorMetrics.httpErrors, .counter, help: "HTTP responses with an error status, by status.")
     }
 
@@ -100,14 +104,25 @@ public struct CollectorAPI: Sendable {
             struct Resolution: Decodable {
                 var reason: String
                 var note: String?
+                var outcome: IncidentOutcome?
             }
             let body = try await request.body.collect(upTo: 16_384)
             guard let r = try? JSONDecoder().decode(Resolution.self, from: Data(buffer: body)),
                   AlertHandling.resolutions.contains(r.reason), (r.note?.count ?? 0) <= 2_000 else {
-                throw APIError(message: "the body must be {\"reason\": one of \(AlertHandling.resolutions.joined(separator: ", ")), \"note\": text of at most 2000 characters, optional}")
+                throw APIError(message: "the body must be {\"reason\": one of \(AlertHandling.resolutions.joined(separator: ", ")), \"note\": text of at most 2000 characters, optional, \"outcome\": with real-incident}")
+            }
+            // A real incident's outcome decides whether the law wants it reported: it cannot be left out.
+            if r.reason == "real-incident" {
+                guard let outcome = r.outcome else {
+                    throw APIError(message: "a real incident needs its outcome: {\"deaths\", \"injured\", \"hospitalised\", \"description\", \"related_alerts\": [ids], optional}")
+                }
+                if let problem = outcome.problem { throw APIError(message: "outcome: \(problem)") }
+            } else if r.outcome != nil {
+                throw APIError(message: "an outcome goes with real-incident only")
             }
             return try self.handled {
-                try store.resolve(id, by: coordinator.name, reason: r.reason, note: r.note, address: context.clientAddress, nowMs: self.nowMs())
+                try store.resolve(id, by: coordinator.name, reason: r.reason, note: r.note, outcome: r.outcome, egov: self.egov,
+                                  address: context.clientAddress, nowMs: self.nowMs())
             }
         }
         api.group("alerts/stream")
@@ -131,6 +146,8 @@ public struct CollectorAPI: Sendable {
                 }
                 return .json("{\"gateways\":[\(items.joined(separator: ","))]}\n")
             }
+        api.group("reports").add(middleware: authenticator).add(middleware: requiring(.coordinator, .admin))
+            .get { _, _ -> Response in .json("{\"reports\":[\(try store.reports().map(\.json).joined(separator: ","))]}\n") }
         let admins = api.group().add(middleware: authenticator).add(middleware: requiring(.admin))
         admins.get("audit") { request, _ -> Response in
             let after: Int64
@@ -196,6 +213,8 @@ public struct CollectorAPI: Sendable {
             throw APIError(status: .notFound, message: "no such alert")
         } catch AlertHandlingError.alreadyResolved {
             throw APIError(status: .conflict, message: "the alert is resolved already")
+        } catch AlertHandlingError.noSuchRelatedAlert(let id) {
+            throw APIError(message: "outcome.related_alerts: no alert \(id)")
         }
     }
 }

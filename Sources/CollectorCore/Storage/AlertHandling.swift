@@ -54,6 +54,8 @@ enum AlertHandlingError: Error, Equatable {
     case noSuchAlert
     /// A resolved alert is closed: it is neither acknowledged nor resolved again.
     case alreadyResolved
+    /// An incident's outcome names an alert that does not exist.
+    case noSuchRelatedAlert(Int64)
 }
 
 extension EventStore {
@@ -74,12 +76,19 @@ extension EventStore {
     }
 
     /// Resolves alert `id` (acknowledging it too, if nobody had) with a reason
-    /// from ``AlertHandling/resolutions`` and an optional note. The alert's JSON.
-    func resolve(_ id: Int64, by coordinator: String, reason: String, note: String?, address: String? = nil, nowMs: Int64) throws -> String {
+    /// from ``AlertHandling/resolutions`` and an optional note. A real incident
+    /// comes with its `outcome`; when OSH Act art. 37 makes it reportable, its
+    /// report is made in the same transaction (docs/egov.md). The alert's JSON.
+    func resolve(_ id: Int64, by coordinator: String, reason: String, note: String?, outcome: IncidentOutcome? = nil,
+                 egov: EGovSettings = EGovSettings(), address: String? = nil, nowMs: Int64) throws -> String {
         try write { db in
-            try Self.audit(AuditEntry(action: "resolve", actor: coordinator, address: address,
-                                      detail: ["alert": String(id), "reason": reason, "note": note ?? ""]), nowMs: nowMs, db)
-            return try changeHandling(of: id, db) { h in
+            var detail = ["alert": String(id), "reason": reason, "note": note ?? ""]
+            if let o = outcome {
+                detail["outcome"] = "deaths \(o.deaths), injured \(o.injured), hospitalised \(o.hospitalised): \(o.description)"
+                detail["related_alerts"] = (o.related_alerts ?? []).map(String.init).joined(separator: ",")
+            }
+            try Self.audit(AuditEntry(action: "resolve", actor: coordinator, address: address, detail: detail), nowMs: nowMs, db)
+            let alert = try changeHandling(of: id, db) { h in
                 guard h.resolvedMs == nil else { throw AlertHandlingError.alreadyResolved }
                 if h.acknowledgedMs == nil {
                     h.acknowledgedMs = nowMs
@@ -91,6 +100,8 @@ extension EventStore {
                 h.note = note
                 return true
             }
+            if let outcome { _ = try Self.makeReport(for: id, outcome: outcome, by: coordinator, nowMs: nowMs, egov: egov, db) }
+            return alert
         }
     }
 

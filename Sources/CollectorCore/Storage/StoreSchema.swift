@@ -147,6 +147,33 @@ enum StoreSchema {
                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        m.registerMigration("v5") { db in
+            try db.execute(sql: """
+                -- Occupational-accident reports (docs/egov.md): one per incident, made in the transaction that
+                -- resolves its alert as a real incident, delivered through the X-Road security server. The
+                -- report's X-Road-Id is fixed here, so every delivery attempt carries the same one.
+                CREATE TABLE incident_reports (
+                    report_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    alert_id INTEGER NOT NULL UNIQUE,
+                    xroad_id TEXT NOT NULL UNIQUE,
+                    user_id TEXT NOT NULL,
+                    known_ms INTEGER NOT NULL,
+                    deadline_ms INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    -- pending (to deliver, or to retry), delivered, refused (the authority's side said no: a person must look)
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_ms INTEGER NOT NULL,
+                    last_error TEXT,
+                    delivered_ms INTEGER,
+                    request_id TEXT,
+                    request_hash TEXT,
+                    overdue_alerted INTEGER NOT NULL DEFAULT 0
+                );
+                -- Every alert that is part of a reported incident: none is reported twice.
+                CREATE TABLE incident_alerts (alert_id INTEGER PRIMARY KEY, report_id INTEGER NOT NULL) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

@@ -1,0 +1,100 @@
+import Foundation
+import Wire
+
+/// The occupational-accident report the collector sends the labour-inspection
+/// authority (docs/egov.md, JSON Schema `docs/schema/incident-report.schema.json`).
+/// Built from the incident's alerts inside the transaction that resolves it.
+///
+/// It names the workers concerned (the authority must know who) and carries
+/// what the alarms measured, but no health readings: a fatigue alarm's
+/// physiology values are left out, as the incident does not need them.
+public struct IncidentReport: Codable, Sendable, Equatable {
+    public struct Employer: Codable, Sendable, Equatable { public var name: String?; public var business_id: String? }
+    public struct Site: Codable, Sendable, Equatable { public var id: String; public var address: String? }
+    public struct Incident: Codable, Sendable, Equatable {
+        /// When the first alarm of the incident happened, by its gateway's clock.
+        public var time: String
+        /// When the collector first knew: the first alarm's arrival. The 8 hours run from here.
+        public var known_at: String
+        public var deadline: String
+        /// The alarms' kinds: `gas`, `fall`, `immobility`, `sos`, …
+        public var kinds: [String]
+        public var location: AlarmData.LocationData?
+    }
+    public struct Outcome: Codable, Sendable, Equatable {
+        public var deaths: Int, injured: Int, hospitalised: Int
+        public var description: String
+    }
+    public struct Alarm: Codable, Sendable, Equatable {
+        public var alert_id: Int64
+        public var worker: String
+        public var kind: String
+        public var condition: String
+        public var severity: String
+        public var opened: String
+        /// What was measured, with the limit where there is one (`value`, `limit`); absent for health values.
+        public var values: [String: Double]?
+        public var location: AlarmData.LocationData?
+    }
+    public struct Step: Codable, Sendable, Equatable {
+        public var time: String
+        /// `alarm`, `escalated`, `acknowledged` or `resolved`.
+        public var step: String
+        public var alert_id: Int64
+        public var by: String?
+    }
+    public struct Worker: Codable, Sendable, Equatable { public var id: String; public var name: String? }
+
+    /// The report's id, also its `X-Road-Id` on every delivery attempt.
+    public var report_id: String
+    public var legal_basis: String
+    public var employer: Employer
+    public var site: Site
+    public var incident: Incident
+    public var outcome: Outcome
+    public var alarms: [Alarm]
+    public var timeline: [Step]
+    public var workers: [Worker]
+    public var reported_by: String
+    public var created: String
+
+    /// How long the employer has, by OSH Act art. 37: 8 hours from when it knew.
+    public static let deadlineMs: Int64 = 8 * 3_600_000
+    static let legalBasis = "Occupational Safety and Health Act art. 37; Enforcement Rules art. 48-49"
+
+    /// The report of `alerts` (the resolved one first), each with the collector's time of its arrival.
+    static func make(id: String, alerts: [(record: AlertRecord, createdMs: Int64)], outcome: IncidentOutcome, by coordinator: String,
+                     nowMs: Int64, egov: EGovSettings) -> IncidentReport {
+        let first = alerts.min { ($0.record.opened, $0.record.id) < ($1.record.opened, $1.record.id) }!.record
+        let knownMs = alerts.map(\.createdMs).min()!
+        var timeline: [Step] = []
+        for (a, _) in alerts {
+            timeline.append(Step(time: a.opened, step: "alarm", alert_id: a.id, by: a.gateway))
+            if let t = a.escalated { timeline.append(Step(time: t, step: "escalated", alert_id: a.id, by: nil)) }
+            if let t = a.acknowledged { timeline.append(Step(time: t, step: "acknowledged", alert_id: a.id, by: a.acknowledged_by)) }
+            if let t = a.resolved { timeline.append(Step(time: t, step: "resolved", alert_id: a.id, by: a.resolved_by)) }
+        }
+        let workers = Set(alerts.map(\.record.worker).filter { !$0.isEmpty }).sorted()
+        return IncidentReport(
+            report_id: id, legal_basis: legalBasis,
+            employer: Employer(name: egov.employerName, business_id: egov.businessID),
+            site: Site(id: first.site, address: egov.siteAddresses[first.site]),
+            incident: Incident(time: first.opened, known_at: RFC3339.format(ms: knownMs), deadline: RFC3339.format(ms: knownMs + deadlineMs),
+                               kinds: Array(Set(alerts.map(\.record.kind))).sorted(),
+                               location: alerts.first?.record.location ?? alerts.compactMap(\.record.location).first),
+            outcome: Outcome(deaths: outcome.deaths, injured: outcome.injured, hospitalised: outcome.hospitalised, description: outcome.description),
+            alarms: alerts.map { a, _ in
+                Alarm(alert_id: a.id, worker: a.worker, kind: a.kind, condition: a.condition, severity: a.severity, opened: a.opened,
+                      values: HealthData.alertKinds.contains(a.kind) ? nil : a.values, location: a.location)
+            },
+            timeline: timeline.sorted { ($0.time, $0.alert_id) < ($1.time, $1.alert_id) },
+            workers: workers.map { Worker(id: $0, name: egov.roster[$0]) },
+            reported_by: coordinator, created: RFC3339.format(ms: nowMs))
+    }
+
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}

@@ -1,0 +1,138 @@
+import COpenSSL
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTLS
+import NIOCore
+import NIOSSL
+import Synchronization
+import TestSupport
+
+/// A stand-in for the employer's X-Road security server, which cannot run
+/// here. It follows the X-Road Message Protocol for REST (v1.0) where a client
+/// can observe it: HTTPS with mutual TLS (it trusts only its test CA's client
+/// certificates), `/r1/{INSTANCE}/{CLASS}/{MEMBER}/{SUBSYSTEM}/{SERVICE}/…`
+/// paths, a required and well-formed `X-Road-Client` (`400` with
+/// `Client.BadRequest` otherwise), and on answers `X-Road-Id`,
+/// `X-Road-Request-Id` and `X-Road-Request-Hash` (base-64 SHA-512 of the
+/// SHA-512s of the request's headers and body, §4.3), or `X-Road-Error` with
+/// the JSON body `{type, message, detail}` (§4.6). It can be told to answer
+/// 500, hang, drop the connection, or refuse our request as `Client.*`.
+final class SecurityServerStandIn: Sendable {
+    enum Answer: Sendable { case deliver, serverError, hang, drop, clientError }
+
+    struct Received: Sendable {
+        var path: String
+        var headers: [String: String]
+        var body: String
+    }
+
+    /// The answers to give, in order; once used up, `deliver`.
+    private let script: Mutex<[Answer]>
+    private let log = Mutex<[Received]>([])
+    let certificates: TestCertificates
+
+    init(answers: [Answer], certificates: TestCertificates) {
+        script = Mutex(answers)
+        self.certificates = certificates
+    }
+
+    var received: [Received] { log.withLock { $0 } }
+
+    struct Context: RequestContext {
+        var coreContext: CoreRequestContextStorage
+        let channel: any Channel
+        init(source: ApplicationRequestContextSource) {
+            coreContext = .init(source: source)
+            channel = source.channel
+        }
+    }
+
+    /// Runs until cancelled; `onRunning` gets its port.
+    func run(onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+        let router = Router(context: Context.self)
+        router.post("/r1/**") { request, context -> Response in try await self.answer(request, context) }
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.serverCert).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.serverKey, format: .pem)))
+        tls.certificateVerification = .noHostnameVerification
+        tls.trustRoots = .file(certificates.caCert)
+        let app = Application(router: router, server: try .tls(tlsConfiguration: tls),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
+        try await app.runService(gracefulShutdownSignals: [])
+    }
+
+    private func answer(_ request: Request, _ context: Context) async throws -> Response {
+        let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        log.withLock { $0.append(Received(path: request.uri.path, headers: headers, body: body)) }
+        let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 7, let client = headers["x-road-client"], (3...4).contains(client.split(separator: "/").count) else {
+            return Self.error(400, "Client.BadRequest", "the path must be /r1/{serviceId} and X-Road-Client INSTANCE/CLASS/MEMBER[/SUBSYSTEM]")
+        }
+        let next = script.withLock { $0.isEmpty ? .deliver : $0.removeFirst() }
+        switch next {
+        case .deliver:
+            let fields = request.headers.map { "\($0.name.canonicalName): \($0.value)" }.sorted().joined(separator: "\n")
+            let hash = Self.sha512(Self.sha512(Array(fields.utf8)) + Self.sha512(Array(body.utf8)))
+            return Response(status: .created, headers: [
+                .contentType: "application/json; charset=utf-8",
+                HTTPField.Name("X-Road-Id")!: headers["x-road-id"] ?? UUID().uuidString,
+                HTTPField.Name("X-Road-Request-Id")!: UUID().uuidString.lowercased(),
+                HTTPField.Name("X-Road-Request-Hash")!: Data(hash).base64EncodedString(),
+            ], body: .init(byteBuffer: ByteBuffer(string: #"{"received":true}"#)))
+        case .serverError:
+            return Self.error(500, "Server.ServerProxy.NetworkError", "the provider's service did not answer")
+        case .clientError:
+            return Self.error(400, "Client.InvalidClientIdentifier", "the client subsystem is not registered for this service")
+        case .hang:
+            try await Task.sleep(for: .seconds(300))
+            return Self.error(500, "Server.ServerProxy.Timeout", "too late")
+        case .drop:
+            try await context.channel.close()
+            throw CancellationError()
+        }
+    }
+
+    static func error(_ status: Int, _ type: String, _ message: String) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "application/json; charset=utf-8", HTTPField.Name("X-Road-Error")!: type],
+                 body: .init(byteBuffer: ByteBuffer(string: #"{"type":"\#(type)","message":"\#(message)","detail":"\#(UUID().uuidString)"}"#)))
+    }
+
+    static func sha512(_ bytes: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(SHA512_DIGEST_LENGTH))
+        _ = SHA512(bytes, bytes.count, &digest)
+        return digest
+    }
+}
+
+/// A test CA, the stand-in's server certificate for 127.0.0.1 and a client
+/// certificate for the collector, all made with the openssl command; and a
+/// second client certificate from a CA the stand-in does not trust.
+struct TestCertificates: Sendable {
+    let caCert: String, serverCert: String, serverKey: String, clientCert: String, clientKey: String
+    let rogueCert: String, rogueKey: String
+
+    init(in dir: URL) throws {
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        func openssl(_ args: [String]) throws {
+            guard try runToEnd(["/usr/bin/openssl"] + args) == 0 else { throw SpawnError(message: "openssl \(args.joined(separator: " ")) failed") }
+        }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        for ca in ["ca", "rogue-ca"] {
+            try openssl(["req", "-x509"] + ec + ["-keyout", path("\(ca).key"), "-out", path("\(ca).pem"), "-days", "1", "-subj", "/CN=\(ca)"])
+        }
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
+        try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
+        for (name, ca, ext) in [("server", "ca", "server.ext"), ("client", "ca", "client.ext"), ("rogue", "rogue-ca", "client.ext")] {
+            try openssl(["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(name)"])
+            try openssl(["x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"), "-CAcreateserial",
+                         "-out", path("\(name).pem"), "-days", "1", "-extfile", path(ext)])
+            chmod(path("\(name).key"), 0o600)
+        }
+        caCert = path("ca.pem"); serverCert = path("server.pem"); serverKey = path("server.key")
+        clientCert = path("client.pem"); clientKey = path("client.key"); rogueCert = path("rogue.pem"); rogueKey = path("rogue.key")
+    }
+}
