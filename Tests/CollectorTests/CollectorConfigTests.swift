@@ -43,6 +43,15 @@ import Wire
             ("http: {host: 0.0.0.0}\n", "collector.yaml:1: http.host: 0.0.0.0 serves the network, which needs http.tls and tokens"),
             ("http: {host: 0.0.0.0}\ntokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n", "collector.yaml:1: http.host: 0.0.0.0 serves the network, which needs http.tls (or"),
             ("http: {tls: {cert_file: /nonexistent.pem}}\n", "collector.yaml:1: http.tls.key_file: is required"),
+            ("egov: {employer: {business_id: \"1234\"}}\n", "collector.yaml:1: egov.employer.business_id: must be the 8 digits"),
+            ("egov: {xroad: {security_server: http://ss:80, client: TW/COM/1/c, service: TW/GOV/MOL/osha/r}}\n",
+             "collector.yaml:1: egov.xroad.security_server: must be an https:// URL (http:// only with isolated_segment: true)"),
+            ("egov: {xroad: {security_server: http://ss:80, isolated_segment: true, client: TW/COM/1 2/c, service: TW/GOV/MOL/osha/r}}\n",
+             "collector.yaml:1: egov.xroad.client: must be INSTANCE/CLASS/MEMBER[/SUBSYSTEM]"),
+            ("egov: {xroad: {security_server: http://ss:80, isolated_segment: true, client: TW/COM/1/c, service: TW/GOV/MOL}}\n",
+             "collector.yaml:1: egov.xroad.service: must be INSTANCE/CLASS/MEMBER[/SUBSYSTEM]/SERVICECODE"),
+            ("egov: {xroad: {security_server: https://ss, client: TW/COM/1/c, service: TW/GOV/MOL/osha/r}}\n",
+             "collector.yaml:1: egov.xroad.tls: cert_file and key_file are required"),
         ]
         for (yaml, message) in cases {
             #expect(throws: ConfigError.self) { try load(yaml) }
@@ -93,6 +102,15 @@ import Wire
         try "secret".write(toFile: password, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: password)
         #expect { try load("mqtt: {username: c, password_file: \(password)}\n") } throws: { "\($0)".contains("mqtt.password_file: \(password) may be read") }
+    }
+
+    /// X-Road identifiers are of the characters the protocol allows, each part percent-encoded in the path and header.
+    @Test func xroadIdentifiersAndTheURL() throws {
+        let c = try load("egov: {xroad: {security_server: 'http://ss:8080/', isolated_segment: true, client: TW/COM/12345678/canary, service: \"TW/GOV/MOL/osha/accident(v1)\", path: /v1/reports}}\n")
+        let x = try #require(c.egov.xroad)
+        #expect(x.url == "http://ss:8080/r1/TW/GOV/MOL/osha/accident%28v1%29/v1/reports" && x.client.encoded == "TW/COM/12345678/canary")
+        #expect(XRoadIdentifier("TW/COM/1?/x", parts: 3...4)?.encoded == "TW/COM/1%3F/x", "? ends no path")
+        for bad in ["TW/COM//x", "TW/COM/陳/x", "TW/COM/a%20b/x", "TW/COM/a:b/x", "TW/COM"] { #expect(XRoadIdentifier(bad, parts: 3...4) == nil, "\(bad)") }
     }
 
     @Test func theExampleConfigIsValid() throws {

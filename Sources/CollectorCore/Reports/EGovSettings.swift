@@ -86,7 +86,7 @@ public struct EGovSettings: Sendable {
                           firstRetryMs: try x.durationMs("first_retry", default: 5_000, in: 1_000...300_000))
         if server.hasPrefix("https://") {
             guard xroad.certFile != nil, xroad.keyFile != nil else {
-                throw tls.error("cert_file", "cert_file and key_file are required: the security server knows its clients by their certificates")
+                throw x.error("tls", "cert_file and key_file are required: the security server knows its clients by their certificates")
             }
         }
         for (key, file) in [("ca_file", xroad.caFile), ("cert_file", xroad.certFile)] {
