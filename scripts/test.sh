@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 source scripts/lib/debian-packages.sh
 # The BlueZ test boots this machine's kernel under QEMU: kernel image, QEMU, busybox, BlueZ's btvirt.
-# The dashboard's test drives a real browser: headless Chromium. The API's TLS test: openssl makes a certificate, curl checks it.
-install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev mosquitto mosquitto-clients python3 libbluetooth-dev openssl curl \
+# The dashboard's test drives a real browser: headless Chromium. The API's TLS test: openssl makes a certificate, curl checks it. The incident report is checked against its JSON Schema with python3-jsonschema.
+install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev mosquitto mosquitto-clients python3 python3-jsonschema libbluetooth-dev openssl curl \
     bluez bluez-test-tools busybox-static qemu-system-x86 linux-image-amd64 zstd xz-utils cpio chromium-headless-shell
 
 if [ ! -d ../shared/data/sisfall-dev ] && [ -z "${CANARY_SHARED_DATA:-}" ]; then

@@ -117,6 +117,13 @@ import TestSupport
             #expect(Set((sent["alarms"] as? [[String: Any]])?.compactMap { $0["alert_id"] as? Int } ?? []) == [fall, immobility])
             let steps = (sent["timeline"] as? [[String: Any]])?.map { "\($0["step"]!) \($0["alert_id"]!)" } ?? []
             #expect(steps.contains("alarm \(fall)") && steps.contains("resolved \(fall)") && steps.contains("alarm \(immobility)"), "\(steps)")
+            // It is what docs/schema/incident-report.schema.json says.
+            let sentFile = dir.appendingPathComponent("sent.json").path
+            try last.body.write(toFile: sentFile, atomically: true, encoding: .utf8)
+            let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("docs/schema/incident-report.schema.json").path
+            #expect(try runToEnd(["/usr/bin/python3", "-c", "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+                                  sentFile, schema]) == 0, "the report fits its schema")
             let incident = try #require(sent["incident"] as? [String: Any])
             #expect(incident["kinds"] as? [String] == ["fall", "immobility"] && incident["deadline"] != nil)
 

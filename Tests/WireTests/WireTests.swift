@@ -154,7 +154,7 @@ import Testing
     @Test func theSchemaFilesAreThere() throws {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("docs/schema")
-        for name in ["alarm", "telemetry", "gateway-status", "ack"] {
+        for name in ["alarm", "telemetry", "gateway-status", "ack", "incident-report"] {
             let data = try Data(contentsOf: dir.appendingPathComponent("\(name).schema.json"))
             let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             #expect(object["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
