@@ -168,5 +168,22 @@ import TestSupport
         #expect(expected.count >= 6)
         #expect(try await browser.until("\(Self.pageAlerts).length === \(expected.count)", within: 30), "\(peek(browser, Self.pageAlerts))")
         #expect(Set(try browser.evaluate(Self.pageAlerts) as? [String] ?? []) == expected)
+
+        // wang's SOS was a real incident that sent him to hospital: resolved with its outcome on the page,
+        // it becomes a report whose deadline the page counts down.
+        let sos = try #require(try apiAlerts(site, "handling=unresolved").first { $0["worker"] as? String == "wang" && $0["kind"] as? String == "sos" }?["id"] as? Int)
+        let row = "document.querySelector('#alerts tr[data-alert=\"\(sos)\"]')"
+        _ = try browser.evaluate("""
+            (() => { const r = \(row); const reason = r.querySelector('select.reason'); reason.value = 'real-incident';
+                     reason.dispatchEvent(new Event('change'));
+                     r.querySelector('span.outcome input.injured').value = '1'; r.querySelector('span.outcome input.hospitalised').value = '1';
+                     r.querySelector('input.note').value = 'wang collapsed at the manhole, taken to hospital';
+                     r.querySelector('button.resolve').click(); })()
+            """)
+        let reportRow = "document.querySelector('#reports tr[data-report]')"
+        #expect(try await browser.until("\(reportRow) !== null && \(reportRow).textContent.includes('min left')", within: 30),
+                "\(peek(browser, "document.querySelector('#reports').textContent"))")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(try site.get("/api/v1/reports").body.utf8)) as? [String: [[String: Any]]])
+        #expect(report["reports"]?.first?["alert"] as? Int == sos && report["reports"]?.first?["state"] as? String == "pending")
     }
 }

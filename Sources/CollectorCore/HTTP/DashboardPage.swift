@@ -17,6 +17,10 @@
 ///   are updated in place, so a note being typed survives the feed's changes;
 /// - workers with their state, last location and latest gas readings, from
 ///   `/api/v1/workers`, reloaded on every alert and every 5 s;
+/// - a real incident resolved with its outcome (deaths, injured, hospitalised;
+///   the note describes it, the worker's other open alerts go with it), and
+///   the occupational-accident reports with the time left to their legal
+///   deadline and their delivery (`/api/v1/reports`, docs/egov.md);
 /// - a banner whenever what it shows may be out of date: the page cannot
 ///   reach the collector (the browser reconnects by itself with
 ///   `Last-Event-ID`, so nothing is missed), the feed has been silent for
@@ -80,6 +84,11 @@ enum DashboardPage {
   <h2>Alerts</h2>
   <table id="alerts">
     <thead><tr><th>opened</th><th>site</th><th>who</th><th>kind</th><th>condition</th><th>severity</th><th>state</th><th>location</th><th>values</th><th>updated</th><th>handling</th><th>act</th></tr></thead>
+    <tbody></tbody>
+  </table>
+  <h2>Reports to the labour inspection (OSH Act art. 37)</h2>
+  <table id="reports">
+    <thead><tr><th>alert</th><th>incident</th><th>time left</th><th>delivery</th><th>attempts</th><th>last error</th></tr></thead>
     <tbody></tbody>
   </table>
   <h2>Workers</h2>
@@ -183,6 +192,16 @@ function alertRow(a) {
     for (const [value, label] of [["real-incident", "real incident"], ["false-alarm", "false alarm"], ["test", "test"]]) {
       reason.add(new Option(label, value));
     }
+    // A real incident's outcome decides whether the law wants a report: asked for when it is chosen.
+    const outcome = document.createElement("span");
+    outcome.className = "outcome";
+    outcome.hidden = true;
+    for (const field of ["deaths", "injured", "hospitalised"]) {
+      const input = document.createElement("input");
+      input.type = "number"; input.min = "0"; input.value = "0"; input.size = 2; input.className = field; input.title = field;
+      outcome.append(` ${field} `, input);
+    }
+    reason.addEventListener("change", () => { outcome.hidden = reason.value !== "real-incident"; });
     const note = document.createElement("input");
     note.className = "note";
     note.placeholder = "note";
@@ -190,8 +209,20 @@ function alertRow(a) {
     const resolve = document.createElement("button");
     resolve.textContent = "Resolve";
     resolve.className = "resolve";
-    resolve.addEventListener("click", () => act(a.id, "resolve", { reason: reason.value, note: note.value || undefined }));
-    actions.append(ack, " ", reason, " ", note, " ", resolve);
+    resolve.addEventListener("click", () => {
+      const body = { reason: reason.value, note: note.value || undefined };
+      if (reason.value === "real-incident") {
+        if (!note.value) { say("Describe what happened in the note: it goes into the incident's record."); return; }
+        const count = f => Number(outcome.querySelector(`input.${f}`).value || 0);
+        // The worker's other unresolved alerts (the immobility after a fall) are the same incident.
+        const related = [...state.alerts.values()].filter(x => x.id !== a.id && x.worker && x.worker === a.worker && x.site === a.site
+          && x.handling !== "resolved").map(x => x.id);
+        body.outcome = { deaths: count("deaths"), injured: count("injured"), hospitalised: count("hospitalised"), description: note.value,
+          related_alerts: related };
+      }
+      act(a.id, "resolve", body);
+    });
+    actions.append(ack, " ", reason, outcome, " ", note, " ", resolve);
     rows.set(a.id, row);
   }
   row.dataset.state = a.state;
@@ -278,6 +309,35 @@ async function loadWorkers() {
   } catch (e) { /* the feed's state says the collector is unreachable */ }
 }
 
+// Reports with the time their deadline leaves: a coordinator must see one running out.
+async function loadReports() {
+  if (!tokenInput.value || state.refused) return;
+  try {
+    const r = await fetch(api + "reports", { headers: authorized() });
+    if (!r.ok) return;
+    state.reports = (await r.json()).reports;
+    const body = document.querySelector("#reports tbody");
+    body.replaceChildren();
+    for (const rep of state.reports) {
+      const row = body.insertRow();
+      row.dataset.report = rep.id;
+      row.dataset.state = rep.state;
+      const left = Date.parse(rep.deadline) - Date.now();
+      const kinds = rep.report && rep.report.incident ? rep.report.incident.kinds.join(", ") : "";
+      const workers = rep.report ? rep.report.workers.map(w => w.name || w.id).join(", ") : "";
+      cell(row, String(rep.alert));
+      cell(row, `${kinds}: ${workers}`);
+      cell(row, rep.state === "delivered" ? "" : left > 0 ? `${Math.floor(left / 3600000)} h ${Math.floor(left / 60000) % 60} min left` : "OVERDUE");
+      cell(row, rep.state === "delivered" ? `delivered ${time(rep.delivered)}` : rep.state === "refused" ? "REFUSED: needs a person"
+        : rep.attempts ? "not delivered yet: retrying" : "not sent yet");
+      cell(row, String(rep.attempts));
+      cell(row, rep.last_error ?? "");
+      row.className = rep.state === "delivered" ? "" : left < 3600000 || rep.state === "refused" ? "alarm" : "pre-alarm";
+    }
+    if (!state.reports.length) cell(body.insertRow(), "no reportable incidents").colSpan = 6;
+  } catch (e) { /* the feed's state says the collector is unreachable */ }
+}
+
 async function loadAlerts() {
   const r = await fetch(api + "alerts?handling=unresolved&limit=10000", { headers: authorized() });
   if (r.status === 401 || r.status === 403) { state.refused = await refusal(r); say(state.refused); renderFeed(); return; }
@@ -324,6 +384,7 @@ function connect() {
     take(JSON.parse(e.data), true);
     renderAlerts();
     loadWorkers();
+    loadReports();
   });
   feed.addEventListener("collector", e => { heard(e); state.collector = JSON.parse(e.data); renderFeed(); loadWorkers(); });
   feed.addEventListener("keep-alive", e => {
@@ -345,10 +406,12 @@ setInterval(() => {
   }
 }, 1000);
 setInterval(loadWorkers, 5000);
+setInterval(loadReports, 5000);
 renderAlerts();
 renderWorkers();
 renderFeed();
 loadWorkers();
+loadReports();
 </script>
 </body>
 </html>
