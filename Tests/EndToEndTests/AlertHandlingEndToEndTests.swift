@@ -39,7 +39,7 @@ import TestSupport
         #expect(try site.post("/api/v1/alerts/\(id)/resolve", token: "night-token", json: #"{"reason":"bored"}"#).status == 400)
         #expect(try site.post("/api/v1/alerts/\(id)/resolve", token: "night-token", json: "not json").status == 400)
         let resolved = try site.post("/api/v1/alerts/\(id)/resolve", token: "night-token",
-                                     json: #"{"reason":"real-incident","note":"lin carried out, conscious"}"#)
+                                     json: #"{"reason":"real-incident","note":"lin carried out, conscious","outcome":{"deaths":0,"injured":1,"hospitalised":0,"description":"a fall from the ladder"}}"#)
         #expect(resolved.status == 200)
         let r = try alert(resolved.body)
         #expect(r["handling"] as? String == "resolved" && r["resolution"] as? String == "real-incident" && r["note"] as? String == "lin carried out, conscious")
