@@ -39,6 +39,11 @@ import Wire
             ("tokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n  - {name: b, token_sha256: \(String(repeating: "A", count: 64)), roles: [admin]}\n",
              "collector.yaml:3: tokens[1].token_sha256: is another entry's too"),
             ("coordinators: []\n", "collector.yaml:1: coordinators: is now tokens"),
+            // A worker's token is one worker's.
+            ("tokens:\n  - {name: a, token_sha256: HASH, roles: [worker]}\n".replacingOccurrences(of: "HASH", with: String(repeating: "b", count: 64)),
+             "collector.yaml:2: tokens[0].site: is required"),
+            ("tokens:\n  - {name: a, token_sha256: HASH, roles: [admin], worker: lin}\n".replacingOccurrences(of: "HASH", with: String(repeating: "b", count: 64)),
+             "collector.yaml:2: tokens[0].worker: goes with the worker role only"),
             // Serving a network needs TLS and tokens, or the explicit word that it may go without.
             ("http: {host: 0.0.0.0}\n", "collector.yaml:1: http.host: 0.0.0.0 serves the network, which needs http.tls and tokens"),
             ("http: {host: 0.0.0.0}\ntokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n", "collector.yaml:1: http.host: 0.0.0.0 serves the network, which needs http.tls (or"),

@@ -33,7 +33,8 @@ final class Worksite: @unchecked Sendable {
     }
 
     /// The tokens the tests' collectors know (`printf %s TOKEN | sha256sum`): one with every
-    /// role, which the tests read the API with unless they say otherwise, and one per role.
+    /// role but worker, which the tests read the API with unless they say otherwise, one per
+    /// role, and lin's and chen's own (`lin-token`, `chen-token`).
     static let tokens = """
         tokens:
           - {name: Test reader, token_sha256: 9b55a7eb696557361a993bb4f81103b3cf34ade2d81e5888bd1a97ed6993d7fe, roles: [coordinator, medical, researcher, admin]}
@@ -41,6 +42,8 @@ final class Worksite: @unchecked Sendable {
           - {name: Dr Lin, token_sha256: a521f8bac38cf8f15a066114934ca731a8c0fb6ccc4d9aaef93436cf5a02d45a, roles: [medical]}
           - {name: Study A, token_sha256: 9837059f7a9097a44bd0ad42eb6ea3ab6ceef71be924e461dfa8fd07fb93bf09, roles: [researcher]}
           - {name: Operator, token_sha256: 10a4c7c9fc5206d6f36dc6944a81bb6f4a3cb0e25014ae3b12e6c3e52712292a, roles: [admin]}
+          - {name: 林美玲, token_sha256: 8d2356716547d68147cd714c4bd203426df47aa4c326d574749b815b8fee6993, roles: [worker], site: test-site, worker: lin}
+          - {name: 陳志明, token_sha256: 3a098fc5254c22f23a7f774fdca3309ae41d8bb804200f825fe7a2911bd7389a, roles: [worker], site: test-site, worker: chen}
         """
     static let allRoles = "all-token"
 
@@ -135,6 +138,15 @@ final class Worksite: @unchecked Sendable {
 
     func storedAlarmIDs() throws -> [String] {
         try collectorDB { try String.fetchAll($0, sql: "SELECT id FROM events ORDER BY seq") }
+    }
+
+    /// Telemetry readings stored, of the kinds that are not health data.
+    func storedNonHealthReadings() throws -> Int {
+        let events = try collectorDB { try String.fetchAll($0, sql: "SELECT event FROM telemetry") }
+        return try events.reduce(0) { n, e in
+            n + (try JSONDecoder().decode(CloudEvent<TelemetryBatch>.self, from: Data(e.utf8)).data.readings
+                .filter { !["heart-rate", "sleep", "overwork"].contains($0.kind) }.count)
+        }
     }
 
     /// Telemetry readings stored more than once (same worker, device, kind and time).

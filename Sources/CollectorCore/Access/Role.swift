@@ -11,4 +11,6 @@ public enum Role: String, CaseIterable, Sendable, Hashable {
     case researcher
     /// Operators: gateways, metrics, the effective config and the audit log.
     case admin
+    /// A worker: their own data (MyData) and their consent to research use, nobody else's.
+    case worker
 }

@@ -37,7 +37,8 @@ public struct Tokens: Sendable, Equatable {
         return Hex.encode(digest).lowercased()
     }
 
-    /// `tokens:` of the config: a list of `{name, token_sha256, roles: [...]}`.
+    /// `tokens:` of the config: a list of `{name, token_sha256, roles: [...]}`; a `worker` token also names
+    /// its `site` and `worker`.
     static func read(_ root: ConfigSection) throws(ConfigError) -> Tokens {
         if root.has("coordinators") {
             throw root.error("coordinators", "is now tokens: each entry {name, token_sha256, roles: [coordinator]} (docs/collector.md, \"Access\")")
@@ -61,7 +62,14 @@ public struct Tokens: Sendable, Equatable {
                 roles.insert(role)
             }
             guard !roles.isEmpty else { throw entry.error("roles", "is required: a list of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
-            entries.append((hash, Caller(name: name, roles: roles)))
+            // A worker's token is one worker's: whose data it reads is in the config, not in the request.
+            var worker: WorkerID?
+            if roles.contains(.worker) {
+                worker = WorkerID(site: try entry.requiredString("site"), worker: try entry.requiredString("worker"))
+            } else if entry.has("worker") || entry.has("site") {
+                throw entry.error(entry.has("worker") ? "worker" : "site", "goes with the worker role only")
+            }
+            entries.append((hash, Caller(name: name, roles: roles, worker: worker)))
         }
         return Tokens(entries)
     }

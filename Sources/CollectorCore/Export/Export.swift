@@ -23,12 +23,15 @@ struct Export {
 
     let store: EventStore
     let pseudonyms: Pseudonyms?
+    /// Whose health readings may go out ("site\u{0}worker": the workers who consented to research
+    /// use, docs/collector.md "Consent"); nil: everyone's (a worker's own MyData document).
+    var healthConsent: Set<String>? = nil
     /// Rows a page: events, or telemetry messages (tens of readings each).
     static let pageSize = 500
 
     /// `finished` is told how many lines left (the CSV header not counted), also when the client went away first.
     func response(_ dataset: Dataset, _ format: Format, filter: RecordFilter, finished: @escaping @Sendable (Int) -> Void = { _ in }) -> Response {
-        let store = self.store, pseudonyms = self.pseudonyms
+        let store = self.store, pseudonyms = self.pseudonyms, consent = self.healthConsent
         let contentType = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
         let disposition = "attachment; filename=\"canary-\(dataset.rawValue).\(format.rawValue)\""
         return Response(
@@ -44,8 +47,8 @@ struct Export {
                 defer { finished(lines) }
                 while true {
                     let (text, next) = try dataset == .telemetry
-                        ? Self.telemetryPage(store, filter, after: cursor, format, &inOrder, pseudonyms: pseudonyms)
-                        : Self.eventsPage(store, filter, after: cursor, format, pseudonyms: pseudonyms)
+                        ? Self.telemetryPage(store, filter, after: cursor, format, &inOrder, pseudonyms: pseudonyms, consent: consent)
+                        : Self.eventsPage(store, filter, after: cursor, format, pseudonyms: pseudonyms, consent: consent)
                     if !text.isEmpty {
                         try await writer.write(ByteBuffer(string: text))
                         lines += text.utf8.count { $0 == 0x0A }
@@ -64,7 +67,7 @@ struct Export {
     /// One page of messages as text (the readings of it now certain to come
     /// next), and the cursor for the next page (nil at the end).
     static func telemetryPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?, _ format: Format,
-                              _ inOrder: inout ReadingsInTimeOrder, pseudonyms: Pseudonyms?,
+                              _ inOrder: inout ReadingsInTimeOrder, pseudonyms: Pseudonyms?, consent: Set<String>? = nil,
                               pageSize: Int = pageSize) throws -> (String, PageCursor?) {
         let messages = try store.telemetry(filter, after: cursor, limit: pageSize)
         var text = ""
@@ -93,7 +96,7 @@ struct Export {
         }
         for m in messages {
             write(inOrder.release(before: m.cursor.timeMs))
-            inOrder.hold(try readings(of: m, filter))
+            inOrder.hold(try readings(of: m, filter, consent: consent))
         }
         let next = messages.count == pageSize ? messages.last?.cursor : nil
         if next == nil { write(inOrder.release(before: nil)) }
@@ -107,24 +110,29 @@ struct Export {
         return made
     }
 
-    /// The readings of a stored message that the filter asks for.
-    private static func readings(of m: StoredTelemetry, _ filter: RecordFilter) throws -> [ReadingsInTimeOrder.Reading] {
+    /// The readings of a stored message that the filter asks for, health readings only of the workers in `consent`.
+    private static func readings(of m: StoredTelemetry, _ filter: RecordFilter, consent: Set<String>?) throws -> [ReadingsInTimeOrder.Reading] {
         // Validated when it was stored; a failure here means the file was changed underneath.
         guard case .telemetry(let t) = try IncomingMessage.decode(topic: Topics(site: m.site, gateway: m.gateway).telemetry,
                                                                   payload: m.event, limit: .max) else { return [] }
         return t.readings.enumerated().compactMap { index, r in
             guard filter.fromMs.map({ r.time_ms >= $0 }) ?? true, filter.toMs.map({ r.time_ms < $0 }) ?? true,
-                  filter.worker.map({ r.worker == $0 }) ?? true, filter.type.map({ r.kind == $0 }) ?? true else { return nil }
+                  filter.worker.map({ r.worker == $0 }) ?? true, filter.type.map({ r.kind == $0 }) ?? true,
+                  consent.map({ !HealthData.readingKinds.contains(r.kind) || $0.contains("\(m.site)\u{0}\(r.worker)") }) ?? true else { return nil }
             return ReadingsInTimeOrder.Reading(site: m.site, gateway: m.gateway, seq: m.cursor.seq, index: index, reading: r)
         }
     }
 
     static func eventsPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?,
-                           _ format: Format, pseudonyms: Pseudonyms?) throws -> (String, PageCursor?) {
+                           _ format: Format, pseudonyms: Pseudonyms?, consent: Set<String>? = nil) throws -> (String, PageCursor?) {
         let rows = try store.events(filter, after: cursor, limit: pageSize)
         var text = ""
         let decoder = JSONDecoder()
-        for r in rows {
+        for var r in rows {
+            // A fatigue alarm's physiology is health data: without its worker's consent, its values stay home.
+            if let consent, let site = r.site, let worker = r.worker, !consent.contains("\(site)\u{0}\(worker)") {
+                r.json = HealthData.withoutHealth(event: r.json)
+            }
             switch format {
             case .ndjson where pseudonyms == nil:
                 text += r.json + "\n"

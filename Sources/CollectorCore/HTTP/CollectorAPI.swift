@@ -163,6 +163,24 @@ public struct CollectorAPI: Sendable {
             return .json("{\"audit\":[\(entries.joined(separator: ","))],\"next_after\":\(next)}\n")
         }
         admins.get("config") { _, _ -> Response in .json(self.configJSON + "\n") }
+        let mydata = api.group("mydata").add(middleware: authenticator).add(middleware: requiring(.worker))
+        mydata.get(":site/:worker") { request, context -> Response in
+            let who = try Self.ownData(context)
+            try store.audit([AuditEntry(action: "mydata", actor: try context.requireIdentity().name, address: context.clientAddress,
+                                        detail: ["site": who.site, "worker": who.worker])], nowMs: self.nowMs())
+            return try MyDataDocument(store: store, who: who).response(generatedMs: self.nowMs())
+        }
+        mydata.put(":site/:worker/consent") { request, context -> Response in
+            let who = try Self.ownData(context)
+            struct Consent: Decodable { var research: Bool }
+            let body = try await request.body.collect(upTo: 1_024)
+            guard let c = try? JSONDecoder().decode(Consent.self, from: Data(buffer: body)) else {
+                throw APIError(message: "the body must be {\"research\": true or false}")
+            }
+            try store.setConsent(site: who.site, worker: who.worker, research: c.research, by: try context.requireIdentity().name,
+                                 address: context.clientAddress, nowMs: self.nowMs())
+            return .json(try store.consentJSON(site: who.site, worker: who.worker) + "\n")
+        }
         api.group("export").add(middleware: authenticator).add(middleware: requiring(.researcher))
             .get(":file") { request, context -> Response in
                 let file = try context.parameters.require("file")
@@ -177,7 +195,9 @@ public struct CollectorAPI: Sendable {
                 }
                 let audit = AuditEntry(action: "export", actor: try context.requireIdentity().name, address: context.clientAddress,
                                        detail: ["export": file, "filter": request.uri.query ?? ""])
-                return Export(store: store, pseudonyms: self.pseudonyms).response(dataset, format, filter: filter) { rows in
+                // Health readings only of the workers who consent to research use.
+                let export = Export(store: store, pseudonyms: self.pseudonyms, healthConsent: try store.consentingWorkers())
+                return export.response(dataset, format, filter: filter) { rows in
                     var entry = audit
                     entry.detail["rows"] = String(rows)
                     try? store.audit([entry], nowMs: self.nowMs())
@@ -195,6 +215,16 @@ public struct CollectorAPI: Sendable {
             throw APIError(message: "worker must be a worker's pseudonym (w-…) as the exports show it")
         }
         return id
+    }
+
+    /// The worker the path names, when that is the caller: a worker's token reads and changes that
+    /// worker's data only.
+    private static func ownData(_ context: CollectorRequestContext) throws -> WorkerID {
+        let asked = WorkerID(site: try context.parameters.require("site"), worker: try context.parameters.require("worker"))
+        guard try context.requireIdentity().worker == asked else {
+            throw APIError(status: .forbidden, message: "a worker's token reads and changes that worker's data only")
+        }
+        return asked
     }
 
     /// The alert the path names and the caller acting on it.

@@ -52,11 +52,27 @@ extension EventStore {
     func auditLog(after seq: Int64, limit: Int) throws -> (json: [String], last: Int64?) {
         try pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit])
-            return (rows.map { r in
-                "{\"seq\":\(r["seq"] as Int64),\"time\":\"\(RFC3339.format(ms: r["time_ms"]))\",\"action\":\(JSONText.quoted(r["action"])),"
-                    + "\"actor\":\(JSONText.quoted(r["actor"])),\"address\":\((r["address"] as String?).map(JSONText.quoted) ?? "null"),"
-                    + "\"detail\":\(r["detail"] as String)}"
-            }, rows.last.map { $0["seq"] })
+            return (rows.map(Self.auditJSON), rows.last.map { $0["seq"] })
+        }
+    }
+
+    private static func auditJSON(_ r: Row) -> String {
+        "{\"seq\":\(r["seq"] as Int64),\"time\":\"\(RFC3339.format(ms: r["time_ms"]))\",\"action\":\(JSONText.quoted(r["action"])),"
+            + "\"actor\":\(JSONText.quoted(r["actor"])),\"address\":\((r["address"] as String?).map(JSONText.quoted) ?? "null"),"
+            + "\"detail\":\(r["detail"] as String)}"
+    }
+
+    /// The audit entries about one worker's data: their consent and MyData downloads, and what
+    /// coordinators did with their alerts.
+    func auditLog(about who: WorkerID) throws -> [String] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM audit
+                WHERE (json_extract(detail, '$.site') = ? AND json_extract(detail, '$.worker') = ?)
+                   OR (action IN ('acknowledge', 'resolve')
+                       AND CAST(json_extract(detail, '$.alert') AS INTEGER) IN (SELECT alert_id FROM alerts WHERE site = ? AND worker = ?))
+                ORDER BY seq
+                """, arguments: [who.site, who.worker, who.site, who.worker]).map(Self.auditJSON)
         }
     }
 

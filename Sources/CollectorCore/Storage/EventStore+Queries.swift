@@ -59,6 +59,8 @@ public struct StoredEvent: Sendable {
     public var cursor: PageCursor
     /// The CloudEvent JSON as received.
     public var json: String
+    public var site: String?
+    public var worker: String?
 }
 
 /// A stored telemetry message: where it came from, and the CloudEvent as received.
@@ -74,8 +76,8 @@ extension EventStore {
     /// Alarm events by time, oldest first, after `cursor`.
     public func events(_ filter: RecordFilter, after cursor: PageCursor?, limit: Int) throws -> [StoredEvent] {
         let (clause, arguments) = filter.sql(typeColumn: "type", expandType: true)
-        return try page(table: "events", columns: "event", where: clause, arguments, after: cursor, limit: limit).map {
-            StoredEvent(cursor: PageCursor(timeMs: $0["time_ms"], seq: $0["seq"]), json: $0["event"])
+        return try page(table: "events", columns: "event, site, worker", where: clause, arguments, after: cursor, limit: limit).map {
+            StoredEvent(cursor: PageCursor(timeMs: $0["time_ms"], seq: $0["seq"]), json: $0["event"], site: $0["site"], worker: $0["worker"])
         }
     }
 

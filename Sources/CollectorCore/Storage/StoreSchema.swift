@@ -174,6 +174,19 @@ enum StoreSchema {
                 CREATE TABLE incident_alerts (alert_id INTEGER PRIMARY KEY, report_id INTEGER NOT NULL) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v6") { db in
+            try db.execute(sql: """
+                -- A worker's consent to research use of their health readings (docs/collector.md, "Consent"):
+                -- given and withdrawn by the worker; no row is no consent.
+                CREATE TABLE consents (
+                    site TEXT NOT NULL,
+                    worker TEXT NOT NULL,
+                    research INTEGER NOT NULL,
+                    changed_ms INTEGER NOT NULL,
+                    PRIMARY KEY (site, worker)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

@@ -1,0 +1,41 @@
+import GRDB
+import Wire
+
+/// Workers' consent to research use of their health readings (heart rate,
+/// sleep, overwork; the physiology of fatigue alarms). Health data is
+/// special-category data under Taiwan's PDPA (art. 6): without a worker's
+/// consent it is not used for research, so no consent is the default, and a
+/// withdrawal takes a worker's health readings out of every export after it.
+extension EventStore {
+    /// Records `site`/`worker`'s consent, and the change in the audit log, in one durable transaction.
+    func setConsent(site: String, worker: String, research: Bool, by actor: String, address: String?, nowMs: Int64) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.inTransaction(.immediate) {
+                try db.execute(sql: """
+                    INSERT INTO consents (site, worker, research, changed_ms) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (site, worker) DO UPDATE SET research = excluded.research, changed_ms = excluded.changed_ms
+                    """, arguments: [site, worker, research, nowMs])
+                try Self.audit(AuditEntry(action: "consent", actor: actor, address: address,
+                                          detail: ["site": site, "worker": worker, "research": String(research)]), nowMs: nowMs, db)
+                return .commit
+            }
+        }
+    }
+
+    /// `site`/`worker`'s consent as JSON: `{"research": bool, "changed": time or null}`.
+    func consentJSON(site: String, worker: String) throws -> String {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT research, changed_ms FROM consents WHERE site = ? AND worker = ?",
+                                             arguments: [site, worker]) else { return "{\"research\":false,\"changed\":null}" }
+            return "{\"research\":\((row["research"] as Bool) ? "true" : "false"),\"changed\":\"\(RFC3339.format(ms: row["changed_ms"]))\"}"
+        }
+    }
+
+    /// The workers who consent to research use of their health readings, as "site\u{0}worker".
+    func consentingWorkers() throws -> Set<String> {
+        try pool.read { db in
+            Set(try Row.fetchAll(db, sql: "SELECT site, worker FROM consents WHERE research").map { "\($0["site"] as String)\u{0}\($0["worker"] as String)" })
+        }
+    }
+}
