@@ -63,5 +63,13 @@ import TestSupport
         #expect((chenDoc["consent"] as? [String: Any])?["research"] as? Bool == false && (chenDoc["consent"] as? [String: Any])?["changed"] as? String != nil)
         #expect((chenDoc["readings"] as? [[String: Any]])?.contains { $0["kind"] as? String == "heart-rate" } == true, "his own, always")
         #expect((chenDoc["audit"] as? [[String: Any]])?.filter { $0["action"] as? String == "consent" }.count == 2)
+
+        // Open data names nobody, and is the researchers' and operators' to fetch.
+        let daily = try site.get("/api/v1/opendata/daily.csv", token: "researcher-token")
+        #expect(daily.status == 200 && daily.body.hasPrefix("date,site,worker_hours_monitored,"), "\(daily.body)")
+        let fields = Set(daily.body.split(whereSeparator: { $0 == "," || $0.isNewline }).map(String.init))
+        #expect(fields.contains("test-site") && fields.isDisjoint(with: ["chen", "lin", "wang"]))
+        #expect(try site.get("/api/v1/opendata/daily.json", token: "admin-token").body.contains(#""site":"test-site""#))
+        #expect(try site.get("/api/v1/opendata/metadata.json", token: "night-token").status == 403)
     }
 }

@@ -163,6 +163,16 @@ public struct CollectorAPI: Sendable {
             return .json("{\"audit\":[\(entries.joined(separator: ","))],\"next_after\":\(next)}\n")
         }
         admins.get("config") { _, _ -> Response in .json(self.configJSON + "\n") }
+        // Open data: de-identified daily statistics, for the operator to publish (docs/collector.md, "Open data").
+        let opendata = api.group("opendata").add(middleware: authenticator).add(middleware: requiring(.researcher, .admin))
+        opendata.get("daily.csv") { request, _ -> Response in
+            let days = try OpenData.days(store, fromMs: try request.time("from"), toMs: try request.time("to"), nowMs: self.nowMs())
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenData.csv(days))))
+        }
+        opendata.get("daily.json") { request, _ -> Response in
+            .json(OpenData.json(try OpenData.days(store, fromMs: try request.time("from"), toMs: try request.time("to"), nowMs: self.nowMs())))
+        }
+        opendata.get("metadata.json") { _, _ -> Response in .json(OpenData.metadata()) }
         let mydata = api.group("mydata").add(middleware: authenticator).add(middleware: requiring(.worker))
         mydata.get(":site/:worker") { request, context -> Response in
             let who = try Self.ownData(context)
