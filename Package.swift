@@ -94,8 +94,13 @@ let package = Package(
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings", "TestSupport"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings", "TestSupport"]),
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),
-        // Test helpers: where shared/data is, a real mosquitto on a free port.
-        .target(name: "TestSupport", path: "Tests/Support"),
+        // Test helpers: where shared/data is, a real mosquitto on a free port, the X-Road security server's stand-in.
+        .target(name: "TestSupport", dependencies: [
+            "COpenSSL", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], path: "Tests/Support"),
+        // The stand-in for the X-Road security server as a process, for the demo (scripts/demo.sh).
+        .executableTarget(name: "XRoadStandIn", dependencies: ["TestSupport"], path: "Tests/XRoadStandIn"),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "BlueZTests", dependencies: ["BlueZ", "DeviceFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore"]),
@@ -103,10 +108,7 @@ let package = Package(
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         // The daemons as real processes against a real broker (needs the executables built).
         .testTarget(name: "EndToEndTests", dependencies: [
-            "EdgeCore", "CollectorCore", "WorksiteSimulator", "RiskCore", "Wire", "TestSupport", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift"),
-            // The stand-in for the X-Road security server: HTTPS with mutual TLS.
-            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
+            "EdgeCore", "CollectorCore", "WorksiteSimulator", "RiskCore", "Wire", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EdgeCoreTests", dependencies: [
             "EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore", "Wire", "MQTT", "DaemonSupport", "TestSupport",

@@ -3,7 +3,8 @@
 # builds, starts mosquitto on loopback, the collector, and the agent on a
 # simulated tank-cleaning worksite (four workers; an H2S leak, a fall, an SOS,
 # a dying battery, a sensor fault, a fatigued heart). Prints the dashboard and API URLs and every alert as the
-# collector's SSE feed delivers it. Ctrl-C stops everything.
+# collector's SSE feed delivers it; then resolves the fall as a real incident, whose occupational-accident
+# report goes to a stand-in X-Road security server. Ctrl-C stops everything.
 #   scripts/demo.sh [scenario.yaml]    CANARY_DEMO_SPEED=4 plays it 4x faster; CANARY_DEMO_HTTP_PORT (8080)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ source scripts/lib/debian-packages.sh
 install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev libbluetooth-dev mosquitto curl
 swift build -c release --product canary-agent
 swift build -c release --product canary-collector
+swift build -c release --product XRoadStandIn
 bin=.build/release
 scenario="$(realpath "${1:-examples/scenarios/tank-cleaning.yaml}")"
 speed="${CANARY_DEMO_SPEED:-1}"
@@ -27,6 +29,15 @@ printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n' "$m
 /usr/sbin/mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
 pids+=($!)
 
+# A stand-in for the employer's X-Road security server (the real one runs on the government network):
+# HTTPS with mutual TLS and certificates of its own test CA, made in $work/xroad.
+"$bin/XRoadStandIn" "$work/xroad" > "$work/xroad.out" 2> "$work/xroad.log" &
+pids+=($!)
+for _ in $(seq 100); do grep -q "xroad-standin: https" "$work/xroad.out" 2>/dev/null && break; sleep 0.1; done
+xroad_line="$(grep -m1 "xroad-standin: https" "$work/xroad.out")" || { echo "the X-Road stand-in did not start:"; cat "$work/xroad.log"; exit 1; }
+xroad_url="$(echo "$xroad_line" | awk '{print $2}')"
+xroad_tls="$(echo "$xroad_line" | awk '{print $3, $4, $5}' | sed 's/=/: /g; s/ \([a-z_]*:\)/, \1/g')"
+
 cat > "$work/collector.yaml" <<YAML
 mqtt: {port: $mqtt_port}
 storage: {sqlite: $work/collector.sqlite}
@@ -34,6 +45,18 @@ http: {host: 127.0.0.1, port: $http_port}
 # The demo's coordinator, token demo-token (printf %s demo-token | sha256sum).
 tokens:
   - {name: Demo coordinator, token_sha256: 7c43ef5ae21d43ce2743f770c68e24def1a43ee2f416d2438410c8af7af2ff2c, roles: [coordinator]}
+# Occupational-accident reports (docs/egov.md) go to the stand-in.
+egov:
+  employer: {name: 臺灣化工股份有限公司, business_id: "12345678"}
+  sites: [{site: tank-farm-3, address: 高雄市小港區中林路1號}]
+  roster: [{worker: chen, name: 陳志明}, {worker: lin, name: 林美玲}, {worker: wang, name: 王建國}, {worker: huang, name: 黃淑芬}]
+  xroad:
+    security_server: $xroad_url
+    client: TW/COM/12345678/canary
+    service: TW/GOV/MOL/osha/occupational-accidents
+    path: /v1/reports
+    tls: {$xroad_tls}
+    first_retry: 1s
 YAML
 cat > "$work/agent.yaml" <<YAML
 site: $(sed -n 's/^site: *//p' "$scenario")
@@ -80,5 +103,26 @@ echo
 echo "The shift is over and every event is stored. Open alerts:"
 curl -s -H 'Authorization: Bearer demo-token' "$api/alerts?state=open"
 echo
+
+# lin's fall was real: she was taken to hospital. Resolving it with that outcome makes an
+# occupational-accident report (OSH Act art. 37: within 8 hours), delivered over X-Road.
+fall="$(curl -s -H 'Authorization: Bearer demo-token' "$api/alerts?worker=lin" | python3 -c 'import json,sys; print(next(a["id"] for a in json.load(sys.stdin)["alerts"] if a["kind"] == "fall"))' 2>/dev/null || true)"
+if [ -n "$fall" ]; then
+    echo
+    echo "A coordinator resolves lin's fall (alert $fall) as a real incident: injured, taken to hospital."
+    curl -s -o /dev/null -H 'Authorization: Bearer demo-token' -H 'Content-Type: application/json' "$api/alerts/$fall/resolve" \
+        -d '{"reason":"real-incident","note":"carried out by the standby team","outcome":{"deaths":0,"injured":1,"hospitalised":1,"description":"lin fell in the tank and lay still; taken to hospital"}}'
+    for _ in $(seq 100); do
+        curl -s -H 'Authorization: Bearer demo-token' "$api/reports" | grep -q '"state":"delivered"' && break
+        sleep 0.2
+    done
+    echo "The report to the labour inspection, as the collector lists it ($api/reports):"
+    curl -s -H 'Authorization: Bearer demo-token' "$api/reports" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["reports"]:
+    print(f"  report {r[\"id\"]}: {r[\"state\"]}, deadline {r[\"deadline\"]}, X-Road-Id {r[\"x_road_id\"]}, receipt {r.get(\"x_road_request_id\", \"-\")}")'
+    echo "What the stand-in security server received:"
+    sed -n '2,$p' "$work/xroad.out" | sed 's/^/  /'
+fi
 echo "The collector keeps serving $api until Ctrl-C."
 wait

@@ -6,7 +6,6 @@ import HummingbirdTLS
 import NIOCore
 import NIOSSL
 import Synchronization
-import TestSupport
 
 /// A stand-in for the employer's X-Road security server, which cannot run
 /// here. It follows the X-Road Message Protocol for REST (v1.0) where a client
@@ -18,26 +17,30 @@ import TestSupport
 /// SHA-512s of the request's headers and body, §4.3), or `X-Road-Error` with
 /// the JSON body `{type, message, detail}` (§4.6). It can be told to answer
 /// 500, hang, drop the connection, or refuse our request as `Client.*`.
-final class SecurityServerStandIn: Sendable {
-    enum Answer: Sendable { case deliver, serverError, hang, drop, clientError }
+public final class SecurityServerStandIn: Sendable {
+    public enum Answer: String, Sendable { case deliver, serverError, hang, drop, clientError }
 
-    struct Received: Sendable {
-        var path: String
-        var headers: [String: String]
-        var body: String
+    public struct Received: Sendable {
+        public var path: String
+        public var headers: [String: String]
+        public var body: String
     }
 
     /// The answers to give, in order; once used up, `deliver`.
     private let script: Mutex<[Answer]>
     private let log = Mutex<[Received]>([])
-    let certificates: TestCertificates
+    public let certificates: TestCertificates
 
-    init(answers: [Answer], certificates: TestCertificates) {
+    /// Told of each request as it comes (the demo prints them).
+    let onRequest: @Sendable (Received) -> Void
+
+    public init(answers: [Answer], certificates: TestCertificates, onRequest: @escaping @Sendable (Received) -> Void = { _ in }) {
         script = Mutex(answers)
         self.certificates = certificates
+        self.onRequest = onRequest
     }
 
-    var received: [Received] { log.withLock { $0 } }
+    public var received: [Received] { log.withLock { $0 } }
 
     struct Context: RequestContext {
         var coreContext: CoreRequestContextStorage
@@ -49,7 +52,7 @@ final class SecurityServerStandIn: Sendable {
     }
 
     /// Runs until cancelled; `onRunning` gets its port.
-    func run(onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void) async throws {
         let router = Router(context: Context.self)
         router.post("/r1/**") { request, context -> Response in try await self.answer(request, context) }
         var tls = TLSConfiguration.makeServerConfiguration(
@@ -68,6 +71,7 @@ final class SecurityServerStandIn: Sendable {
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         log.withLock { $0.append(Received(path: request.uri.path, headers: headers, body: body)) }
+        onRequest(Received(path: request.uri.path, headers: headers, body: body))
         let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count >= 7, let client = headers["x-road-client"], (3...4).contains(client.split(separator: "/").count) else {
             return Self.error(400, "Client.BadRequest", "the path must be /r1/{serviceId} and X-Road-Client INSTANCE/CLASS/MEMBER[/SUBSYSTEM]")
@@ -111,11 +115,11 @@ final class SecurityServerStandIn: Sendable {
 /// A test CA, the stand-in's server certificate for 127.0.0.1 and a client
 /// certificate for the collector, all made with the openssl command; and a
 /// second client certificate from a CA the stand-in does not trust.
-struct TestCertificates: Sendable {
-    let caCert: String, serverCert: String, serverKey: String, clientCert: String, clientKey: String
-    let rogueCert: String, rogueKey: String
+public struct TestCertificates: Sendable {
+    public let caCert: String, serverCert: String, serverKey: String, clientCert: String, clientKey: String
+    public let rogueCert: String, rogueKey: String
 
-    init(in dir: URL) throws {
+    public init(in dir: URL) throws {
         func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
         func openssl(_ args: [String]) throws {
             guard try runToEnd(["/usr/bin/openssl"] + args) == 0 else { throw SpawnError(message: "openssl \(args.joined(separator: " ")) failed") }
