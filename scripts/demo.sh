@@ -120,7 +120,7 @@ if [ -n "$fall" ]; then
     curl -s -H 'Authorization: Bearer demo-token' "$api/reports" | python3 -c '
 import json, sys
 for r in json.load(sys.stdin)["reports"]:
-    print(f"  report {r[\"id\"]}: {r[\"state\"]}, deadline {r[\"deadline\"]}, X-Road-Id {r[\"x_road_id\"]}, receipt {r.get(\"x_road_request_id\", \"-\")}")'
+    print("  report %s: %s, deadline %s, X-Road-Id %s, receipt %s" % (r["id"], r["state"], r["deadline"], r["x_road_id"], r.get("x_road_request_id", "-")))'
     echo "What the stand-in security server received:"
     sed -n '2,$p' "$work/xroad.out" | sed 's/^/  /'
 fi
