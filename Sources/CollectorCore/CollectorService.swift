@@ -33,10 +33,7 @@ public enum CollectorService {
         let api = CollectorAPI(store: store, signal: signal, metrics: metrics,
                                pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),
                                tokens: config.tokens, refused: refused, keepAliveMs: config.keepAliveMs,
-                               status: {
-                                   CollectorStatus(hearing: metrics.value(CollectorMetrics.connected) == 1,
-                                                   storing: metrics.value(CollectorMetrics.storing) == 1)
-                               },
+                               status: { ingest.status.current },
                                nowMs: WallClock.nowMs, configJSON: summary, egov: config.egov)
         let services: [any Service] = [
             AuditService(store: store, refused: refused, logger: logger),

@@ -35,6 +35,8 @@ public final class Ingest: Sendable {
     let signal: ChangeSignal
     let settings: Settings
     let logger: Logger
+    /// Whether the collector hears the broker and can store: what the API vouches for.
+    public let status: StatusBoard
     /// Two lanes, so an alarm never waits behind a large telemetry batch being decoded.
     private let alarms = WorkQueue<MQTTMessage>(capacity: MQTTClient.receiveCapacity)
     private let telemetry = WorkQueue<MQTTMessage>(capacity: MQTTClient.receiveCapacity)
@@ -47,6 +49,7 @@ public final class Ingest: Sendable {
 
     public init(store: EventStore, client: MQTTClient, metrics: MetricsRegistry, signal: ChangeSignal,
                 settings: Settings = Settings(), logger: Logger) {
+        self.status = StatusBoard()
         self.store = store
         self.client = client
         self.metrics = metrics
@@ -88,6 +91,7 @@ public final class Ingest: Sendable {
         for await event in client.connectionEvents {
             switch event {
             case .connected:
+                _ = status.setHearing(true)
                 metrics.set(CollectorMetrics.connected, to: 1)
                 signal.fire()  // the feed says so
                 logger.info("connected to the MQTT broker", metadata: ["broker": "\(client.configuration.host):\(client.configuration.port)"])
@@ -99,6 +103,7 @@ public final class Ingest: Sendable {
                     }
                 }
             case .connectFailed(let rc), .disconnected(let rc):
+                _ = status.setHearing(false)
                 metrics.set(CollectorMetrics.connected, to: 0)
                 signal.fire()
                 if rc != 0 { logger.warning("MQTT connection down; libmosquitto reconnects", metadata: ["code": "\(rc)"]) }
@@ -277,11 +282,11 @@ public final class Ingest: Sendable {
         }
     }
 
-    /// For `canary_collector_storing`; a change wakes the alert feed, which says so.
+    /// Whether the last commit succeeded, on the status board and in `canary_collector_storing`;
+    /// a change wakes the alert feed, which says so.
     private func noteStoring(_ ok: Bool) {
-        let was = metrics.value(CollectorMetrics.storing) == 1
         metrics.set(CollectorMetrics.storing, to: ok ? 1 : 0)
-        if was != ok { signal.fire() }
+        if status.setStoring(ok) { signal.fire() }
     }
 
     /// For `canary_collector_gateways_offline`: at start, and when a gateway's state changes.
