@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/debian-packages.sh
-install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev libbluetooth-dev mosquitto curl
+install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev libbluetooth-dev mosquitto curl openssl python3
 swift build -c release --product canary-agent
 swift build -c release --product canary-collector
 swift build -c release --product XRoadStandIn
