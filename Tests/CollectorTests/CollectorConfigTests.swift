@@ -131,33 +131,3 @@ import Wire
         #expect(c.keepAliveMs == 5_000 && defaults.keepAliveMs == 15_000)
     }
 }
-
-@Suite struct IngestTransactionTests {
-    @Test func telemetryIsCommittedInTransactionsOfBoundedReadings() throws {
-        let topics = try Topics(site: "s", gateway: "g")
-        func telemetry(_ n: Int) -> ReceivedMessage {
-            let readings = (0..<n).map { TelemetryBatch.Reading(worker: "w", device: "d", kind: "gas", time_ms: Int64($0), values: [:]) }
-            let e = CloudEvent(id: "t\(n)", source: topics.source, type: EventTypes.telemetry, timeMs: 0, data: TelemetryBatch(readings: readings))
-            return ReceivedMessage(topics: topics, message: .telemetry(TelemetryMessage(e)), raw: [])
-        }
-        let chunks = Ingest.transactions([telemetry(150), telemetry(100), telemetry(500), telemetry(10), telemetry(20)], readingsPerCommit: 200)
-        // 150 | 100 | 500 alone (over the bound by itself) | 10 + 20
-        #expect(chunks.map { $0.map { m in if case .telemetry(let e) = m.message { e.readings.count } else { 0 } } }
-                 == [[150], [100], [500], [10, 20]])
-    }
-}
-
-@Suite struct WorkQueueTests {
-    /// A full queue holds its feeder until the next stage takes a batch; one with room does not.
-    @Test func aFullQueueHoldsItsFeederUntilItemsAreTaken() async {
-        let q = WorkQueue<Int>(capacity: 2)
-        q.append([1])
-        await q.waitForRoom()
-        q.append([2, 3])
-        async let room: Void = q.waitForRoom()
-        #expect(q.take(max: 2) == [1, 2])
-        await room
-        #expect(q.take(max: 10) == [3])
-    }
-}
-

@@ -66,5 +66,8 @@ final class WorkQueue<Item: Sendable>: Sendable {
         return batch
     }
 
+    /// Feeders suspended in `waitForRoom` (tests).
+    var waitingFeeders: Int { state.withLock { $0.waiting.count } }
+
     func finish() { wake.finish() }
 }

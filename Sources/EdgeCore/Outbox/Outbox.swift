@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
 
-/// The agent's durable outbox (ARCHITECTURE.md "Nothing is lost"): every
-/// event is written here before it is published, and leaves only when the
-/// collector's end-to-end ack says it is committed to storage. An MQTT PUBACK
-/// only means the broker has it.
+/// The agent's durable outbox (docs/agent.md): every event is written here,
+/// and leaves only when the collector's end-to-end ack says it is committed to
+/// storage; until then it is sent again. Telemetry is published from here;
+/// an alarm is handed to the MQTT client at once, before its write here
+/// reaches the disk (``Uplink/raise``), so its first send waits for no fsync.
+/// An MQTT PUBACK only means the broker has it.
 ///
 /// - Alarms come out ahead of telemetry, each kind oldest first.
 /// - Bounded by bytes and age: when over a bound, the oldest *telemetry*
