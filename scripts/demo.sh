@@ -85,14 +85,8 @@ echo "  metrics: ${api%/api/v1}/metrics"
 echo "  logs:    $work"
 echo
 echo "Alerts as the collector's feed delivers them:"
-# Each event's kind is on its `event:` line: `alert`, or `collector` (whether the collector hears the broker and can store).
-# Read line by line as they come (mawk would wait for a full buffer).
-curl -sN -H 'Authorization: Bearer demo-token' "$api/alerts/stream" | while IFS= read -r line; do
-    case "$line" in
-        "event: "*) kind=${line#event: } ;;
-        "data: "*) [ "$kind" = keep-alive ] || echo "  ${kind^^} ${line#data: }" ;;
-    esac
-done &
+# One readable line per alert change (scripts/lib/alert-lines.py): time, severity, who, what, where, what is done.
+curl -sN -H 'Authorization: Bearer demo-token' "$api/alerts/stream" | python3 -u scripts/lib/alert-lines.py &
 pids+=($!)
 
 "$bin/canary-agent" run --config "$work/agent.yaml" > "$work/agent-events.jsonl" 2> "$work/agent.log" &
@@ -101,8 +95,7 @@ pids+=($agent)
 wait "$agent" || true
 echo
 echo "The shift is over and every event is stored. Open alerts:"
-curl -s -H 'Authorization: Bearer demo-token' "$api/alerts?state=open"
-echo
+curl -s -H 'Authorization: Bearer demo-token' "$api/alerts?state=open" | python3 scripts/lib/alert-lines.py --list
 
 # lin's fall was real: she was taken to hospital. Resolving it with that outcome makes an
 # occupational-accident report (OSH Act art. 37: within 8 hours), delivered over X-Road.
