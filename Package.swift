@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         // Bearer-token authentication and role policies on the API's routes.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        // SHA-256 of API tokens, HMAC of pseudonyms (OpenSSL stays for BTHome's AES-CCM, which swift-crypto lacks).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // HTTPS with mutual TLS to the employer's X-Road security server (occupational-accident reports).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
@@ -64,7 +66,8 @@ let package = Package(
         ),
         // The collector as a library: MQTT ingest, SQLite store, HTTP API.
         .target(name: "CollectorCore", dependencies: [
-            "Wire", "MQTT", "RiskCore", "DeviceFormats", "DaemonSupport", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift"),
+            "Wire", "MQTT", "DeviceFormats", "DaemonSupport", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             .product(name: "HummingbirdAuth", package: "hummingbird-auth"), .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -96,7 +99,7 @@ let package = Package(
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),
         // Test helpers: where shared/data is, a real mosquitto on a free port, the X-Road security server's stand-in.
         .target(name: "TestSupport", dependencies: [
-            "COpenSSL", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], path: "Tests/Support"),
         // The stand-in for the X-Road security server as a process, for the demo (scripts/demo.sh).

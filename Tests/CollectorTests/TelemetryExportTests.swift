@@ -71,6 +71,13 @@ import Wire
         #expect(text == "1970-01-01T00:00:01.000Z,1000,s1,gw-1,lin,D-lin,gas,o2,20.9\r\n")
     }
 
+    /// Known answers (Python's hmac module): the pseudonyms of a collector's key stay what they were
+    /// whichever library computes the HMAC, so a year exported month by month still joins up.
+    @Test func pseudonymsAreHMACSHA256KnownAnswers() {
+        let p = Pseudonyms(key: Array(0..<32))
+        #expect(p.worker("lin") == "w-3cb670d79822" && p.device("c0:ff:ee:00:02:01") == "d-22d610523bba")
+    }
+
     @Test func pseudonymsAreStableAndNameNobody() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

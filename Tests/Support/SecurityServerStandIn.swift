@@ -1,4 +1,4 @@
-import COpenSSL
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -105,11 +105,7 @@ public final class SecurityServerStandIn: Sendable {
                  body: .init(byteBuffer: ByteBuffer(string: #"{"type":"\#(type)","message":"\#(message)","detail":"\#(UUID().uuidString)"}"#)))
     }
 
-    static func sha512(_ bytes: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: Int(SHA512_DIGEST_LENGTH))
-        _ = SHA512(bytes, bytes.count, &digest)
-        return digest
-    }
+    static func sha512(_ bytes: [UInt8]) -> [UInt8] { Array(SHA512.hash(data: bytes)) }
 }
 
 /// A test CA, the stand-in's server certificate for 127.0.0.1 and a client

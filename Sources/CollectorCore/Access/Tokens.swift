@@ -1,6 +1,5 @@
-import COpenSSL
+import Crypto
 import DaemonSupport
-import DeviceFormats
 import Foundation
 
 /// Who may use the API: the config's `tokens`, each a name, the SHA-256 of a
@@ -30,11 +29,9 @@ public struct Tokens: Sendable, Equatable {
         return callers[Self.sha256(String(token))]
     }
 
+    /// Lowercase hex, as `sha256sum` prints it.
     static func sha256(_ text: String) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        let bytes = Array(text.utf8)
-        _ = SHA256(bytes, bytes.count, &digest)
-        return Hex.encode(digest).lowercased()
+        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// `tokens:` of the config: a list of `{name, token_sha256, roles: [...]}`; a `worker` token also names

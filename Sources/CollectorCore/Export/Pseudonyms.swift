@@ -1,5 +1,5 @@
-import COpenSSL
-import DeviceFormats
+import Crypto
+import Foundation
 
 /// Worker and device identifiers as researchers' exports show them
 /// (ARCHITECTURE.md: exports have "worker ids pseudonymised unless the caller
@@ -18,11 +18,9 @@ struct Pseudonyms: Sendable {
     /// A device's address identifies its wearer as well as a name does.
     func device(_ address: String) -> String { "d-" + mac("device:" + address.uppercased()) }
 
+    /// The first 48 bits of HMAC-SHA256(key, text), lowercase hex.
     private func mac(_ text: String) -> String {
-        let data = Array(text.utf8)
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        _ = HMAC(EVP_sha256(), key, Int32(key.count), data, data.count, &out, &length)
-        return Hex.encode(out.prefix(6))
+        HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: SymmetricKey(data: key)).prefix(6)
+            .map { String(format: "%02x", $0) }.joined()
     }
 }
