@@ -63,7 +63,7 @@ extension EventStore {
     /// acknowledgement stands; acknowledging again changes nothing. The alert's JSON.
     /// The audit log records it in the same transaction, with the client's `address`.
     func acknowledge(_ id: Int64, by coordinator: String, address: String? = nil, nowMs: Int64) throws -> String {
-        try write { db in
+        try durableWrite { db in
             try Self.audit(AuditEntry(action: "acknowledge", actor: coordinator, address: address, detail: ["alert": String(id)]), nowMs: nowMs, db)
             return try changeHandling(of: id, db) { h in
                 guard h.resolvedMs == nil else { throw AlertHandlingError.alreadyResolved }
@@ -81,7 +81,7 @@ extension EventStore {
     /// report is made in the same transaction (docs/egov.md). The alert's JSON.
     func resolve(_ id: Int64, by coordinator: String, reason: String, note: String?, outcome: IncidentOutcome? = nil,
                  egov: EGovSettings = EGovSettings(), address: String? = nil, nowMs: Int64) throws -> String {
-        try write { db in
+        try durableWrite { db in
             var detail = ["alert": String(id), "reason": reason, "note": note ?? ""]
             if let o = outcome {
                 detail["outcome"] = "deaths \(o.deaths), injured \(o.injured), hospitalised \(o.hospitalised): \(o.description)"
@@ -100,7 +100,7 @@ extension EventStore {
                 h.note = note
                 return true
             }
-            if let outcome { _ = try Self.makeReport(for: id, outcome: outcome, by: coordinator, nowMs: nowMs, egov: egov, db) }
+            if let outcome { try Self.makeReport(for: id, outcome: outcome, by: coordinator, nowMs: nowMs, egov: egov, db) }
             return alert
         }
     }
@@ -117,26 +117,13 @@ extension EventStore {
             """
         // Most seconds nothing is due: a read finds that without taking the write lock alarms wait for.
         guard try pool.read({ try Int64.fetchOne($0, sql: due + " LIMIT 1", arguments: [nowMs - afterMs]) }) != nil else { return [] }
-        return try write { db in
+        return try durableWrite { db in
             try Int64.fetchAll(db, sql: due, arguments: [nowMs - afterMs]).map { id in
                 try changeHandling(of: id, db) { h in
                     h.escalatedMs = nowMs
                     return true
                 }
             }
-        }
-    }
-
-    /// One durable transaction: a coordinator's word is not undone by a power cut.
-    private func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
-            }
-            return result!
         }
     }
 

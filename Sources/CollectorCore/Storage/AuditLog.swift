@@ -32,12 +32,8 @@ extension EventStore {
     /// Appends entries in one durable transaction.
     func audit(_ entries: [AuditEntry], nowMs: Int64) throws {
         guard !entries.isEmpty else { return }
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.inTransaction(.immediate) {
-                for e in entries { try Self.audit(e, nowMs: nowMs, db) }
-                return .commit
-            }
+        try durableWrite { db in
+            for e in entries { try Self.audit(e, nowMs: nowMs, db) }
         }
     }
 

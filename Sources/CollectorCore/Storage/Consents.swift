@@ -9,17 +9,13 @@ import Wire
 extension EventStore {
     /// Records `site`/`worker`'s consent, and the change in the audit log, in one durable transaction.
     func setConsent(site: String, worker: String, research: Bool, by actor: String, address: String?, nowMs: Int64) throws {
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.inTransaction(.immediate) {
-                try db.execute(sql: """
-                    INSERT INTO consents (site, worker, research, changed_ms) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (site, worker) DO UPDATE SET research = excluded.research, changed_ms = excluded.changed_ms
-                    """, arguments: [site, worker, research, nowMs])
-                try Self.audit(AuditEntry(action: "consent", actor: actor, address: address,
-                                          detail: ["site": site, "worker": worker, "research": String(research)]), nowMs: nowMs, db)
-                return .commit
-            }
+        try durableWrite { db in
+            try db.execute(sql: """
+                INSERT INTO consents (site, worker, research, changed_ms) VALUES (?, ?, ?, ?)
+                ON CONFLICT (site, worker) DO UPDATE SET research = excluded.research, changed_ms = excluded.changed_ms
+                """, arguments: [site, worker, research, nowMs])
+            try Self.audit(AuditEntry(action: "consent", actor: actor, address: address,
+                                      detail: ["site": site, "worker": worker, "research": String(research)]), nowMs: nowMs, db)
         }
     }
 

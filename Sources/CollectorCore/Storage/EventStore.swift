@@ -62,6 +62,20 @@ public final class EventStore: Sendable {
         }
     }
 
+    /// One transaction that waits for the disk (`synchronous = FULL`): a coordinator's word,
+    /// a worker's consent, an audit line or a delivery's outcome is not undone by a power cut.
+    func durableWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
     /// Runs a checkpoint now (tests): the WAL's size and how much of it is in the database file, in pages.
     @discardableResult
     func checkpoint() throws -> (walFrameCount: Int, checkpointedFrameCount: Int) { try checkpointer.checkpoint() }

@@ -49,10 +49,10 @@ enum DeliveryOutcome: Equatable {
 
 extension EventStore {
     /// Makes the report of alert `id`'s incident in the resolving transaction, when `outcome`
-    /// is reportable and none of the incident's alerts is in a report already. The report's id.
+    /// is reportable and none of the incident's alerts is in a report already.
     static func makeReport(for id: Int64, outcome: IncidentOutcome, by coordinator: String, nowMs: Int64, egov: EGovSettings,
-                           _ db: Database) throws -> Int64? {
-        guard outcome.isReportable else { return nil }
+                           _ db: Database) throws {
+        guard outcome.isReportable else { return }
         let ids = [id] + (outcome.related_alerts ?? []).filter { $0 != id }
         let rows = try ids.map { alert -> Row in
             guard let row = try Row.fetchOne(db, sql: "SELECT snapshot, COALESCE(created_ms, opened_ms) AS created FROM alerts WHERE alert_id = ?",
@@ -61,7 +61,7 @@ extension EventStore {
         }
         let already = try Int64.fetchOne(db, sql: "SELECT report_id FROM incident_alerts WHERE alert_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
                                          arguments: StatementArguments(ids))
-        guard already == nil else { return nil }
+        guard already == nil else { return }
         let alerts = try rows.map { (record: try JSONDecoder().decode(AlertRecord.self, from: Data(($0["snapshot"] as String).utf8)),
                                      createdMs: $0["created"] as Int64) }
         let xroadID = UUID().uuidString.lowercased()
@@ -73,7 +73,6 @@ extension EventStore {
             """, arguments: [id, xroadID, coordinator, knownMs, knownMs + IncidentReport.deadlineMs, report.json, nowMs])
         let reportID = db.lastInsertedRowID
         for alert in ids { try db.execute(sql: "INSERT INTO incident_alerts (alert_id, report_id) VALUES (?, ?)", arguments: [alert, reportID]) }
-        return reportID
     }
 
     /// Every report, newest first.
@@ -93,32 +92,28 @@ extension EventStore {
     /// Records an attempt at delivering report `id` and its outcome, with the audit line, in one
     /// durable transaction; a failure is retried `retryAfterMs` later.
     func recordAttempt(_ id: Int64, _ outcome: DeliveryOutcome, status: Int?, xroadError: String?, retryAfterMs: Int64, nowMs: Int64) throws {
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.inTransaction(.immediate) {
-                var detail = ["report": String(id), "status": status.map(String.init) ?? "none"]
-                if let xroadError { detail["x_road_error"] = xroadError }
-                switch outcome {
-                case .delivered(let requestID, let requestHash):
-                    try db.execute(sql: """
-                        UPDATE incident_reports SET state = 'delivered', attempts = attempts + 1, delivered_ms = ?, request_id = ?,
-                            request_hash = ?, last_error = NULL WHERE report_id = ?
-                        """, arguments: [nowMs, requestID, requestHash, id])
-                    detail["x_road_request_id"] = requestID ?? ""
-                    detail["x_road_request_hash"] = requestHash ?? ""
-                case .refused(let why):
-                    try db.execute(sql: "UPDATE incident_reports SET state = 'refused', attempts = attempts + 1, last_error = ? WHERE report_id = ?",
-                                   arguments: [why, id])
-                    detail["error"] = why
-                case .failed(let why):
-                    try db.execute(sql: """
-                        UPDATE incident_reports SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE report_id = ?
-                        """, arguments: [why, nowMs + retryAfterMs, id])
-                    detail["error"] = why
-                }
-                try Self.audit(AuditEntry(action: "report-attempt", actor: "canary-collector", detail: detail), nowMs: nowMs, db)
-                return .commit
+        try durableWrite { db in
+            var detail = ["report": String(id), "status": status.map(String.init) ?? "none"]
+            if let xroadError { detail["x_road_error"] = xroadError }
+            switch outcome {
+            case .delivered(let requestID, let requestHash):
+                try db.execute(sql: """
+                    UPDATE incident_reports SET state = 'delivered', attempts = attempts + 1, delivered_ms = ?, request_id = ?,
+                        request_hash = ?, last_error = NULL WHERE report_id = ?
+                    """, arguments: [nowMs, requestID, requestHash, id])
+                detail["x_road_request_id"] = requestID ?? ""
+                detail["x_road_request_hash"] = requestHash ?? ""
+            case .refused(let why):
+                try db.execute(sql: "UPDATE incident_reports SET state = 'refused', attempts = attempts + 1, last_error = ? WHERE report_id = ?",
+                               arguments: [why, id])
+                detail["error"] = why
+            case .failed(let why):
+                try db.execute(sql: """
+                    UPDATE incident_reports SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE report_id = ?
+                    """, arguments: [why, nowMs + retryAfterMs, id])
+                detail["error"] = why
             }
+            try Self.audit(AuditEntry(action: "report-attempt", actor: "canary-collector", detail: detail), nowMs: nowMs, db)
         }
     }
 
