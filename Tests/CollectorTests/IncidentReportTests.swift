@@ -69,5 +69,6 @@ import Wire
         #expect(outcome(404) == .refused("HTTP 404"), "the provider does not know the path: ours to fix")
         #expect(outcome(429) == .failed("HTTP 429") && outcome(503) == .failed("HTTP 503"))
         #expect(ReportDelivery.headerSafe("陳 A") == "%E9%99%B3%20A")
+        #expect(ReportDelivery.headerSafe("a\tb%") == "a%09b%25", "two hex digits always, and % escaped")
     }
 }

@@ -107,9 +107,11 @@ struct ReportDelivery: Service {
 
     /// A header value of visible ASCII: anything else (a coordinator's name in Chinese) percent-encoded as UTF-8.
     static func headerSafe(_ text: String) -> String {
-        text.utf8.map { (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "%") ? String(UnicodeScalar($0)) : "%" + String($0, radix: 16, uppercase: true) }
-            .joined()
+        text.addingPercentEncoding(withAllowedCharacters: visibleASCII) ?? text
     }
+
+    /// `!` to `~` but `%`, which starts an escape.
+    static let visibleASCII = CharacterSet(charactersIn: Unicode.Scalar(0x21)...Unicode.Scalar(0x7E)).subtracting(CharacterSet(charactersIn: "%"))
 
     private func log(_ report: ReportRow, _ outcome: DeliveryOutcome) {
         let metadata: Logger.Metadata = ["report": "\(report.id)", "x_road_id": "\(report.xroadID)", "attempt": "\(report.attempts + 1)"]

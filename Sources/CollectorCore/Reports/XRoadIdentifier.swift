@@ -1,3 +1,5 @@
+import Foundation
+
 /// An X-Road identifier: a client subsystem
 /// (`INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`) or a service
 /// (`INSTANCE/CLASS/MEMBER[/SUBSYSTEM]/SERVICECODE`), as the X-Road Message
@@ -25,16 +27,11 @@ public struct XRoadIdentifier: Sendable, Equatable, CustomStringConvertible {
     /// request path and of `X-Road-Client`. `?` must not end the path; the others are encoded too,
     /// which every server decodes alike.
     public var encoded: String {
-        parts.map { part in
-            part.utf8.map { byte in
-                switch byte {
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                     UInt8(ascii: "-"), UInt8(ascii: "."): String(UnicodeScalar(byte))
-                default: "%" + String(byte, radix: 16, uppercase: true)
-                }
-            }.joined()
-        }.joined(separator: "/")
+        parts.map { $0.addingPercentEncoding(withAllowedCharacters: Self.keptAsIs) ?? $0 }.joined(separator: "/")
     }
+
+    /// ASCII letters, digits, `-` and `.`: everything else of a part is percent-encoded.
+    static let keptAsIs = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.")
 
     public var description: String { parts.joined(separator: "/") }
 }
