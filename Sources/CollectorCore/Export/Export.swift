@@ -23,9 +23,9 @@ struct Export {
 
     let store: EventStore
     let pseudonyms: Pseudonyms?
-    /// Whose health readings may go out ("site\u{0}worker": the workers who consented to research
-    /// use, docs/collector.md "Consent"); nil: everyone's (a worker's own MyData document).
-    var healthConsent: Set<String>? = nil
+    /// Whose health readings may go out (the workers who consent to research use, docs/collector.md,
+    /// "A worker's own data and consent"); nil: everyone's (a worker's own MyData document).
+    var healthConsent: Set<WorkerID>? = nil
     /// Rows a page: events, or telemetry messages (tens of readings each).
     static let pageSize = 500
 
@@ -67,7 +67,7 @@ struct Export {
     /// One page of messages as text (the readings of it now certain to come
     /// next), and the cursor for the next page (nil at the end).
     static func telemetryPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?, _ format: Format,
-                              _ inOrder: inout ReadingsInTimeOrder, pseudonyms: Pseudonyms?, consent: Set<String>? = nil,
+                              _ inOrder: inout ReadingsInTimeOrder, pseudonyms: Pseudonyms?, consent: Set<WorkerID>? = nil,
                               pageSize: Int = pageSize) throws -> (String, PageCursor?) {
         let messages = try store.telemetry(filter, after: cursor, limit: pageSize)
         var text = ""
@@ -111,26 +111,26 @@ struct Export {
     }
 
     /// The readings of a stored message that the filter asks for, health readings only of the workers in `consent`.
-    private static func readings(of m: StoredTelemetry, _ filter: RecordFilter, consent: Set<String>?) throws -> [ReadingsInTimeOrder.Reading] {
+    private static func readings(of m: StoredTelemetry, _ filter: RecordFilter, consent: Set<WorkerID>?) throws -> [ReadingsInTimeOrder.Reading] {
         // Validated when it was stored; a failure here means the file was changed underneath.
         guard case .telemetry(let t) = try IncomingMessage.decode(topic: Topics(site: m.site, gateway: m.gateway).telemetry,
                                                                   payload: m.event, limit: .max) else { return [] }
         return t.readings.enumerated().compactMap { index, r in
             guard filter.fromMs.map({ r.time_ms >= $0 }) ?? true, filter.toMs.map({ r.time_ms < $0 }) ?? true,
                   filter.worker.map({ r.worker == $0 }) ?? true, filter.type.map({ r.kind == $0 }) ?? true,
-                  consent.map({ !HealthData.readingKinds.contains(r.kind) || $0.contains("\(m.site)\u{0}\(r.worker)") }) ?? true else { return nil }
+                  consent.map({ !HealthData.readingKinds.contains(r.kind) || $0.contains(WorkerID(site: m.site, worker: r.worker)) }) ?? true else { return nil }
             return ReadingsInTimeOrder.Reading(site: m.site, gateway: m.gateway, seq: m.cursor.seq, index: index, reading: r)
         }
     }
 
     static func eventsPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?,
-                           _ format: Format, pseudonyms: Pseudonyms?, consent: Set<String>? = nil) throws -> (String, PageCursor?) {
+                           _ format: Format, pseudonyms: Pseudonyms?, consent: Set<WorkerID>? = nil) throws -> (String, PageCursor?) {
         let rows = try store.events(filter, after: cursor, limit: pageSize)
         var text = ""
         let decoder = JSONDecoder()
         for var r in rows {
             // A fatigue alarm's physiology is health data: without its worker's consent, its values stay home.
-            if let consent, let site = r.site, let worker = r.worker, !consent.contains("\(site)\u{0}\(worker)") {
+            if let consent, let site = r.site, let worker = r.worker, !consent.contains(WorkerID(site: site, worker: worker)) {
                 r.json = HealthData.withoutHealth(event: r.json)
             }
             switch format {

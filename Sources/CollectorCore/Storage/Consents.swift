@@ -28,10 +28,10 @@ extension EventStore {
         }
     }
 
-    /// The workers who consent to research use of their health readings, as "site\u{0}worker".
-    func consentingWorkers() throws -> Set<String> {
+    /// The workers who consent to research use of their health readings.
+    func consentingWorkers() throws -> Set<WorkerID> {
         try pool.read { db in
-            Set(try Row.fetchAll(db, sql: "SELECT site, worker FROM consents WHERE research").map { "\($0["site"] as String)\u{0}\($0["worker"] as String)" })
+            Set(try Row.fetchAll(db, sql: "SELECT site, worker FROM consents WHERE research").map { WorkerID(site: $0["site"], worker: $0["worker"]) })
         }
     }
 }
