@@ -42,7 +42,8 @@ extension MQTTConfiguration {
         c.keyFile = try tls.secretFile("key_file")
         if (c.certFile == nil) != (c.keyFile == nil) { throw tls.error("cert_file", "cert_file and key_file go together") }
         if c.certFile != nil, c.caFile == nil { throw tls.error("ca_file", "is required for a client certificate") }
-        for (key, file) in [("ca_file", c.caFile), ("cert_file", c.certFile), ("key_file", c.keyFile)] {
+        // The key file was checked as a secret already (``ConfigSection/secretFile(_:)``).
+        for (key, file) in [("ca_file", c.caFile), ("cert_file", c.certFile)] {
             if let file, !FileManager.default.isReadableFile(atPath: file) { throw tls.error(key, "cannot read \(file)") }
         }
         return c

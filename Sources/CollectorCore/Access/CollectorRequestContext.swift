@@ -20,6 +20,9 @@ public struct CollectorRequestContext: AuthRequestContext, RemoteAddressRequestC
         connectionClosed = source.channel.closeFuture
     }
 
+    /// Whether the caller may see health values (the `medical` role, ``HealthData``).
+    var seesHealth: Bool { identity?.seesHealth == true }
+
     /// The client's address as text, for the audit log.
     var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 

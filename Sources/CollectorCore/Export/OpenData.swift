@@ -92,9 +92,13 @@ struct OpenData {
         return value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
     }
 
+    /// The row's figures; alarm counts and gas minutes show a plain 0 where there was nothing.
     static func values(_ d: Day) -> [String?] {
         [d.date, d.site, shown(Double(d.workerHours.count), behind: d.workers.count)]
-            + alarmKinds.map { kind in shown(Double(d.alarms[kind] ?? 0), behind: d.alarms[kind] ?? 0) ?? ((d.alarms[kind] ?? 0) == 0 ? "0" : nil) }
+            + alarmKinds.map { kind in
+                let n = d.alarms[kind] ?? 0
+                return n == 0 ? "0" : shown(Double(n), behind: n)
+            }
             + gases.map { gas in
                 let n = d.gasAlarms[gas] ?? 0
                 return n == 0 ? "0" : shown(d.gasMinutes[gas] ?? 0, behind: n)

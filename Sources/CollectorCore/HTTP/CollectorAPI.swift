@@ -76,7 +76,7 @@ public struct CollectorAPI: Sendable {
         coordinators.get("events") { request, context -> Response in
             let limit = try request.limit(default: 100, max: 1_000)
             let rows = try store.events(try request.recordFilter(), after: try request.cursor(), limit: limit)
-            let health = context.identity?.seesHealth == true
+            let health = context.seesHealth
             let next = rows.count == limit ? rows.last.map { "\"\($0.cursor)\"" } ?? "null" : "null"
             let events = rows.map { health ? $0.json : HealthData.withoutHealth(event: $0.json) }
             return .json("{\"events\":[\(events.joined(separator: ","))],\"next_cursor\":\(next)}\n")
@@ -92,7 +92,7 @@ public struct CollectorAPI: Sendable {
             }
             let rows = try store.alerts(state: state, handling: handling, site: try request.name("site"), worker: try request.name("worker"),
                                         limit: try request.limit(default: 500, max: 10_000))
-            let health = context.identity?.seesHealth == true
+            let health = context.seesHealth
             return .json("{\"alerts\":[\(rows.map { health ? $0 : HealthData.withoutHealth(alert: $0) }.joined(separator: ","))]}\n")
         }
         coordinators.post("alerts/:id/acknowledge") { request, context -> Response in
@@ -130,14 +130,14 @@ public struct CollectorAPI: Sendable {
             .add(middleware: requiring(.coordinator))
             .get { request, context -> Response in
                 try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs,
-                                health: context.identity?.seesHealth == true)
+                                health: context.seesHealth)
                     .response(request, connectionClosed: context.connectionClosed)
             }
         api.group("workers").add(middleware: authenticator).add(middleware: requiring(.coordinator, .medical))
             .get { request, context -> Response in
                 let now = self.status()
                 return .json(try store.workers(site: try request.name("site"), current: now.hearing && now.storing,
-                                               health: context.identity?.seesHealth == true) + "\n")
+                                               health: context.seesHealth) + "\n")
             }
         api.group("gateways").add(middleware: authenticator).add(middleware: requiring(.admin, .coordinator))
             .get { _, _ -> Response in

@@ -81,7 +81,7 @@ public struct IncidentReport: Codable, Sendable, Equatable {
             site: Site(id: first.site, address: egov.siteAddresses[first.site]),
             incident: Incident(time: first.opened, known_at: RFC3339.format(ms: knownMs), deadline: RFC3339.format(ms: knownMs + deadlineMs),
                                kinds: Array(Set(alerts.map(\.record.kind))).sorted(),
-                               location: alerts.first?.record.location ?? alerts.compactMap(\.record.location).first),
+                               location: alerts.lazy.compactMap(\.record.location).first),
             outcome: Outcome(deaths: outcome.deaths, injured: outcome.injured, hospitalised: outcome.hospitalised, description: outcome.description),
             alarms: alerts.map { a, _ in
                 Alarm(alert_id: a.id, worker: a.worker, kind: a.kind, condition: a.condition, severity: a.severity, opened: a.opened,

@@ -14,8 +14,9 @@ import Wire
 ///
 /// Every event goes into the SQLite outbox and leaves it only on the
 /// collector's ack; telemetry is published from there, an alarm is handed to
-/// the MQTT client at once while its outbox write goes to disk (``Uplink/raise``). When a finite source (a scenario, a
-/// capture) ends, the daemon waits until the outbox is empty, then exits.
+/// the MQTT client at once while its outbox write goes to disk
+/// (``Uplink/raise``). When a finite source (a scenario, a capture) ends, the
+/// daemon waits until the outbox is empty, then exits.
 /// SIGTERM stops it at once: what is unacknowledged stays in the outbox for
 /// the next start.
 public final class AgentDaemon: Service {
