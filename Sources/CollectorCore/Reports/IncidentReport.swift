@@ -62,28 +62,27 @@ public struct IncidentReport: Codable, Sendable, Equatable {
     public static let deadlineMs: Int64 = 8 * 3_600_000
     static let legalBasis = "Occupational Safety and Health Act art. 37; Enforcement Rules art. 48-49"
 
-    /// The report of `alerts` (the resolved one first), each with the collector's time of its arrival.
-    static func make(id: String, alerts: [(record: AlertRecord, createdMs: Int64)], outcome: IncidentOutcome, by coordinator: String,
+    /// The report of `alerts` (the resolved one first), of which the collector first knew at `knownMs`.
+    static func make(id: String, alerts: [AlertRecord], knownMs: Int64, outcome: IncidentOutcome, by coordinator: String,
                      nowMs: Int64, egov: EGovSettings) -> IncidentReport {
-        let first = alerts.min { ($0.record.opened, $0.record.id) < ($1.record.opened, $1.record.id) }!.record
-        let knownMs = alerts.map(\.createdMs).min()!
+        let first = alerts.min { ($0.opened, $0.id) < ($1.opened, $1.id) }!
         var timeline: [Step] = []
-        for (a, _) in alerts {
+        for a in alerts {
             timeline.append(Step(time: a.opened, step: "alarm", alert_id: a.id, by: a.gateway))
             if let t = a.escalated { timeline.append(Step(time: t, step: "escalated", alert_id: a.id, by: nil)) }
             if let t = a.acknowledged { timeline.append(Step(time: t, step: "acknowledged", alert_id: a.id, by: a.acknowledged_by)) }
             if let t = a.resolved { timeline.append(Step(time: t, step: "resolved", alert_id: a.id, by: a.resolved_by)) }
         }
-        let workers = Set(alerts.map(\.record.worker).filter { !$0.isEmpty }).sorted()
+        let workers = Set(alerts.map(\.worker).filter { !$0.isEmpty }).sorted()
         return IncidentReport(
             report_id: id, legal_basis: legalBasis,
             employer: Employer(name: egov.employerName, business_id: egov.businessID),
             site: Site(id: first.site, address: egov.siteAddresses[first.site]),
             incident: Incident(time: first.opened, known_at: RFC3339.format(ms: knownMs), deadline: RFC3339.format(ms: knownMs + deadlineMs),
-                               kinds: Array(Set(alerts.map(\.record.kind))).sorted(),
-                               location: alerts.lazy.compactMap(\.record.location).first),
+                               kinds: Array(Set(alerts.map(\.kind))).sorted(),
+                               location: alerts.lazy.compactMap(\.location).first),
             outcome: Outcome(deaths: outcome.deaths, injured: outcome.injured, hospitalised: outcome.hospitalised, description: outcome.description),
-            alarms: alerts.map { a, _ in
+            alarms: alerts.map { a in
                 Alarm(alert_id: a.id, worker: a.worker, kind: a.kind, condition: a.condition, severity: a.severity, opened: a.opened,
                       values: HealthData.alertKinds.contains(a.kind) ? nil : a.values, location: a.location)
             },

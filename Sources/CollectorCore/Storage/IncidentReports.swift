@@ -9,7 +9,7 @@ public struct ReportRow: Sendable, Equatable {
     public var xroadID: String
     public var userID: String
     public var knownMs: Int64
-    public var deadlineMs: Int64
+    public var deadlineMs: Int64 { knownMs + IncidentReport.deadlineMs }
     public var body: String
     public var state: String
     public var attempts: Int
@@ -21,7 +21,7 @@ public struct ReportRow: Sendable, Equatable {
 
     init(_ r: Row) {
         id = r["report_id"]; alertID = r["alert_id"]; xroadID = r["xroad_id"]; userID = r["user_id"]
-        knownMs = r["known_ms"]; deadlineMs = r["deadline_ms"]; body = r["body"]; state = r["state"]
+        knownMs = r["known_ms"]; body = r["body"]; state = r["state"]
         attempts = r["attempts"]; nextAttemptMs = r["next_attempt_ms"]; lastError = r["last_error"]
         deliveredMs = r["delivered_ms"]; requestID = r["request_id"]; requestHash = r["request_hash"]
     }
@@ -62,15 +62,15 @@ extension EventStore {
         let already = try Int64.fetchOne(db, sql: "SELECT report_id FROM incident_alerts WHERE alert_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
                                          arguments: StatementArguments(ids))
         guard already == nil else { return }
-        let alerts = try rows.map { (record: try JSONDecoder().decode(AlertRecord.self, from: Data(($0["snapshot"] as String).utf8)),
-                                     createdMs: $0["created"] as Int64) }
+        let alerts = try rows.map { try JSONDecoder().decode(AlertRecord.self, from: Data(($0["snapshot"] as String).utf8)) }
+        // The 8 hours run from the incident's first alarm reaching the collector.
+        let knownMs = rows.map { $0["created"] as Int64 }.min()!
         let xroadID = UUID().uuidString.lowercased()
-        let report = IncidentReport.make(id: xroadID, alerts: alerts, outcome: outcome, by: coordinator, nowMs: nowMs, egov: egov)
-        let knownMs = alerts.map(\.createdMs).min()!
+        let report = IncidentReport.make(id: xroadID, alerts: alerts, knownMs: knownMs, outcome: outcome, by: coordinator, nowMs: nowMs, egov: egov)
         try db.execute(sql: """
-            INSERT INTO incident_reports (alert_id, xroad_id, user_id, known_ms, deadline_ms, body, state, next_attempt_ms)
-            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
-            """, arguments: [id, xroadID, coordinator, knownMs, knownMs + IncidentReport.deadlineMs, report.json, nowMs])
+            INSERT INTO incident_reports (alert_id, xroad_id, user_id, known_ms, body, state, next_attempt_ms)
+            VALUES (?, ?, ?, ?, ?, 'pending', ?)
+            """, arguments: [id, xroadID, coordinator, knownMs, report.json, nowMs])
         let reportID = db.lastInsertedRowID
         for alert in ids { try db.execute(sql: "INSERT INTO incident_alerts (alert_id, report_id) VALUES (?, ?)", arguments: [alert, reportID]) }
     }

@@ -157,8 +157,8 @@ enum StoreSchema {
                     alert_id INTEGER NOT NULL UNIQUE,
                     xroad_id TEXT NOT NULL UNIQUE,
                     user_id TEXT NOT NULL,
+                    -- When the collector first knew of the incident: the legal 8 hours run from here.
                     known_ms INTEGER NOT NULL,
-                    deadline_ms INTEGER NOT NULL,
                     body TEXT NOT NULL,
                     -- pending (to deliver, or to retry), delivered, refused (the authority's side said no: a person must look)
                     state TEXT NOT NULL,
