@@ -5,7 +5,7 @@ public enum BLEUUID: Hashable, Sendable, CustomStringConvertible {
     /// 16 bytes, big-endian as written (`6e0f0001-…` → `[0x6e, 0x0f, …]`).
     case long([UInt8])
 
-    /// Canary's characteristics (DEVICES.md): `6e0fXXXX-8c3b-4b8e-9f5a-63616e617279`.
+    /// Canary's characteristics (docs/devices.md): `6e0fXXXX-8c3b-4b8e-9f5a-63616e617279`.
     public static func canary(_ short: UInt16) -> BLEUUID { .long(CanaryProfile.uuid(short)) }
 
     /// What the agent knows a characteristic by: a SIG UUID's 16 bits, a Canary

@@ -1,4 +1,4 @@
-/// Canary's own BLE profile for the 4-gas detector and locator (DEVICES.md
+/// Canary's own BLE profile for the 4-gas detector and locator (docs/devices.md
 /// "Canary profile"): no standard covers O2/H2S/LEL. All integers little-endian.
 public enum CanaryProfile {
     /// Default company identifier: 0xFFFF, reserved by the Bluetooth SIG for testing.

@@ -153,7 +153,7 @@ public struct GATTServer: Sendable {
 }
 
 extension GATTServer {
-    /// What a Canary gas detector serves (DEVICES.md): the Canary service with
+    /// What a Canary gas detector serves (docs/devices.md): the Canary service with
     /// motion samples and gas status (notify) and alert control (write).
     public static let canaryGasDetector = GATTServer(services: [
         Service(.canary(CanaryProfile.service), [
@@ -168,7 +168,7 @@ extension GATTServer {
         Service(.short(0x180D), [Characteristic(.short(HeartRateMeasurement.uuid), properties: Characteristic.notify)]),
     ])
 
-    /// Canary's heart wearable (DEVICES.md): the Heart Rate service, and the Canary service
+    /// Canary's heart wearable (docs/devices.md): the Heart Rate service, and the Canary service
     /// with last night's sleep summary (read).
     public static func canaryHeartWearable(sleep: CanaryProfile.SleepSummary) -> GATTServer {
         GATTServer(services: [

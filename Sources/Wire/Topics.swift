@@ -1,4 +1,4 @@
-/// MQTT topics (ARCHITECTURE.md "Transport"): one tree per gateway.
+/// MQTT topics (docs/wire.md): one tree per gateway.
 ///
 /// `canary/v1/{site}/{gateway}/events`    alarms and state changes (QoS 1)
 /// `canary/v1/{site}/{gateway}/telemetry` batched readings (QoS 1)

@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 
 /// Worker and device identifiers as researchers' exports show them
-/// (ARCHITECTURE.md: exports have "worker ids pseudonymised unless the caller
-/// may see identities"): HMAC-SHA256 under a key kept in the collector's
+/// (docs/collector.md, "Exports": exports name no one unless the site allows
+/// names): HMAC-SHA256 under a key kept in the collector's
 /// database (``EventStore/pseudonymKey()``), its first 48 bits in hex.
 ///
 /// The same worker gets the same pseudonym in every export of one collector,

@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import Wire
 
-/// The coordinators' handling of an alert (ARCHITECTURE.md, "alert
-/// lifecycle"): unacknowledged → acknowledged → resolved with a reason. It is
+/// The coordinators' handling of an alert (docs/collector.md, "Acknowledge,
+/// resolve, escalation"): unacknowledged → acknowledged → resolved with a reason. It is
 /// apart from the alert's `state`, which is what the gateway reports of the
 /// condition: a fall is acknowledged while the worker still lies there, and a
 /// gas alarm that cleared by itself still waits for someone to say what it
@@ -11,7 +11,7 @@ import Wire
 /// escalates, once.
 struct AlertHandling: Equatable {
     static let unacknowledged = "unacknowledged", acknowledged = "acknowledged", resolved = "resolved"
-    /// Why an alert was resolved: the reasons ARCHITECTURE.md names.
+    /// Why an alert was resolved: it happened, it did not, or it was a drill.
     static let resolutions = ["real-incident", "false-alarm", "test"]
 
     var acknowledgedMs: Int64?, acknowledgedBy: String?

@@ -14,7 +14,7 @@ import Synchronization
 /// connections (`budget` per adapter): the budget goes to the workers at
 /// risk first, and devices without a connection are still served from their
 /// advertisements. The alert-control characteristic of a worker's gas
-/// detector is written when the worker's alarms change (DEVICES.md: 0x01
+/// detector is written when the worker's alarms change (docs/devices.md: 0x01
 /// pre-alarm vibrates, 0x02 alarm sounds the buzzer, 0x00 silences).
 public final class GATTLinks: Sendable {
     public struct Target: Sendable, Equatable {

@@ -30,7 +30,7 @@ import WorksiteSimulator
 ///   watchdog: 30s              # with bluez: no reports for this long → reset the adapter
 ///   gatt_connections: 4        # with bluez: GATT connections at most (0: advertisements only)
 /// health: health.yaml          # optional: workers' health records (``HealthRecord``), for the overwork score
-/// workers:                     # device bindings (DEVICES.md); optional with `simulate`
+/// workers:                     # device bindings (docs/devices.md); optional with `simulate`
 ///   - id: chen
 ///     gas_detector: "C0:FF:EE:00:01:01"
 ///     heart: "C0:FF:EE:00:01:02"

@@ -2,8 +2,8 @@ import DaemonSupport
 import RiskCore
 
 /// A worker's occupational health record: the six factors of the Framingham
-/// score and the workload measures of the overwork guideline (DETECTION.md
-/// "Overwork risk"). With one, the agent computes the worker's overwork score
+/// score and the workload measures of the overwork guideline (docs/detection.md,
+/// "Rules and their sources"). With one, the agent computes the worker's overwork score
 /// each time the heart wearable's window is judged; without one, it judges
 /// severe fatigue only.
 ///

@@ -1,7 +1,7 @@
 import DeviceFormats
 import WorksiteSimulator
 
-/// Which device belongs to which worker, and in which role (DEVICES.md).
+/// Which device belongs to which worker, and in which role (docs/devices.md).
 public struct SiteDirectory: Sendable {
     public enum Role: String, Sendable, Codable, CaseIterable {
         case gasDetector = "gas-detector"

@@ -160,7 +160,7 @@ public struct WorkerMonitor: Codable, Sendable {
         return events
     }
 
-    /// DETECTION.md: a device is offline after 3 × its interval and at least 10 s.
+    /// docs/detection.md: a device is offline after 3 × its interval and at least 10 s.
     static let motionSilentMs: Int64 = 10_000
 
     /// A device listed for this worker but not heard yet counts as silent from `t`.

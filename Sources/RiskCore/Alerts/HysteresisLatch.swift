@@ -1,6 +1,6 @@
 /// A latched condition that enters at once and clears only after the value has
 /// been back inside its limit *by a margin* for a hold time, so a reading that
-/// hovers at the limit does not flap (DETECTION.md "Hysteresis").
+/// hovers at the limit does not flap (docs/detection.md, "Rules and their sources").
 struct HysteresisLatch: Codable, Sendable, Equatable {
     enum Transition: Equatable { case entered, cleared }
 

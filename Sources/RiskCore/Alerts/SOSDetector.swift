@@ -1,5 +1,5 @@
-/// Manual SOS (DETECTION.md "Manual SOS"): a press raises an alarm at once,
-/// latched until a coordinator resolves it.
+/// Manual SOS (docs/detection.md, "Rules and their sources"): a press raises
+/// an alarm at once, latched until a coordinator resolves it.
 ///
 /// Devices repeat one press in several advertisements; a press is counted
 /// once per packet id (BTHome object 0x00) or, for the gas profile's SOS

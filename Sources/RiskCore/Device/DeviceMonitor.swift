@@ -1,5 +1,5 @@
-/// Liveness and battery of one device of one worker (DETECTION.md "Device and
-/// connection"): silent longer than 3 × its expected interval, and at least
+/// Liveness and battery of one device of one worker (docs/detection.md, "Rules
+/// and their sources"): silent longer than 3 × its expected interval, and at least
 /// 10 s, is *device offline* (unknown is not safe); battery ≤ 10 % is *low
 /// battery*, cleared above 15 % so a battery near the limit does not flap.
 /// The event's condition is the device's id.

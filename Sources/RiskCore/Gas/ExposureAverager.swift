@@ -3,7 +3,7 @@
 /// Concentration is held from one reading to the next (sample-and-hold). A
 /// gap longer than the stale limit contributes only up to that limit: the
 /// rest is unknown, and the stale-reading alarm says so. TWA divides by 8 h
-/// whatever the shift length (DETECTION.md). The 15-minute window moves in
+/// whatever the shift length (docs/detection.md). The 15-minute window moves in
 /// 15-second buckets, so the average is over the last 14¾–15 minutes.
 /// The whole state is Codable, so both survive an agent restart.
 struct ExposureAverager: Codable, Sendable, Equatable {

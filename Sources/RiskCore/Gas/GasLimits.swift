@@ -1,9 +1,9 @@
 /// Alarm settings for one gas. Every value can be overridden per site.
 ///
-/// Defaults (DETECTION.md "Gas"): instantaneous alarms are Industrial
-/// Scientific's published factory settings; STEL/TWA are Taiwan's 勞工作業場所
+/// Defaults (docs/detection.md, "Rules and their sources"): instantaneous
+/// alarms are Industrial Scientific's published factory settings; STEL/TWA are Taiwan's 勞工作業場所
 /// 容許暴露標準 (H2S TWA 10 / STEL 15 ppm, CO TWA 35 ppm; marked *recalled* in
-/// DETECTION.md, to be checked against the current regulation before
+/// docs/detection.md, to be checked against the current regulation before
 /// certification). Critical levels are the legal danger levels: oxygen
 /// deficiency below 18 % (缺氧症預防規則 §2) and 30 % LEL (立即危險認定標準 §6,
 /// evacuate and remove ignition sources).

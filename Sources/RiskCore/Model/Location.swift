@@ -1,7 +1,8 @@
 /// Where a worker was last seen, with where that knowledge came from and when.
 ///
-/// DETECTION.md "Location": coordinates from the locator, else the zone of the
-/// strongest fixed beacon, else the gateway that hears the worker best.
+/// docs/detection.md, "Rules and their sources": coordinates from the locator,
+/// else the zone of the strongest fixed beacon, else the gateway that hears
+/// the worker best.
 public struct Location: Codable, Sendable, Equatable {
     public enum Source: String, Codable, Sendable {
         case locator

@@ -1,4 +1,5 @@
-/// Impact-based fall detection on the trunk accelerometer (DETECTION.md "Fall").
+/// Impact-based fall detection on the trunk accelerometer (docs/detection.md,
+/// "Rules and their sources", and "Fall" for the model).
 ///
 /// 1. A sample with |a| above `triggerG` opens a 0.5 s search for the impact
 ///    peak; peaks closer than 1 s to the previous one are not candidates.

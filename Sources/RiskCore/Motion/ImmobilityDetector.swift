@@ -1,5 +1,6 @@
 /// "Man down": no significant motion for 20 s raises a pre-alarm, for 30 s an
-/// alarm (DETECTION.md "Immobility"; MSA ALTAIR 5X uses the same 20/30 s).
+/// alarm (docs/detection.md, "Rules and their sources"; MSA ALTAIR 5X uses
+/// the same 20/30 s).
 ///
 /// Motion is judged once a second, from either source:
 /// - the accelerometer stream: the standard deviation of |a| over a 1-s

@@ -7,7 +7,7 @@
 /// tables for the cardiovascular axis of its overwork matrix.
 ///
 /// The tables cover ages 30–74: a younger worker is scored as 30–34, an older
-/// one as 70–74 (DETECTION.md "Overwork risk"; the guideline does the same).
+/// one as 70–74 (docs/detection.md, "Rules and their sources"; the guideline does the same).
 public enum Framingham {
     public enum Sex: String, Codable, Sendable { case male, female }
 

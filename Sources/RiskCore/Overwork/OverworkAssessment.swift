@@ -4,7 +4,7 @@
 ///
 /// The guideline part follows Taiwan's 異常工作負荷促發疾病預防指引 (2nd ed.,
 /// 2019). The physiology points are Canary's own choice, each from a source
-/// (DETECTION.md "Overwork risk"):
+/// (docs/detection.md, "Rules and their sources"):
 /// - resting heart rate > 80 bpm +5, > 90 bpm +10 (Zhang 2016, CMAJ
 ///   188:E53: mortality rises with each 10 bpm above 60–80);
 /// - last night's sleep < 7 h +5, < 6 h +10 (AASM/SRS 2015: < 7 h is not

@@ -2,7 +2,7 @@
 /// rate, last night's sleep and HRV, and whether the worker is severely
 /// fatigued. It needs no health record, so the agent can judge it on its own.
 ///
-/// Points (DETECTION.md "Overwork risk"; sources in ``OverworkAssessment``):
+/// Points (docs/detection.md, "Rules and their sources"; sources in ``OverworkAssessment``):
 /// resting heart rate > 80 bpm +5, > 90 bpm +10; sleep < 7 h +5, < 6 h +10;
 /// RMSSD below 70 % of the worker's baseline +5, below 50 % +10, or with no
 /// baseline below 30 ms +5, below 19 ms +10. A factor not measured scores 0.

@@ -1,5 +1,5 @@
 /// The workload axis of Taiwan's 異常工作負荷促發疾病預防指引 (2nd ed., 2019):
-/// the highest of three measures (DETECTION.md "Overwork risk").
+/// the highest of three measures (docs/detection.md, "Rules and their sources").
 public struct Workload: Codable, Sendable, Equatable {
     public enum Level: Int, Codable, Sendable, Comparable {
         case low, medium, high
