@@ -83,16 +83,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // What both daemons share: YAML config loading with errors naming file and key, systemd notify.
+        // What both daemons share: YAML config loading with errors naming file and key, systemd notify and watchdog.
         .target(name: "DaemonSupport", dependencies: [
             "MQTT", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Release-build benchmark of the detection pipeline (scripts/bench.sh).
         .executableTarget(name: "CanaryBench", dependencies: ["RiskCore", "DeviceFormats", "Recordings"]),
         // End-to-end benchmarks with real parts: ingest rate, alarm latency (scripts/bench-e2e.sh).
         .executableTarget(name: "CanaryLoad", dependencies: [
             "EdgeCore", "CollectorCore", "DaemonSupport", "DeviceFormats", "MQTT", "Wire", "RiskCore", "TestSupport",
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings", "TestSupport"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings", "TestSupport"]),

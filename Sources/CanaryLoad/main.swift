@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import MQTT
 import RiskCore
+import ServiceLifecycle
 import Synchronization
 import TestSupport
 import Wire
@@ -91,18 +92,22 @@ enum Ingest {
         let store = try EventStore(path: dir.appendingPathComponent("collector.sqlite").path)
         let metrics = MetricsRegistry()
         begin = clock.now
-        let client = try await connected(broker.port, "bench-collector")
+        // The ingest's own broker session connects, as in the collector.
+        let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "bench-collector"))
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let ingest = CollectorCore.Ingest(store: store, client: client, metrics: metrics, signal: ChangeSignal(), logger: logger)
-        let task = Task { await ingest.run() }
+        let ingest = CollectorCore.Ingest(store: store, client: client, metrics: metrics, logger: logger)
+        let group = ServiceGroup(services: ingest.services, logger: logger)
         let alarms = Double((count + 9) / 10), readings = Double((count - (count + 9) / 10) * perMessage)
-        while metrics.value(CollectorMetrics.acked) < Double(count) {
-            try await Task.sleep(for: .milliseconds(1))
+        var ingestTime = Duration.zero
+        try await withThrowingDiscardingTaskGroup { tasks in
+            tasks.addTask { try await group.run() }
+            while metrics.value(CollectorMetrics.acked) < Double(count) {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            ingestTime = clock.now - begin
+            await group.triggerGracefulShutdown()
         }
-        let ingestTime = clock.now - begin
-        await client.stop()
-        await task.value
         let stored = try store.counts()
         guard Double(stored.events) == alarms, Double(stored.readings) == readings else {
             throw SpawnError(message: "stored \(stored), expected \(alarms) alarms and \(readings) readings")

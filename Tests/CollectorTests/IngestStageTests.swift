@@ -13,7 +13,7 @@ import Wire
             let e = CloudEvent(id: "t\(n)", source: topics.source, type: EventTypes.telemetry, timeMs: 0, data: TelemetryBatch(readings: readings))
             return ReceivedMessage(topics: topics, message: .telemetry(TelemetryMessage(e)), raw: [])
         }
-        let chunks = Ingest.transactions([telemetry(150), telemetry(100), telemetry(500), telemetry(10), telemetry(20)], readingsPerCommit: 200)
+        let chunks = BatchCommitter.transactions([telemetry(150), telemetry(100), telemetry(500), telemetry(10), telemetry(20)], readingsPerCommit: 200)
         // 150 | 100 | 500 alone (over the bound by itself) | 10 + 20
         #expect(chunks.map { $0.map { m in if case .telemetry(let e) = m.message { e.readings.count } else { 0 } } }
                  == [[150], [100], [500], [10, 20]])

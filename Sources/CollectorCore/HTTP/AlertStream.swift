@@ -30,7 +30,6 @@ import DaemonSupport
 /// on from there; the client must load the alerts in full again.
 struct AlertStream {
     let store: EventStore
-    let signal: ChangeSignal
     let metrics: MetricsRegistry
     let status: @Sendable () -> CollectorStatus
     /// A keep-alive this often keeps proxies from closing an idle stream, finds clients that went away,
@@ -53,7 +52,7 @@ struct AlertStream {
         let last = try store.lastAlertChange()
         let reload = requested.map { $0 > last } ?? false
         let start = reload ? last : requested ?? last
-        let store = self.store, signal = self.signal, metrics = self.metrics, status = self.status, keepAliveMs = self.keepAliveMs
+        let store = self.store, signal = store.changes, metrics = self.metrics, status = self.status, keepAliveMs = self.keepAliveMs
         let health = self.health
         @Sendable func alive(_ seq: Int64) -> ByteBuffer {
             ByteBuffer(string: "id: \(seq)\nevent: keep-alive\ndata: {\"every_ms\":\(keepAliveMs)}\n\n")

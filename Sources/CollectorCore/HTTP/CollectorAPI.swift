@@ -11,7 +11,6 @@ import Wire
 /// to the `medical` role (``HealthData``).
 public struct CollectorAPI: Sendable {
     let store: EventStore
-    let signal: ChangeSignal
     let metrics: MetricsRegistry
     /// Workers and devices in exports; nil: by name.
     let pseudonyms: Pseudonyms?
@@ -27,11 +26,10 @@ public struct CollectorAPI: Sendable {
     /// Who the employer is, for the occupational-accident reports a resolution makes.
     let egov: EGovSettings
 
-    init(store: EventStore, signal: ChangeSignal, metrics: MetricsRegistry, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
+    init(store: EventStore, metrics: MetricsRegistry, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
          keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64, configJSON: String = "{}",
          egov: EGovSettings = EGovSettings()) {
         self.store = store
-        self.signal = signal
         self.metrics = metrics
         self.pseudonyms = pseudonyms
         self.tokens = tokens
@@ -67,8 +65,12 @@ public struct CollectorAPI: Sendable {
         router.group("metrics")
             .add(middleware: LoopbackOr(authenticator: authenticator, policy: requiring(.admin)))
             .get { _, _ -> Response in
-                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                         body: .init(byteBuffer: ByteBuffer(string: self.metrics.render())))
+                // Counted when scraped, from the database: never behind the feed that announced the change.
+                if let gateways = try? store.gateways() {
+                    self.metrics.set(CollectorMetrics.gatewaysOffline, to: Double(gateways.count { $0.state == "offline" }))
+                }
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                                body: .init(byteBuffer: ByteBuffer(string: self.metrics.render())))
             }
 
         let api = router.group("api/v1")
@@ -129,7 +131,7 @@ public struct CollectorAPI: Sendable {
             .add(middleware: BearerTokenAuthenticator(tokens: tokens, refused: refused, acceptsQueryToken: true))
             .add(middleware: requiring(.coordinator))
             .get { request, context -> Response in
-                try AlertStream(store: store, signal: self.signal, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs,
+                try AlertStream(store: store, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs,
                                 health: context.seesHealth)
                     .response(request, connectionClosed: context.connectionClosed)
             }
@@ -247,7 +249,6 @@ public struct CollectorAPI: Sendable {
     private func handled(_ action: () throws -> String) throws -> Response {
         do {
             let alert = try action()
-            signal.fire()
             return .json(alert + "\n")
         } catch AlertHandlingError.noSuchAlert {
             throw APIError(status: .notFound, message: "no such alert")

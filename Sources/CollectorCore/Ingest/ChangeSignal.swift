@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Wakes every waiting SSE client when alert changes are committed. Carries no
+/// Wakes every waiting SSE client when alert changes are committed
+/// (``AlertLogObserver``) or the collector's status changes. Carries no
 /// data: the database is the feed, so a client that wakes reads what it has
 /// not sent yet and nothing can be skipped or duplicated between wake-ups.
 public final class ChangeSignal: Sendable {
@@ -22,11 +23,6 @@ public final class ChangeSignal: Sendable {
 
     public func fire() {
         for c in waiters.withLock({ Array($0.values) }) { c.yield() }
-    }
-
-    /// Ends every stream (shutdown): SSE responses finish.
-    public func finish() {
-        for c in waiters.withLock({ w in defer { w.removeAll() }; return Array(w.values) }) { c.finish() }
     }
 
     /// Fires every `interval`, so idle SSE streams send a keep-alive and notice departed clients.

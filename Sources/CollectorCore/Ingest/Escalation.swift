@@ -8,7 +8,6 @@ import ServiceLifecycle
 /// count in `canary_collector_alerts_escalated_total`, for whoever watches those.
 struct EscalationService: Service {
     let store: EventStore
-    let signal: ChangeSignal
     let metrics: MetricsRegistry
     let afterMs: Int64
     let logger: Logger
@@ -30,7 +29,6 @@ struct EscalationService: Service {
             for alert in escalated {
                 logger.error("alert escalated: open and not acknowledged", metadata: ["alert": "\(alert)", "after_ms": "\(afterMs)"])
             }
-            signal.fire()
         } catch {
             // The database refuses writes: storing says so; the next second tries again.
             logger.warning("could not check for alerts to escalate", metadata: ["error": "\(error)"])

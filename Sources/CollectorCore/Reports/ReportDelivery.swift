@@ -29,7 +29,6 @@ import Wire
 /// `report-overdue` alert for a report not delivered 7 hours after its incident.
 struct ReportDelivery: Service {
     let store: EventStore
-    let signal: ChangeSignal
     let xroad: EGovSettings.XRoad?
     let logger: Logger
     let nowMs: @Sendable () -> Int64
@@ -40,7 +39,7 @@ struct ReportDelivery: Service {
         let client = try xroad.map(Self.client)
         while !Task.isShuttingDownGracefully {
             do {
-                if try store.flagOverdueReports(nowMs: nowMs()) { signal.fire() }
+                try store.flagOverdueReports(nowMs: nowMs())
                 if let client, let xroad, let report = try store.nextPendingReport(), report.nextAttemptMs <= nowMs() {
                     let (outcome, status, xroadError) = await attempt(report, client, xroad)
                     let retryMs = min(xroad.firstRetryMs << min(report.attempts, 16), Self.maxRetryMs)

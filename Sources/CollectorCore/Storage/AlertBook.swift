@@ -161,7 +161,9 @@ enum AlertBook {
             snapshot = record.json
             try BoundStatement(db, sql: "UPDATE alerts SET snapshot = ? WHERE alert_id = ?").run(.text(snapshot), .int(record.id))
         }
-        try BoundStatement(db, sql: "INSERT INTO alert_changes (alert_id, snapshot) VALUES (?, ?)").run(.int(record.id), .text(snapshot))
+        // Through GRDB, not a ``BoundStatement``: its observation (``AlertLogObserver``) sees only
+        // the statements it runs, and this one wakes the feed.
+        try db.execute(sql: "INSERT INTO alert_changes (alert_id, snapshot) VALUES (?, ?)", arguments: [record.id, snapshot])
         return true
     }
 }

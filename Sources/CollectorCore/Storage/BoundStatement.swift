@@ -6,6 +6,8 @@ import GRDBSQLite
 /// GRDB's `StatementArguments` box every value as an existential, which cost
 /// more than SQLite's insert itself at tens of thousands of readings a second
 /// (docs/performance.md). Only inside the write transaction that made it.
+/// GRDB's transaction observers do not see these statements: never use one
+/// on an observed table (`alert_changes`, ``AlertLogObserver``).
 struct BoundStatement {
     private let statement: SQLiteStatement
     private let connection: SQLiteConnection?

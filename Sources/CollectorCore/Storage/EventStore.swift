@@ -25,9 +25,13 @@ public struct ReceivedMessage: Sendable {
 /// with every transaction before it: then all of them may be acknowledged to
 /// the gateways. Every `source` + `id` is stored once; a duplicate is
 /// acknowledged again and otherwise ignored. Checkpoints run on their own
-/// connection (``Checkpointer``).
+/// connection (``Checkpointer``). Every committed change to the alert log
+/// wakes ``changes`` (``AlertLogObserver``).
 public final class EventStore: Sendable {
     let pool: DatabasePool
+    /// Fires after each commit that changed the alert log: the feed's wake-up.
+    public let changes = ChangeSignal()
+    private let alertLog: AlertLogObserver
     private let checkpointer: Checkpointer
     /// Worker state from deferred commits, written with the closing one.
     private let pendingWorkers = Mutex(WorkerUpdates())
@@ -48,6 +52,8 @@ public final class EventStore: Sendable {
         pool = try DatabasePool(path: path, configuration: configuration)
         try StoreSchema.migrator().migrate(pool)
         self.checkpointer = checkpointer
+        alertLog = AlertLogObserver(signal: changes)
+        pool.add(transactionObserver: alertLog)
     }
 
     /// The key of the exports' pseudonyms (``Pseudonyms``): 32 random bytes, made on first use
@@ -94,8 +100,6 @@ public final class EventStore: Sendable {
         /// Alarms whose own time was implausible, and the collector's clock taken instead (``AlertBook/plausibleTime``),
         /// with the topic each came on, for the log.
         public var implausibleTimes: [(topic: String, timeMs: Int64)] = []
-        /// A gateway went online or offline.
-        public var gatewaysChanged = false
 
         mutating func ack(_ topics: Topics, _ id: String) {
             acks[topics, default: []].append(id)
@@ -109,7 +113,6 @@ public final class EventStore: Sendable {
             duplicates += later.duplicates
             alertChanges += later.alertChanges
             implausibleTimes += later.implausibleTimes
-            gatewaysChanged = gatewaysChanged || later.gatewaysChanged
         }
     }
 
@@ -209,7 +212,6 @@ public final class EventStore: Sendable {
                     WHERE excluded.state != gateways.state
                     """, arguments: [site, gateway, e.data.state, receivedMs])
                 guard db.changesCount > 0 else { continue }
-                outcome.gatewaysChanged = true
                 if try AlertBook.apply(e, topics: m.topics, receivedMs: receivedMs, db: db) { outcome.alertChanges += 1 }
             }
         }

@@ -119,12 +119,13 @@ extension EventStore {
 
     /// Opens a `report-overdue` alert for each report not delivered 7 hours after the collector
     /// first knew of its incident: an hour before the legal deadline, someone must act. True
-    /// when one opened.
+    /// when one opened. Waits for the disk: the alert is not undone by a power cut.
+    @discardableResult
     func flagOverdueReports(nowMs: Int64) throws -> Bool {
         let due = "SELECT * FROM incident_reports WHERE state != 'delivered' AND overdue_alerted = 0 AND known_ms + ? <= ?"
         let warnMs = IncidentReport.deadlineMs - 3_600_000
         guard try pool.read({ try Row.fetchOne($0, sql: due + " LIMIT 1", arguments: [warnMs, nowMs]) }) != nil else { return false }
-        return try pool.write { db in
+        return try durableWrite { db in
             var opened = false
             for report in try Row.fetchAll(db, sql: due, arguments: [warnMs, nowMs]).map(ReportRow.init) {
                 let site = try String.fetchOne(db, sql: "SELECT site FROM alerts WHERE alert_id = ?", arguments: [report.alertID]) ?? ""

@@ -68,10 +68,3 @@ extension AgentPipeline.Counters {
         return m
     }
 }
-
-/// The detection loop's latest counters, for the status line.
-final class LatestCounters: Sendable {
-    private let value = Mutex(AgentPipeline.Counters())
-    func set(_ c: AgentPipeline.Counters) { value.withLock { $0 = c } }
-    var current: AgentPipeline.Counters { value.withLock { $0 } }
-}

@@ -1,0 +1,99 @@
+import DaemonSupport
+import Logging
+import MQTT
+import Wire
+
+/// What both lanes do with a batch: validate it, split it into transactions,
+/// commit them, and count and log the outcome. A commit the database refuses
+/// sets the status board's `storing` to false (the feed says so) and returns
+/// nil: nothing of it is acknowledged.
+struct BatchCommitter: Sendable {
+    let store: EventStore
+    let metrics: MetricsRegistry
+    let status: StatusBoard
+    let settings: Ingest.Settings
+    let logger: Logger
+
+    /// `unreadable`: the gateway of each refused message on an alarm topic.
+    func validate(_ batch: [MQTTMessage], unreadable: (Topics) -> Void = { _ in }) -> [ReceivedMessage] {
+        metrics.increment(CollectorMetrics.received, by: Double(batch.count))
+        var valid: [ReceivedMessage] = []
+        valid.reserveCapacity(batch.count)
+        for m in batch {
+            do {
+                let (site, gateway, message) = try IncomingMessage.decodeWithOrigin(topic: m.topic, payload: m.payload,
+                                                                                     limit: settings.messageLimit)
+                valid.append(ReceivedMessage(topics: try Topics(site: site, gateway: gateway), message: message, raw: m.payload))
+            } catch {
+                metrics.increment(CollectorMetrics.rejected, labels: ["kind": error.kind])
+                logger.warning("refused a message", metadata: ["topic": "\(m.topic)", "kind": "\(error.kind)", "why": "\(error)"])
+                if let (site, gateway, kind) = Topics.parse(m.topic), kind == "events", let topics = try? Topics(site: site, gateway: gateway) {
+                    unreadable(topics)
+                }
+            }
+        }
+        return valid
+    }
+
+    /// Splits validated messages into transactions of at most `readingsPerCommit`
+    /// telemetry readings (a larger message alone), so the write lock is never
+    /// held long while an alarm waits for it.
+    static func transactions(_ messages: [ReceivedMessage], readingsPerCommit: Int) -> [[ReceivedMessage]] {
+        var out: [[ReceivedMessage]] = [], current: [ReceivedMessage] = [], readings = 0
+        for m in messages {
+            let n = if case .telemetry(let e) = m.message { e.readings.count } else { 0 }
+            if !current.isEmpty, readings + n > readingsPerCommit {
+                out.append(current)
+                current = []
+                readings = 0
+            }
+            current.append(m)
+            readings += n
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    /// Commits a chunk; nil when the database refused it (nothing is acknowledged then).
+    func commit(_ valid: [ReceivedMessage], _ durability: EventStore.Durability = .durable) -> EventStore.CommitOutcome? {
+        let outcome: EventStore.CommitOutcome
+        do {
+            outcome = try store.commit(valid, receivedMs: WallClock.nowMs(), durability: durability)
+        } catch {
+            metrics.increment(CollectorMetrics.storeErrors)
+            noteStoring(false)
+            logger.error("could not store a batch; nothing acknowledged, the gateways will resend",
+                         metadata: ["messages": "\(valid.count)", "error": "\(error)"])
+            return nil
+        }
+        noteStoring(true)
+        metrics.increment(CollectorMetrics.batches)
+        metrics.increment(CollectorMetrics.stored, labels: ["kind": "alarm"], by: Double(outcome.storedAlarms))
+        metrics.increment(CollectorMetrics.stored, labels: ["kind": "reading"], by: Double(outcome.storedReadings))
+        metrics.increment(CollectorMetrics.duplicates, by: Double(outcome.duplicates))
+        for (topic, timeMs) in outcome.implausibleTimes {
+            metrics.increment(CollectorMetrics.implausibleTimes)
+            logger.warning("an alarm's time is implausible; its alert takes the collector's clock (check the gateway's)",
+                           metadata: ["topic": "\(topic)", "time_ms": "\(timeMs)"])
+        }
+        return outcome
+    }
+
+    /// An alarm the collector cannot read is an alarm nobody sees: its
+    /// gateway's alert says so on the feed (``AlertBook/unreadableAlarm``).
+    func noteUnreadable(_ unreadable: Set<Topics>) {
+        do {
+            _ = try store.noteUnreadable(unreadable, receivedMs: WallClock.nowMs())
+        } catch {
+            metrics.increment(CollectorMetrics.storeErrors)
+            noteStoring(false)
+            logger.error("could not store the alert for an unreadable alarm", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Whether the last commit succeeded, on the status board and in `canary_collector_storing`.
+    private func noteStoring(_ ok: Bool) {
+        metrics.set(CollectorMetrics.storing, to: ok ? 1 : 0)
+        status.setStoring(ok)
+    }
+}
