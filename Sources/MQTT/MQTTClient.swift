@@ -18,6 +18,10 @@ public final class MQTTClient: Sendable {
     public let connectionEvents: AsyncStream<MQTTConnectionEvent>
     private let handle: Handle
     private let target: CallbackTarget
+    /// libmosquitto's two blocking calls run here, off Swift's cooperative pool: the first
+    /// connect (``start()``) and joining the network thread (``stop(timeout:)``). The network
+    /// thread itself is libmosquitto's (`mosquitto_loop_start`).
+    private let blocking = DispatchQueue(label: "canary.mqtt.blocking")
 
     /// `struct mosquitto *`, only ever used through libmosquitto's thread-safe calls.
     private struct Handle: @unchecked Sendable { let pointer: OpaquePointer }
@@ -58,11 +62,11 @@ public final class MQTTClient: Sendable {
             CallbackTarget.from(context).disconnected(rc)
         }
         mosquitto_publish_v5_callback_set(pointer) { _, context, mid, reason, _ in
-            CallbackTarget.from(context).published(mid, reason: reason)
+            CallbackTarget.from(context).answered(mid, reason: reason)
         }
         mosquitto_subscribe_v5_callback_set(pointer) { _, context, mid, count, granted, _ in
             let first = count > 0 ? granted?.pointee ?? 0x80 : 0x80
-            CallbackTarget.from(context).subscribed(mid, granted: first)
+            CallbackTarget.from(context).answered(mid, reason: first)
         }
         mosquitto_message_v5_callback_set(pointer) { _, context, message, _ in
             guard let m = message?.pointee, let topic = m.topic else { return }
@@ -89,12 +93,12 @@ public final class MQTTClient: Sendable {
     /// MQTT 5 a session without one ends at the disconnect, and the broker would
     /// not keep QoS 1 messages for us while we are away. libmosquitto takes
     /// CONNECT properties only in its blocking connect, and keeps them for its
-    /// reconnects, so the first connect runs on a thread of its own.
+    /// reconnects, so the first connect runs on ``blocking``.
     public func start() throws(MQTTError) {
         guard !configuration.host.isEmpty, (1...65_535).contains(configuration.port) else {
             throw MQTTError(operation: "connect", code: MOSQ_ERR_INVAL.rawValue)
         }
-        Thread.detachNewThread { [self] in
+        blocking.async { [self] in
             var properties: OpaquePointer?
             if !configuration.cleanStart {
                 mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue),
@@ -146,7 +150,7 @@ public final class MQTTClient: Sendable {
                     results.append(nil)
                     continue
                 }
-                let outcome = await withCheckedContinuation { target.await(mid: mid, $0) }
+                let outcome = await withCheckedContinuation { target.wait(for: mid, operation: "publish", $0) }
                 if case .failure(let e) = outcome { results.append(e) } else { results.append(nil) }
             }
         }
@@ -176,7 +180,7 @@ public final class MQTTClient: Sendable {
                 continuation.resume(returning: .failure(MQTTError(operation: "subscribe \(filter)", code: rc)))
                 return
             }
-            target.await(mid: mid, continuation)
+            target.wait(for: mid, operation: "subscribe \(filter)", continuation)
         }
         try result.get()
     }
@@ -198,12 +202,12 @@ public final class MQTTClient: Sendable {
         let handle = self.handle
         let joined = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
             let once = Mutex<CheckedContinuation<Bool, Never>?>(done)
-            Thread.detachNewThread {
+            blocking.async {
                 mosquitto_loop_stop(handle.pointer, notConnected)
                 once.withLock { $0.take() }?.resume(returning: true)
             }
-            Task {
-                try? await Task.sleep(for: timeout)
+            let (seconds, attoseconds) = timeout.components
+            DispatchQueue.global().asyncAfter(deadline: .now() + Double(seconds) + Double(attoseconds) * 1e-18) {
                 once.withLock { $0.take() }?.resume(returning: false)
             }
         }
@@ -218,39 +222,11 @@ public final class MQTTClient: Sendable {
 
 private let libraryInitialised: Void = { mosquitto_lib_init() }()
 
-/// What libmosquitto's callbacks reach through their context pointer.
+/// What libmosquitto's callbacks reach through their context pointer: the
+/// client's state machine behind a lock, its actions performed outside it.
 private final class CallbackTarget: Sendable {
-    private struct State {
-        var waiting: [Int32: CheckedContinuation<Result<Void, MQTTError>, Never>] = [:]
-        /// Acknowledged before their publisher started waiting (the callback thread can be that quick).
-        var acknowledgedEarly: [Int32: Int32] = [:]
-        /// Sent without a waiter (``MQTTClient/send(topic:payload:qos:)``): their acks are dropped.
-        var unawaited: Set<Int32> = []
-        /// Waiting on a message whose connection has gone would wait until some reconnect: fail at once instead.
-        var connected = false
-        /// The network thread: not yet started, running, or stopped (never to start).
-        var loop = Loop.notStarted
-        enum Loop { case notStarted, running, stopped }
-    }
-
-    /// True when the network thread may start (stop() has not come first).
-    func beginLoop() -> Bool {
-        state.withLock { s in
-            guard s.loop == .notStarted else { return false }
-            s.loop = .running
-            return true
-        }
-    }
-
-    /// True when there is a running network thread to stop.
-    func endLoop() -> Bool {
-        state.withLock { s in
-            defer { s.loop = .stopped }
-            return s.loop == .running
-        }
-    }
-
-    private let state = Mutex(State())
+    typealias Waiter = CheckedContinuation<Result<Void, MQTTError>, Never>
+    private let state = Mutex(MQTTClientStateMachine<Waiter>())
     private let inbox: Inbox
     private let events: AsyncStream<MQTTConnectionEvent>.Continuation
 
@@ -263,60 +239,36 @@ private final class CallbackTarget: Sendable {
         Unmanaged<CallbackTarget>.fromOpaque(context!).takeUnretainedValue()
     }
 
-    func await(mid: Int32, _ continuation: CheckedContinuation<Result<Void, MQTTError>, Never>) {
-        let early = state.withLock { s -> Result<Void, MQTTError>? in
-            if let reason = s.acknowledgedEarly.removeValue(forKey: mid) { return Self.outcome(reason) }
-            guard s.connected else { return .failure(MQTTError(operation: "publish", code: MOSQ_ERR_NO_CONN.rawValue)) }
-            s.waiting[mid] = continuation
-            return nil
-        }
-        if let early { continuation.resume(returning: early) }
+    private func perform(_ action: MQTTClientStateMachine<Waiter>.Action) {
+        if case .resume(let waiter, let outcome) = action { waiter.resume(returning: outcome) }
     }
 
-    /// A SUBACK: granted QoS codes of 0x80 and above are refusals.
-    func subscribed(_ mid: Int32, granted: Int32) {
-        published(mid, reason: granted)
+    func beginLoop() -> Bool { state.withLock { $0.beginLoop() } }
+    func endLoop() -> Bool { state.withLock { $0.endLoop() } }
+    var isConnected: Bool { state.withLock { $0.connected } }
+
+    func wait(for mid: Int32, operation: String, _ waiter: Waiter) {
+        perform(state.withLock { $0.wait(for: mid, waiter, operation: operation) })
     }
 
-    /// No one waits for `mid`: its ack, come or to come, is dropped (kept, a
-    /// later message with the same mid would take it for its own).
-    func forget(mid: Int32) {
-        state.withLock { s in
-            if s.acknowledgedEarly.removeValue(forKey: mid) == nil { s.unawaited.insert(mid) }
-        }
-    }
+    func forget(mid: Int32) { state.withLock { $0.forget(mid) } }
 
-    func published(_ mid: Int32, reason: Int32) {
-        let waiter = state.withLock { s -> CheckedContinuation<Result<Void, MQTTError>, Never>? in
-            if s.unawaited.remove(mid) != nil { return nil }
-            let w = s.waiting.removeValue(forKey: mid)
-            if w == nil { s.acknowledgedEarly[mid] = reason }
-            return w
-        }
-        waiter?.resume(returning: Self.outcome(reason))
-    }
-
-    private static func outcome(_ reason: Int32) -> Result<Void, MQTTError> {
-        // MQTT 5 reason codes below 0x80 are success (0x10: no matching subscribers, still stored).
-        reason < 0x80 ? .success(()) : .failure(MQTTError(operation: "publish", code: reason, isReasonCode: true))
+    /// A PUBACK, PUBCOMP or SUBACK (for a SUBACK, the first granted QoS).
+    func answered(_ mid: Int32, reason: Int32) {
+        perform(state.withLock { $0.answered(mid, reason: reason, operation: "publish") })
     }
 
     func connected(_ rc: Int32) {
-        state.withLock { $0.connected = rc == 0 }
+        state.withLock { $0.connectionChanged(connected: rc == 0) }
         events.yield(rc == 0 ? .connected : .connectFailed(reasonCode: rc))
     }
 
     func connectFailed(_ rc: Int32) { events.yield(.connectFailed(reasonCode: rc)) }
 
-    var isConnected: Bool { state.withLock { $0.connected } }
-
     func disconnected(_ rc: Int32) {
-        let waiters = state.withLock { s in
-            s.connected = false
-            defer { s.waiting.removeAll() }
-            return Array(s.waiting.values)
+        for w in state.withLock({ $0.disconnected() }) {
+            w.resume(returning: .failure(MQTTError(operation: "publish", code: MOSQ_ERR_CONN_LOST.rawValue)))
         }
-        for w in waiters { w.resume(returning: .failure(MQTTError(operation: "publish", code: MOSQ_ERR_CONN_LOST.rawValue))) }
         events.yield(.disconnected(reasonCode: rc))
     }
 
