@@ -1,5 +1,6 @@
 import EdgeCore
 import Foundation
+import GRDB
 import Testing
 
 /// On a real SQLite file in a fresh temporary directory.
@@ -24,6 +25,37 @@ import Testing
         let reopened = try Outbox(path: path)
         #expect(try reopened.pending(limit: 10).map(\.id) == ["a1", "a2", "t1", "t2"])
         #expect(try reopened.pending(limit: 1).first == entry("a1", alarm: true, at: 2))
+    }
+
+    /// A gateway updated from an agent that wrote its outbox before the schema was
+    /// versioned: the file, as that agent left it with an alarm waiting, opens with the alarm.
+    @Test func anOutboxFromBeforeTheSchemaWasVersionedOpensWithWhatWaitsInIt() throws {
+        do {
+            let old = try DatabaseQueue(path: path)
+            try old.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, topic TEXT NOT NULL,
+                                         payload BLOB NOT NULL, alarm INTEGER NOT NULL, created_ms INTEGER NOT NULL);
+                    CREATE INDEX outbox_order ON outbox (alarm DESC, seq);
+                    CREATE TABLE outbox_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    INSERT INTO outbox_meta VALUES ('dropped_telemetry', 3), ('bytes', 0);
+                    CREATE TRIGGER outbox_bytes_in AFTER INSERT ON outbox BEGIN
+                        UPDATE outbox_meta SET value = value + LENGTH(NEW.payload) WHERE key = 'bytes';
+                    END;
+                    CREATE TRIGGER outbox_bytes_out AFTER DELETE ON outbox BEGIN
+                        UPDATE outbox_meta SET value = value - LENGTH(OLD.payload) WHERE key = 'bytes';
+                    END;
+                    INSERT INTO outbox (id, topic, payload, alarm, created_ms) VALUES ('a1', 'canary/v1/s/g/events', x'41414141', 1, 7);
+                    """)
+            }
+        }
+        let outbox = try Outbox(path: path)
+        #expect(try outbox.pending(limit: 10) == [entry("a1", alarm: true, at: 7, bytes: 4)])
+        #expect(try outbox.stats().droppedTelemetry == 3)
+        try outbox.enqueue([entry("t1", alarm: false, at: 8)], nowMs: 8)
+        #expect(try outbox.stats().bytes == 14, "the byte count goes on from the old file's")
+        let applied = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == ["v1"])
     }
 
     @Test func onlyTheAckRemovesAndEverythingIsIdempotent() throws {

@@ -64,29 +64,7 @@ public final class Outbox: Sendable {
         configuration.busyMode = .timeout(10)
         db = try DatabaseQueue(path: path, configuration: configuration)
         self.limits = limits
-        try db.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS outbox (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    id TEXT NOT NULL UNIQUE,
-                    topic TEXT NOT NULL,
-                    payload BLOB NOT NULL,
-                    alarm INTEGER NOT NULL,
-                    created_ms INTEGER NOT NULL
-                );
-                CREATE INDEX IF NOT EXISTS outbox_order ON outbox (alarm DESC, seq);
-                CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-                INSERT OR IGNORE INTO outbox_meta VALUES ('dropped_telemetry', 0);
-                INSERT OR IGNORE INTO outbox_meta VALUES ('bytes', 0);
-                -- The byte total kept by SQLite itself, so a bound check is one read, not a scan.
-                CREATE TRIGGER IF NOT EXISTS outbox_bytes_in AFTER INSERT ON outbox BEGIN
-                    UPDATE outbox_meta SET value = value + LENGTH(NEW.payload) WHERE key = 'bytes';
-                END;
-                CREATE TRIGGER IF NOT EXISTS outbox_bytes_out AFTER DELETE ON outbox BEGIN
-                    UPDATE outbox_meta SET value = value - LENGTH(OLD.payload) WHERE key = 'bytes';
-                END;
-                """)
-        }
+        try OutboxSchema.migrator().migrate(db)
     }
 
     /// Stores entries in one transaction (durable when this returns), then
