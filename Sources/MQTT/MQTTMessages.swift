@@ -142,6 +142,9 @@ final class Inbox: Sendable {
         }
     }
 
+    /// Messages waiting for the consumer, and whether the network thread waits for room (tests).
+    var backlog: (count: Int, producerWaits: Bool) { state.withLock { ($0.count, $0.producerWaits) } }
+
     /// Ends the sequence once what waits is taken, and releases a waiting producer.
     func finish() {
         let consumer = state.withLock { s in

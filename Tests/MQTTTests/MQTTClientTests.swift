@@ -1,5 +1,5 @@
 import Foundation
-import MQTT
+@testable import MQTT
 import Testing
 import TestSupport
 
@@ -111,6 +111,12 @@ import TestSupport
         for start in stride(from: 0, to: count, by: 1_000) {
             #expect(await publisher.publishAll(numbered(start..<min(start + 1_000, count))).allSatisfy { $0 == nil })
         }
+        // Nobody reads yet: the network thread fills the inbox to its capacity and waits there.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !slow.messages.inbox.backlog.producerWaits, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(slow.messages.inbox.backlog == (MQTTClient.receiveCapacity, true))
         var next: UInt32 = 0
         for await m in slow.messages {
             #expect(m.payload == withUnsafeBytes(of: next.bigEndian) { Array($0) })
