@@ -48,7 +48,7 @@ let package = Package(
         // The kernel's Bluetooth stack: adapters, LE scanning and advertising over raw HCI sockets, GATT over L2CAP.
         .target(name: "BlueZ", dependencies: ["CBluetooth", "DeviceFormats"]),
         // What crosses MQTT: CloudEvents envelope, topics, payloads, validation.
-        .target(name: "Wire", dependencies: ["RiskCore"]),
+        .target(name: "Wire"),
         // The agent's logic as a library, so tests drive it without processes.
         .target(name: "EdgeCore", dependencies: [
             "RiskCore", "DeviceFormats", "WorksiteSimulator", "Wire", "MQTT", "DaemonSupport", "BlueZ",
@@ -66,7 +66,7 @@ let package = Package(
         ),
         // The collector as a library: MQTT ingest, SQLite store, HTTP API.
         .target(name: "CollectorCore", dependencies: [
-            "Wire", "MQTT", "DeviceFormats", "DaemonSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "Wire", "MQTT", "DaemonSupport", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
@@ -107,8 +107,8 @@ let package = Package(
         .executableTarget(name: "XRoadStandIn", dependencies: ["TestSupport"], path: "Tests/XRoadStandIn"),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "BlueZTests", dependencies: ["BlueZ", "DeviceFormats"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore"]),
-        .testTarget(name: "CollectorTests", dependencies: ["CollectorCore", "DaemonSupport", "Wire", "RiskCore"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore", "EdgeCore"]),
+        .testTarget(name: "CollectorTests", dependencies: ["CollectorCore", "DaemonSupport", "Wire", "RiskCore", "EdgeCore"]),
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         // The daemons as real processes against a real broker (needs the executables built).
         .testTarget(name: "EndToEndTests", dependencies: [

@@ -5,7 +5,7 @@ import Foundation
 /// `source` + `id`.
 public struct CloudEvent<Payload: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
     public var specversion = "1.0"
-    /// Unique per source and time-ordered (for alarms: ``RiskCore/SafetyEvent/id``).
+    /// Unique per source and time-ordered (for alarms: `<ms>-<worker>-<type>[.<condition>]-<phase>`, docs/wire.md).
     public var id: String
     /// `canary://{site}/{gateway}`.
     public var source: String

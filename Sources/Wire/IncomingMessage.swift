@@ -1,5 +1,4 @@
 import Foundation
-import RiskCore
 
 /// A message the collector received, validated: JSON, CloudEvents 1.0
 /// attributes, a known type whose `data` matches its schema
@@ -85,11 +84,11 @@ public enum IncomingMessage: Sendable, Equatable {
     }
 
     private static func validate(_ d: AlarmData, type: String) throws(WireError) {
-        guard let kind = EventType(rawValue: d.kind), EventTypes.alarm(kind) == type else {
+        guard let kind = AlarmKind(rawValue: d.kind), EventTypes.alarm(kind) == type else {
             throw .schema("data.kind '\(d.kind)' does not match type '\(type)'")
         }
-        guard Phase(rawValue: d.phase) != nil else { throw .schema("data.phase '\(d.phase)' is not pre-alarm, alarm or cleared") }
-        guard Severity(rawValue: d.severity) != nil else { throw .schema("data.severity '\(d.severity)' is not a severity") }
+        guard AlarmPhase(rawValue: d.phase) != nil else { throw .schema("data.phase '\(d.phase)' is not pre-alarm, alarm or cleared") }
+        guard AlarmSeverity(rawValue: d.severity) != nil else { throw .schema("data.severity '\(d.severity)' is not a severity") }
         guard d.values.values.allSatisfy(\.isFinite) else { throw .schema("data.values must be finite numbers") }
     }
 }

@@ -1,5 +1,3 @@
-import RiskCore
-
 /// `data` of `tw.canary.alarm.*`: one phase change of one alarm condition.
 public struct AlarmData: Codable, Sendable, Equatable {
     /// `gas`, `fall`, `immobility`, `sos`, `device-offline`, `low-battery`, `fatigue`.
@@ -21,19 +19,28 @@ public struct AlarmData: Codable, Sendable, Equatable {
         public var time_ms: Int64
         /// How old the location was when the alarm was raised.
         public var age_ms: Int64
+
+        public init(source: String, x: Double?, y: Double?, floor: Int?, accuracy: Double?, zone: String?, time_ms: Int64, age_ms: Int64) {
+            self.source = source
+            self.x = x
+            self.y = y
+            self.floor = floor
+            self.accuracy = accuracy
+            self.zone = zone
+            self.time_ms = time_ms
+            self.age_ms = age_ms
+        }
     }
 
-    public init(_ e: SafetyEvent) {
-        kind = e.type.rawValue
-        condition = e.condition
-        phase = e.phase.rawValue
-        severity = e.severity.rawValue
-        time_ms = e.timeMs
-        values = e.values.filter { $0.value.isFinite }
-        location = e.location.map {
-            LocationData(source: $0.source.rawValue, x: $0.x, y: $0.y, floor: $0.floor, accuracy: $0.accuracy,
-                         zone: $0.zone, time_ms: $0.timeMs, age_ms: e.timeMs - $0.timeMs)
-        }
+    public init(kind: String, condition: String, phase: String, severity: String, time_ms: Int64, values: [String: Double],
+                location: LocationData? = nil) {
+        self.kind = kind
+        self.condition = condition
+        self.phase = phase
+        self.severity = severity
+        self.time_ms = time_ms
+        self.values = values
+        self.location = location
     }
 }
 
@@ -94,13 +101,5 @@ public enum EventTypes {
     public static let status = "tw.canary.gateway.status"
     public static let ack = "tw.canary.ack"
 
-    public static func alarm(_ type: EventType) -> String { alarmPrefix + type.rawValue }
-}
-
-extension CloudEvent where Payload == AlarmData {
-    /// The wire form of a RiskCore event from the gateway at `topics`.
-    public init(_ e: SafetyEvent, topics: Topics) {
-        self.init(id: e.id, source: topics.source, type: EventTypes.alarm(e.type), timeMs: e.timeMs,
-                  subject: e.worker, data: AlarmData(e))
-    }
+    public static func alarm(_ kind: AlarmKind) -> String { alarmPrefix + kind.rawValue }
 }

@@ -1,4 +1,5 @@
 @testable import CollectorCore
+import EdgeCore
 import Foundation
 import RiskCore
 import Testing

@@ -1,3 +1,4 @@
+import EdgeCore
 import Foundation
 import RiskCore
 import Testing

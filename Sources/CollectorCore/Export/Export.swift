@@ -1,4 +1,3 @@
-import DeviceFormats
 import Foundation
 import Hummingbird
 import Wire
@@ -160,10 +159,10 @@ struct Export {
         if let worker = e.subject {
             let p = pseudonyms.worker(worker)
             e.subject = p
-            // The id is `<time>-<worker>-<what>-<phase>` (RiskCore's SafetyEvent.makeID).
+            // The id is `<ms>-<worker>-<type>[.<condition>]-<phase>` (docs/wire.md).
             if let range = e.id.range(of: "-\(worker)-") { e.id.replaceSubrange(range, with: "-\(p)-") }
         }
-        if BDAddress.parse(e.data.condition) != nil {
+        if AlarmKind(rawValue: e.data.kind)?.conditionIsDevice == true {
             let p = pseudonyms.device(e.data.condition)
             if let range = e.id.range(of: ".\(e.data.condition)-") { e.id.replaceSubrange(range, with: ".\(p)-") }
             e.data.condition = p

@@ -56,13 +56,13 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
 
 /// An alarm's life: a pre-alarm gives the wearer a chance to cancel; an alarm
 /// calls for rescue; cleared ends either.
-public enum Phase: String, Codable, Sendable {
+public enum Phase: String, Codable, Sendable, CaseIterable {
     case preAlarm = "pre-alarm"
     case alarm
     case cleared
 }
 
-public enum Severity: String, Codable, Sendable, Comparable {
+public enum Severity: String, Codable, Sendable, Comparable, CaseIterable {
     case info
     case warning
     case alarm
