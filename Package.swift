@@ -51,14 +51,16 @@ let package = Package(
         .target(name: "Wire"),
         // The agent's logic as a library, so tests drive it without processes.
         .target(name: "EdgeCore", dependencies: [
-            "RiskCore", "DeviceFormats", "WorksiteSimulator", "Wire", "MQTT", "DaemonSupport", "BlueZ",
+            "RiskCore", "DeviceFormats", "Wire", "MQTT", "DaemonSupport", "BlueZ",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // A simulated worksite as the agent's BLE source (`simulate:`, `run --scenario`), kept out of the gateway's core.
+        .target(name: "SimulatedWorksite", dependencies: ["EdgeCore", "WorksiteSimulator", "DeviceFormats", "DaemonSupport"]),
         .executableTarget(
             name: "EdgeAgent",
             dependencies: [
-                "RiskCore", "DeviceFormats", "Recordings", "WorksiteSimulator", "EdgeCore", "DaemonSupport", "BlueZ",
+                "RiskCore", "DeviceFormats", "Recordings", "WorksiteSimulator", "SimulatedWorksite", "EdgeCore", "DaemonSupport", "BlueZ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -112,10 +114,11 @@ let package = Package(
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         // The daemons as real processes against a real broker (needs the executables built).
         .testTarget(name: "EndToEndTests", dependencies: [
-            "EdgeCore", "CollectorCore", "WorksiteSimulator", "RiskCore", "Wire", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "EdgeCore", "CollectorCore", "WorksiteSimulator", "SimulatedWorksite", "RiskCore", "Wire", "TestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EdgeCoreTests", dependencies: [
-            "EdgeCore", "WorksiteSimulator", "DeviceFormats", "RiskCore", "Wire", "MQTT", "DaemonSupport", "TestSupport",
+            "EdgeCore", "WorksiteSimulator", "SimulatedWorksite", "DeviceFormats", "RiskCore", "Wire", "MQTT", "DaemonSupport", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],

@@ -2,6 +2,7 @@ import DeviceFormats
 import EdgeCore
 import Foundation
 import RiskCore
+import SimulatedWorksite
 import Testing
 import Wire
 import TestSupport

@@ -5,6 +5,7 @@ import GRDB
 import Logging
 import MQTT
 import Synchronization
+import SimulatedWorksite
 import Testing
 import TestSupport
 import Wire

@@ -2,6 +2,7 @@ import EdgeCore
 import Foundation
 import GRDB
 import RiskCore
+import SimulatedWorksite
 import TestSupport
 import Wire
 import WorksiteSimulator

@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import RiskCore
 import ServiceLifecycle
+import SimulatedWorksite
 import WorksiteSimulator
 
 /// `canary-agent run`: with `--config`, the daemon (source → detection →
@@ -60,12 +61,13 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func runDaemon(_ file: String) async throws {
-        guard let settings = DaemonStartup.load(file, daemon: "canary-agent", checkOnly: checkConfig, AgentConfig.load) else {
+        guard let settings = DaemonStartup.load(file, daemon: "canary-agent", checkOnly: checkConfig, AgentConfig.loadSimulating) else {
             throw ExitCode(DaemonStartup.configErrorExitCode)
         }
         if checkConfig { return }
         let logger = DaemonStartup.logger("canary-agent", level: settings.logLevel)
-        let daemon = AgentDaemon(config: settings, logger: logger, onEvent: EventPrinter.print)
+        let simulated = try SimulatedSource(settings, startMs: Int64(Date().timeIntervalSince1970 * 1000))
+        let daemon = AgentDaemon(config: settings, logger: logger, source: simulated, onEvent: EventPrinter.print)
         let group = ServiceGroup(configuration: .init(services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

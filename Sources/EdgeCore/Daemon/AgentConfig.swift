@@ -3,7 +3,6 @@ import DeviceFormats
 import Foundation
 import MQTT
 import Wire
-import WorksiteSimulator
 
 /// `canary-agent`'s config file (YAML), every key with its default
 /// (docs/agent.md has the same with explanations):
@@ -22,7 +21,7 @@ import WorksiteSimulator
 ///   resend_after: 30s          # unacknowledged events go again after this (and after every reconnect)
 ///   telemetry_per_message: 100 # readings per telemetry message at most (small: the collector commits them quickly)
 /// source:                      # one of:
-///   simulate: scenario.yaml    # a simulated worksite (relative to this file); its workers are the site's
+///   simulate: scenario.yaml    # a simulated worksite (relative to this file); its workers are the site's (module SimulatedWorksite)
 ///   speed: 1                   # times real time; 0 = as fast as possible
 ///   btsnoop: capture.log       # replay a capture (workers from `workers:`)
 ///   bluez: hci0                # live LE scanning on an adapter (name or address; workers from `workers:`)
@@ -42,7 +41,9 @@ import WorksiteSimulator
 /// ```
 public struct AgentConfig: Sendable {
     public enum Source: Sendable {
-        case simulate(Scenario, speed: Double)
+        /// A simulated worksite: the scenario's path, read by the SimulatedWorksite module
+        /// (``AgentConfig/loadSimulating(file:)``), which keeps the simulator out of the gateway's core.
+        case simulate(scenarioFile: String, speed: Double)
         case btsnoop(String)
         /// Live scanning on a local adapter.
         /// `gattConnections`: the budget of the adapter's GATT links (``GATTLinks``).
@@ -102,16 +103,8 @@ public struct AgentConfig: Sendable {
                             watchdogMs: try source.durationMs("watchdog", default: 30_000, in: 2_000...3_600_000),
                             gattConnections: try source.int("gatt_connections", default: 4, in: 0...32))
         case (let scenarioFile?, nil):
-            let path = Self.resolve(scenarioFile, besides: root.file)
-            do {
-                let scenario = try Scenario.load(yaml: try String(contentsOfFile: path, encoding: .utf8))
-                directory = SiteDirectory(scenario: scenario)
-                chosen = .simulate(scenario, speed: try source.double("speed", default: 1, in: 0...1_000))
-            } catch let e as ConfigError {
-                throw e
-            } catch {
-                throw source.error("simulate", "\(path): \(error)")
-            }
+            chosen = .simulate(scenarioFile: Self.resolve(scenarioFile, besides: root.file),
+                               speed: try source.double("speed", default: 1, in: 0...1_000))
         case (nil, let capture?):
             chosen = .btsnoop(Self.resolve(capture, besides: root.file))
         case (nil, nil):
@@ -149,7 +142,7 @@ public struct AgentConfig: Sendable {
     }
 
     /// Paths in a config file are relative to the file, so a config and its scenario travel together.
-    static func resolve(_ path: String, besides file: String) -> String {
+    public static func resolve(_ path: String, besides file: String) -> String {
         guard !path.hasPrefix("/") else { return path }
         return URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(path).path
     }

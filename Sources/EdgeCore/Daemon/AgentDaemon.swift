@@ -34,7 +34,8 @@ public final class AgentDaemon: Service {
     let notifier: SystemdNotifier
     /// Each alarm as it is raised, besides the outbox (the demo prints them).
     let onEvent: @Sendable (SafetyEvent) -> Void
-    /// Replaces the configured source (the latency benchmark feeds its own frames).
+    /// Replaces the configured source: a simulated worksite's (SimulatedWorksite), or the
+    /// latency benchmark's own frames.
     let sourceOverride: (any BLESource)?
     /// The agent's time: live frames, outbox entries, resends, the watchdog.
     /// Never backwards, so a step back of the system clock neither blinds
@@ -65,7 +66,7 @@ public final class AgentDaemon: Service {
         let (kicks, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (alarmKicks, alarmKick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (acks, ackSeen) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let (source, links) = sourceOverride.map { ($0, nil) } ?? makeSource()
+        let (source, links) = try sourceOverride.map { ($0, nil) } ?? makeSource()
         let counters = AgentCounters(nowMs: clock.nowMs())
         let stats = try outbox.stats()
         if stats.alarms + stats.telemetry > 0 {
@@ -97,12 +98,12 @@ public final class AgentDaemon: Service {
     }
 
     /// The configured source, and for live Bluetooth its GATT links (which follow the alarms).
-    private func makeSource() -> (any BLESource, GATTLinks?) {
+    private func makeSource() throws -> (any BLESource, GATTLinks?) {
         switch config.source {
-        case .simulate(var scenario, let speed):
-            // Simulated devices live now, like real ones: the scenario starts at launch.
-            scenario.start = Double(self.clock.nowMs()) / 1000
-            return (SimulatedSource(scenario: scenario, pace: speed > 0 ? ContinuousClock() : nil, speed: max(speed, 1e-9)), nil)
+        case .simulate(let scenarioFile, _):
+            // The simulator is not part of the gateway's core: SimulatedWorksite builds this source.
+            throw ConfigError(file: scenarioFile, line: nil, key: "source.simulate",
+                              message: "a simulated worksite needs its source from the SimulatedWorksite module")
         case .btsnoop(let path):
             return (ReplaySource(path: path), nil)
         case .bluez(let adapter, let active, let watchdogMs, let gattConnections):

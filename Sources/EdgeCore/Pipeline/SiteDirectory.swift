@@ -1,5 +1,4 @@
 import DeviceFormats
-import WorksiteSimulator
 
 /// Which device belongs to which worker, and in which role (docs/devices.md).
 public struct SiteDirectory: Sendable {
@@ -30,17 +29,5 @@ public struct SiteDirectory: Sendable {
     public mutating func bind(_ address: [UInt8], worker: String, role: Role, bthomeKey: [UInt8]? = nil) {
         bindings[address] = Binding(worker: worker, role: role)
         if let bthomeKey { keyring.add(address: address, key: bthomeKey) }
-    }
-
-    /// The devices a simulated scenario's workers wear.
-    public init(scenario: Scenario) {
-        self.init(site: scenario.site)
-        for w in scenario.workers {
-            let roles: [(String?, Role)] = [(w.gasDetector, .gasDetector), (w.heart, .heart), (w.locator, .locator), (w.button, .button)]
-            for (text, role) in roles {
-                guard let text, let address = BDAddress.parse(text) else { continue }
-                bind(address, worker: w.id, role: role, bthomeKey: role == .button ? w.buttonKey.flatMap(Hex.decode) : nil)
-            }
-        }
     }
 }
