@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // HTTPS with mutual TLS to the employer's X-Road security server (occupational-accident reports).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Metrics: swift-metrics' API, exported in the Prometheus format by swift-prometheus.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure detection: Foundation at most, no I/O, no clock reads.
@@ -69,6 +72,7 @@ let package = Package(
         // The collector as a library: MQTT ingest, SQLite store, HTTP API.
         .target(name: "CollectorCore", dependencies: [
             "Wire", "MQTT", "DaemonSupport", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),

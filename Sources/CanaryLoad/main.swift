@@ -41,6 +41,12 @@ func temporaryDirectory(_ name: String) throws -> URL {
     return dir
 }
 
+/// One unlabelled sample of the collector's metrics, as a scraper reads it.
+func sample(_ metrics: CollectorMetrics, _ name: String) -> Double {
+    let line = metrics.exposition().split(separator: "\n").first { $0.hasPrefix(name + " ") }
+    return line.flatMap { Double($0.split(separator: " ").last!) } ?? .nan
+}
+
 func connected(_ port: Int, _ id: String, cleanStart: Bool = false) async throws -> MQTTClient {
     var c = MQTTConfiguration(host: "127.0.0.1", port: port, clientID: id)
     c.cleanStart = cleanStart
@@ -90,7 +96,7 @@ enum Ingest {
         // 2. The collector's ingest into a real SQLite file.
         let dir = try temporaryDirectory("ingest")
         let store = try EventStore(path: dir.appendingPathComponent("collector.sqlite").path)
-        let metrics = MetricsRegistry()
+        let metrics = CollectorMetrics()
         begin = clock.now
         // The ingest's own broker session connects, as in the collector.
         let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "bench-collector"))
@@ -102,7 +108,7 @@ enum Ingest {
         var ingestTime = Duration.zero
         try await withThrowingDiscardingTaskGroup { tasks in
             tasks.addTask { try await group.run() }
-            while metrics.value(CollectorMetrics.acked) < Double(count) {
+            while sample(metrics, "canary_collector_acknowledged_ids_total") < Double(count) {
                 try await Task.sleep(for: .milliseconds(1))
             }
             ingestTime = clock.now - begin
@@ -115,7 +121,7 @@ enum Ingest {
         let discardRate = Double(count) / discardTime.seconds, ingestRate = Double(count) / ingestTime.seconds
         print(String(format: "discarding subscriber: %.0f messages/s (%.2f s)", discardRate, discardTime.seconds))
         print(String(format: "collector ingest:      %.0f messages/s (%.2f s), %.0f readings/s, %.0f commits, acks included",
-                     ingestRate, ingestTime.seconds, readings / ingestTime.seconds, metrics.value(CollectorMetrics.batches)))
+                     ingestRate, ingestTime.seconds, readings / ingestTime.seconds, sample(metrics, "canary_collector_commits_total")))
         print(String(format: "ratio: %.1f %% (target ≥ 80 %%)", 100 * ingestRate / discardRate))
         try? FileManager.default.removeItem(at: dir)
     }

@@ -24,7 +24,9 @@ struct CanaryCollector: AsyncParsableCommand {
         }
         if checkConfig { return }
         let logger = DaemonStartup.logger("canary-collector", level: settings.logLevel)
-        let app = try CollectorService.make(config: settings, logger: logger) { port in
+        let metrics = CollectorMetrics()
+        metrics.bootstrapProcessWide()
+        let app = try CollectorService.make(config: settings, logger: logger, metrics: metrics) { port in
             // One line a script (the demo, the tests) can wait for and read the port from.
             let scheme = settings.http.tls == nil ? "http" : "https"
             FileHandle.standardOutput.write(Data("canary-collector: API on \(scheme)://\(settings.httpHost):\(port)/api/v1\n".utf8))

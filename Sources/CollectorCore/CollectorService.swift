@@ -14,11 +14,11 @@ import ServiceLifecycle
 /// and acknowledges what it holds before the MQTT client disconnects.
 public enum CollectorService {
     /// Builds the application the executable runs. `onRunning` gets the bound HTTP port (useful with port 0).
-    public static func make(config: CollectorConfig, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
+    public static func make(config: CollectorConfig, logger: Logger, metrics: CollectorMetrics = CollectorMetrics(),
+                            notifier: SystemdNotifier = SystemdNotifier(),
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        let metrics = MetricsRegistry()
         let store = try EventStore(path: config.databasePath) { error in
-            metrics.increment(CollectorMetrics.checkpointFailures)
+            metrics.checkpointFailures.increment()
             logger.error("WAL checkpoint failed; the log grows until one succeeds", metadata: ["error": "\(error)"])
         }
         let client = try MQTTClient(config.mqtt)

@@ -28,24 +28,6 @@ import Testing
         #expect(throws: ConfigError.self) { try ConfigSection.load(file: "/nonexistent/canary.yaml") }
     }
 
-    @Test func prometheusTextEscapesLabelsAndListsRegisteredMetrics() {
-        let m = MetricsRegistry()
-        m.register("x_total", .counter, help: "Things.")
-        m.register("y", .gauge, help: "A level.")
-        m.increment("x_total", labels: ["kind": "a\"b"], by: 2)
-        m.set("y", to: 0.5)
-        #expect(m.render() == """
-            # HELP x_total Things.
-            # TYPE x_total counter
-            x_total{kind="a\\"b"} 2
-            # HELP y A level.
-            # TYPE y gauge
-            y 0.5
-
-            """)
-        #expect(m.total("x_total") == 2)
-    }
-
     /// sd_notify over a real Unix datagram socket, as systemd listens.
     @Test func notifierSendsReadyWatchdogAndStatusToTheNotifySocket() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8))").path

@@ -23,7 +23,7 @@ import TestSupport
         let escalated = await EndToEndTests.collect(feed, count: 1, within: 60) { $0.data.contains(#""escalated""#) && $0.data.contains(#""kind":"fall""#) }
         let fall = try alert(try #require(escalated.first).data)
         #expect(fall["worker"] as? String == "lin" && fall["handling"] as? String == "unacknowledged")
-        #expect(try site.metric("canary_collector_alerts_escalated_total") >= 1)
+        #expect(try await site.metric("canary_collector_alerts_escalated_total", reaching: 1) >= 1)
         let id = try #require(fall["id"] as? Int)
 
         // Acting takes a coordinator's token.

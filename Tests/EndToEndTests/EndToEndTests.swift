@@ -103,8 +103,9 @@ import Wire
         #expect(page.body.contains("\"next_cursor\":\""))
         #expect(try site.get("/api/v1/events?from=yesterday").status == 400)
         #expect(try site.get("/api/v1/nothing-here").status == 404)
-        #expect(try site.metric("canary_collector_http_errors_total{status=\"400\"}") == 1)
-        #expect(try site.metric("canary_collector_http_errors_total{status=\"404\"}") == 1)
+        // Hummingbird's metrics, by route and status.
+        #expect(try site.metricSum("hb_request_errors", labels: [#"http_route="/api/v1/events""#, #"error_type="400""#]) == 1)
+        #expect(try site.metricSum("hb_request_errors", labels: [#"error_type="404""#]) == 1)
         #expect(try site.get("/healthz").status == 200)
         #expect(try site.duplicateReadings() == 0)
     }

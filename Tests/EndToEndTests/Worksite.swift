@@ -123,6 +123,25 @@ final class Worksite: @unchecked Sendable {
     /// A metric's value from the collector's /metrics.
     func metric(_ name: String) throws -> Double { try HTTPClient.metric(port: apiPort, name) }
 
+    /// A metric's value once it is at least `least`, or its last value after `seconds`: metrics
+    /// observe, and one may be counted a moment after the feed has told of its change.
+    func metric(_ name: String, reaching least: Double, within seconds: Double = 10) async throws -> Double {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        var value = try metric(name)
+        while !(value >= least), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            value = try metric(name)
+        }
+        return value
+    }
+
+    /// The sum of a metric's samples whose labels include each of `labels` (`key="value"`).
+    func metricSum(_ name: String, labels: [String]) throws -> Double {
+        try get("/metrics").body.split(separator: "\n")
+            .filter { $0.hasPrefix(name + "{") && labels.allSatisfy($0.contains) }
+            .reduce(0) { $0 + (Double($1.split(separator: " ").last!) ?? .nan) }
+    }
+
     /// The collector's database, read directly (WAL allows it while the collector runs).
     func collectorDB<T>(_ read: (Database) throws -> T) throws -> T {
         var c = Configuration()

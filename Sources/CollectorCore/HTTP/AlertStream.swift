@@ -30,7 +30,7 @@ import DaemonSupport
 /// on from there; the client must load the alerts in full again.
 struct AlertStream {
     let store: EventStore
-    let metrics: MetricsRegistry
+    let metrics: CollectorMetrics
     let status: @Sendable () -> CollectorStatus
     /// A keep-alive this often keeps proxies from closing an idle stream, finds clients that went away,
     /// and tells clients the stream is alive.
@@ -62,10 +62,10 @@ struct AlertStream {
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
-                metrics.set(CollectorMetrics.sseClients, to: Double(signal.count))
+                metrics.sseClients.set(Int64(signal.count))
                 defer {
                     cancel()
-                    metrics.set(CollectorMetrics.sseClients, to: Double(signal.count))
+                    metrics.sseClients.set(Int64(signal.count))
                 }
                 var sent = start
                 // `retry:` tells the browser how soon to reconnect.

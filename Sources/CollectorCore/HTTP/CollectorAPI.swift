@@ -11,7 +11,7 @@ import Wire
 /// to the `medical` role (``HealthData``).
 public struct CollectorAPI: Sendable {
     let store: EventStore
-    let metrics: MetricsRegistry
+    let metrics: CollectorMetrics
     /// Workers and devices in exports; nil: by name.
     let pseudonyms: Pseudonyms?
     let tokens: Tokens
@@ -26,7 +26,7 @@ public struct CollectorAPI: Sendable {
     /// Who the employer is, for the occupational-accident reports a resolution makes.
     let egov: EGovSettings
 
-    init(store: EventStore, metrics: MetricsRegistry, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
+    init(store: EventStore, metrics: CollectorMetrics, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
          keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64, configJSON: String = "{}",
          egov: EGovSettings = EGovSettings()) {
         self.store = store
@@ -39,13 +39,12 @@ public struct CollectorAPI: Sendable {
         self.nowMs = nowMs
         self.configJSON = configJSON
         self.egov = egov
-        metrics.register(CollectorMetrics.httpErrors, .counter, help: "HTTP responses with an error status, by status.")
     }
 
     public func router() -> Router<CollectorRequestContext> {
         // HEAD answers wherever GET does (RFC 9110 §9.3.2).
         let router = Router(context: CollectorRequestContext.self, options: .autoGenerateHeadEndpoints)
-        router.add(middleware: HTTPErrorCounter(metrics: metrics))
+        router.add(middleware: MetricsMiddleware())
         let store = self.store
         let authenticator = BearerTokenAuthenticator(tokens: tokens, refused: refused)
 
@@ -67,10 +66,10 @@ public struct CollectorAPI: Sendable {
             .get { _, _ -> Response in
                 // Counted when scraped, from the database: never behind the feed that announced the change.
                 if let gateways = try? store.gateways() {
-                    self.metrics.set(CollectorMetrics.gatewaysOffline, to: Double(gateways.count { $0.state == "offline" }))
+                    self.metrics.gatewaysOffline.set(Int64(gateways.count { $0.state == "offline" }))
                 }
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                                body: .init(byteBuffer: ByteBuffer(string: self.metrics.render())))
+                                body: .init(byteBuffer: ByteBuffer(string: self.metrics.exposition())))
             }
 
         let api = router.group("api/v1")

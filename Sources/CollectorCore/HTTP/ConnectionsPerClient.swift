@@ -12,18 +12,16 @@ import Synchronization
 /// beyond its share at once, counted in `canary_collector_http_connections_refused_total`.
 final class ConnectionsPerClient: Sendable {
     let limit: Int
-    let metrics: MetricsRegistry
+    let metrics: CollectorMetrics
     let logger: Logger
     private let open = Mutex<[String: Int]>([:])
     /// Connections closed so far: the log says the first and every thousandth, not each of a flood.
     private let refused = Atomic<Int>(0)
 
-    init(limit: Int, metrics: MetricsRegistry, logger: Logger) {
+    init(limit: Int, metrics: CollectorMetrics, logger: Logger) {
         self.limit = limit
         self.metrics = metrics
         self.logger = logger
-        metrics.register(CollectorMetrics.connectionsRefused, .counter,
-                         help: "API connections closed at once: their client already had http.max_connections_per_client open.")
     }
 
     /// The handler each new connection gets.
@@ -46,7 +44,7 @@ final class ConnectionsPerClient: Sendable {
     }
 
     func refusedOne(_ address: String) {
-        metrics.increment(CollectorMetrics.connectionsRefused)
+        metrics.connectionsRefused.increment()
         let n = refused.wrappingAdd(1, ordering: .relaxed).newValue
         if n == 1 || n % 1_000 == 0 {
             logger.warning("API connection closed: its client has too many open", metadata: [

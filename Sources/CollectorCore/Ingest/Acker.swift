@@ -13,12 +13,12 @@ import Wire
 /// lanes handed over before the MQTT client disconnects.
 struct Acker: Service {
     let client: MQTTClient
-    let metrics: MetricsRegistry
+    let metrics: CollectorMetrics
     let logger: Logger
     private let outcomes: AsyncStream<EventStore.CommitOutcome>
     private let handOver: AsyncStream<EventStore.CommitOutcome>.Continuation
 
-    init(client: MQTTClient, metrics: MetricsRegistry, logger: Logger) {
+    init(client: MQTTClient, metrics: CollectorMetrics, logger: Logger) {
         self.client = client
         self.metrics = metrics
         self.logger = logger
@@ -49,9 +49,9 @@ struct Acker: Service {
                              timeMs: WallClock.nowMs(), data: Ack(ids: ids))
         do {
             try await client.publish(topic: topics.ack, payload: [UInt8](ack.json()), qos: .atLeastOnce)
-            metrics.increment(CollectorMetrics.acked, by: Double(ids.count))
+            metrics.acked.increment(by: Int64(ids.count))
         } catch {
-            metrics.increment(CollectorMetrics.ackFailures)
+            metrics.ackFailures.increment()
             logger.warning("could not send an ack", metadata: ["topic": "\(topics.ack)", "error": "\(error)"])
         }
     }

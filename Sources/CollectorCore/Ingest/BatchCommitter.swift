@@ -9,14 +9,14 @@ import Wire
 /// nil: nothing of it is acknowledged.
 struct BatchCommitter: Sendable {
     let store: EventStore
-    let metrics: MetricsRegistry
+    let metrics: CollectorMetrics
     let status: StatusBoard
     let settings: Ingest.Settings
     let logger: Logger
 
     /// `unreadable`: the gateway of each refused message on an alarm topic.
     func validate(_ batch: [MQTTMessage], unreadable: (Topics) -> Void = { _ in }) -> [ReceivedMessage] {
-        metrics.increment(CollectorMetrics.received, by: Double(batch.count))
+        metrics.received.increment(by: Int64(batch.count))
         var valid: [ReceivedMessage] = []
         valid.reserveCapacity(batch.count)
         for m in batch {
@@ -25,7 +25,7 @@ struct BatchCommitter: Sendable {
                                                                                      limit: settings.messageLimit)
                 valid.append(ReceivedMessage(topics: try Topics(site: site, gateway: gateway), message: message, raw: m.payload))
             } catch {
-                metrics.increment(CollectorMetrics.rejected, labels: ["kind": error.kind])
+                metrics.rejected(kind: error.kind).increment()
                 logger.warning("refused a message", metadata: ["topic": "\(m.topic)", "kind": "\(error.kind)", "why": "\(error)"])
                 if let (site, gateway, kind) = Topics.parse(m.topic), kind == "events", let topics = try? Topics(site: site, gateway: gateway) {
                     unreadable(topics)
@@ -60,19 +60,19 @@ struct BatchCommitter: Sendable {
         do {
             outcome = try store.commit(valid, receivedMs: WallClock.nowMs(), durability: durability)
         } catch {
-            metrics.increment(CollectorMetrics.storeErrors)
+            metrics.storeErrors.increment()
             noteStoring(false)
             logger.error("could not store a batch; nothing acknowledged, the gateways will resend",
                          metadata: ["messages": "\(valid.count)", "error": "\(error)"])
             return nil
         }
         noteStoring(true)
-        metrics.increment(CollectorMetrics.batches)
-        metrics.increment(CollectorMetrics.stored, labels: ["kind": "alarm"], by: Double(outcome.storedAlarms))
-        metrics.increment(CollectorMetrics.stored, labels: ["kind": "reading"], by: Double(outcome.storedReadings))
-        metrics.increment(CollectorMetrics.duplicates, by: Double(outcome.duplicates))
+        metrics.commits.increment()
+        metrics.storedAlarms.increment(by: Int64(outcome.storedAlarms))
+        metrics.storedReadings.increment(by: Int64(outcome.storedReadings))
+        metrics.duplicates.increment(by: Int64(outcome.duplicates))
         for (topic, timeMs) in outcome.implausibleTimes {
-            metrics.increment(CollectorMetrics.implausibleTimes)
+            metrics.implausibleTimes.increment()
             logger.warning("an alarm's time is implausible; its alert takes the collector's clock (check the gateway's)",
                            metadata: ["topic": "\(topic)", "time_ms": "\(timeMs)"])
         }
@@ -85,7 +85,7 @@ struct BatchCommitter: Sendable {
         do {
             _ = try store.noteUnreadable(unreadable, receivedMs: WallClock.nowMs())
         } catch {
-            metrics.increment(CollectorMetrics.storeErrors)
+            metrics.storeErrors.increment()
             noteStoring(false)
             logger.error("could not store the alert for an unreadable alarm", metadata: ["error": "\(error)"])
         }
@@ -93,7 +93,7 @@ struct BatchCommitter: Sendable {
 
     /// Whether the last commit succeeded, on the status board and in `canary_collector_storing`.
     private func noteStoring(_ ok: Bool) {
-        metrics.set(CollectorMetrics.storing, to: ok ? 1 : 0)
+        metrics.storing.set(ok ? 1.0 : 0.0)
         status.setStoring(ok)
     }
 }

@@ -11,14 +11,14 @@ import Wire
 struct BrokerSession: Service {
     let client: MQTTClient
     let status: StatusBoard
-    let metrics: MetricsRegistry
+    let metrics: CollectorMetrics
     let shareGroup: String?
     let statusRetry: Duration
     let logger: Logger
     private let statusRequests: AsyncStream<Void>
     private let requestStatuses: AsyncStream<Void>.Continuation
 
-    init(client: MQTTClient, status: StatusBoard, metrics: MetricsRegistry, shareGroup: String?, statusRetry: Duration, logger: Logger) {
+    init(client: MQTTClient, status: StatusBoard, metrics: CollectorMetrics, shareGroup: String?, statusRetry: Duration, logger: Logger) {
         self.client = client
         self.status = status
         self.metrics = metrics
@@ -66,7 +66,7 @@ struct BrokerSession: Service {
             switch event {
             case .connected:
                 status.setHearing(true)
-                metrics.set(CollectorMetrics.connected, to: 1)
+                metrics.connected.set(1.0)
                 logger.info("connected to the MQTT broker", metadata: ["broker": "\(client.configuration.host):\(client.configuration.port)"])
                 for filter in Topics.collectorSubscriptions(shareGroup: shareGroup) {
                     do {
@@ -77,7 +77,7 @@ struct BrokerSession: Service {
                 }
             case .connectFailed(let rc), .disconnected(let rc):
                 status.setHearing(false)
-                metrics.set(CollectorMetrics.connected, to: 0)
+                metrics.connected.set(0.0)
                 if rc != 0 { logger.warning("MQTT connection down; libmosquitto reconnects", metadata: ["code": "\(rc)"]) }
             }
         }

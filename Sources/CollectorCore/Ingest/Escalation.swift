@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// count in `canary_collector_alerts_escalated_total`, for whoever watches those.
 struct EscalationService: Service {
     let store: EventStore
-    let metrics: MetricsRegistry
+    let metrics: CollectorMetrics
     let afterMs: Int64
     let logger: Logger
 
@@ -25,7 +25,7 @@ struct EscalationService: Service {
         do {
             let escalated = try store.escalate(nowMs: nowMs, afterMs: afterMs)
             guard !escalated.isEmpty else { return }
-            metrics.increment(CollectorMetrics.escalations, by: Double(escalated.count))
+            metrics.escalations.increment(by: Int64(escalated.count))
             for alert in escalated {
                 logger.error("alert escalated: open and not acknowledged", metadata: ["alert": "\(alert)", "after_ms": "\(afterMs)"])
             }
