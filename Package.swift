@@ -56,6 +56,7 @@ let package = Package(
         .target(name: "EdgeCore", dependencies: [
             "RiskCore", "DeviceFormats", "Wire", "MQTT", "DaemonSupport", "BlueZ",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // A simulated worksite as the agent's BLE source (`simulate:`, `run --scenario`), kept out of the gateway's core.

@@ -53,10 +53,11 @@ import WorksiteSimulator
     /// The agent daemon on `source`, its status line every 100 ms, its log kept in `records`;
     /// it runs until the task is cancelled.
     func startAgent(_ broker: Broker, directory: SiteDirectory, outboxPath: String, source: any BLESource,
-                    records: Records) throws -> Task<Void, any Error> {
+                    records: Records, metricsFile: String? = nil) throws -> Task<Void, any Error> {
         let config = AgentConfig(topics: try Topics(site: "tank-farm-3", gateway: "gw-1"),
                                  mqtt: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "status-\(broker.port)"),
-                                 outboxPath: outboxPath, source: .btsnoop(""), directory: directory, statusEveryMs: 100)
+                                 outboxPath: outboxPath, source: .btsnoop(""), directory: directory, statusEveryMs: 100,
+                                 metricsFile: metricsFile)
         let agent = AgentDaemon(config: config, logger: Logger(label: "agent") { _ in Capture(records: records) }, source: source)
         return Task { try await agent.run() }
     }
@@ -88,8 +89,9 @@ import WorksiteSimulator
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let records = Records()
+        let metricsFile = dir.appendingPathComponent("canary-agent.prom").path
         let run = try startAgent(broker, directory: directory, outboxPath: dir.appendingPathComponent("outbox.sqlite").path,
-                                 source: Frames(list: frames), records: records)
+                                 source: Frames(list: frames), records: records, metricsFile: metricsFile)
         defer { run.cancel() }
 
         let s = try #require(try await statusLine(in: records) { $0["rejected_payloads"] != "0" })
@@ -99,6 +101,18 @@ import WorksiteSimulator
         #expect(s["outbox_alarms"] == "0")
         #expect(s["refused_acks"] == "0")
         #expect(s["awaiting_ack"] == "0")
+
+        // The same counts for node_exporter's textfile collector.
+        let expected = [#"canary_agent_rejected_payloads_total{kind="bad-length"} 1"#, "canary_agent_unknown_device_frames_total 1",
+                        "canary_agent_outbox_alarms 0.0"]
+        let deadline = ContinuousClock.now + .seconds(120)
+        var text = ""
+        while !expected.allSatisfy(text.contains), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            text = (try? String(contentsOfFile: metricsFile, encoding: .utf8)) ?? ""
+        }
+        for line in expected { #expect(text.contains(line + "\n"), "\(text)") }
+        #expect(text.contains("# TYPE canary_agent_unknown_device_frames_total counter"))
     }
 
     /// An outbox that refuses writes (a trigger that aborts every insert, made

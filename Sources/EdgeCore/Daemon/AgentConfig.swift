@@ -38,6 +38,7 @@ import Wire
 ///     button_key: 231d39c1d7cc1ab1aee224cd096db932   # BTHome bind key, when the button encrypts
 /// log_level: info
 /// status_every: 60s            # how often the counters and the outbox are logged (and shown by systemctl status)
+/// metrics_file: /var/lib/prometheus/node-exporter/canary-agent.prom   # optional: the same counts for node_exporter's textfile collector
 /// ```
 public struct AgentConfig: Sendable {
     public enum Source: Sendable {
@@ -61,10 +62,12 @@ public struct AgentConfig: Sendable {
     public var logLevel: String
     /// How often the agent logs what it has counted (``AgentStatus``).
     public var statusEveryMs: Int64
+    /// Where the counts go as Prometheus metrics, with each status line (``AgentMetrics``); nil: nowhere.
+    public var metricsFile: String?
 
     public init(topics: Topics, mqtt: MQTTConfiguration, outboxPath: String, outboxLimits: Outbox.Limits = .init(),
                 resendAfterMs: Int64 = 30_000, telemetryPerMessage: Int = 100, source: Source, directory: SiteDirectory,
-                logLevel: String = "info", statusEveryMs: Int64 = 60_000) {
+                logLevel: String = "info", statusEveryMs: Int64 = 60_000, metricsFile: String? = nil) {
         self.topics = topics
         self.mqtt = mqtt
         self.outboxPath = outboxPath
@@ -75,6 +78,7 @@ public struct AgentConfig: Sendable {
         self.directory = directory
         self.logLevel = logLevel
         self.statusEveryMs = statusEveryMs
+        self.metricsFile = metricsFile
     }
 
     public static func load(file: String) throws(ConfigError) -> AgentConfig {
@@ -136,7 +140,8 @@ public struct AgentConfig: Sendable {
             outboxLimits: limits, resendAfterMs: try uplink.durationMs("resend_after", default: 30_000, in: 1_000...3_600_000),
             telemetryPerMessage: try uplink.int("telemetry_per_message", default: 100, in: 1...1_000),
             source: chosen, directory: directory, logLevel: level,
-            statusEveryMs: try root.durationMs("status_every", default: 60_000, in: 1_000...86_400_000))
+            statusEveryMs: try root.durationMs("status_every", default: 60_000, in: 1_000...86_400_000),
+            metricsFile: try root.string("metrics_file").map { Self.resolve($0, besides: root.file) })
         try root.finish()
         return config
     }

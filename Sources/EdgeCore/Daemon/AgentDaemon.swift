@@ -80,7 +80,8 @@ public final class AgentDaemon: Service {
             .init(service: OutboxPublisher(uplink: uplink, alarmsOnly: true, kicks: alarmKicks, tick: nil, clock: clock, logger: logger)),
             .init(service: OutboxPublisher(uplink: uplink, alarmsOnly: false, kicks: kicks, tick: kick, clock: clock, logger: logger)),
             .init(service: StatusReporter(uplink: uplink, counters: counters, scanner: (source as? BlueZSource)?.counters,
-                                          gatt: links?.counters, everyMs: config.statusEveryMs, notifier: notifier, logger: logger)),
+                                          gatt: links?.counters, everyMs: config.statusEveryMs, notifier: notifier,
+                                          metrics: config.metricsFile.map(AgentMetrics.init), logger: logger)),
             .init(service: SystemdWatchdog(notifier: notifier) {
                 clock.nowMs() - counters.lastProgressMs.load(ordering: .relaxed) < 30_000
             }),

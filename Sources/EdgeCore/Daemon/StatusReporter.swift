@@ -3,8 +3,8 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Logs what the agent counted (``AgentStatus``) every `status_every`, and
-/// shows its summary in `systemctl status`.
+/// Logs what the agent counted (``AgentStatus``) every `status_every`, shows
+/// its summary in `systemctl status`, and writes it as metrics (`metrics_file:`).
 struct StatusReporter: Service {
     let uplink: Uplink
     let counters: AgentCounters
@@ -12,6 +12,8 @@ struct StatusReporter: Service {
     let gatt: GATTLinks.Counters?
     let everyMs: Int64
     let notifier: SystemdNotifier
+    /// For node_exporter's textfile collector (`metrics_file:`), when configured.
+    let metrics: AgentMetrics?
     let logger: Logger
 
     func run() async {
@@ -24,6 +26,11 @@ struct StatusReporter: Service {
                 status.telemetryNotWritten = counters.telemetryNotWritten.load(ordering: .relaxed)
                 logger.info("status", metadata: status.metadata)
                 notifier.status(status.summary)
+                do {
+                    try metrics?.record(status)
+                } catch {
+                    logger.warning("cannot write the metrics file", metadata: ["path": "\(metrics?.path ?? "")", "error": "\(error)"])
+                }
             }
         }
     }
