@@ -99,31 +99,36 @@ let package = Package(
         .executableTarget(name: "CanaryBench", dependencies: ["RiskCore", "DeviceFormats", "Recordings"]),
         // End-to-end benchmarks with real parts: ingest rate, alarm latency (scripts/bench-e2e.sh).
         .executableTarget(name: "CanaryLoad", dependencies: [
-            "EdgeCore", "CollectorCore", "DaemonSupport", "DeviceFormats", "MQTT", "Wire", "RiskCore", "TestSupport",
+            "EdgeCore", "CollectorCore", "DaemonSupport", "DeviceFormats", "MQTT", "Wire", "RiskCore", "LocalServices",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings", "TestSupport"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings", "TestSupport"]),
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),
-        // Test helpers: where shared/data is, a real mosquitto on a free port, the X-Road security server's stand-in.
+        // Real services on this machine for tests and benchmarks: mosquitto on a free port, the daemons as
+        // processes, the collector's API and alert feed over HTTP.
+        .target(name: "LocalServices", dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        // Test helpers: where shared/data is, the X-Road security server's stand-in, a headless browser.
         .target(name: "TestSupport", dependencies: [
+            "LocalServices",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], path: "Tests/Support"),
         // The stand-in for the X-Road security server as a process, for the demo (scripts/demo.sh).
         .executableTarget(name: "XRoadStandIn", dependencies: ["TestSupport"], path: "Tests/XRoadStandIn"),
-        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport", "LocalServices"]),
         .testTarget(name: "BlueZTests", dependencies: ["BlueZ", "DeviceFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore", "EdgeCore"]),
         .testTarget(name: "CollectorTests", dependencies: ["CollectorCore", "DaemonSupport", "Wire", "RiskCore", "EdgeCore"]),
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         // The daemons as real processes against a real broker (needs the executables built).
         .testTarget(name: "EndToEndTests", dependencies: [
-            "EdgeCore", "CollectorCore", "WorksiteSimulator", "SimulatedWorksite", "RiskCore", "Wire", "TestSupport",
+            "EdgeCore", "CollectorCore", "WorksiteSimulator", "SimulatedWorksite", "RiskCore", "Wire", "TestSupport", "LocalServices",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "EdgeCoreTests", dependencies: [
             "EdgeCore", "WorksiteSimulator", "SimulatedWorksite", "DeviceFormats", "RiskCore", "Wire", "MQTT", "DaemonSupport", "TestSupport",
+            "LocalServices",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],

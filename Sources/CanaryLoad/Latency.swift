@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import MQTT
 import Synchronization
-import TestSupport
+import LocalServices
 import Wire
 
 /// Alarm latency through the real agent daemon, mosquitto and the real
@@ -80,7 +80,7 @@ enum Latency {
             """.write(toFile: dir.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
         let collector = try Daemon("canary-collector", ["--config", dir.appendingPathComponent("collector.yaml").path], in: dir)
         let port = try await collector.collectorAPIPort(within: 60)
-        let feed = try HTTPClient.EventStream(port: port, "/api/v1/alerts/stream", headers: ["Authorization": "Bearer night-token"])
+        let feed = try await APIClient.EventStream(port: port, "/api/v1/alerts/stream", headers: ["Authorization": "Bearer night-token"])
         // A second subscriber on the broker splits the latency into agent → broker and broker → feed.
         let tap = try await connected(broker.port, "bench-tap", cleanStart: true)
         try await tap.subscribe("canary/v1/bench/gw-1/events")
@@ -119,7 +119,7 @@ enum Latency {
         }
         feed.close()
         try await agentTask.value
-        let readings = try HTTPClient.metric(port: port, "canary_collector_stored_total{kind=\"reading\"}")
+        let readings = try await APIClient.metric(port: port, "canary_collector_stored_total{kind=\"reading\"}")
         await tap.stop()
         tapTask.cancel()
         latencies.sort()

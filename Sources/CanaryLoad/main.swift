@@ -8,7 +8,7 @@ import MQTT
 import RiskCore
 import ServiceLifecycle
 import Synchronization
-import TestSupport
+import LocalServices
 import Wire
 
 // End-to-end benchmarks with real parts (scripts/bench-e2e.sh, release build):

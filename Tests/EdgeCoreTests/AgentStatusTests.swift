@@ -7,6 +7,7 @@ import MQTT
 import Synchronization
 import SimulatedWorksite
 import Testing
+import LocalServices
 import TestSupport
 import Wire
 import WorksiteSimulator

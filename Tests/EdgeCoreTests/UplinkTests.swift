@@ -4,6 +4,7 @@ import GRDB
 import MQTT
 import RiskCore
 import Testing
+import LocalServices
 import TestSupport
 import Wire
 

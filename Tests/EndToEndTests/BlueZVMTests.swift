@@ -1,6 +1,7 @@
 import EdgeCore
 import Foundation
 import Testing
+import LocalServices
 import TestSupport
 import Wire
 

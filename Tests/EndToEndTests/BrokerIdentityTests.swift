@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import LocalServices
 import TestSupport
 
 /// The shipped broker config (`systemd/mosquitto-canary.conf` and its ACL),
@@ -54,7 +55,7 @@ import TestSupport
             let collector = try Daemon("canary-collector", ["--config", dir.appendingPathComponent("collector.yaml").path], in: dir,
                                        label: "collector-\(UUID().uuidString.prefix(8))")
             let port = try await collector.collectorAPIPort(within: 120)
-            let feed = try HTTPClient.EventStream(port: port, "/api/v1/alerts/stream", headers: ["Authorization": "Bearer all-token"])
+            let feed = try await APIClient.EventStream(port: port, "/api/v1/alerts/stream", headers: ["Authorization": "Bearer all-token"])
             #expect(await EndToEndTests.collectorSays(feed), "the collector's credentials are taken")
             feed.close()
             return collector

@@ -11,8 +11,8 @@ import TestSupport
     static let notLive = "document.body.classList.contains('stale') && document.getElementById('feed').textContent === 'NOT LIVE'"
     static let live = "!document.body.classList.contains('stale') && document.getElementById('feed').textContent === 'live'"
 
-    func apiAlerts(_ site: Worksite, _ query: String) throws -> [[String: Any]] {
-        let body = try site.get("/api/v1/alerts?limit=500&\(query)").body
+    func apiAlerts(_ site: Worksite, _ query: String) async throws -> [[String: Any]] {
+        let body = try await site.get("/api/v1/alerts?limit=500&\(query)").body
         return (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: [[String: Any]]])?["alerts"] ?? []
     }
 
@@ -54,10 +54,10 @@ import TestSupport
         let agent = try site.startAgent(speed: 0)
         #expect(await agent.exitCode(within: 120) == 0, "\(agent.errors)")
         let deadline = ContinuousClock.now + .seconds(60)
-        while try !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
+        while try await !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let alerts = try apiAlerts(site, "handling=unresolved")
+        let alerts = try await apiAlerts(site, "handling=unresolved")
         let expected = Set(alerts.map { "\($0["id"]!) \($0["state"]!)" })
         #expect(alerts.count >= 6)
         #expect(try await browser.until("\(Self.pageAlerts).length === \(expected.count)", within: 30))
@@ -95,13 +95,13 @@ import TestSupport
         let row = "document.querySelector('#alerts tr[data-alert=\"\(fall)\"]')"
         _ = try browser.evaluate("\(row).querySelector('button.acknowledge').click()")
         #expect(try await browser.until("\(row).dataset.handling === 'acknowledged' && \(row).querySelector('button.acknowledge').hidden", within: 30))
-        #expect(try apiAlerts(site, "handling=acknowledged").contains { $0["id"] as? Int == fall && $0["acknowledged_by"] as? String == "Night shift" })
+        #expect(try await apiAlerts(site, "handling=acknowledged").contains { $0["id"] as? Int == fall && $0["acknowledged_by"] as? String == "Night shift" })
         _ = try browser.evaluate("""
             (() => { const r = \(row); r.querySelector('select.reason').value = 'false-alarm'; r.querySelector('input.note').value = 'dropped helmet';
                      r.querySelector('button.resolve').click(); })()
             """)
         #expect(try await browser.until("\(row) === null", within: 30), "\(peek(browser, Self.pageAlerts))")
-        #expect(try apiAlerts(site, "handling=resolved").contains {
+        #expect(try await apiAlerts(site, "handling=resolved").contains {
             $0["id"] as? Int == fall && $0["resolution"] as? String == "false-alarm" && $0["note"] as? String == "dropped helmet"
         })
         #expect(try browser.evaluate("localStorage.getItem('canaryToken')") as? String == "night-token", "the token is kept")
@@ -110,7 +110,7 @@ import TestSupport
         let sos = try #require(alerts.first { $0["worker"] as? String == "wang" && $0["kind"] as? String == "sos" }?["id"] as? Int)
         let sosRow = "document.querySelector('#alerts tr[data-alert=\"\(sos)\"]')"
         _ = try browser.evaluate("\(sosRow).querySelector('input.note').value = 'radio contact at'")
-        #expect(try site.post("/api/v1/alerts/\(sos)/acknowledge", token: "night-token").status == 200)
+        #expect(try await site.post("/api/v1/alerts/\(sos)/acknowledge", token: "night-token").status == 200)
         #expect(try await browser.until("\(sosRow).dataset.handling === 'acknowledged'", within: 30))
         #expect(try browser.evaluate("\(sosRow).querySelector('input.note').value") as? String == "radio contact at")
 
@@ -161,17 +161,17 @@ import TestSupport
         #expect(await agent.exitCode(within: 120) == 0, "\(agent.errors)")
         #expect(try await browser.until(Self.live, within: 30), "\(banner(browser))")
         let deadline = ContinuousClock.now + .seconds(60)
-        while try !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
+        while try await !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let expected = Set(try apiAlerts(site, "handling=unresolved").map { "\($0["id"]!) \($0["state"]!)" })
+        let expected = Set(try await apiAlerts(site, "handling=unresolved").map { "\($0["id"]!) \($0["state"]!)" })
         #expect(expected.count >= 6)
         #expect(try await browser.until("\(Self.pageAlerts).length === \(expected.count)", within: 30), "\(peek(browser, Self.pageAlerts))")
         #expect(Set(try browser.evaluate(Self.pageAlerts) as? [String] ?? []) == expected)
 
         // wang's SOS was a real incident that sent him to hospital: resolved with its outcome on the page,
         // it becomes a report whose deadline the page counts down.
-        let sos = try #require(try apiAlerts(site, "handling=unresolved").first { $0["worker"] as? String == "wang" && $0["kind"] as? String == "sos" }?["id"] as? Int)
+        let sos = try #require(try await apiAlerts(site, "handling=unresolved").first { $0["worker"] as? String == "wang" && $0["kind"] as? String == "sos" }?["id"] as? Int)
         let row = "document.querySelector('#alerts tr[data-alert=\"\(sos)\"]')"
         _ = try browser.evaluate("""
             (() => { const r = \(row); const reason = r.querySelector('select.reason'); reason.value = 'real-incident';
@@ -183,7 +183,7 @@ import TestSupport
         let reportRow = "document.querySelector('#reports tr[data-report]')"
         #expect(try await browser.until("\(reportRow) !== null && \(reportRow).textContent.includes('min left')", within: 30),
                 "\(peek(browser, "document.querySelector('#reports').textContent"))")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(try site.get("/api/v1/reports").body.utf8)) as? [String: [[String: Any]]])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(try await site.get("/api/v1/reports").body.utf8)) as? [String: [[String: Any]]])
         #expect(report["reports"]?.first?["alert"] as? Int == sos && report["reports"]?.first?["state"] as? String == "pending")
     }
 }

@@ -2,6 +2,7 @@
 import EdgeCore
 import Foundation
 import Testing
+import LocalServices
 import TestSupport
 import Wire
 
@@ -11,24 +12,24 @@ import Wire
 /// the duration is the test's input (the 30-second broker outage).
 @Suite(.serialized) struct EndToEndTests {
     /// "worker kind condition state" of an SSE alert event.
-    static func describe(_ e: HTTPClient.Event) -> String {
+    static func describe(_ e: APIClient.Event) -> String {
         let o = (try? JSONSerialization.jsonObject(with: Data(e.data.utf8)) as? [String: Any]) ?? [:]
         return "\(o["worker"] ?? "") \(o["kind"] ?? "") \(o["condition"] ?? "") \(o["state"] ?? "")"
     }
 
     /// Whether the feed's next `collector` events include `broker` and `storing` as given (bounded wait).
-    static func collectorSays(_ feed: HTTPClient.EventStream, broker: String = "connected", storing: String = "ok") async -> Bool {
+    static func collectorSays(_ feed: APIClient.EventStream, broker: String = "connected", storing: String = "ok") async -> Bool {
         await first(feed.events, within: 60) {
             $0.event == "collector" && $0.data == #"{"broker":"\#(broker)","storing":"\#(storing)"}"#
         } != nil
     }
 
-    static func collect(_ stream: HTTPClient.EventStream, count: Int, within seconds: Double,
-                        where include: @escaping @Sendable (HTTPClient.Event) -> Bool = { _ in true }) async -> [HTTPClient.Event] {
-        await withTaskGroup(of: [HTTPClient.Event].self) { group in
+    static func collect(_ stream: APIClient.EventStream, count: Int, within seconds: Double,
+                        where include: @escaping @Sendable (APIClient.Event) -> Bool = { _ in true }) async -> [APIClient.Event] {
+        await withTaskGroup(of: [APIClient.Event].self) { group in
             let events = stream.events
             group.addTask {
-                var got: [HTTPClient.Event] = []
+                var got: [APIClient.Event] = []
                 for await e in events where e.event == "alert" && include(e) {
                     got.append(e)
                     if got.count == count { break }
@@ -52,7 +53,7 @@ import Wire
         let expected = try await Worksite.expectedAlarms()
         #expect(expected.count == 9)
 
-        let feed = try site.feed()
+        let feed = try await site.feed()
         let agent = try site.startAgent(speed: 0)
         let events = await Self.collect(feed, count: expected.count, within: 120)
         feed.close()
@@ -61,7 +62,7 @@ import Wire
         #expect(ids.count == expected.count && ids == ids.sorted() && Set(ids).count == ids.count, "ids increase: \(ids)")
 
         // A client that reconnects with Last-Event-ID gets exactly what came after.
-        let resumed = try site.feed(lastEventID: String(ids[4]))
+        let resumed = try await site.feed(lastEventID: String(ids[4]))
         let rest = await Self.collect(resumed, count: expected.count - 5, within: 60)
         resumed.close()
         #expect(rest.map(\.id) == events.dropFirst(5).map(\.id))
@@ -72,41 +73,41 @@ import Wire
 
         // The REST views agree with the feed. The agent said it stopped: its gateway's alert follows.
         let deadline = ContinuousClock.now + .seconds(60)
-        while try !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
+        while try await !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let open = try site.get("/api/v1/alerts?state=open")
+        let open = try await site.get("/api/v1/alerts?state=open")
         #expect(open.status == 200)
         // lin's fall and immobility stay open (latched until acknowledged), wang's SOS too; chen's gas leak cleared.
         let alerts = try #require(try JSONSerialization.jsonObject(with: Data(open.body.utf8)) as? [String: [[String: Any]]])["alerts"] ?? []
         #expect(Set(alerts.map { "\($0["worker"]!) \($0["kind"]!) \($0["severity"]!)" })
                 == ["lin fall critical", "lin immobility critical", "wang sos critical", " gateway-offline warning"])
-        let workers = try site.get("/api/v1/workers?site=test-site").body
+        let workers = try await site.get("/api/v1/workers?site=test-site").body
         for name in ["chen", "lin", "wang"] { #expect(workers.contains("\"worker\":\"\(name)\"")) }
         #expect(workers.contains("\"state\":\"alarm\""))
         #expect(workers.contains("\"position\""), "last readings include the locator's position")
 
         // Exports stream what is stored.
-        let readings = try site.metric("canary_collector_stored_total{kind=\"reading\"}")
+        let readings = try await site.metric("canary_collector_stored_total{kind=\"reading\"}")
         #expect(readings > 100)
-        let ndjson = try site.get("/api/v1/export/telemetry.ndjson?site=test-site")
+        let ndjson = try await site.get("/api/v1/export/telemetry.ndjson?site=test-site")
         #expect(ndjson.headers["transfer-encoding"] == "chunked")
         // Health readings only of workers who consent to research use: nobody here has.
         #expect(ndjson.body.split(separator: "\n").count == (try site.storedNonHealthReadings()) && !ndjson.body.contains("heart-rate"))
         // A researcher filters by the pseudonym the exports show, made with the collector's own key.
         let key = try #require(try site.collectorDB { try Data.fetchOne($0, sql: "SELECT value FROM secrets WHERE name = 'pseudonyms'") })
         let lin = Pseudonyms(key: Array(key)).worker("lin")
-        let csv = try site.get("/api/v1/export/events.csv?worker=\(lin)")
+        let csv = try await site.get("/api/v1/export/events.csv?worker=\(lin)")
         #expect(csv.body.split(whereSeparator: \.isNewline).count == 1 + expected.filter { $0.hasPrefix("lin ") }.count, "\(csv.body)")
         #expect(!csv.body.contains(",lin,") && csv.body.contains(",\(lin),"), "researchers' exports name workers by pseudonym")
-        let page = try site.get("/api/v1/events?limit=4")
+        let page = try await site.get("/api/v1/events?limit=4")
         #expect(page.body.contains("\"next_cursor\":\""))
-        #expect(try site.get("/api/v1/events?from=yesterday").status == 400)
-        #expect(try site.get("/api/v1/nothing-here").status == 404)
+        #expect(try await site.get("/api/v1/events?from=yesterday").status == 400)
+        #expect(try await site.get("/api/v1/nothing-here").status == 404)
         // Hummingbird's metrics, by route and status.
-        #expect(try site.metricSum("hb_request_errors", labels: [#"http_route="/api/v1/events""#, #"error_type="400""#]) == 1)
-        #expect(try site.metricSum("hb_request_errors", labels: [#"error_type="404""#]) == 1)
-        #expect(try site.get("/healthz").status == 200)
+        #expect(try await site.metricSum("hb_request_errors", labels: [#"http_route="/api/v1/events""#, #"error_type="400""#]) == 1)
+        #expect(try await site.metricSum("hb_request_errors", labels: [#"error_type="404""#]) == 1)
+        #expect(try await site.get("/healthz").status == 200)
         #expect(try site.duplicateReadings() == 0)
     }
 
@@ -146,21 +147,21 @@ import Wire
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(try site.storedAlarmIDs() == goodIDs)
-        let metrics = try site.get("/metrics").body
+        let metrics = try await site.get("/metrics").body
         for b in bad {
             #expect(metrics.contains("canary_collector_messages_rejected_total{kind=\"\(b.kind)\"} \(bad.filter { $0.kind == b.kind }.count)"), "\(b.kind)")
         }
         // Acks go out just after the commit.
-        while try site.metric("canary_collector_acknowledged_ids_total") < Double(goodIDs.count), ContinuousClock.now < deadline {
+        while try await site.metric("canary_collector_acknowledged_ids_total") < Double(goodIDs.count), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(try site.metric("canary_collector_acknowledged_ids_total") == Double(goodIDs.count))
+        #expect(try await site.metric("canary_collector_acknowledged_ids_total") == Double(goodIDs.count))
         #expect(site.collector.isRunning)
         #expect(site.collector.errors.contains("topic=canary/v1/test-site/gw-9/events"), "refusals are logged with their topic")
         #expect(!site.collector.errors.split(separator: "\n").contains { $0.hasPrefix("2026-01-01T00:00:00+0000 critical") }, "no forged line")
         #expect(site.collector.errors.contains(#"weather\n2026-01-01T00:00:00+0000 critical"#), "the refusal, escaped, on its own line")
         // An alarm nobody can read is an alarm nobody sees: its gateway's alert says one came, once.
-        let open = try site.get("/api/v1/alerts?state=open").body
+        let open = try await site.get("/api/v1/alerts?state=open").body
         #expect(open.contains(#""condition":"gw-9","event_id":"","gateway":"gw-9""#) && open.contains(#""kind":"unreadable-alarm""#), "\(open)")
         let changes = try site.collectorDB {
             try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM alert_changes JOIN alerts USING (alert_id) WHERE kind = 'unreadable-alarm'")
@@ -171,12 +172,12 @@ import Wire
     @Test func aThirtySecondBrokerOutageLosesNothingAndStoresNothingTwice() async throws {
         let site = try Worksite()
         try await site.startCollector()
-        let feed = try site.feed()
+        let feed = try await site.feed()
         defer { feed.close() }
         let agent = try site.startAgent(speed: 1, resendAfter: "5s")
         #expect(await agent.line(containing: "\"phase\"", within: 60) != nil, "the first alarm is raised")
         let stored = ContinuousClock.now + .seconds(60)
-        while try !site.get("/api/v1/workers").body.contains(#""worker":"#), ContinuousClock.now < stored {
+        while try await !site.get("/api/v1/workers").body.contains(#""worker":"#), ContinuousClock.now < stored {
             try await Task.sleep(for: .milliseconds(50))
         }
         site.broker.stop()
@@ -184,10 +185,10 @@ import Wire
         // The feed says the collector is cut off, and later that it hears again.
         #expect(await Self.collectorSays(feed, broker: "disconnected"))
         // Cut off from the broker, the collector hears no gateway: no worker is "ok".
-        while try !site.get("/healthz").body.contains(#""mqtt":false"#), ContinuousClock.now < outageEnds {
+        while try await !site.get("/healthz").body.contains(#""mqtt":false"#), ContinuousClock.now < outageEnds {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let workers = try site.get("/api/v1/workers").body
+        let workers = try await site.get("/api/v1/workers").body
         #expect(workers.contains(#""state":"unknown""#) && !workers.contains(#""state":"ok""#), "\(workers)")
         try await Task.sleep(until: outageEnds)  // the outage itself, not a synchronisation
         try site.broker.start()
@@ -207,7 +208,7 @@ import Wire
     @Test func aCollectorThatCannotStoreSaysSoAndCatchesUpAfterwards() async throws {
         let site = try Worksite()
         try await site.startCollector()
-        let feed = try site.feed()
+        let feed = try await site.feed()
         defer { feed.close() }
         #expect(await Self.collectorSays(feed))
         try site.collectorWrite { db in
@@ -218,11 +219,11 @@ import Wire
         }
         let agent = try site.startAgent(speed: 0, resendAfter: "2s")
         #expect(await Self.collectorSays(feed, storing: "failing"))
-        let health = try site.get("/healthz")
+        let health = try await site.get("/healthz")
         #expect(health.status == 503)
         #expect(health.body.contains(#""storing":false"#), "\(health.body)")
-        #expect(try site.metric("canary_collector_store_errors_total") >= 1)
-        #expect(try site.metric("canary_collector_acknowledged_ids_total") == 0)
+        #expect(try await site.metric("canary_collector_store_errors_total") >= 1)
+        #expect(try await site.metric("canary_collector_acknowledged_ids_total") == 0)
         #expect(try site.storedAlarmIDs().isEmpty)
 
         try site.collectorWrite { db in
@@ -232,7 +233,7 @@ import Wire
         #expect(await agent.exitCode(within: 180) == 0, "the agent drains its outbox and exits: \(agent.errors)")
         #expect(try site.storedAlarmIDs().sorted() == Worksite.printedIDs(agent).sorted())
         #expect(try site.duplicateReadings() == 0)
-        #expect(try site.get("/healthz").status == 200)
+        #expect(try await site.get("/healthz").status == 200)
     }
 
     /// A gateway's status is in no outbox: one the database refused is asked
@@ -241,7 +242,7 @@ import Wire
     @Test func aGatewayLostWhileTheCollectorCannotStoreIsAnAlertOnceItCan() async throws {
         let site = try Worksite()
         try await site.startCollector()
-        let feed = try site.feed()
+        let feed = try await site.feed()
         defer { feed.close() }
         try site.collectorWrite { db in
             try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON gateways BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
@@ -257,16 +258,16 @@ import Wire
         try site.collectorWrite { db in try db.execute(sql: "DROP TRIGGER refuse") }
         let lost = await Self.collect(feed, count: 1, within: 60) { $0.data.contains("gateway-offline") }
         #expect(lost.map(Self.describe) == [" gateway-offline gw-7 alarm"])
-        #expect(try site.get("/healthz").status == 200)
+        #expect(try await site.get("/healthz").status == 200)
     }
 
     @Test func aGatewayThatDiesIsAnAlarmOnTheFeedUntilItIsBack() async throws {
         let site = try Worksite()
         try await site.startCollector()
-        let feed = try site.feed()
+        let feed = try await site.feed()
         let first = try site.startAgent(speed: 1, label: "agent-1")
         let deadline = ContinuousClock.now + .seconds(60)
-        while try !site.get("/api/v1/gateways").body.contains(#""gateway":"gw-1","state":"online""#), ContinuousClock.now < deadline {
+        while try await !site.get("/api/v1/gateways").body.contains(#""gateway":"gw-1","state":"online""#), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         // Its connection breaks with it: the broker publishes its last will.
@@ -274,8 +275,8 @@ import Wire
         let lost = await Self.collect(feed, count: 1, within: 60) { $0.data.contains("gateway-offline") }
         #expect(lost.map(Self.describe) == [" gateway-offline gw-1 alarm"])
         #expect(lost.first?.data.contains(#""severity":"alarm""#) == true)
-        #expect(try site.get("/api/v1/gateways").body.contains(#""gateway":"gw-1","state":"offline""#))
-        #expect(try site.metric("canary_collector_gateways_offline") == 1)
+        #expect(try await site.get("/api/v1/gateways").body.contains(#""gateway":"gw-1","state":"offline""#))
+        #expect(try await site.metric("canary_collector_gateways_offline") == 1)
 
         // Back: the alert clears. Then it stops cleanly and says so: a new alert, a warning.
         let second = try site.startAgent(speed: 0, label: "agent-2")
@@ -284,7 +285,7 @@ import Wire
         feed.close()
         #expect(after.map(Self.describe) == [" gateway-offline gw-1 cleared", " gateway-offline gw-1 alarm"])
         #expect(after.last?.data.contains(#""severity":"warning""#) == true)
-        #expect(try site.metric("canary_collector_gateways_offline") == 1)
+        #expect(try await site.metric("canary_collector_gateways_offline") == 1)
     }
 
     @Test func anAgentKilledMidStreamLosesNothingItHadTakenIn() async throws {

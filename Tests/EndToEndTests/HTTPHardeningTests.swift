@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LocalServices
 import TestSupport
 
 /// The API against clients that misbehave or listen in: TLS on the API
@@ -49,8 +50,8 @@ import TestSupport
         withExtendedLifetime(held) {}
         // The held ones go idle and are closed too; the API answers again.
         #expect(held.allSatisfy { $0.closedByServer() })
-        #expect(try site.get("/healthz", token: nil).status == 200)
-        #expect(try site.metric("canary_collector_http_connections_refused_total") >= 1)
+        #expect(try await site.get("/healthz", token: nil).status == 200)
+        #expect(try await site.metric("canary_collector_http_connections_refused_total") >= 1)
     }
 
     @Test func theAPISpeaksTLSItself() async throws {
@@ -73,6 +74,6 @@ import TestSupport
         #expect(try String(contentsOfFile: body, encoding: .utf8).hasPrefix(#"{"alerts":["#))
         #expect(try curl("/api/v1/alerts") == 22, "401 over TLS too")
         // Plain HTTP gets no answer from the TLS port.
-        #expect((try? HTTPClient.get(port: site.apiPort, "/healthz")) == nil)
+        #expect((try? await APIClient.get(port: site.apiPort, "/healthz")) == nil)
     }
 }

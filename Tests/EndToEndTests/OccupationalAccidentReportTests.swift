@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LocalServices
 import TestSupport
 
 /// A real incident resolved by a coordinator becomes an occupational-accident
@@ -45,17 +46,18 @@ import TestSupport
     func resolveLinsFall(_ site: Worksite) async throws -> (fall: Int, immobility: Int) {
         let agent = try site.startAgent(speed: 0)
         #expect(await agent.exitCode(within: 120) == 0, "\(agent.errors)")
-        func alert(_ kind: String) throws -> Int? {
-            let body = try site.get("/api/v1/alerts?worker=lin").body
+        func alert(_ kind: String) async throws -> Int? {
+            let body = try await site.get("/api/v1/alerts?worker=lin").body
             let alerts = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: [[String: Any]]])?["alerts"] ?? []
             return alerts.first { $0["kind"] as? String == kind }?["id"] as? Int
         }
         let deadline = ContinuousClock.now + .seconds(60)
-        while try alert("fall") == nil || alert("immobility") == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        let fall = try #require(try alert("fall")), immobility = try #require(try alert("immobility"))
+        while try await alert("fall") == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        while try await alert("immobility") == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let fall = try #require(try await alert("fall")), immobility = try #require(try await alert("immobility"))
         // A real incident needs its outcome.
-        #expect(try site.post("/api/v1/alerts/\(fall)/resolve", token: "night-token", json: #"{"reason":"real-incident"}"#).status == 400)
-        let resolved = try site.post("/api/v1/alerts/\(fall)/resolve", token: "night-token", json: """
+        #expect(try await site.post("/api/v1/alerts/\(fall)/resolve", token: "night-token", json: #"{"reason":"real-incident"}"#).status == 400)
+        let resolved = try await site.post("/api/v1/alerts/\(fall)/resolve", token: "night-token", json: """
             {"reason":"real-incident","note":"carried out by the standby team","outcome":{"deaths":0,"injured":1,"hospitalised":1,\
             "description":"lin fell from the ladder in tank 3 and lay still","related_alerts":[\(immobility)]}}
             """)
@@ -63,18 +65,18 @@ import TestSupport
         return (fall, immobility)
     }
 
-    func reports(_ site: Worksite) throws -> [[String: Any]] {
-        let body = try site.get("/api/v1/reports", token: "night-token").body
+    func reports(_ site: Worksite) async throws -> [[String: Any]] {
+        let body = try await site.get("/api/v1/reports", token: "night-token").body
         return (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: [[String: Any]]])?["reports"] ?? []
     }
 
     func untilReport(_ site: Worksite, within seconds: Double, _ done: ([String: Any]) -> Bool) async throws -> [String: Any]? {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
-            if let r = try reports(site).first, done(r) { return r }
+            if let r = try await reports(site).first, done(r) { return r }
             try await Task.sleep(for: .milliseconds(100))
         }
-        return try reports(site).first
+        return try await reports(site).first
     }
 
     @Test func aReportIsDeliveredThroughFailuresAndASIGKILLWithOneXRoadId() async throws {
@@ -128,14 +130,14 @@ import TestSupport
             #expect(incident["kinds"] as? [String] == ["fall", "immobility"] && incident["deadline"] != nil)
 
             // Every attempt the collector lived to record is in the audit log: the 500, the drop, the delivery.
-            let audit = try site.get("/api/v1/audit", token: "admin-token").body
+            let audit = try await site.get("/api/v1/audit", token: "admin-token").body
             #expect(audit.components(separatedBy: #""action":"report-attempt""#).count - 1 == 3, "\(audit)")
             #expect(audit.contains("Server.ServerProxy.NetworkError"))
             // One report per incident: the immobility, part of it, makes no second one.
-            let again = try site.post("/api/v1/alerts/\(immobility)/resolve", token: "night-token", json: """
+            let again = try await site.post("/api/v1/alerts/\(immobility)/resolve", token: "night-token", json: """
                 {"reason":"real-incident","outcome":{"deaths":0,"injured":1,"hospitalised":1,"description":"the same fall"}}
                 """)
-            let count = try self.reports(site).count
+            let count = try await self.reports(site).count
             #expect(again.status == 200 && count == 1)
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import RiskCore
 import SimulatedWorksite
+import LocalServices
 import TestSupport
 import Wire
 import WorksiteSimulator
@@ -106,38 +107,47 @@ final class Worksite: @unchecked Sendable {
     }
 
     /// A GET of the API with `token` (every role by default; nil: none).
-    func get(_ path: String, token: String? = Worksite.allRoles) throws -> HTTPClient.Response {
-        try HTTPClient.get(port: apiPort, path, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:])
+    func get(_ path: String, token: String? = Worksite.allRoles) async throws -> APIClient.Response {
+        try await APIClient.get(port: apiPort, path, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:])
     }
 
     /// The alert feed, read with `token`.
-    func feed(lastEventID: String? = nil, token: String = Worksite.allRoles) throws -> HTTPClient.EventStream {
-        try HTTPClient.EventStream(port: apiPort, "/api/v1/alerts/stream", lastEventID: lastEventID, headers: ["Authorization": "Bearer \(token)"])
+    func feed(lastEventID: String? = nil, token: String = Worksite.allRoles) async throws -> APIClient.EventStream {
+        try await APIClient.EventStream(port: apiPort, "/api/v1/alerts/stream", lastEventID: lastEventID, headers: ["Authorization": "Bearer \(token)"])
     }
 
     /// A POST to the API, as a coordinator with `token` (or anonymously).
-    func post(_ path: String, token: String? = nil, json: String = "") throws -> HTTPClient.Response {
-        try HTTPClient.post(port: apiPort, path, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:], json: json)
+    func post(_ path: String, token: String? = nil, json: String = "") async throws -> APIClient.Response {
+        try await APIClient.post(port: apiPort, path, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:], json: json)
     }
 
     /// A metric's value from the collector's /metrics.
-    func metric(_ name: String) throws -> Double { try HTTPClient.metric(port: apiPort, name) }
+    func metric(_ name: String) async throws -> Double { try await APIClient.metric(port: apiPort, name) }
 
     /// A metric's value once it is at least `least`, or its last value after `seconds`: metrics
     /// observe, and one may be counted a moment after the feed has told of its change.
     func metric(_ name: String, reaching least: Double, within seconds: Double = 10) async throws -> Double {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        var value = try metric(name)
+        var value = try await metric(name)
         while !(value >= least), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
-            value = try metric(name)
+            value = try await metric(name)
         }
         return value
     }
 
+    /// Returns once `condition` holds, or after `seconds` (a guard against a hang; the test
+    /// then finds what is missing).
+    func eventually(within seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while try await !condition(), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     /// The sum of a metric's samples whose labels include each of `labels` (`key="value"`).
-    func metricSum(_ name: String, labels: [String]) throws -> Double {
-        try get("/metrics").body.split(separator: "\n")
+    func metricSum(_ name: String, labels: [String]) async throws -> Double {
+        try await get("/metrics").body.split(separator: "\n")
             .filter { $0.hasPrefix(name + "{") && labels.allSatisfy($0.contains) }
             .reduce(0) { $0 + (Double($1.split(separator: " ").last!) ?? .nan) }
     }

@@ -1,6 +1,7 @@
 import Foundation
 @testable import MQTT
 import Testing
+import LocalServices
 import TestSupport
 
 /// Against a real mosquitto (Debian's package), started per test.

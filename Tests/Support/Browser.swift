@@ -1,4 +1,5 @@
 import Foundation
+import LocalServices
 
 /// A real browser for the dashboard's tests: Debian's headless Chromium,
 /// driven with the Chrome DevTools Protocol over `--remote-debugging-pipe`

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LocalServices
 import HTTPTypes
 import Hummingbird
 import HummingbirdTLS

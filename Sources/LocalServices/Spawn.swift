@@ -6,7 +6,7 @@ import Foundation
 /// descriptors as `passing` says). posix_spawn and waitpid rather than
 /// Foundation's Process, whose waitUntilExit can hang when called from a
 /// test's cooperative thread.
-func spawn(_ argv: [String], stdin: Int32? = nil, stdout: Int32, stderr: Int32, closing: [Int32] = [],
+public func spawn(_ argv: [String], stdin: Int32? = nil, stdout: Int32, stderr: Int32, closing: [Int32] = [],
            environment: [String: String] = [:], passing: [(child: Int32, parent: Int32)] = []) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
