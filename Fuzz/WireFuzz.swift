@@ -1,6 +1,6 @@
 // libFuzzer entry point over the collector's message validation, compiled
-// together with Sources/Wire (RiskCore as a module beside it) by
-// scripts/fuzz.sh. The first input byte picks the topic; the rest is the MQTT
+// together with Sources/Wire by scripts/fuzz.sh. The first input byte picks
+// the topic; the rest is the MQTT
 // payload. Any crash, trap or out-of-bounds read is a finding: the parser
 // reads through unsafe pointers, and every message a broker delivers goes
 // through it.

@@ -1,10 +1,10 @@
 /// The payload types read from parsed JSON, field by field (docs/schema/*.json).
 extension AlarmData {
     init(_ r: SchemaReader) throws(WireError) {
-        kind = try r.string("kind")
+        kind = try r.word("kind", AlarmKind.self)
         condition = try r.string("condition")
-        phase = try r.string("phase")
-        severity = try r.string("severity")
+        phase = try r.word("phase", AlarmPhase.self)
+        severity = try r.word("severity", AlarmSeverity.self)
         time_ms = try r.int64("time_ms")
         values = try r.numbers("values")
         location = try r.optionalObject("location").map { (l) throws(WireError) in
@@ -17,6 +17,6 @@ extension AlarmData {
 
 extension GatewayStatus {
     init(_ r: SchemaReader) throws(WireError) {
-        self.init(state: try r.string("state"), version: try r.optionalString("version"), reason: try r.optionalString("reason"))
+        self.init(state: try r.word("state", State.self), version: try r.optionalString("version"), reason: try r.optionalString("reason"))
     }
 }

@@ -1,10 +1,9 @@
 /// `data` of `tw.canary.alarm.*`: one phase change of one alarm condition.
 public struct AlarmData: Codable, Sendable, Equatable {
-    /// `gas`, `fall`, `immobility`, `sos`, `device-offline`, `low-battery`, `fatigue`.
-    public var kind: String
+    public var kind: AlarmKind
     public var condition: String
-    public var phase: String
-    public var severity: String
+    public var phase: AlarmPhase
+    public var severity: AlarmSeverity
     public var time_ms: Int64
     public var values: [String: Double]
     public var location: LocationData?
@@ -32,7 +31,7 @@ public struct AlarmData: Codable, Sendable, Equatable {
         }
     }
 
-    public init(kind: String, condition: String, phase: String, severity: String, time_ms: Int64, values: [String: Double],
+    public init(kind: AlarmKind, condition: String, phase: AlarmPhase, severity: AlarmSeverity, time_ms: Int64, values: [String: Double],
                 location: LocationData? = nil) {
         self.kind = kind
         self.condition = condition
@@ -69,8 +68,7 @@ public struct TelemetryBatch: Codable, Sendable, Equatable {
 
 /// `data` of `tw.canary.gateway.status` (retained; the broker publishes `offline` as the last will).
 public struct GatewayStatus: Codable, Sendable, Equatable {
-    /// `online` or `offline`.
-    public var state: String
+    public var state: State
     public var version: String?
     /// Why a gateway is offline: it stopped, or the broker lost it (the last will).
     /// The collector raises an alert either way, a louder one unless it stopped. Other
@@ -82,7 +80,9 @@ public struct GatewayStatus: Codable, Sendable, Equatable {
     /// The last will: the broker heard nothing for 1.5 keepalives, or the connection broke.
     public static let connectionLost = "connection-lost"
 
-    public init(state: String, version: String? = nil, reason: String? = nil) {
+    public enum State: String, Codable, Sendable, CaseIterable { case online, offline }
+
+    public init(state: State, version: String? = nil, reason: String? = nil) {
         self.state = state
         self.version = version
         self.reason = reason

@@ -31,7 +31,7 @@ import Wire
 
     func status(_ state: String, reason: String? = nil, at t: Int64) -> ReceivedMessage {
         let e = CloudEvent(id: "\(t)-status-\(state)", source: topics.source, type: EventTypes.status, timeMs: t,
-                           data: GatewayStatus(state: state, reason: reason))
+                           data: GatewayStatus(state: GatewayStatus.State(rawValue: state)!, reason: reason))
         return ReceivedMessage(topics: topics, message: .status(e), raw: [UInt8](e.json()))
     }
 
@@ -40,10 +40,10 @@ import Wire
         // Online at 1 s; the last will, written when the gateway connected (0.5 s), comes at 9 s.
         _ = try s.commit([status("online", at: 1_000), alarm("lin", .fall, phase: .alarm, at: 1_200)], receivedMs: 1_000)
         _ = try s.commit([status("offline", reason: GatewayStatus.connectionLost, at: 500)], receivedMs: 9_000)
-        #expect(try s.gateways().map { "\($0.gateway) \($0.state) \($0.timeMs)" } == ["gw-1 offline 9000"])
-        let open = try s.alerts(state: "open", site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
+        #expect(try s.gateways().map { "\($0.gateway) \($0.state?.rawValue ?? "?") \($0.timeMs)" } == ["gw-1 offline 9000"])
+        let open = try s.alerts(state: .open, site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
         let lost = try #require(open.first { $0.kind == "gateway-offline" })
-        #expect(lost.condition == "gw-1" && lost.worker == "" && lost.severity == "alarm" && lost.opened == RFC3339.format(ms: 9_000))
+        #expect(lost.condition == "gw-1" && lost.worker == "" && lost.severity == .alarm && lost.opened == RFC3339.format(ms: 9_000))
         // A retained copy of the same state (the collector subscribing again) changes nothing.
         #expect(try s.commit([status("offline", reason: GatewayStatus.connectionLost, at: 500)], receivedMs: 9_500).alertChanges == 0)
 
@@ -54,16 +54,16 @@ import Wire
         #expect(workers.contains(#""worker":"lin","gateway":"gw-1","state":"alarm""#), "an alarm still says alarm")
 
         #expect(try s.commit([status("online", at: 20_000)], receivedMs: 20_000).alertChanges == 1)
-        #expect(try s.alerts(state: "open", site: nil, limit: 10).allSatisfy { !$0.contains("gateway-offline") })
+        #expect(try s.alerts(state: .open, site: nil, limit: 10).allSatisfy { !$0.contains("gateway-offline") })
         #expect(try s.workers(site: nil).contains(#""worker":"chen","gateway":"gw-1","state":"ok""#))
         #expect(try s.workers(site: nil, current: false).contains(#""worker":"chen","gateway":"gw-1","state":"unknown""#),
                 "a collector cut off from the broker, or that cannot store, does not know")
         // A clean stop is a warning, and a new alert; a reason this version does not know, an alarm.
         _ = try s.commit([status("offline", reason: GatewayStatus.stopped, at: 30_000)], receivedMs: 30_000)
-        let stopped = try s.alerts(state: "open", site: nil, limit: 10).filter { $0.contains("gateway-offline") }
+        let stopped = try s.alerts(state: .open, site: nil, limit: 10).filter { $0.contains("gateway-offline") }
         #expect(stopped.count == 1 && stopped[0].contains(#""severity":"warning""#))
         _ = try s.commit([status("online", at: 40_000), status("offline", reason: "flooded", at: 41_000)], receivedMs: 41_000)
-        let flooded = try s.alerts(state: "open", site: nil, limit: 10).filter { $0.contains("gateway-offline") }
+        let flooded = try s.alerts(state: .open, site: nil, limit: 10).filter { $0.contains("gateway-offline") }
         #expect(flooded.count == 1 && flooded[0].contains(#""severity":"alarm""#))
     }
 
@@ -71,16 +71,16 @@ import Wire
         let s = try store()
         _ = try s.commit([alarm("chen", .gas, "H2S.high", phase: .preAlarm, at: 1_000)], receivedMs: 0)
         _ = try s.commit([alarm("chen", .gas, "H2S.high", phase: .alarm, at: 2_000)], receivedMs: 0)
-        #expect(try s.alerts(state: "open", site: nil, limit: 10).count == 1)
+        #expect(try s.alerts(state: .open, site: nil, limit: 10).count == 1)
         // A late resend of an older event: stored as an event, the alert stays as it is.
         let late = alarm("chen", .gas, "H2S.high", phase: .preAlarm, at: 1_500)
         #expect(try s.commit([late], receivedMs: 0).alertChanges == 0)
         _ = try s.commit([alarm("chen", .gas, "H2S.high", phase: .cleared, at: 3_000)], receivedMs: 0)
-        #expect(try s.alerts(state: "open", site: nil, limit: 10).isEmpty)
-        let cleared = try s.alerts(state: "cleared", site: nil, limit: 10)
+        #expect(try s.alerts(state: .open, site: nil, limit: 10).isEmpty)
+        let cleared = try s.alerts(state: .only(.cleared), site: nil, limit: 10)
         #expect(cleared.count == 1)
         let record = try JSONDecoder().decode(AlertRecord.self, from: Data(cleared[0].utf8))
-        #expect(record.state == "cleared" && record.opened == RFC3339.format(ms: 1_000) && record.updated == RFC3339.format(ms: 3_000))
+        #expect(record.state == .cleared && record.opened == RFC3339.format(ms: 1_000) && record.updated == RFC3339.format(ms: 3_000))
         let changes = try s.alertChanges(after: 0, limit: 10)
         #expect(changes.map(\.seq) == [1, 2, 3])
         #expect(try s.alertChanges(after: 2, limit: 10).map(\.seq) == [3], "Last-Event-ID 2 resumes after 2")
@@ -102,14 +102,14 @@ import Wire
         }
         _ = try s.commit([alarm("lin", .fall, phase: .alarm, at: 1_000)], receivedMs: 1_000)
         #expect(try s.commit([fromOther(.cleared, at: 2_000)], receivedMs: 2_000).alertChanges == 0)
-        #expect(try s.alerts(state: "open", site: nil, limit: 10).count == 1, "gw-5 cannot clear gw-1's fall")
+        #expect(try s.alerts(state: .open, site: nil, limit: 10).count == 1, "gw-5 cannot clear gw-1's fall")
         // gw-5's own report of it is an alert of its own, which gw-1 cannot overwrite.
         _ = try s.commit([fromOther(.alarm, at: 3_000)], receivedMs: 3_000)
         _ = try s.commit([alarm("lin", .fall, phase: .preAlarm, at: 4_000)], receivedMs: 4_000)
-        let open = try s.alerts(state: "open", site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
-        #expect(Set(open.map { "\($0.gateway) \($0.state) \($0.severity)" }) == ["gw-1 pre-alarm alarm", "gw-5 alarm critical"])
+        let open = try s.alerts(state: .open, site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
+        #expect(Set(open.map { "\($0.gateway) \($0.state.rawValue) \($0.severity.rawValue)" }) == ["gw-1 pre-alarm alarm", "gw-5 alarm critical"])
         _ = try s.commit([alarm("lin", .fall, phase: .cleared, at: 5_000)], receivedMs: 5_000)
-        #expect(try s.alerts(state: "open", site: nil, limit: 10).count == 1, "gw-1 clears its own")
+        #expect(try s.alerts(state: .open, site: nil, limit: 10).count == 1, "gw-1 clears its own")
     }
 
     /// An alarm dated far from the collector's clock takes the collector's: a 2100 date no longer makes
@@ -119,14 +119,14 @@ import Wire
         let now: Int64 = 1_767_254_400_000, year2100: Int64 = 4_102_444_800_000
         let future = try s.commit([alarm("chen", .gas, "H2S.high", phase: .alarm, at: year2100)], receivedMs: now)
         #expect(future.implausibleTimes.map(\.timeMs) == [year2100] && future.implausibleTimes.first?.topic == topics.events)
-        var record = try JSONDecoder().decode(AlertRecord.self, from: Data(try #require(try s.alerts(state: "open", site: nil, limit: 10).first).utf8))
+        var record = try JSONDecoder().decode(AlertRecord.self, from: Data(try #require(try s.alerts(state: .open, site: nil, limit: 10).first).utf8))
         #expect(record.opened == RFC3339.format(ms: now) && record.gateway_time == RFC3339.format(ms: year2100))
         _ = try s.commit([alarm("chen", .gas, "H2S.high", phase: .cleared, at: now + 5_000)], receivedMs: now + 5_000)
-        #expect(try s.alerts(state: "open", site: nil, limit: 10).isEmpty, "the real clear closes it")
+        #expect(try s.alerts(state: .open, site: nil, limit: 10).isEmpty, "the real clear closes it")
         let past = try s.commit([alarm("wang", .sos, phase: .alarm, at: 0)], receivedMs: now)
         #expect(past.implausibleTimes.count == 1)
         #expect(try s.escalate(nowMs: now + 1_000, afterMs: 60_000).isEmpty, "not escalated at once")
-        record = try JSONDecoder().decode(AlertRecord.self, from: Data(try #require(try s.alerts(state: "open", site: nil, limit: 10).first).utf8))
+        record = try JSONDecoder().decode(AlertRecord.self, from: Data(try #require(try s.alerts(state: .open, site: nil, limit: 10).first).utf8))
         #expect(record.gateway_time == RFC3339.format(ms: 0))
         // An outbox's resend after a week-long outage keeps its own time.
         #expect(AlertBook.plausibleTime(now - 7 * 86_400_000, receivedMs: now) == now - 7 * 86_400_000)
@@ -141,9 +141,9 @@ import Wire
         let e = CloudEvent(first, topics: topics)
         _ = try s.commit([ReceivedMessage(topics: topics, message: .alarm(e), raw: [UInt8](e.json()))], receivedMs: 0)
         _ = try s.commit([alarm("chen", .fall, phase: .alarm, at: 2_000)], receivedMs: 0)
-        let open = try s.alerts(state: "open", site: nil, limit: 10)
+        let open = try s.alerts(state: .open, site: nil, limit: 10)
         let record = try JSONDecoder().decode(AlertRecord.self, from: Data(try #require(open.first).utf8))
-        #expect(record.state == "alarm" && record.location?.x == 12.5 && record.location?.floor == 2)
+        #expect(record.state == .alarm && record.location?.x == 12.5 && record.location?.floor == 2)
     }
 
     /// The hand-written alert JSON is what JSONEncoder writes, with and without a location.
@@ -151,7 +151,7 @@ import Wire
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var record = AlertRecord(id: 7, site: "tank/farm \"3\"", gateway: "gw-1", worker: "陳\n", kind: "gas", condition: "H2S.high",
-                                 state: "alarm", severity: "critical", opened: RFC3339.format(ms: 1_000), updated: RFC3339.format(ms: 2_000),
+                                 state: .alarm, severity: .critical, opened: RFC3339.format(ms: 1_000), updated: RFC3339.format(ms: 2_000),
                                  event_id: "e-1", location: nil, values: ["ppm": 12.5, "limit": 10, "tiny": 1e-7])
         #expect(record.json == String(decoding: try encoder.encode(record), as: UTF8.self))
         for location in [Location(source: .locator, x: 1.25, y: -3, floor: 2, accuracy: 0.5, timeMs: 900),

@@ -33,27 +33,27 @@ import Wire
         let sos = try #require(ids.first { $0.kind == "sos" }).id
 
         // Not reportable: recorded in the audit, no report.
-        _ = try s.resolve(sos, by: "Night shift", reason: "real-incident", note: nil, outcome: outcome(injured: 1), nowMs: known + 60_000)
+        _ = try s.resolve(sos, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1), nowMs: known + 60_000)
         #expect(try s.reports().isEmpty)
         // An outcome naming an alert that does not exist resolves nothing.
         #expect(throws: AlertHandlingError.noSuchRelatedAlert(999)) {
-            try s.resolve(fall, by: "Night shift", reason: "real-incident", note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [999]),
+            try s.resolve(fall, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [999]),
                           nowMs: known + 60_000)
         }
-        _ = try s.resolve(fall, by: "Night shift", reason: "real-incident", note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [immobility]),
+        _ = try s.resolve(fall, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [immobility]),
                           nowMs: known + 60_000)
         let report = try #require(try s.reports().first)
         #expect(report.state == "pending" && report.knownMs == known && report.deadlineMs == known + 8 * 3_600_000 && report.userID == "Night shift")
         // The immobility was part of it: resolving it as a real incident too makes no second report.
-        _ = try s.resolve(immobility, by: "Night shift", reason: "real-incident", note: nil, outcome: outcome(injured: 1, hospitalised: 1), nowMs: known + 70_000)
+        _ = try s.resolve(immobility, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1), nowMs: known + 70_000)
         #expect(try s.reports().count == 1)
 
         // Undelivered 7 hours after the collector knew: an alert, once; a delivered report opens none.
         #expect(try !s.flagOverdueReports(nowMs: known + 7 * 3_600_000 - 1))
         #expect(try s.flagOverdueReports(nowMs: known + 7 * 3_600_000))
-        let overdue = try s.alerts(state: "open", site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
+        let overdue = try s.alerts(state: .open, site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
             .filter { $0.kind == "report-overdue" }
-        #expect(overdue.count == 1 && overdue[0].condition == "report-\(report.id)" && overdue[0].severity == "critical" && overdue[0].site == "s1")
+        #expect(overdue.count == 1 && overdue[0].condition == "report-\(report.id)" && overdue[0].severity == .critical && overdue[0].site == "s1")
         #expect(try !s.flagOverdueReports(nowMs: known + 7 * 3_600_000 + 1_000), "once")
     }
 

@@ -250,7 +250,7 @@ import Wire
         // Its last will, as the broker publishes it for a gateway that dropped: retained.
         let topics = try Topics(site: "test-site", gateway: "gw-7")
         let will = CloudEvent(id: "1767254400000-status-offline", source: topics.source, type: EventTypes.status, timeMs: 1_767_254_400_000,
-                              data: GatewayStatus(state: "offline", version: "1", reason: GatewayStatus.connectionLost))
+                              data: GatewayStatus(state: .offline, version: "1", reason: GatewayStatus.connectionLost))
         #expect(try runToEnd(["/usr/bin/mosquitto_pub", "-p", "\(site.broker.port)", "-q", "1", "-r", "-t", topics.status,
                               "-m", String(decoding: will.json(), as: UTF8.self)]) == 0)
         #expect(await Self.collectorSays(feed, storing: "failing"))

@@ -144,8 +144,8 @@ struct Export {
                 if let pseudonyms { e = Self.pseudonymised(e, pseudonyms) }
                 let d = e.data
                 let values = d.values.keys.sorted().map { "\($0)=\(CSV.number(d.values[$0]))" }.joined(separator: ";")
-                text += CSV.row([RFC3339.format(ms: d.time_ms), String(d.time_ms), site, gateway, e.subject ?? "", d.kind,
-                                 d.condition, d.phase, d.severity, CSV.number(d.location?.x), CSV.number(d.location?.y),
+                text += CSV.row([RFC3339.format(ms: d.time_ms), String(d.time_ms), site, gateway, e.subject ?? "", d.kind.rawValue,
+                                 d.condition, d.phase.rawValue, d.severity.rawValue, CSV.number(d.location?.x), CSV.number(d.location?.y),
                                  d.location?.floor.map(String.init) ?? "", values, e.id])
             }
         }
@@ -162,7 +162,7 @@ struct Export {
             // The id is `<ms>-<worker>-<type>[.<condition>]-<phase>` (docs/wire.md).
             if let range = e.id.range(of: "-\(worker)-") { e.id.replaceSubrange(range, with: "-\(p)-") }
         }
-        if AlarmKind(rawValue: e.data.kind)?.conditionIsDevice == true {
+        if e.data.kind.conditionIsDevice {
             let p = pseudonyms.device(e.data.condition)
             if let range = e.id.range(of: ".\(e.data.condition)-") { e.id.replaceSubrange(range, with: ".\(p)-") }
             e.data.condition = p

@@ -66,7 +66,7 @@ public struct CollectorAPI: Sendable {
             .get { _, _ -> Response in
                 // Counted when scraped, from the database: never behind the feed that announced the change.
                 if let gateways = try? store.gateways() {
-                    self.metrics.gatewaysOffline.set(Int64(gateways.count { $0.state == "offline" }))
+                    self.metrics.gatewaysOffline.set(Int64(gateways.count { $0.state == .offline }))
                 }
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                                 body: .init(byteBuffer: ByteBuffer(string: self.metrics.exposition())))
@@ -83,13 +83,15 @@ public struct CollectorAPI: Sendable {
             return .json("{\"events\":[\(events.joined(separator: ","))],\"next_cursor\":\(next)}\n")
         }
         coordinators.get("alerts") { request, context -> Response in
-            let state = try request.name("state")
-            if let state, !["open", "pre-alarm", "alarm", "cleared"].contains(state) {
-                throw APIError(message: "state must be open, pre-alarm, alarm or cleared")
+            let state = try request.name("state").map { text throws(APIError) in
+                guard let f = EventStore.StateFilter(text) else { throw APIError(message: "state must be open, pre-alarm, alarm or cleared") }
+                return f
             }
-            let handling = try request.name("handling")
-            if let handling, ![AlertHandling.unacknowledged, AlertHandling.acknowledged, AlertHandling.resolved, "unresolved"].contains(handling) {
-                throw APIError(message: "handling must be unacknowledged, acknowledged, resolved or unresolved")
+            let handling = try request.name("handling").map { text throws(APIError) in
+                guard let f = EventStore.HandlingFilter(text) else {
+                    throw APIError(message: "handling must be unacknowledged, acknowledged, resolved or unresolved")
+                }
+                return f
             }
             let rows = try store.alerts(state: state, handling: handling, site: try request.name("site"), worker: try request.name("worker"),
                                         limit: try request.limit(default: 500, max: 10_000))
@@ -103,17 +105,17 @@ public struct CollectorAPI: Sendable {
         coordinators.post("alerts/:id/resolve") { request, context -> Response in
             let (id, coordinator) = try Self.alertAndCaller(context)
             struct Resolution: Decodable {
-                var reason: String
+                var reason: AlertRecord.Resolution
                 var note: String?
                 var outcome: IncidentOutcome?
             }
             let body = try await request.body.collect(upTo: 16_384)
-            guard let r = try? JSONDecoder().decode(Resolution.self, from: Data(buffer: body)),
-                  AlertHandling.resolutions.contains(r.reason), (r.note?.count ?? 0) <= 2_000 else {
-                throw APIError(message: "the body must be {\"reason\": one of \(AlertHandling.resolutions.joined(separator: ", ")), \"note\": text of at most 2000 characters, optional, \"outcome\": with real-incident}")
+            guard let r = try? JSONDecoder().decode(Resolution.self, from: Data(buffer: body)), (r.note?.count ?? 0) <= 2_000 else {
+                let reasons = AlertRecord.Resolution.allCases.map(\.rawValue).joined(separator: ", ")
+                throw APIError(message: "the body must be {\"reason\": one of \(reasons), \"note\": text of at most 2000 characters, optional, \"outcome\": with real-incident}")
             }
             // A real incident's outcome decides whether the law wants it reported: it cannot be left out.
-            if r.reason == "real-incident" {
+            if r.reason == .realIncident {
                 guard let outcome = r.outcome else {
                     throw APIError(message: "a real incident needs its outcome: {\"deaths\", \"injured\", \"hospitalised\", \"description\", \"related_alerts\": [ids], optional}")
                 }
@@ -143,7 +145,7 @@ public struct CollectorAPI: Sendable {
         api.group("gateways").add(middleware: authenticator).add(middleware: requiring(.admin, .coordinator))
             .get { _, _ -> Response in
                 let items = try store.gateways().map {
-                    "{\"site\":\(JSONText.quoted($0.site)),\"gateway\":\(JSONText.quoted($0.gateway)),\"state\":\(JSONText.quoted($0.state)),\"since\":\"\(RFC3339.format(ms: $0.timeMs))\"}"
+                    "{\"site\":\(JSONText.quoted($0.site)),\"gateway\":\(JSONText.quoted($0.gateway)),\"state\":\(JSONText.quoted($0.state?.rawValue ?? "unknown")),\"since\":\"\(RFC3339.format(ms: $0.timeMs))\"}"
                 }
                 return .json("{\"gateways\":[\(items.joined(separator: ","))]}\n")
             }

@@ -30,7 +30,7 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         public var worker: String
         public var kind: String
         public var condition: String
-        public var severity: String
+        public var severity: AlarmSeverity
         public var opened: String
         /// What was measured, with the limit where there is one (`value`, `limit`); absent for health values.
         public var values: [String: Double]?

@@ -35,7 +35,7 @@ enum AlertBook {
     /// What an event says about one alert.
     struct Change {
         var site: String, gateway: String, worker: String, kind: String, condition: String
-        var phase: String, severity: String, timeMs: Int64, eventID: String
+        var phase: AlarmPhase, severity: AlarmSeverity, timeMs: Int64, eventID: String
         /// The gateway's own time, when it was implausible and `timeMs` is the collector's.
         var gatewayTimeMs: Int64? = nil
         /// The collector's clock when the event came.
@@ -47,7 +47,7 @@ enum AlertBook {
     /// Applies one newly stored alarm event at `timeMs` (``plausibleTime(_:receivedMs:)``); true when an alert was created or changed.
     static func apply(_ e: CloudEvent<AlarmData>, topics: Topics, timeMs: Int64, receivedMs: Int64, db: Database) throws -> Bool {
         let d = e.data
-        return try apply(Change(site: topics.site, gateway: topics.gateway, worker: e.subject ?? "", kind: d.kind,
+        return try apply(Change(site: topics.site, gateway: topics.gateway, worker: e.subject ?? "", kind: d.kind.rawValue,
                                 condition: d.condition, phase: d.phase, severity: d.severity, timeMs: timeMs, eventID: e.id,
                                 gatewayTimeMs: timeMs == d.time_ms ? nil : d.time_ms,
                                 receivedMs: receivedMs, location: d.location, values: d.values), db: db)
@@ -62,10 +62,10 @@ enum AlertBook {
     /// A change of a gateway's state, at `receivedMs` (the will's own time is when the gateway
     /// connected, not when it was lost); true when an alert was created or changed.
     static func apply(_ e: CloudEvent<GatewayStatus>, topics: Topics, receivedMs: Int64, db: Database) throws -> Bool {
-        let offline = e.data.state == "offline"
+        let offline = e.data.state == .offline
         return try apply(Change(site: topics.site, gateway: topics.gateway, worker: "", kind: gatewayOffline, condition: topics.gateway,
-                                phase: offline ? "alarm" : "cleared",
-                                severity: !offline ? "info" : e.data.reason == GatewayStatus.stopped ? "warning" : "alarm",
+                                phase: offline ? .alarm : .cleared,
+                                severity: !offline ? .info : e.data.reason == GatewayStatus.stopped ? .warning : .alarm,
                                 timeMs: receivedMs, eventID: e.id, receivedMs: receivedMs), db: db)
     }
 
@@ -80,7 +80,7 @@ enum AlertBook {
     /// An alarm-topic message from `topics`' gateway was refused; true when an alert opened.
     static func applyUnreadable(topics: Topics, receivedMs: Int64, db: Database) throws -> Bool {
         try apply(Change(site: topics.site, gateway: topics.gateway, worker: "", kind: unreadableAlarm,
-                         condition: topics.gateway, phase: "alarm", severity: "alarm", timeMs: receivedMs, eventID: "",
+                         condition: topics.gateway, phase: .alarm, severity: .alarm, timeMs: receivedMs, eventID: "",
                          receivedMs: receivedMs),
                   onlyIfNew: true, db: db)
     }
@@ -91,8 +91,8 @@ enum AlertBook {
     static let reportOverdue = "report-overdue"
 
     static func applyOverdueReport(_ r: ReportRow, site: String, nowMs: Int64, db: Database) throws -> Bool {
-        try apply(Change(site: site, gateway: "", worker: "", kind: reportOverdue, condition: "report-\(r.id)", phase: "alarm",
-                         severity: "critical", timeMs: nowMs, eventID: "", receivedMs: nowMs,
+        try apply(Change(site: site, gateway: "", worker: "", kind: reportOverdue, condition: "report-\(r.id)", phase: .alarm,
+                         severity: .critical, timeMs: nowMs, eventID: "", receivedMs: nowMs,
                          values: ["report": Double(r.id), "alert": Double(r.alertID), "deadline_ms": Double(r.deadlineMs)]),
                   onlyIfNew: true, db: db)
     }
@@ -113,7 +113,7 @@ enum AlertBook {
             ORDER BY alert_id DESC LIMIT 1
             """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.gateway)) {
             (id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), location: $0.text(4),
-             state: $0.text(5) ?? "", handling: AlertHandling($0, from: 6))
+             state: $0.text(5).flatMap(AlarmPhase.init), handling: AlertHandling($0, from: 6))
         }
         if let resolved = open, resolved.handling.resolvedMs != nil {
             // Superseded: the alert its worsening opened has come and gone; this one takes nothing more.
@@ -122,8 +122,8 @@ enum AlertBook {
                 """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.gateway), .int(resolved.id)) { _ in true } ?? false
             if superseded {
                 open = nil
-            } else if d.phase != "cleared" {
-                guard onlyIfNew || (d.phase == "alarm" && resolved.state == "pre-alarm") else { return false }
+            } else if d.phase != .cleared {
+                guard onlyIfNew || (d.phase == .alarm && resolved.state == .preAlarm) else { return false }
                 open = nil
             }
         }
@@ -144,14 +144,14 @@ enum AlertBook {
             open.handling.apply(to: &record)
             snapshot = record.json
             try BoundStatement(db, sql: "UPDATE alerts SET state = ?, updated_ms = ?, location = ?, snapshot = ? WHERE alert_id = ?")
-                .run(.text(d.phase), .int(d.timeMs), .text(location.map(AlertRecord.json)), .text(snapshot), .int(record.id))
+                .run(.text(d.phase.rawValue), .int(d.timeMs), .text(location.map(AlertRecord.json)), .text(snapshot), .int(record.id))
         } else {
             // A clear for an alert this collector never saw open: stored as an event, no alert.
-            guard d.phase != "cleared" else { return false }
+            guard d.phase != .cleared else { return false }
             try BoundStatement(db, sql: """
                 INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, snapshot, created_ms)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)
-                """).run(.text(d.site), .text(d.gateway), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.phase),
+                """).run(.text(d.site), .text(d.gateway), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.phase.rawValue),
                          .int(d.timeMs), .int(d.timeMs), .text(d.location.map(AlertRecord.json)), .int(d.receivedMs))
             let time = RFC3339.format(ms: d.timeMs)
             record = AlertRecord(id: db.lastInsertedRowID, site: d.site, gateway: d.gateway, worker: d.worker,

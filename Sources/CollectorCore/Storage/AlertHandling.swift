@@ -10,12 +10,8 @@ import Wire
 /// was. An open alert that nobody acknowledges within `alerts.escalate_after`
 /// escalates, once.
 struct AlertHandling: Equatable {
-    static let unacknowledged = "unacknowledged", acknowledged = "acknowledged", resolved = "resolved"
-    /// Why an alert was resolved: it happened, it did not, or it was a drill.
-    static let resolutions = ["real-incident", "false-alarm", "test"]
-
     var acknowledgedMs: Int64?, acknowledgedBy: String?
-    var resolvedMs: Int64?, resolvedBy: String?, resolution: String?, note: String?
+    var resolvedMs: Int64?, resolvedBy: String?, resolution: AlertRecord.Resolution?, note: String?
     var escalatedMs: Int64?
 
     /// The columns ``init(_:from:)`` reads, in this order.
@@ -29,12 +25,12 @@ struct AlertHandling: Equatable {
         acknowledgedBy = c.text(i + 1)
         resolvedMs = c.optionalInt64(i + 2)
         resolvedBy = c.text(i + 3)
-        resolution = c.text(i + 4)
+        resolution = c.text(i + 4).flatMap(AlertRecord.Resolution.init)
         note = c.text(i + 5)
         escalatedMs = c.optionalInt64(i + 6)
     }
 
-    var state: String { resolvedMs != nil ? Self.resolved : acknowledgedMs != nil ? Self.acknowledged : Self.unacknowledged }
+    var state: AlertRecord.Handling { resolvedMs != nil ? .resolved : acknowledgedMs != nil ? .acknowledged : .unacknowledged }
 
     /// `record` as coordinators see it with this handling.
     func apply(to record: inout AlertRecord) {
@@ -79,10 +75,10 @@ extension EventStore {
     /// from ``AlertHandling/resolutions`` and an optional note. A real incident
     /// comes with its `outcome`; when OSH Act art. 37 makes it reportable, its
     /// report is made in the same transaction (docs/egov.md). The alert's JSON.
-    func resolve(_ id: Int64, by coordinator: String, reason: String, note: String?, outcome: IncidentOutcome? = nil,
+    func resolve(_ id: Int64, by coordinator: String, reason: AlertRecord.Resolution, note: String?, outcome: IncidentOutcome? = nil,
                  egov: EGovSettings = EGovSettings(), address: String? = nil, nowMs: Int64) throws -> String {
         try durableWrite { db in
-            var detail = ["alert": String(id), "reason": reason, "note": note ?? ""]
+            var detail = ["alert": String(id), "reason": reason.rawValue, "note": note ?? ""]
             if let o = outcome {
                 detail["outcome"] = "deaths \(o.deaths), injured \(o.injured), hospitalised \(o.hospitalised): \(o.description)"
                 detail["related_alerts"] = (o.related_alerts ?? []).map(String.init).joined(separator: ",")

@@ -13,9 +13,8 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     /// collector's own `gateway-offline` and `unreadable-alarm` (no worker; the gateway is the condition).
     public var kind: String
     public var condition: String
-    /// `pre-alarm`, `alarm` or `cleared`.
-    public var state: String
-    public var severity: String
+    public var state: AlarmPhase
+    public var severity: AlarmSeverity
     public var opened: String
     public var updated: String
     /// What the gateway said the time of this state was, when that was implausible
@@ -25,19 +24,31 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     public var event_id: String
     public var location: AlarmData.LocationData?
     public var values: [String: Double]
-    /// The coordinators' handling (``AlertHandling``): `unacknowledged`, `acknowledged` or `resolved`.
-    public var handling: String = AlertHandling.unacknowledged
+    /// The coordinators' handling (``AlertHandling``).
+    public var handling: Handling = .unacknowledged
     /// When and by whom (a coordinator's name from the config) it was acknowledged.
     public var acknowledged: String?
     public var acknowledged_by: String?
     public var resolved: String?
     public var resolved_by: String?
-    /// `real-incident`, `false-alarm` or `test`.
-    public var resolution: String?
+    public var resolution: Resolution?
     /// The resolving coordinator's words.
     public var note: String?
     /// When it escalated: open, and nobody acknowledged it within `alerts.escalate_after`.
     public var escalated: String?
+
+    /// Where the coordinators are with an alert: apart from its `state`, which is what the
+    /// gateway reports of the condition.
+    public enum Handling: String, Codable, Sendable {
+        case unacknowledged, acknowledged, resolved
+    }
+
+    /// Why an alert was resolved: it happened, it did not, or it was a drill.
+    public enum Resolution: String, Codable, Sendable, CaseIterable {
+        case realIncident = "real-incident"
+        case falseAlarm = "false-alarm"
+        case test
+    }
 }
 
 extension AlertRecord {
@@ -65,7 +76,7 @@ extension AlertRecord {
         field("event_id", event_id)
         field("gateway", gateway)
         field("gateway_time", gateway_time)
-        field("handling", handling)
+        field("handling", handling.rawValue)
         key("id")
         out += String(id)
         field("kind", kind)
@@ -75,12 +86,12 @@ extension AlertRecord {
         }
         field("note", note)
         field("opened", opened)
-        field("resolution", resolution)
+        field("resolution", resolution?.rawValue)
         field("resolved", resolved)
         field("resolved_by", resolved_by)
-        field("severity", severity)
+        field("severity", severity.rawValue)
         field("site", site)
-        field("state", state)
+        field("state", state.rawValue)
         field("updated", updated)
         key("values")
         JSONWriter.numbers(values, into: &out)

@@ -122,21 +122,42 @@ extension EventStore {
         }
     }
 
-    /// Alerts, newest first. `state`: `open` (pre-alarm or alarm), `pre-alarm`, `alarm`, `cleared`, or nil for all;
-    /// `handling`: `unacknowledged`, `acknowledged`, `resolved`, `unresolved` (the API refuses others), or nil for all.
-    public func alerts(state: String?, handling: String? = nil, site: String?, worker: String? = nil, limit: Int) throws -> [String] {
+    /// Which alerts by their state: open (pre-alarm or alarm), or in one state.
+    public enum StateFilter: Sendable, Equatable {
+        case open
+        case only(AlarmPhase)
+
+        /// `open`, `pre-alarm`, `alarm` or `cleared`; nil for anything else.
+        public init?(_ text: String) {
+            if text == "open" { self = .open } else if let p = AlarmPhase(rawValue: text) { self = .only(p) } else { return nil }
+        }
+    }
+
+    /// Which alerts by their handling: in one, or not resolved (unacknowledged or acknowledged).
+    public enum HandlingFilter: Sendable, Equatable {
+        case only(AlertRecord.Handling)
+        case unresolved
+
+        /// `unacknowledged`, `acknowledged`, `resolved` or `unresolved`; nil for anything else.
+        public init?(_ text: String) {
+            if text == "unresolved" { self = .unresolved } else if let h = AlertRecord.Handling(rawValue: text) { self = .only(h) } else { return nil }
+        }
+    }
+
+    /// Alerts, newest first; nil filters take all.
+    public func alerts(state: StateFilter?, handling: HandlingFilter? = nil, site: String?, worker: String? = nil, limit: Int) throws -> [String] {
         var clauses: [String] = [], arguments: StatementArguments = []
         switch state {
         case nil: break
-        case "open": clauses.append("state != 'cleared'")
-        case let s?: clauses.append("state = ?"); arguments += [s]
+        case .open: clauses.append("state != 'cleared'")
+        case .only(let p): clauses.append("state = ?"); arguments += [p.rawValue]
         }
         switch handling {
         case nil: break
-        case AlertHandling.unacknowledged: clauses.append("acknowledged_ms IS NULL AND resolved_ms IS NULL")
-        case AlertHandling.acknowledged: clauses.append("acknowledged_ms IS NOT NULL AND resolved_ms IS NULL")
-        case AlertHandling.resolved: clauses.append("resolved_ms IS NOT NULL")
-        default: clauses.append("resolved_ms IS NULL")
+        case .only(.unacknowledged): clauses.append("acknowledged_ms IS NULL AND resolved_ms IS NULL")
+        case .only(.acknowledged): clauses.append("acknowledged_ms IS NOT NULL AND resolved_ms IS NULL")
+        case .only(.resolved): clauses.append("resolved_ms IS NOT NULL")
+        case .unresolved: clauses.append("resolved_ms IS NULL")
         }
         if let site { clauses.append("site = ?"); arguments += [site] }
         if let worker { clauses.append("worker = ?"); arguments += [worker] }
@@ -211,10 +232,10 @@ extension EventStore {
     }
 
     /// Gateways and their last status (`online` / `offline`).
-    public func gateways() throws -> [(site: String, gateway: String, state: String, timeMs: Int64)] {
+    public func gateways() throws -> [(site: String, gateway: String, state: GatewayStatus.State?, timeMs: Int64)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM gateways ORDER BY site, gateway").map {
-                ($0["site"], $0["gateway"], $0["state"], $0["time_ms"])
+                ($0["site"], $0["gateway"], GatewayStatus.State(rawValue: $0["state"]), $0["time_ms"])
             }
         }
     }

@@ -59,7 +59,7 @@ public final class AgentDaemon: Service {
         let topics = config.topics
         let outbox = try Outbox(path: config.outboxPath, limits: config.outboxLimits)
         var mqtt = config.mqtt
-        mqtt.will = .init(topic: topics.status, payload: GatewaySession.status("offline", topics, clock, reason: GatewayStatus.connectionLost),
+        mqtt.will = .init(topic: topics.status, payload: GatewaySession.status(.offline, topics, clock, reason: GatewayStatus.connectionLost),
                           qos: .atLeastOnce, retain: true)
         let client = try MQTTClient(mqtt)
         let uplink = Uplink(outbox: outbox, client: client, topics: topics, resendAfterMs: config.resendAfterMs)

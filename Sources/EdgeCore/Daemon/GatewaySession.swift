@@ -22,7 +22,7 @@ struct GatewaySession: Service {
         await withDiscardingTaskGroup { group in
             group.addTask { await followConnection() }  // ends when the client stops
             try? await gracefulShutdown()
-            try? await client.publish(topic: topics.status, payload: Self.status("offline", topics, clock, reason: GatewayStatus.stopped),
+            try? await client.publish(topic: topics.status, payload: Self.status(.offline, topics, clock, reason: GatewayStatus.stopped),
                                       qos: .atLeastOnce, retain: true)
             await client.stop()
         }
@@ -35,7 +35,7 @@ struct GatewaySession: Service {
                 logger.info("connected to the MQTT broker", metadata: ["broker": "\(client.configuration.host):\(client.configuration.port)"])
                 do {
                     try await client.subscribe(topics.ack, qos: .atLeastOnce)
-                    try await client.publish(topic: topics.status, payload: Self.status("online", topics, clock), qos: .atLeastOnce, retain: true)
+                    try await client.publish(topic: topics.status, payload: Self.status(.online, topics, clock), qos: .atLeastOnce, retain: true)
                 } catch {
                     logger.warning("could not subscribe or announce online", metadata: ["error": "\(error)"])
                 }
@@ -48,9 +48,9 @@ struct GatewaySession: Service {
     }
 
     /// The gateway's status event, on the agent's clock like everything else it stamps.
-    static func status(_ state: String, _ topics: Topics, _ clock: AgentClock, reason: String? = nil) -> [UInt8] {
+    static func status(_ state: GatewayStatus.State, _ topics: Topics, _ clock: AgentClock, reason: String? = nil) -> [UInt8] {
         let now = clock.nowMs()
-        return [UInt8](CloudEvent(id: "\(now)-status-\(state)", source: topics.source, type: EventTypes.status, timeMs: now,
+        return [UInt8](CloudEvent(id: "\(now)-status-\(state.rawValue)", source: topics.source, type: EventTypes.status, timeMs: now,
                                   data: GatewayStatus(state: state, version: "1", reason: reason)).json())
     }
 }

@@ -28,6 +28,16 @@ struct SchemaReader {
         return s
     }
 
+    /// One of `Word`'s values; anything else is a schema violation that lists them.
+    func word<Word: RawRepresentable & CaseIterable>(_ key: String, _ type: Word.Type) throws(WireError) -> Word
+    where Word.RawValue == String {
+        let s = try string(key)
+        guard let w = Word(rawValue: s) else {
+            throw .schema("\(at(key)) '\(s)' is not one of \(Word.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return w
+    }
+
     func optionalString(_ key: String) throws(WireError) -> String? {
         guard let v = value(key) else { return nil }
         guard case .string(let s) = v else { throw .schema("wrong type at \(at(key))") }
