@@ -53,12 +53,12 @@ public struct CollectorAPI: Sendable {
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
                      body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
-        router.get("/healthz") { _, _ -> Response in
+        router.get("/healthz") { _, _ -> EditedResponse<Health> in
             let db = store.isHealthy(), now = self.status()
             // Storing is what matters: a broker outage is reported but does not make the collector unhealthy.
             let healthy = db && now.storing
-            return .json("{\"status\":\"\(healthy ? "ok" : "failing")\",\"database\":\(db),\"storing\":\(now.storing),\"mqtt\":\(now.hearing)}\n",
-                         status: healthy ? .ok : .serviceUnavailable)
+            return EditedResponse(status: healthy ? .ok : .serviceUnavailable,
+                                  response: Health(status: healthy ? "ok" : "failing", database: db, storing: now.storing, mqtt: now.hearing))
         }
         // Open to a scraper on this machine; from elsewhere, an admin's token.
         router.group("metrics")
@@ -143,12 +143,7 @@ public struct CollectorAPI: Sendable {
                                                health: context.seesHealth) + "\n")
             }
         api.group("gateways").add(middleware: authenticator).add(middleware: requiring(.admin, .coordinator))
-            .get { _, _ -> Response in
-                let items = try store.gateways().map {
-                    "{\"site\":\(JSONText.quoted($0.site)),\"gateway\":\(JSONText.quoted($0.gateway)),\"state\":\(JSONText.quoted($0.state?.rawValue ?? "unknown")),\"since\":\"\(RFC3339.format(ms: $0.timeMs))\"}"
-                }
-                return .json("{\"gateways\":[\(items.joined(separator: ","))]}\n")
-            }
+            .get { _, _ in GatewayList(gateways: try store.gateways()) }
         api.group("reports").add(middleware: authenticator).add(middleware: requiring(.coordinator, .admin))
             .get { _, _ -> Response in .json("{\"reports\":[\(try store.reports().map(\.json).joined(separator: ","))]}\n") }
         let admins = api.group().add(middleware: authenticator).add(middleware: requiring(.admin))

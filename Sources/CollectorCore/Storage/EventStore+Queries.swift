@@ -232,10 +232,10 @@ extension EventStore {
     }
 
     /// Gateways and their last status (`online` / `offline`).
-    public func gateways() throws -> [(site: String, gateway: String, state: GatewayStatus.State?, timeMs: Int64)] {
+    public func gateways() throws -> [GatewayRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM gateways ORDER BY site, gateway").map {
-                ($0["site"], $0["gateway"], GatewayStatus.State(rawValue: $0["state"]), $0["time_ms"])
+                GatewayRecord(site: $0["site"], gateway: $0["gateway"], state: $0["state"], since: RFC3339.format(ms: $0["time_ms"]))
             }
         }
     }
