@@ -53,12 +53,14 @@ let package = Package(
         // What crosses MQTT: CloudEvents envelope, topics, payloads, validation.
         .target(name: "Wire"),
         // The agent's logic as a library, so tests drive it without processes.
-        .target(name: "EdgeCore", dependencies: [
-            "RiskCore", "DeviceFormats", "Wire", "MQTT", "DaemonSupport", "BlueZ",
-            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "EdgeCore",
+            dependencies: [
+                "RiskCore", "DeviceFormats", "Wire", "MQTT", "DaemonSupport", "BlueZ",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // A simulated worksite as the agent's BLE source (`simulate:`, `run --scenario`), kept out of the gateway's core.
         .target(name: "SimulatedWorksite", dependencies: ["EdgeCore", "WorksiteSimulator", "DeviceFormats", "DaemonSupport"]),
         .executableTarget(
@@ -71,18 +73,20 @@ let package = Package(
             ]
         ),
         // The collector as a library: MQTT ingest, SQLite store, HTTP API.
-        .target(name: "CollectorCore", dependencies: [
-            "Wire", "MQTT", "DaemonSupport", .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
-            .product(name: "HummingbirdAuth", package: "hummingbird-auth"), .product(name: "HummingbirdTLS", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "CollectorCore",
+            dependencies: [
+                "Wire", "MQTT", "DaemonSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(
             name: "Collector",
             dependencies: [
@@ -91,17 +95,21 @@ let package = Package(
             ]
         ),
         // What both daemons share: YAML config loading with errors naming file and key, systemd notify and watchdog.
-        .target(name: "DaemonSupport", dependencies: [
-            "MQTT", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "DaemonSupport",
+            dependencies: [
+                "MQTT", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // Release-build benchmark of the detection pipeline (scripts/bench.sh).
         .executableTarget(name: "CanaryBench", dependencies: ["RiskCore", "DeviceFormats", "Recordings"]),
         // End-to-end benchmarks with real parts: ingest rate, alarm latency (scripts/bench-e2e.sh).
-        .executableTarget(name: "CanaryLoad", dependencies: [
-            "EdgeCore", "CollectorCore", "DaemonSupport", "DeviceFormats", "MQTT", "Wire", "RiskCore", "LocalServices",
-            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .executableTarget(
+            name: "CanaryLoad",
+            dependencies: [
+                "EdgeCore", "CollectorCore", "DaemonSupport", "DeviceFormats", "MQTT", "Wire", "RiskCore", "LocalServices",
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .testTarget(name: "RiskCoreTests", dependencies: ["RiskCore", "Recordings", "TestSupport"]),
         .testTarget(name: "DeviceFormatsTests", dependencies: ["DeviceFormats", "Recordings", "TestSupport"]),
         .testTarget(name: "WorksiteSimulatorTests", dependencies: ["WorksiteSimulator", "DeviceFormats", "RiskCore"]),
@@ -109,11 +117,14 @@ let package = Package(
         // processes, the collector's API and alert feed over HTTP.
         .target(name: "LocalServices", dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Test helpers: where shared/data is, the X-Road security server's stand-in, a headless browser.
-        .target(name: "TestSupport", dependencies: [
-            "LocalServices",
-            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-        ], path: "Tests/Support"),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "LocalServices",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ], path: "Tests/Support"),
         // The stand-in for the X-Road security server as a process, for the demo (scripts/demo.sh).
         .executableTarget(name: "XRoadStandIn", dependencies: ["TestSupport"], path: "Tests/XRoadStandIn"),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport", "LocalServices"]),
@@ -122,15 +133,19 @@ let package = Package(
         .testTarget(name: "CollectorTests", dependencies: ["CollectorCore", "DaemonSupport", "Wire", "RiskCore", "EdgeCore"]),
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         // The daemons as real processes against a real broker (needs the executables built).
-        .testTarget(name: "EndToEndTests", dependencies: [
-            "EdgeCore", "CollectorCore", "WorksiteSimulator", "SimulatedWorksite", "RiskCore", "Wire", "TestSupport", "LocalServices",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ], exclude: ["Fixtures"]),
-        .testTarget(name: "EdgeCoreTests", dependencies: [
-            "EdgeCore", "WorksiteSimulator", "SimulatedWorksite", "DeviceFormats", "RiskCore", "Wire", "MQTT", "DaemonSupport", "TestSupport",
-            "LocalServices",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "EdgeCore", "CollectorCore", "WorksiteSimulator", "SimulatedWorksite", "RiskCore", "Wire", "TestSupport", "LocalServices",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "EdgeCoreTests",
+            dependencies: [
+                "EdgeCore", "WorksiteSimulator", "SimulatedWorksite", "DeviceFormats", "RiskCore", "Wire", "MQTT", "DaemonSupport", "TestSupport",
+                "LocalServices",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

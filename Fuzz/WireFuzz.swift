@@ -14,7 +14,10 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let payload = Array(bytes.dropFirst())
     if case .telemetry(let t)? = try? IncomingMessage.decode(topic: topics[Int(bytes[0]) % topics.count], payload: payload) {
         // What the store and the export read back must be JSON again.
-        for r in t.readings { _ = r.numbers; _ = try? JSONParser.parse(Array(r.values.utf8)) }
+        for r in t.readings {
+            _ = r.numbers
+            _ = try? JSONParser.parse(Array(r.values.utf8))
+        }
     }
     _ = try? JSONParser.parse(payload)
     return 0

@@ -16,6 +16,8 @@ if [ ! -d ../shared/data/sisfall-dev ] && [ -z "${CANARY_SHARED_DATA:-}" ]; then
     exit 1
 fi
 
+# The code's form (.swift-format: 150 columns, Hummingbird's rules but one declaration may bind several names).
+swift format lint --strict --recursive --parallel Sources Tests Fuzz Package.swift
 # Builds the daemons too: the end-to-end tests run them as processes.
 swift build --build-tests
 # The BLE decoders and the collector's message validation under libFuzzer, a bounded time each (scripts/fuzz.sh).

@@ -51,8 +51,10 @@ public final class ATTSocket: @unchecked Sendable {
     /// Connects to `peer`'s ATT channel through `adapter` (the kernel creates
     /// the LE connection). Fails after `timeoutMs` if the device is not
     /// connectable or out of range.
-    public static func connect(adapter: HCIAdapter, to peer: [UInt8], type: AddressType = .leRandom,
-                               timeoutMs: Int32 = 10_000) throws(BlueZError) -> ATTSocket {
+    public static func connect(
+        adapter: HCIAdapter, to peer: [UInt8], type: AddressType = .leRandom,
+        timeoutMs: Int32 = 10_000
+    ) throws(BlueZError) -> ATTSocket {
         let fd = try newSocket(on: adapter)
         let socket = ATTSocket(fd: fd, peer: peer)  // closes fd on every failure below
         let flags = fcntl(fd, F_GETFL)

@@ -17,7 +17,8 @@ public struct BlueZError: Error, Equatable, CustomStringConvertible {
         let reason = String(cString: strerror(code))
         switch code {
         case EPERM, EACCES:
-            return "\(operation): \(reason): raw Bluetooth sockets need CAP_NET_RAW and adapter control CAP_NET_ADMIN (root, or the systemd unit's AmbientCapabilities)"
+            return
+                "\(operation): \(reason): raw Bluetooth sockets need CAP_NET_RAW and adapter control CAP_NET_ADMIN (root, or the systemd unit's AmbientCapabilities)"
         case ENODEV:
             return "\(operation): \(reason): no such Bluetooth adapter (`hciconfig -a` or `btmgmt info` lists them)"
         case EAFNOSUPPORT:

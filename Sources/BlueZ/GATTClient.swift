@@ -58,7 +58,9 @@ public final class GATTClient: @unchecked Sendable {
                 try socket.send(ATTPDU.confirmation.encode())
             case .error(let request, _, _) where request == pdu.opcode: return reply
             default:
-                guard reply.opcode == pdu.opcode + 1 else { throw failure("reply 0x\(String(reply.opcode, radix: 16)) to 0x\(String(pdu.opcode, radix: 16))") }
+                guard reply.opcode == pdu.opcode + 1 else {
+                    throw failure("reply 0x\(String(reply.opcode, radix: 16)) to 0x\(String(pdu.opcode, radix: 16))")
+                }
                 return reply
             }
         }
@@ -78,7 +80,8 @@ public final class GATTClient: @unchecked Sendable {
         var start: UInt16 = 1
         while true {
             guard case .readByGroupTypeResponse(let groups) = try request(.readByGroupTypeRequest(start: start, end: 0xFFFF, type: .primaryService)),
-                  let last = groups.last else { break }
+                let last = groups.last
+            else { break }
             services += groups.map { ($0.handle, $0.end) }
             guard last.end < 0xFFFF, last.end >= start else { break }
             start = last.end + 1
@@ -90,13 +93,21 @@ public final class GATTClient: @unchecked Sendable {
             var declarations: [(handle: UInt16, c: Characteristic)] = []
             while from <= service.end {
                 guard case .readByTypeResponse(let items) = try request(.readByTypeRequest(start: from, end: service.end, type: .characteristic)),
-                      let last = items.last else { break }
+                    let last = items.last
+                else { break }
                 for item in items {
-                    guard item.value.count == 5 || item.value.count == 19 else { throw failure("characteristic declaration of \(item.value.count) bytes") }
+                    guard item.value.count == 5 || item.value.count == 19 else {
+                        throw failure("characteristic declaration of \(item.value.count) bytes")
+                    }
                     let uuid: BLEUUID
                     do { uuid = try BLEUUID(wire: item.value[3...]) } catch { throw failure("characteristic UUID") }
-                    declarations.append((item.handle, Characteristic(uuid: uuid, properties: item.value[0],
-                                                                     valueHandle: UInt16(item.value[1]) | UInt16(item.value[2]) << 8)))
+                    declarations.append(
+                        (
+                            item.handle,
+                            Characteristic(
+                                uuid: uuid, properties: item.value[0],
+                                valueHandle: UInt16(item.value[1]) | UInt16(item.value[2]) << 8)
+                        ))
                 }
                 guard last.handle < service.end else { break }
                 from = last.handle + 1
@@ -110,7 +121,8 @@ public final class GATTClient: @unchecked Sendable {
             var from = found[k].valueHandle + 1
             while from <= ends[k], found[k].configurationHandle == nil {
                 guard case .findInformationResponse(let items) = try request(.findInformationRequest(start: from, end: ends[k])),
-                      let last = items.last else { break }
+                    let last = items.last
+                else { break }
                 found[k].configurationHandle = items.first { $0.uuid == .clientCharacteristicConfiguration }?.handle
                 guard last.handle < ends[k] else { break }
                 from = last.handle + 1

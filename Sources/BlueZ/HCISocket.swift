@@ -22,8 +22,10 @@ public final class HCISocket: @unchecked Sendable {
     /// Sends a command and waits for its Command Complete or Command Status.
     /// A controller that refuses it (a non-zero status) is an error.
     @discardableResult
-    public func command(ogf: UInt16 = leController, ocf: UInt16, _ parameters: [UInt8], timeoutMs: Int32 = 2_000,
-                        name: String) throws(BlueZError) -> [UInt8] {
+    public func command(
+        ogf: UInt16 = leController, ocf: UInt16, _ parameters: [UInt8], timeoutMs: Int32 = 2_000,
+        name: String
+    ) throws(BlueZError) -> [UInt8] {
         var reply = [UInt8](repeating: 0, count: 255)
         var parameters = parameters
         let rc = parameters.withUnsafeMutableBytes { p in

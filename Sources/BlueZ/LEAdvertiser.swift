@@ -25,17 +25,19 @@ public final class LEAdvertiser: @unchecked Sendable {
         // A controller that does not answer is.
         do {
             try socket.command(ocf: 0x000A, [0x00], name: "disable advertising")
-        } catch where error.code == EIO {}
+        } catch  where error.code == EIO {}
         if current?.address != address || current?.connectable != connectable {
             try socket.command(ocf: 0x0005, address.reversed(), name: "set random address")
             // 100 ms interval; ADV_IND or ADV_NONCONN_IND; own address random; all three channels.
             let type: UInt8 = connectable ? 0x00 : 0x03
-            try socket.command(ocf: 0x0006, [0xA0, 0x00, 0xA0, 0x00, type, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0x07, 0x00],
-                               name: "set advertising parameters")
+            try socket.command(
+                ocf: 0x0006, [0xA0, 0x00, 0xA0, 0x00, type, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0x07, 0x00],
+                name: "set advertising parameters")
             current = (address, connectable)
         }
-        try socket.command(ocf: 0x0008, [UInt8(data.count)] + data + [UInt8](repeating: 0, count: 31 - data.count),
-                           name: "set advertising data")
+        try socket.command(
+            ocf: 0x0008, [UInt8(data.count)] + data + [UInt8](repeating: 0, count: 31 - data.count),
+            name: "set advertising data")
         try socket.command(ocf: 0x000A, [0x01], name: "enable advertising")
     }
 

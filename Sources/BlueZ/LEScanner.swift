@@ -1,6 +1,6 @@
 import CBluetooth
-import Foundation
 import DeviceFormats
+import Foundation
 
 /// LE scanning on a raw HCI socket (Core spec Vol 4 Part E §7.8.10–11):
 /// passive by default, active optionally; controller duplicate filtering off,
@@ -33,13 +33,18 @@ public final class LEScanner: @unchecked Sendable {
         let commands = try adapter.open()
         // Scanning left on (by a previous run, or bluetoothd) refuses new parameters: stop it first.
         _ = hci_le_set_scan_enable(commands.fd, 0x00, 0x00, 1_000)
-        guard hci_le_set_scan_parameters(commands.fd, settings.active ? 0x01 : 0x00, settings.interval.littleEndian,
-                                         settings.window.littleEndian, 0x00 /* public */, 0x00 /* accept all */, 1_000) == 0 else {
+        guard
+            // Own address public (0x00), accept all advertisers (0x00).
+            hci_le_set_scan_parameters(
+                commands.fd, settings.active ? 0x01 : 0x00, settings.interval.littleEndian,
+                settings.window.littleEndian, 0x00, 0x00, 1_000) == 0
+        else {
             throw BlueZError("set LE scan parameters on \(adapter.name)", code: errno == 0 ? EIO : errno)
         }
         let events = try adapter.open()
         try events.filterLEMetaEvents()
-        guard hci_le_set_scan_enable(commands.fd, 0x01, 0x00 /* no duplicate filtering */, 1_000) == 0 else {
+        // No duplicate filtering (0x00): every report counts.
+        guard hci_le_set_scan_enable(commands.fd, 0x01, 0x00, 1_000) == 0 else {
             throw BlueZError("enable LE scanning on \(adapter.name)", code: errno == 0 ? EIO : errno)
         }
         self.commands = commands

@@ -20,7 +20,7 @@ func gasReadings(seconds: Int) -> [GasReading] {
     var out: [GasReading] = []
     for s in 0..<seconds {
         let t = Int64(s) * 1_000
-        let leak = Double(max(0, 30 - abs(s - seconds / 2))) // a 60-s bump peaking at 30
+        let leak = Double(max(0, 30 - abs(s - seconds / 2)))  // a 60-s bump peaking at 30
         out.append(GasReading(gas: .o2, timeMs: t, value: 20.9 - leak / 20))
         out.append(GasReading(gas: .co, timeMs: t, value: leak * 3))
         out.append(GasReading(gas: .h2s, timeMs: t, value: leak))
@@ -72,18 +72,22 @@ func benchmarkDetection(folder: String) throws {
     let sampleCount = recordings.reduce(0) { $0 + $1.count }
 
     print("\(recordings.count) recordings, \(sampleCount) accelerometer samples (\(sampleCount / 50) s at 50 Hz)")
-    let (_, events) = try measure(recordings, withGas: true) // warm-up
-    reportPerSample("motion (fall + immobility)", try (0..<5).map { _ in try measure(recordings, withGas: false).0 },
-                    samples: sampleCount)
-    reportPerSample("motion + gas (4 gases at 1 Hz)", try (0..<5).map { _ in try measure(recordings, withGas: true).0 },
-                    samples: sampleCount)
+    let (_, events) = try measure(recordings, withGas: true)  // warm-up
+    reportPerSample(
+        "motion (fall + immobility)", try (0..<5).map { _ in try measure(recordings, withGas: false).0 },
+        samples: sampleCount)
+    reportPerSample(
+        "motion + gas (4 gases at 1 Hz)", try (0..<5).map { _ in try measure(recordings, withGas: true).0 },
+        samples: sampleCount)
     print("events per pass: \(events)")
 }
 
 /// One report, bytes → typed readings: every BTHome object's value is read, as the agent would.
 @inline(__always)
-func decodeOne(_ decoder: inout AdvertisementDecoder, _ address: [UInt8], _ data: ArraySlice<UInt8>,
-               _ objects: inout Int, _ sum: inout Double) {
+func decodeOne(
+    _ decoder: inout AdvertisementDecoder, _ address: [UInt8], _ data: ArraySlice<UInt8>,
+    _ objects: inout Int, _ sum: inout Double
+) {
     let d = decoder.decode(address: address, data: data)
     if let b = d.bthome {
         b.forEachObject {
@@ -97,8 +101,10 @@ func decodeOne(_ decoder: inout AdvertisementDecoder, _ address: [UInt8], _ data
 /// The reports are locals, not array elements, so that the loop measures the decoder rather than
 /// picking an element (a division, a retain and a release per report).
 @inline(never)  // a symbol of its own, for callgrind --toggle-collect
-func decodePlain(_ decoder: inout AdvertisementDecoder, _ addresses: [[UInt8]], _ datas: [ArraySlice<UInt8>],
-                 rounds: Int) -> (Duration, Int, Double) {
+func decodePlain(
+    _ decoder: inout AdvertisementDecoder, _ addresses: [[UInt8]], _ datas: [ArraySlice<UInt8>],
+    rounds: Int
+) -> (Duration, Int, Double) {
     let (a0, a1, a2) = (addresses[0], addresses[1], addresses[2])
     let (d0, d1, d2) = (datas[0], datas[1], datas[2])
     var objects = 0
@@ -121,8 +127,11 @@ func benchmarkDecoders(rounds: Int = 2_000_000) {
         ("SBHT-003C", [0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0x02], Hex.decode("44000c01642e2845e100")!),
         ("asensor_01", [0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0x03], Hex.decode("40000c0164022709038013")!),
     ].map { name, addr, service in
-        (name, addr, AdvertisingDataBuilder.flags + AdvertisingDataBuilder.serviceData16(BTHomePacket.uuid, service)
-            + AdvertisingDataBuilder.structure(ADStructure.completeName, Array(name.utf8)))
+        (
+            name, addr,
+            AdvertisingDataBuilder.flags + AdvertisingDataBuilder.serviceData16(BTHomePacket.uuid, service)
+                + AdvertisingDataBuilder.structure(ADStructure.completeName, Array(name.utf8))
+        )
     }
     let addresses = reports.map(\.1)
     let datas = reports.map { $0.2[...] }
@@ -150,9 +159,12 @@ func benchmarkDecoders(rounds: Int = 2_000_000) {
     var secure = AdvertisementDecoder(keyring: keys)
     let sealedCount = rounds / 10
     let sealed = (1...sealedCount).map { n in
-        AdvertisingDataBuilder.flags + AdvertisingDataBuilder.serviceData16(
-            BTHomePacket.uuid, BTHomeKeyring.encrypt(objects: [(0x00, 7), (0x01, 100), (0x3A, 1)], key: key,
-                                                     address: address, counter: UInt32(n)))
+        AdvertisingDataBuilder.flags
+            + AdvertisingDataBuilder.serviceData16(
+                BTHomePacket.uuid,
+                BTHomeKeyring.encrypt(
+                    objects: [(0x00, 7), (0x01, 100), (0x3A, 1)], key: key,
+                    address: address, counter: UInt32(n)))
     }
     objects = 0
     let sealedElapsed = ContinuousClock().measure {
@@ -173,8 +185,11 @@ func benchmarkDecoders(rounds: Int = 2_000_000) {
 func benchmarkScanner(rounds: Int) {
     let events: [[UInt8]] = (0..<64).map { i in
         let status = CanaryProfile.GasStatus(sequence: UInt8(i), o2: 20.9, co: 3, h2s: 0.4, lel: 0, battery: 80, flags: [], motionG: 0.05)
-        let data = AdvertisingDataBuilder.flags + AdvertisingDataBuilder.manufacturer(CanaryProfile.defaultCompany,
-                                                                                       status.encodeAdvertisement())
+        let data =
+            AdvertisingDataBuilder.flags
+            + AdvertisingDataBuilder.manufacturer(
+                CanaryProfile.defaultCompany,
+                status.encodeAdvertisement())
         let report: [UInt8] = [0x02, 0x01, 0x03, 0x01, UInt8(i), 0x01, 0xEE, 0x00, 0xFF, 0xC0, UInt8(data.count)] + data + [0xC5]
         return [0x3E, UInt8(report.count)] + report
     }
@@ -201,8 +216,10 @@ func benchmarkScanner(rounds: Int) {
 
 func reportRate(_ label: String, _ count: Int, _ d: Duration, _ objects: Int) {
     let s = seconds(d)
-    print(String(format: "%@: %.2f million reports/s (%.0f ns each%@)", label, Double(count) / s / 1e6, s / Double(count) * 1e9,
-                 objects > 0 ? "; \(objects) objects" : ""))
+    print(
+        String(
+            format: "%@: %.2f million reports/s (%.0f ns each%@)", label, Double(count) / s / 1e6, s / Double(count) * 1e9,
+            objects > 0 ? "; \(objects) objects" : ""))
 }
 
 let arguments = CommandLine.arguments.dropFirst()

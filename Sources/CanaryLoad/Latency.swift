@@ -2,10 +2,10 @@ import DaemonSupport
 import DeviceFormats
 import EdgeCore
 import Foundation
+import LocalServices
 import Logging
 import MQTT
 import Synchronization
-import LocalServices
 import Wire
 
 /// Alarm latency through the real agent daemon, mosquitto and the real
@@ -20,8 +20,9 @@ enum Latency {
     static func address(_ k: Int) -> [UInt8] { [0xC0, 0xFF, 0xEE, UInt8(k >> 8), UInt8(k & 0xFF), 0x01] }
 
     static func gasFrame(_ k: Int, sos: Bool, sequence: UInt8, atMs t: Int64) -> BLEFrame {
-        let status = CanaryProfile.GasStatus(sequence: sequence, o2: 20.9, co: 1, h2s: 0.1, lel: 0, battery: 90,
-                                             flags: sos ? [.sos] : [], motionG: 0.2)
+        let status = CanaryProfile.GasStatus(
+            sequence: sequence, o2: 20.9, co: 1, h2s: 0.1, lel: 0, battery: 90,
+            flags: sos ? [.sos] : [], motionG: 0.2)
         let data = AdvertisingDataBuilder.flags + AdvertisingDataBuilder.manufacturer(0xFFFF, status.encodeAdvertisement())
         return BLEFrame(timeMs: t, address: address(k), rssi: -60, payload: .advertisement(data))
     }
@@ -72,12 +73,12 @@ enum Latency {
         let dir = try temporaryDirectory("latency")
         let broker = try Broker(logEveryPacket: false)
         try """
-            mqtt: {port: \(broker.port)}
-            storage: {sqlite: \(dir.appendingPathComponent("collector.sqlite").path)}
-            http: {port: 0}
-            log_level: warning
-            tokens: [{name: bench, token_sha256: 9cd45473cca2d3baeb275ae25df73ddd512fb98b90d0a696b04b13f5e354b11f, roles: [coordinator]}]
-            """.write(toFile: dir.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
+        mqtt: {port: \(broker.port)}
+        storage: {sqlite: \(dir.appendingPathComponent("collector.sqlite").path)}
+        http: {port: 0}
+        log_level: warning
+        tokens: [{name: bench, token_sha256: 9cd45473cca2d3baeb275ae25df73ddd512fb98b90d0a696b04b13f5e354b11f, roles: [coordinator]}]
+        """.write(toFile: dir.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
         let collector = try Daemon("canary-collector", ["--config", dir.appendingPathComponent("collector.yaml").path], in: dir)
         let port = try await collector.collectorAPIPort(within: 60)
         let feed = try await APIClient.EventStream(port: port, "/api/v1/alerts/stream", headers: ["Authorization": "Bearer night-token"])
@@ -89,16 +90,20 @@ enum Latency {
             for await m in tap.messages {
                 let now = ContinuousClock.now
                 if let o = try? JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any],
-                   o["type"] as? String == "tw.canary.alarm.sos", let w = o["subject"] as? String { atBroker.record(w, now) }
+                    o["type"] as? String == "tw.canary.alarm.sos", let w = o["subject"] as? String
+                {
+                    atBroker.record(w, now)
+                }
             }
         }
 
         var directory = SiteDirectory(site: "bench")
         for k in 0..<workers { directory.bind(address(k), worker: "w\(k)", role: .gasDetector) }
         let topics = try Topics(site: "bench", gateway: "gw-1")
-        let config = AgentConfig(topics: topics, mqtt: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "bench-agent"),
-                                 outboxPath: dir.appendingPathComponent("outbox.sqlite").path, source: .btsnoop(""),
-                                 directory: directory)
+        let config = AgentConfig(
+            topics: topics, mqtt: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "bench-agent"),
+            outboxPath: dir.appendingPathComponent("outbox.sqlite").path, source: .btsnoop(""),
+            directory: directory)
         let source = Source(seconds: seconds, sentAt: SendTimes())
         var logger = Logger(label: "bench-agent")
         logger.logLevel = .warning
@@ -111,8 +116,9 @@ enum Latency {
         for await event in feed.events where event.event == "alert" {
             let arrived = clock.now
             guard let o = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any],
-                  o["kind"] as? String == "sos", let worker = o["worker"] as? String,
-                  let sent = source.sentAt.time(of: worker) else { continue }
+                o["kind"] as? String == "sos", let worker = o["worker"] as? String,
+                let sent = source.sentAt.time(of: worker)
+            else { continue }
             latencies.append((arrived - sent).seconds * 1000)
             if let b = atBroker.time(of: worker) { agentPart.append((b - sent).seconds * 1000) }
             if latencies.count == expected { break }
@@ -125,9 +131,11 @@ enum Latency {
         latencies.sort()
         agentPart.sort()
         func p(_ q: Double, _ v: [Double] = latencies) -> Double { v.isEmpty ? .nan : v[min(v.count - 1, Int(Double(v.count) * q))] }
-        print("alarms measured: \(latencies.count) SOS presses over \(seconds - 3) s, \(workers) gas detectors at 1 Hz "
-              + "(\(Int(readings)) readings stored, \(Int(readings) / seconds)/s)")
-        print(String(format: "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (target p99 ≤ 20)", p(0.5), p(0.9), p(0.99), latencies.last ?? .nan))
+        print(
+            "alarms measured: \(latencies.count) SOS presses over \(seconds - 3) s, \(workers) gas detectors at 1 Hz "
+                + "(\(Int(readings)) readings stored, \(Int(readings) / seconds)/s)")
+        print(
+            String(format: "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (target p99 ≤ 20)", p(0.5), p(0.9), p(0.99), latencies.last ?? .nan))
         print(String(format: "of which device bytes → a subscriber on the broker: p50 %.2f  p99 %.2f", p(0.5, agentPart), p(0.99, agentPart)))
         collector.kill(SIGTERM)
         _ = await collector.exitCode(within: 10)

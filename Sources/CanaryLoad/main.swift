@@ -3,12 +3,12 @@ import DaemonSupport
 import DeviceFormats
 import EdgeCore
 import Foundation
+import LocalServices
 import Logging
 import MQTT
 import RiskCore
 import ServiceLifecycle
 import Synchronization
-import LocalServices
 import Wire
 
 // End-to-end benchmarks with real parts (scripts/bench-e2e.sh, release build):
@@ -120,8 +120,10 @@ enum Ingest {
         }
         let discardRate = Double(count) / discardTime.seconds, ingestRate = Double(count) / ingestTime.seconds
         print(String(format: "discarding subscriber: %.0f messages/s (%.2f s)", discardRate, discardTime.seconds))
-        print(String(format: "collector ingest:      %.0f messages/s (%.2f s), %.0f readings/s, %.0f commits, acks included",
-                     ingestRate, ingestTime.seconds, readings / ingestTime.seconds, sample(metrics, "canary_collector_commits_total")))
+        print(
+            String(
+                format: "collector ingest:      %.0f messages/s (%.2f s), %.0f readings/s, %.0f commits, acks included",
+                ingestRate, ingestTime.seconds, readings / ingestTime.seconds, sample(metrics, "canary_collector_commits_total")))
         print(String(format: "ratio: %.1f %% (target ≥ 80 %%)", 100 * ingestRate / discardRate))
         try? FileManager.default.removeItem(at: dir)
     }
@@ -138,11 +140,13 @@ extension Ingest {
                 return (topics.events, [UInt8](CloudEvent(e, topics: topics).json()))
             }
             let readings = (0..<perMessage).map {
-                TelemetryBatch.Reading(worker: "w\((k + $0) % 200)", device: "C0:FF:EE:00:00:\($0)", kind: "gas", time_ms: t,
-                                       values: ["o2": 20.9, "co": 1, "h2s": 0.2, "lel": 0, "battery": 80, "motion_g": 0.05])
+                TelemetryBatch.Reading(
+                    worker: "w\((k + $0) % 200)", device: "C0:FF:EE:00:00:\($0)", kind: "gas", time_ms: t,
+                    values: ["o2": 20.9, "co": 1, "h2s": 0.2, "lel": 0, "battery": 80, "motion_g": 0.05])
             }
-            let e = CloudEvent(id: "\(t)-telemetry-\(k)", source: topics.source, type: EventTypes.telemetry, timeMs: t,
-                               data: TelemetryBatch(readings: readings))
+            let e = CloudEvent(
+                id: "\(t)-telemetry-\(k)", source: topics.source, type: EventTypes.telemetry, timeMs: t,
+                data: TelemetryBatch(readings: readings))
             return (topics.telemetry, [UInt8](e.json()))
         }
     }
@@ -156,24 +160,30 @@ extension Ingest {
         for _ in 0..<5 {
             var decoded: [ReceivedMessage] = []
             decoded.reserveCapacity(payloads.count)
-            decodeTimes.append(try clock.measure {
-                for p in payloads {
-                    decoded.append(ReceivedMessage(topics: topics, message: try IncomingMessage.decode(topic: p.topic, payload: p.payload),
-                                                   raw: p.payload))
-                }
-            })
+            decodeTimes.append(
+                try clock.measure {
+                    for p in payloads {
+                        decoded.append(
+                            ReceivedMessage(
+                                topics: topics, message: try IncomingMessage.decode(topic: p.topic, payload: p.payload),
+                                raw: p.payload))
+                    }
+                })
             let dir = try temporaryDirectory("store")
             defer { try? FileManager.default.removeItem(at: dir) }
             let store = try EventStore(path: dir.appendingPathComponent("collector.sqlite").path)
-            storeTimes.append(try clock.measure {
-                for start in stride(from: 0, to: decoded.count, by: 2_000) {
-                    _ = try store.commit(Array(decoded[start..<min(start + 2_000, decoded.count)]), receivedMs: 0)
-                }
-            })
+            storeTimes.append(
+                try clock.measure {
+                    for start in stride(from: 0, to: decoded.count, by: 2_000) {
+                        _ = try store.commit(Array(decoded[start..<min(start + 2_000, decoded.count)]), receivedMs: 0)
+                    }
+                })
         }
         func perMessage(_ d: Duration) -> Double { d.seconds * 1e6 / Double(payloads.count) }
-        print(String(format: "without MQTT (best of 5): validation %.1f µs/message, storing %.1f µs/message (transactions of 2000)",
-                     perMessage(decodeTimes.min()!), perMessage(storeTimes.min()!)))
+        print(
+            String(
+                format: "without MQTT (best of 5): validation %.1f µs/message, storing %.1f µs/message (transactions of 2000)",
+                perMessage(decodeTimes.min()!), perMessage(storeTimes.min()!)))
     }
 }
 

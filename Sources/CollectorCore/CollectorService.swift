@@ -3,8 +3,8 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
-import NIOSSL
 import MQTT
+import NIOSSL
 import ServiceLifecycle
 
 /// The whole collector: store, MQTT ingest, escalation, reports, HTTP API, as
@@ -14,9 +14,11 @@ import ServiceLifecycle
 /// and acknowledges what it holds before the MQTT client disconnects.
 public enum CollectorService {
     /// Builds the application the executable runs. `onRunning` gets the bound HTTP port (useful with port 0).
-    public static func make(config: CollectorConfig, logger: Logger, metrics: CollectorMetrics = CollectorMetrics(),
-                            notifier: SystemdNotifier = SystemdNotifier(),
-                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    public static func make(
+        config: CollectorConfig, logger: Logger, metrics: CollectorMetrics = CollectorMetrics(),
+        notifier: SystemdNotifier = SystemdNotifier(),
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
         let store = try EventStore(path: config.databasePath) { error in
             metrics.checkpointFailures.increment()
             logger.error("WAL checkpoint failed; the log grows until one succeeds", metadata: ["error": "\(error)"])
@@ -24,28 +26,38 @@ public enum CollectorService {
         let client = try MQTTClient(config.mqtt)
         let ingest = Ingest(store: store, client: client, metrics: metrics, settings: config.ingest, logger: logger)
         if config.http.insecure && !config.listensOnLoopbackOnly {
-            logger.critical("http.insecure: the API serves \(config.httpHost) without the protection it needs (TLS and tokens): anyone on that network may read what it gives")
+            logger.critical(
+                "http.insecure: the API serves \(config.httpHost) without the protection it needs (TLS and tokens): anyone on that network may read what it gives"
+            )
         }
         let refused = RefusedTokens()
         let summary = config.summaryJSON
-        try store.audit([AuditEntry(action: "config", actor: "canary-collector",
-                                    detail: ["config": summary, "changed": String(try store.lastConfigAudited() != summary)])],
-                        nowMs: WallClock.nowMs())
-        let api = CollectorAPI(store: store, metrics: metrics,
-                               pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),
-                               tokens: config.tokens, refused: refused, keepAliveMs: config.keepAliveMs,
-                               status: { ingest.status.current },
-                               nowMs: WallClock.nowMs, configJSON: summary, egov: config.egov)
-        let services: [any Service] = ingest.services + [
-            AuditService(store: store, refused: refused, logger: logger),
-            EscalationService(store: store, metrics: metrics, afterMs: config.escalateAfterMs, logger: logger),
-            ReportDelivery(store: store, xroad: config.egov.xroad, logger: logger, nowMs: WallClock.nowMs),
-            FeedKeepAlive(changes: store.changes, every: .milliseconds(config.keepAliveMs)),
-            SystemdWatchdog(notifier: notifier, healthy: { store.isHealthy() }),
-        ]
+        try store.audit(
+            [
+                AuditEntry(
+                    action: "config", actor: "canary-collector",
+                    detail: ["config": summary, "changed": String(try store.lastConfigAudited() != summary)])
+            ],
+            nowMs: WallClock.nowMs())
+        let api = CollectorAPI(
+            store: store, metrics: metrics,
+            pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),
+            tokens: config.tokens, refused: refused, keepAliveMs: config.keepAliveMs,
+            status: { ingest.status.current },
+            nowMs: WallClock.nowMs, configJSON: summary, egov: config.egov)
+        let services: [any Service] =
+            ingest.services + [
+                AuditService(store: store, refused: refused, logger: logger),
+                EscalationService(store: store, metrics: metrics, afterMs: config.escalateAfterMs, logger: logger),
+                ReportDelivery(store: store, xroad: config.egov.xroad, logger: logger, nowMs: WallClock.nowMs),
+                FeedKeepAlive(changes: store.changes, every: .milliseconds(config.keepAliveMs)),
+                SystemdWatchdog(notifier: notifier, healthy: { store.isHealthy() }),
+            ]
         let perClient = ConnectionsPerClient(limit: config.http.maxConnectionsPerClient, metrics: metrics, logger: logger)
-        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [perClient.handler(), HangUpHandler()],
-                                                                  idleTimeout: .milliseconds(config.http.idleTimeoutMs)))
+        let http1 = HTTPServerBuilder.http1(
+            configuration: .init(
+                additionalChannelHandlers: [perClient.handler(), HangUpHandler()],
+                idleTimeout: .milliseconds(config.http.idleTimeoutMs)))
         var server = http1
         if let tls = config.http.tls {
             var tlsConfiguration = TLSConfiguration.makeServerConfiguration(
@@ -57,8 +69,9 @@ public enum CollectorService {
         return Application(
             router: api.router(),
             server: server,
-            configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "canary-collector",
-                                 availableConnectionsDelegate: MaximumAvailableConnections(config.http.maxConnections, logger: logger)),
+            configuration: .init(
+                address: .hostname(config.httpHost, port: config.httpPort), serverName: "canary-collector",
+                availableConnectionsDelegate: MaximumAvailableConnections(config.http.maxConnections, logger: logger)),
             services: services,
             onServerRunning: { channel in
                 notifier.ready(status: "storing to \(config.databasePath)")

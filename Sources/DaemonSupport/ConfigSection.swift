@@ -143,7 +143,8 @@ public final class ConfigSection {
         guard stat(path, &info) == 0, FileManager.default.isReadableFile(atPath: path) else { throw error(key, "cannot read \(path)") }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
-            throw error(key, "\(path) may be read or changed by group or others (mode \(String(mode, radix: 8))): chmod 600 it, owned by the daemon's user")
+            throw error(
+                key, "\(path) may be read or changed by group or others (mode \(String(mode, radix: 8))): chmod 600 it, owned by the daemon's user")
         }
     }
 
@@ -173,8 +174,11 @@ public final class ConfigSection {
     public func durationMs(_ key: String, default d: Int64, in range: ClosedRange<Int64>) throws(ConfigError) -> Int64 {
         guard let n = node(key) else { return d }
         guard let s = n.string, let v = Self.parse(s, units: ["ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]),
-              range.contains(v) else {
-            throw error(key, "must be a duration like 30s, 5m, 12h or 7d, between \(range.lowerBound) ms and \(range.upperBound) ms (found \(Self.shown(n)))", at: n)
+            range.contains(v)
+        else {
+            throw error(
+                key, "must be a duration like 30s, 5m, 12h or 7d, between \(range.lowerBound) ms and \(range.upperBound) ms (found \(Self.shown(n)))",
+                at: n)
         }
         return v
     }
@@ -183,8 +187,10 @@ public final class ConfigSection {
     public func bytes(_ key: String, default d: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         guard let n = node(key) else { return d }
         guard let s = n.string, let v = Self.parse(s, units: ["": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30]),
-              v <= Int64(Int.max), range.contains(Int(v)) else {
-            throw error(key, "must be a size like 512MiB or 2GiB, between \(range.lowerBound) and \(range.upperBound) bytes (found \(Self.shown(n)))", at: n)
+            v <= Int64(Int.max), range.contains(Int(v))
+        else {
+            throw error(
+                key, "must be a size like 512MiB or 2GiB, between \(range.lowerBound) and \(range.upperBound) bytes (found \(Self.shown(n)))", at: n)
         }
         return Int(v)
     }

@@ -9,8 +9,10 @@ public enum DaemonStartup {
 
     /// The config, or nil after writing `daemon: file:line: key: problem` to stderr.
     /// With `checkOnly`, a valid config is reported on stdout.
-    public static func load<Config>(_ file: String, daemon: String, checkOnly: Bool,
-                                    _ read: (String) throws(ConfigError) -> Config) -> Config? {
+    public static func load<Config>(
+        _ file: String, daemon: String, checkOnly: Bool,
+        _ read: (String) throws(ConfigError) -> Config
+    ) -> Config? {
         do {
             let config = try read(file)
             if checkOnly { print("\(file): valid") }

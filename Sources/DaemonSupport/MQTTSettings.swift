@@ -24,9 +24,10 @@ extension MQTTConfiguration {
     /// daemons then use the id the broker keeps their session under.
     public static func read(_ s: ConfigSection, defaultClientID: String) throws(ConfigError) -> MQTTConfiguration {
         let username = try s.string("username")
-        var c = MQTTConfiguration(host: try s.string("host", default: "127.0.0.1"),
-                                  port: try s.int("port", default: 1883, in: 1...65_535),
-                                  clientID: try s.string("client_id", default: username ?? defaultClientID))
+        var c = MQTTConfiguration(
+            host: try s.string("host", default: "127.0.0.1"),
+            port: try s.int("port", default: 1883, in: 1...65_535),
+            clientID: try s.string("client_id", default: username ?? defaultClientID))
         c.keepAliveSeconds = Int(try s.durationMs("keepalive", default: 30_000, in: 5_000...3_600_000) / 1_000)
         c.username = username
         if let file = try s.secretFile("password_file") {

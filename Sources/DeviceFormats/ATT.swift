@@ -130,7 +130,7 @@ public enum ATTPDU: Equatable, Sendable {
             out.append(UInt8(4 + (items.first?.value.count ?? 0)))
             for i in items { out += le(i.handle) + le(i.end) + i.value }
         case .writeRequest(let handle, let value), .writeCommand(let handle, let value),
-             .notification(let handle, let value), .indication(let handle, let value):
+            .notification(let handle, let value), .indication(let handle, let value):
             out += le(handle) + value
         case .writeResponse, .confirmation: break
         }
@@ -147,8 +147,10 @@ public enum ATTPDU: Equatable, Sendable {
             }
             switch opcode {
             case 0x01:
-                return try end(.error(request: try r.u8("ATT request opcode"), handle: try r.u16LE("ATT handle"),
-                                      code: try r.u8("ATT error code")))
+                return try end(
+                    .error(
+                        request: try r.u8("ATT request opcode"), handle: try r.u16LE("ATT handle"),
+                        code: try r.u8("ATT error code")))
             case 0x02: return try end(.exchangeMTURequest(try r.u16LE("ATT MTU")))
             case 0x03: return try end(.exchangeMTUResponse(try r.u16LE("ATT MTU")))
             case 0x04:
@@ -166,8 +168,9 @@ public enum ATTPDU: Equatable, Sendable {
             case 0x08, 0x10:
                 let start = try r.u16LE("ATT start handle"), last = try r.u16LE("ATT end handle")
                 let type = try BLEUUID(wire: pdu[r.rest().range])
-                return opcode == 0x08 ? .readByTypeRequest(start: start, end: last, type: type)
-                                      : .readByGroupTypeRequest(start: start, end: last, type: type)
+                return opcode == 0x08
+                    ? .readByTypeRequest(start: start, end: last, type: type)
+                    : .readByGroupTypeRequest(start: start, end: last, type: type)
             case 0x09:
                 let length = Int(try r.u8("ATT pair length"))
                 guard length > 2 else { throw .badLength("ATT read-by-type pairs of \(length) bytes") }

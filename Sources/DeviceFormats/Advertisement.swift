@@ -87,8 +87,10 @@ public struct AdvertisementDecoder: Sendable {
 
     /// One AD structure: its type and a reader over its data in `data`.
     @inline(__always)
-    private mutating func decode(_ type: UInt8, _ ad: ByteReader, of data: ArraySlice<UInt8>, address: [UInt8],
-                                 into out: inout DecodedAdvertisement) throws(DecodeError) {
+    private mutating func decode(
+        _ type: UInt8, _ ad: ByteReader, of data: ArraySlice<UInt8>, address: [UInt8],
+        into out: inout DecodedAdvertisement
+    ) throws(DecodeError) {
         var r = ad
         switch type {
         case ADStructure.flags:

@@ -79,8 +79,10 @@ public struct BTHomePacket: Sendable, Equatable {
             try o.skip(n, "BTHome text")
             return Object(id: id, value: Double(n), bytesRange: start..<o.index)
         }
-        let raw: Double = spec.signed ? Double(try o.intLE(spec.size, "BTHome object value"))
-                                      : Double(try o.uintLE(spec.size, "BTHome object value"))
+        let raw: Double =
+            spec.signed
+            ? Double(try o.intLE(spec.size, "BTHome object value"))
+            : Double(try o.uintLE(spec.size, "BTHome object value"))
         // Dimmer events: the first byte is the event code, the second the steps.
         let value = id == BTHomeObjects.dimmerEvent ? Double(UInt64(raw) & 0xFF) : spec.scale(raw)
         return Object(id: id, value: value, bytesRange: nil)
@@ -122,8 +124,9 @@ public struct BTHomePacket: Sendable, Equatable {
             }
             return (count, nil)
         }
-        return BTHomePacket(encrypted: encrypted, triggerBased: info & 0x04 != 0, counter: counter,
-                            stoppedAtUnknownID: stoppedAt, payload: payload, objectCount: count)
+        return BTHomePacket(
+            encrypted: encrypted, triggerBased: info & 0x04 != 0, counter: counter,
+            stoppedAtUnknownID: stoppedAt, payload: payload, objectCount: count)
     }
 
     /// The service data (after the UUID) for `objects`, each an id and its raw integer value.

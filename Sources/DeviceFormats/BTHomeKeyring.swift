@@ -26,8 +26,11 @@ public struct BTHomeKeyring: Sendable {
         let counterBytes = payload[(end - 8)..<(end - 4)]
         let counter = counterBytes.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         let nonce = Self.nonce(address: address, deviceInfo: deviceInfo, counter: counterBytes)
-        guard let plain = AESCCM.decrypt(key: key, nonce: nonce, ciphertext: payload[..<(end - 8)],
-                                         tag: payload[(end - 4)...]) else { throw .authenticationFailed }
+        guard
+            let plain = AESCCM.decrypt(
+                key: key, nonce: nonce, ciphertext: payload[..<(end - 8)],
+                tag: payload[(end - 4)...])
+        else { throw .authenticationFailed }
         // Only an authentic packet may move the counter, so a forged one cannot block the device.
         if let last = lastCounter[address], counter <= last { throw .replayedCounter(last: last, got: counter) }
         lastCounter[address] = counter
@@ -35,8 +38,10 @@ public struct BTHomeKeyring: Sendable {
     }
 
     /// Encrypts `objects` as a device would: service data after the UUID.
-    public static func encrypt(objects: [(id: UInt8, raw: Int64)], key: [UInt8], address: [UInt8], counter: UInt32,
-                               triggerBased: Bool = false) -> [UInt8] {
+    public static func encrypt(
+        objects: [(id: UInt8, raw: Int64)], key: [UInt8], address: [UInt8], counter: UInt32,
+        triggerBased: Bool = false
+    ) -> [UInt8] {
         let info: UInt8 = 0x41 | (triggerBased ? 0x04 : 0)
         let counterBytes = (0..<4).map { UInt8(truncatingIfNeeded: counter >> (8 * $0)) }
         let nonce = nonce(address: address, deviceInfo: info, counter: counterBytes[...])

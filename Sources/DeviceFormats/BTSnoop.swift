@@ -13,7 +13,10 @@ public struct BTSnoopReader: Sendable {
         public var item: HCIItem
     }
 
-    public enum Datalink: UInt32, Sendable { case h4 = 1002, monitor = 2001 }
+    public enum Datalink: UInt32, Sendable {
+        case h4 = 1002
+        case monitor = 2001
+    }
 
     /// Microseconds from 0000-01-01 to 1970-01-01 as btsnoop counts them
     /// (BlueZ src/shared/btsnoop.c: 0x00E03AB44A676000 is 2000-01-01).

@@ -61,7 +61,10 @@ struct ByteReader {
         default:
             var v: UInt64 = 0
             var k = count
-            while k > 0 { k -= 1; v = v << 8 | UInt64(byte(index + k)) }
+            while k > 0 {
+                k -= 1
+                v = v << 8 | UInt64(byte(index + k))
+            }
             return v
         }
     }

@@ -6,8 +6,10 @@ public enum CanaryProfile {
     public static let version: UInt8 = 1
     /// `6e0f0001-8c3b-4b8e-9f5a-63616e617279`; characteristics replace 0001.
     public static func uuid(_ short: UInt16) -> [UInt8] {
-        [0x6e, 0x0f, UInt8(short >> 8), UInt8(short & 0xFF), 0x8c, 0x3b, 0x4b, 0x8e, 0x9f, 0x5a,
-         0x63, 0x61, 0x6e, 0x61, 0x72, 0x79]
+        [
+            0x6e, 0x0f, UInt8(short >> 8), UInt8(short & 0xFF), 0x8c, 0x3b, 0x4b, 0x8e, 0x9f, 0x5a,
+            0x63, 0x61, 0x6e, 0x61, 0x72, 0x79,
+        ]
     }
     public static let service: UInt16 = 0x0001
     public static let motionCharacteristic: UInt16 = 0x0002
@@ -66,8 +68,10 @@ public enum CanaryProfile {
         /// Largest deviation of |a| from 1 g in the last second, in g.
         public var motionG: Double
 
-        public init(sequence: UInt8, o2: Double?, co: Double?, h2s: Double?, lel: Double?, battery: Int,
-                    flags: Flags, motionG: Double) {
+        public init(
+            sequence: UInt8, o2: Double?, co: Double?, h2s: Double?, lel: Double?, battery: Int,
+            flags: Flags, motionG: Double
+        ) {
             self.sequence = sequence
             self.o2 = o2
             self.co = co
@@ -88,8 +92,9 @@ public enum CanaryProfile {
             let lel = gas(try r.u16LE("LEL"), 10)
             let battery = Int(try r.u8("battery"))
             guard battery <= 100 else { throw .unsupported("battery \(battery) %") }
-            return GasStatus(sequence: seq, o2: o2, co: co, h2s: h2s, lel: lel, battery: battery,
-                             flags: Flags(rawValue: try r.u8("flags")), motionG: Double(try r.u8("motion")) / 100)
+            return GasStatus(
+                sequence: seq, o2: o2, co: co, h2s: h2s, lel: lel, battery: battery,
+                flags: Flags(rawValue: try r.u8("flags")), motionG: Double(try r.u8("motion")) / 100)
         }
 
         /// The frame from the sequence number on (the GATT characteristic's value).
@@ -151,8 +156,10 @@ public enum CanaryProfile {
                 return [UInt8(raw & 0xFF), UInt8(raw >> 8)]
             }
             return [CanaryProfile.version, 0x02, sequence] + i16(x) + i16(y)
-                + [UInt8(bitPattern: Int8(clamping: floor)), UInt8(clamping: Int((accuracy * 10).rounded())),
-                   UInt8(clamping: battery)]
+                + [
+                    UInt8(bitPattern: Int8(clamping: floor)), UInt8(clamping: Int((accuracy * 10).rounded())),
+                    UInt8(clamping: battery),
+                ]
         }
     }
 
@@ -233,9 +240,10 @@ public enum CanaryProfile {
         public static func decode(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> SleepSummary {
             guard bytes.count == 11 else { throw .badLength("sleep summary of \(bytes.count) bytes, expected 11") }
             return try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in
-                let s = SleepSummary(start: try r.u32LE("sleep start"), end: try r.u32LE("sleep end"),
-                                     minutesAsleep: Int(try r.u16LE("minutes asleep")),
-                                     efficiencyPercent: Int(try r.u8("efficiency")))
+                let s = SleepSummary(
+                    start: try r.u32LE("sleep start"), end: try r.u32LE("sleep end"),
+                    minutesAsleep: Int(try r.u16LE("minutes asleep")),
+                    efficiencyPercent: Int(try r.u8("efficiency")))
                 guard s.end >= s.start else { throw .unsupported("sleep ends before it starts") }
                 guard s.efficiencyPercent <= 100 else { throw .unsupported("sleep efficiency \(s.efficiencyPercent) %") }
                 guard UInt32(s.minutesAsleep) * 60 <= s.end - s.start else { throw .unsupported("more minutes asleep than in bed") }

@@ -69,13 +69,16 @@ public struct IBeacon: Sendable, Equatable {
         try ByteReader.read(data) { (r: inout ByteReader) throws(DecodeError) in
             guard data.count >= 2, try r.u8("iBeacon type") == 0x02, try r.u8("iBeacon length") == 0x15 else { return nil }
             guard data.count == 23 else { throw .badLength("iBeacon of \(data.count) bytes, expected 23") }
-            return IBeacon(uuid: try r.take(16, "iBeacon UUID").bytes, major: try r.u16BE("iBeacon major"),
-                           minor: try r.u16BE("iBeacon minor"), measuredPower: try r.i8("iBeacon power"))
+            return IBeacon(
+                uuid: try r.take(16, "iBeacon UUID").bytes, major: try r.u16BE("iBeacon major"),
+                minor: try r.u16BE("iBeacon minor"), measuredPower: try r.i8("iBeacon power"))
         }
     }
 
     public func encode() -> [UInt8] {
-        [0x4C, 0x00, 0x02, 0x15] + uuid + [UInt8(major >> 8), UInt8(major & 0xFF), UInt8(minor >> 8), UInt8(minor & 0xFF),
-                                           UInt8(bitPattern: measuredPower)]
+        [0x4C, 0x00, 0x02, 0x15] + uuid + [
+            UInt8(major >> 8), UInt8(major & 0xFF), UInt8(minor >> 8), UInt8(minor & 0xFF),
+            UInt8(bitPattern: measuredPower),
+        ]
     }
 }

@@ -56,10 +56,14 @@ public struct GATTServer: Sendable {
             handle += 1
             for c in service.characteristics {
                 let valueHandle = handle + 1
-                attributes.append(Attribute(handle: handle, type: .characteristic,
-                                            value: [c.properties, UInt8(valueHandle & 0xFF), UInt8(valueHandle >> 8)] + c.uuid.wire))
-                attributes.append(Attribute(handle: valueHandle, type: c.uuid, value: c.value,
-                                            writable: c.properties & (Characteristic.write | Characteristic.writeWithoutResponse) != 0))
+                attributes.append(
+                    Attribute(
+                        handle: handle, type: .characteristic,
+                        value: [c.properties, UInt8(valueHandle & 0xFF), UInt8(valueHandle >> 8)] + c.uuid.wire))
+                attributes.append(
+                    Attribute(
+                        handle: valueHandle, type: c.uuid, value: c.value,
+                        writable: c.properties & (Characteristic.write | Characteristic.writeWithoutResponse) != 0))
                 if let id = c.uuid.shortID { valueHandles[id] = valueHandle }
                 handle += 2
                 if c.properties & Characteristic.notify != 0 {
@@ -134,7 +138,7 @@ public struct GATTServer: Sendable {
             }
             return (isRequest ? .writeResponse : nil, write)
         case .confirmation, .writeResponse, .notification, .indication, .exchangeMTUResponse, .error, .readResponse,
-             .readByTypeResponse, .readByGroupTypeResponse, .findInformationResponse:
+            .readByTypeResponse, .readByGroupTypeResponse, .findInformationResponse:
             return (nil, nil)
         }
     }
@@ -156,16 +160,18 @@ extension GATTServer {
     /// What a Canary gas detector serves (docs/devices.md): the Canary service with
     /// motion samples and gas status (notify) and alert control (write).
     public static let canaryGasDetector = GATTServer(services: [
-        Service(.canary(CanaryProfile.service), [
-            Characteristic(.canary(CanaryProfile.motionCharacteristic), properties: Characteristic.notify),
-            Characteristic(.canary(CanaryProfile.gasCharacteristic), properties: Characteristic.notify),
-            Characteristic(.canary(CanaryProfile.alertCharacteristic), properties: Characteristic.write),
-        ]),
+        Service(
+            .canary(CanaryProfile.service),
+            [
+                Characteristic(.canary(CanaryProfile.motionCharacteristic), properties: Characteristic.notify),
+                Characteristic(.canary(CanaryProfile.gasCharacteristic), properties: Characteristic.notify),
+                Characteristic(.canary(CanaryProfile.alertCharacteristic), properties: Characteristic.write),
+            ])
     ])
 
     /// A heart-rate strap: the Heart Rate service (0x180D) with its measurement (notify).
     public static let heartRateStrap = GATTServer(services: [
-        Service(.short(0x180D), [Characteristic(.short(HeartRateMeasurement.uuid), properties: Characteristic.notify)]),
+        Service(.short(0x180D), [Characteristic(.short(HeartRateMeasurement.uuid), properties: Characteristic.notify)])
     ])
 
     /// Canary's heart wearable (docs/devices.md): the Heart Rate service, and the Canary service
@@ -173,9 +179,11 @@ extension GATTServer {
     public static func canaryHeartWearable(sleep: CanaryProfile.SleepSummary) -> GATTServer {
         GATTServer(services: [
             Service(.short(0x180D), [Characteristic(.short(HeartRateMeasurement.uuid), properties: Characteristic.notify)]),
-            Service(.canary(CanaryProfile.service), [
-                Characteristic(.canary(CanaryProfile.sleepCharacteristic), properties: Characteristic.read, value: sleep.encode()),
-            ]),
+            Service(
+                .canary(CanaryProfile.service),
+                [
+                    Characteristic(.canary(CanaryProfile.sleepCharacteristic), properties: Characteristic.read, value: sleep.encode())
+                ]),
         ])
     }
 }

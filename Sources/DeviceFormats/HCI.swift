@@ -54,8 +54,10 @@ public enum HCIEvent {
                     guard n <= 31 else { throw .badLength("legacy advertising data of \(n) bytes") }
                     let data = packet[try r.take(n, "advertising data").range]
                     let rssi = try r.i8("RSSI")
-                    out.append(AdvertisingReport(eventType: UInt16(type), extended: false, addressType: addrType,
-                                                 address: addr, rssi: rssi == 127 ? nil : rssi, data: data))
+                    out.append(
+                        AdvertisingReport(
+                            eventType: UInt16(type), extended: false, addressType: addrType,
+                            address: addr, rssi: rssi == 127 ? nil : rssi, data: data))
                 } else {
                     let type = try r.u16LE("event type")
                     let addrType = try r.u8("address type")
@@ -65,8 +67,10 @@ public enum HCIEvent {
                     try r.skip(9, "periodic interval, direct address")
                     let n = Int(try r.u8("data length"))
                     let data = packet[try r.take(n, "advertising data").range]
-                    out.append(AdvertisingReport(eventType: type, extended: true, addressType: addrType,
-                                                 address: addr, rssi: rssi == 127 ? nil : rssi, data: data))
+                    out.append(
+                        AdvertisingReport(
+                            eventType: type, extended: true, addressType: addrType,
+                            address: addr, rssi: rssi == 127 ? nil : rssi, data: data))
                 }
             }
             return out
@@ -113,7 +117,8 @@ public struct ACLReassembler: Sendable {
         let opcode = frame[4]
         guard opcode == 0x1B || opcode == 0x1D else { return nil }
         let attHandle = UInt16(frame[5]) | UInt16(frame[6]) << 8
-        return ATTNotification(connectionHandle: handle, attributeHandle: attHandle, value: frame[7...],
-                               indication: opcode == 0x1D)
+        return ATTNotification(
+            connectionHandle: handle, attributeHandle: attHandle, value: frame[7...],
+            indication: opcode == 0x1D)
     }
 }

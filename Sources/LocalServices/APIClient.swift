@@ -23,17 +23,20 @@ public enum APIClient {
         try await request("POST", port: port, path, headers: headers.merging(["Content-Type": "application/json"]) { $1 }, body: json)
     }
 
-    public static func request(_ method: String, port: Int, _ path: String, headers: [String: String],
-                               body: String = "") async throws -> Response {
+    public static func request(
+        _ method: String, port: Int, _ path: String, headers: [String: String],
+        body: String = ""
+    ) async throws -> Response {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = HTTPMethod(rawValue: method)
         for (k, v) in headers { request.headers.add(name: k, value: v) }
         if method != "GET", method != "HEAD" { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         let bytes = method == "HEAD" ? ByteBuffer() : try await response.body.collect(upTo: 256 << 20)
-        return Response(status: Int(response.status.code),
-                        headers: Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }) { _, last in last },
-                        body: String(buffer: bytes))
+        return Response(
+            status: Int(response.status.code),
+            headers: Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }) { _, last in last },
+            body: String(buffer: bytes))
     }
 
     /// One sample of the Prometheus text at `/metrics` (`name` with its labels, as

@@ -15,7 +15,8 @@ public final class Broker: @unchecked Sendable {
         port = try Self.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-broker-\(port)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try ("listener \(port) 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n" + (logEveryPacket ? "log_type all\n" : "")
+        try
+            ("listener \(port) 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n" + (logEveryPacket ? "log_type all\n" : "")
             + extraConfig)
             .write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
         try start()
@@ -42,8 +43,9 @@ public final class Broker: @unchecked Sendable {
         guard pipe(&fds) == 0 else { throw BrokerError.exited("pipe failed") }
         let child: pid_t
         do {
-            child = try spawn(["/usr/sbin/mosquitto", "-c", directory.appendingPathComponent("mosquitto.conf").path],
-                              stdout: fds[1], stderr: fds[1], closing: [fds[0]])
+            child = try spawn(
+                ["/usr/sbin/mosquitto", "-c", directory.appendingPathComponent("mosquitto.conf").path],
+                stdout: fds[1], stderr: fds[1], closing: [fds[0]])
         } catch {
             close(fds[0])
             close(fds[1])
@@ -94,8 +96,10 @@ public final class Broker: @unchecked Sendable {
 /// The first element of `stream` that satisfies `match`, failing after `seconds`
 /// (a guard against a hang, not a synchronisation: the test proceeds the moment it arrives).
 /// Generous, because the other suites keep both cores busy while this one waits.
-public func first<S: AsyncSequence & Sendable>(_ stream: S, within seconds: Double,
-                                              where match: @escaping @Sendable (S.Element) -> Bool) async -> S.Element?
+public func first<S: AsyncSequence & Sendable>(
+    _ stream: S, within seconds: Double,
+    where match: @escaping @Sendable (S.Element) -> Bool
+) async -> S.Element?
 where S.Element: Sendable {
     await withTaskGroup(of: S.Element?.self) { group in
         group.addTask {

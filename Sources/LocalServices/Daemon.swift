@@ -51,7 +51,8 @@ public final class Daemon: @unchecked Sendable {
     /// (or `https://`) line it prints once it listens (docs/cli.md); throws if that line does not come.
     public func collectorAPIPort(within seconds: Double) async throws -> Int {
         guard let line = await line(containing: "API on http", within: seconds),
-              let port = line.split(separator: ":").last.flatMap({ Int($0.split(separator: "/")[0]) }) else {
+            let port = line.split(separator: ":").last.flatMap({ Int($0.split(separator: "/")[0]) })
+        else {
             throw SpawnError(message: "the collector did not start: \(errors)")
         }
         return port

@@ -6,8 +6,10 @@ import Foundation
 /// descriptors as `passing` says). posix_spawn and waitpid rather than
 /// Foundation's Process, whose waitUntilExit can hang when called from a
 /// test's cooperative thread.
-public func spawn(_ argv: [String], stdin: Int32? = nil, stdout: Int32, stderr: Int32, closing: [Int32] = [],
-           environment: [String: String] = [:], passing: [(child: Int32, parent: Int32)] = []) throws -> pid_t {
+public func spawn(
+    _ argv: [String], stdin: Int32? = nil, stdout: Int32, stderr: Int32, closing: [Int32] = [],
+    environment: [String: String] = [:], passing: [(child: Int32, parent: Int32)] = []
+) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -27,10 +29,10 @@ public func spawn(_ argv: [String], stdin: Int32? = nil, stdout: Int32, stderr: 
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var cargs = argv.map { strdup($0) } + [nil]
-    defer { cargs.forEach { free($0) } }
+    defer { for p in cargs { free(p) } }
     let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
     var cenv = env.map { strdup($0) } + [nil]
-    defer { cenv.forEach { free($0) } }
+    defer { for p in cenv { free(p) } }
     var child: pid_t = 0
     let rc = posix_spawn(&child, argv[0], &actions, &attributes, &cargs, &cenv)
     guard rc == 0 else { throw SpawnError(message: "posix_spawn \(argv[0]): \(String(cString: strerror(rc)))") }
@@ -64,10 +66,12 @@ public func run(_ argv: [String], input: String) throws -> (status: Int32, outpu
     let stdin = open(paths[0], O_RDONLY)
     let stdout = open(paths[1], O_WRONLY | O_CREAT, 0o644)
     let stderr = open(paths[2], O_WRONLY | O_CREAT, 0o644)
-    defer { [stdin, stdout, stderr].forEach { close($0) } }
+    defer { for fd in [stdin, stdout, stderr] { close(fd) } }
     let pid = try spawn(argv, stdin: stdin, stdout: stdout, stderr: stderr)
     var status: Int32 = 0
     waitpid(pid, &status, 0)
-    return ((status >> 8) & 0xff, try String(contentsOfFile: paths[1], encoding: .utf8),
-            try String(contentsOfFile: paths[2], encoding: .utf8))
+    return (
+        (status >> 8) & 0xff, try String(contentsOfFile: paths[1], encoding: .utf8),
+        try String(contentsOfFile: paths[2], encoding: .utf8)
+    )
 }

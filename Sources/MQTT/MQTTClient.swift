@@ -34,16 +34,21 @@ public final class MQTTClient: Sendable {
         self.messages = MQTTMessages(inbox: inbox)
         self.connectionEvents = events
         target = CallbackTarget(inbox: inbox, events: eventSink)
-        guard let pointer = mosquitto_new(configuration.clientID, configuration.cleanStart,
-                                          Unmanaged.passUnretained(target).toOpaque()) else {
+        guard
+            let pointer = mosquitto_new(
+                configuration.clientID, configuration.cleanStart,
+                Unmanaged.passUnretained(target).toOpaque())
+        else {
             throw MQTTError(operation: "mosquitto_new", code: MOSQ_ERR_NOMEM.rawValue)
         }
         handle = Handle(pointer: pointer)
         try check("protocol version", mosquitto_int_option(pointer, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5))
         // Alarms are small and must not wait for Nagle's algorithm to fill a segment (up to 40 ms with delayed ACKs).
         try check("TCP_NODELAY", mosquitto_int_option(pointer, MOSQ_OPT_TCP_NODELAY, 1))
-        try check("reconnect delay", mosquitto_reconnect_delay_set(
-            pointer, configuration.reconnectDelayMin, configuration.reconnectDelayMax, true))
+        try check(
+            "reconnect delay",
+            mosquitto_reconnect_delay_set(
+                pointer, configuration.reconnectDelayMin, configuration.reconnectDelayMax, true))
         if let user = configuration.username {
             try check("username", mosquitto_username_pw_set(pointer, user, configuration.password))
         }
@@ -51,9 +56,11 @@ public final class MQTTClient: Sendable {
             try check("TLS", mosquitto_tls_set(pointer, ca, nil, configuration.certFile, configuration.keyFile, nil))
         }
         if let will = configuration.will {
-            try check("last will", will.payload.withUnsafeBytes {
-                mosquitto_will_set_v5(pointer, will.topic, Int32($0.count), $0.baseAddress, will.qos.rawValue, will.retain, nil)
-            })
+            try check(
+                "last will",
+                will.payload.withUnsafeBytes {
+                    mosquitto_will_set_v5(pointer, will.topic, Int32($0.count), $0.baseAddress, will.qos.rawValue, will.retain, nil)
+                })
         }
         mosquitto_connect_v5_callback_set(pointer) { _, context, rc, _, _ in
             CallbackTarget.from(context).connected(rc)
@@ -70,10 +77,12 @@ public final class MQTTClient: Sendable {
         }
         mosquitto_message_v5_callback_set(pointer) { _, context, message, _ in
             guard let m = message?.pointee, let topic = m.topic else { return }
-            let payload = m.payloadlen > 0 && m.payload != nil
+            let payload =
+                m.payloadlen > 0 && m.payload != nil
                 ? Array(UnsafeRawBufferPointer(start: m.payload, count: Int(m.payloadlen))) : []
-            CallbackTarget.from(context).received(MQTTMessage(
-                topic: String(cString: topic), payload: payload, qos: MQTTQoS(rawValue: m.qos) ?? .atMostOnce, retain: m.retain))
+            CallbackTarget.from(context).received(
+                MQTTMessage(
+                    topic: String(cString: topic), payload: payload, qos: MQTTQoS(rawValue: m.qos) ?? .atMostOnce, retain: m.retain))
         }
     }
 
@@ -101,11 +110,13 @@ public final class MQTTClient: Sendable {
         blocking.async { [self] in
             var properties: OpaquePointer?
             if !configuration.cleanStart {
-                mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue),
-                                             configuration.sessionExpirySeconds)
+                mosquitto_property_add_int32(
+                    &properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue),
+                    configuration.sessionExpirySeconds)
             }
-            let rc = mosquitto_connect_bind_v5(handle.pointer, configuration.host, Int32(configuration.port),
-                                               Int32(configuration.keepAliveSeconds), nil, properties)
+            let rc = mosquitto_connect_bind_v5(
+                handle.pointer, configuration.host, Int32(configuration.port),
+                Int32(configuration.keepAliveSeconds), nil, properties)
             mosquitto_property_free_all(&properties)
             if rc != MOSQ_ERR_SUCCESS.rawValue { target.connectFailed(rc) }
             // stop() may have come first: then there is no loop to start.
@@ -127,8 +138,10 @@ public final class MQTTClient: Sendable {
     /// Publishes several messages in this order, then waits for the broker to
     /// have each (QoS 1/2): all are in flight at once, so a batch costs about
     /// one round trip, not one per message. One result per message, nil for success.
-    public func publishAll(_ messages: [(topic: String, payload: [UInt8])], qos: MQTTQoS = .atLeastOnce,
-                           retain: Bool = false) async -> [MQTTError?] {
+    public func publishAll(
+        _ messages: [(topic: String, payload: [UInt8])], qos: MQTTQoS = .atLeastOnce,
+        retain: Bool = false
+    ) async -> [MQTTError?] {
         var mids: [Result<Int32, MQTTError>] = []
         mids.reserveCapacity(messages.count)
         for m in messages {

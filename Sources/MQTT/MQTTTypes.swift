@@ -1,7 +1,9 @@
 import CMosquitto
 
 public enum MQTTQoS: Int32, Sendable {
-    case atMostOnce = 0, atLeastOnce = 1, exactlyOnce = 2
+    case atMostOnce = 0
+    case atLeastOnce = 1
+    case exactlyOnce = 2
 }
 
 public struct MQTTMessage: Sendable, Equatable {
@@ -69,7 +71,8 @@ public struct MQTTError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isReasonCode = false
 
     public var description: String {
-        isReasonCode ? "\(operation): MQTT reason code 0x\(String(code, radix: 16))"
-                     : "\(operation): \(String(cString: mosquitto_strerror(code)))"
+        isReasonCode
+            ? "\(operation): MQTT reason code 0x\(String(code, radix: 16))"
+            : "\(operation): \(String(cString: mosquitto_strerror(code)))"
     }
 }

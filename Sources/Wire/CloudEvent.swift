@@ -75,7 +75,8 @@ extension RFC3339 {
     static func calendarDate(_ s: String) -> Bool {
         let b = Array(s.utf8.prefix(10))
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
-              b.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 || (0x30...0x39).contains($0.element) }) else { return false }
+            b.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 || (0x30...0x39).contains($0.element) })
+        else { return false }
         func number(_ r: Range<Int>) -> Int { b[r].reduce(0) { $0 * 10 + Int($1 - 0x30) } }
         let year = number(0..<4), month = number(5..<7), day = number(8..<10)
         guard year >= 1, (1...12).contains(month), day >= 1 else { return false }
@@ -95,7 +96,7 @@ extension RFC3339 {
         var s = s
         return s.withUTF8 { b -> Int64? in
             guard b.count == 24, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-                  b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."), b[23] == UInt8(ascii: "Z")
+                b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."), b[23] == UInt8(ascii: "Z")
             else { return nil }
             func digits(_ at: Int, _ n: Int) -> Int64? {
                 var v: Int64 = 0
@@ -106,9 +107,10 @@ extension RFC3339 {
                 return v
             }
             guard let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2), let hour = digits(11, 2),
-                  let minute = digits(14, 2), let second = digits(17, 2), let ms = digits(20, 3),
-                  year >= 1, (1...12).contains(month), day >= 1, hour < 24, minute < 60, second < 60,
-                  day <= daysIn(month: Int(month), year: Int(year)) else { return nil }
+                let minute = digits(14, 2), let second = digits(17, 2), let ms = digits(20, 3),
+                year >= 1, (1...12).contains(month), day >= 1, hour < 24, minute < 60, second < 60,
+                day <= daysIn(month: Int(month), year: Int(year))
+            else { return nil }
             // Days from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
             let y = month <= 2 ? year - 1 : year
             let era = y / 400, yoe = y - era * 400

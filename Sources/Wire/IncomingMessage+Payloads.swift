@@ -8,9 +8,10 @@ extension AlarmData {
         time_ms = try r.int64("time_ms")
         values = try r.numbers("values")
         location = try r.optionalObject("location").map { (l) throws(WireError) in
-            LocationData(source: try l.string("source"), x: try l.optionalDouble("x"), y: try l.optionalDouble("y"),
-                         floor: try l.optionalInt("floor"), accuracy: try l.optionalDouble("accuracy"),
-                         zone: try l.optionalString("zone"), time_ms: try l.int64("time_ms"), age_ms: try l.int64("age_ms"))
+            LocationData(
+                source: try l.string("source"), x: try l.optionalDouble("x"), y: try l.optionalDouble("y"),
+                floor: try l.optionalInt("floor"), accuracy: try l.optionalDouble("accuracy"),
+                zone: try l.optionalString("zone"), time_ms: try l.int64("time_ms"), age_ms: try l.int64("age_ms"))
         }
     }
 }

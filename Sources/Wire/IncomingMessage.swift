@@ -28,8 +28,11 @@ public enum IncomingMessage: Sendable, Equatable {
     /// `decode`, with the site and gateway the topic names: for a receiver
     /// that needs them too (the collector, for every message), so that the
     /// topic is parsed once.
-    public static func decodeWithOrigin(topic: String, payload: [UInt8], limit: Int = defaultLimit)
-        throws(WireError) -> (site: String, gateway: String, message: IncomingMessage) {
+    public static func decodeWithOrigin(
+        topic: String, payload: [UInt8], limit: Int = defaultLimit
+    )
+        throws(WireError) -> (site: String, gateway: String, message: IncomingMessage)
+    {
         guard payload.count <= limit else { throw .tooLarge(bytes: payload.count, limit: limit) }
         guard let (site, gateway, kind) = Topics.parse(topic) else { throw .badAttribute("topic", "'\(topic)' is not a Canary topic") }
         let message = try payload.withUnsafeBufferPointer { (b) throws(WireError) -> IncomingMessage in

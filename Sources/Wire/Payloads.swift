@@ -31,8 +31,10 @@ public struct AlarmData: Codable, Sendable, Equatable {
         }
     }
 
-    public init(kind: AlarmKind, condition: String, phase: AlarmPhase, severity: AlarmSeverity, time_ms: Int64, values: [String: Double],
-                location: LocationData? = nil) {
+    public init(
+        kind: AlarmKind, condition: String, phase: AlarmPhase, severity: AlarmSeverity, time_ms: Int64, values: [String: Double],
+        location: LocationData? = nil
+    ) {
         self.kind = kind
         self.condition = condition
         self.phase = phase

@@ -38,8 +38,9 @@ public struct TelemetryMessage: Sendable, Equatable {
         /// The numbers of `values` (a position's coordinates, say).
         public var numbers: [String: Double] {
             guard case .object(let members) = try? JSONParser.parse(values.utf8) else { return [:] }
-            return Dictionary(members.compactMap { m in if case .number(let d) = m.value { (m.key, d) } else { nil } },
-                              uniquingKeysWith: { _, last in last })
+            return Dictionary(
+                members.compactMap { m in if case .number(let d) = m.value { (m.key, d) } else { nil } },
+                uniquingKeysWith: { _, last in last })
         }
     }
 
@@ -73,11 +74,13 @@ public struct TelemetryMessage: Sendable, Equatable {
 
     /// What the collector receives when an agent sends `sent`.
     public init(_ sent: CloudEvent<TelemetryBatch>) {
-        self.init(id: sent.id, source: sent.source, time: sent.time, readings: sent.data.readings.map { r in
-            var values = ""
-            JSONWriter.numbers(r.values, into: &values)
-            return Reading(worker: r.worker, device: r.device, kind: r.kind, time_ms: r.time_ms, values: values)
-        })
+        self.init(
+            id: sent.id, source: sent.source, time: sent.time,
+            readings: sent.data.readings.map { r in
+                var values = ""
+                JSONWriter.numbers(r.values, into: &values)
+                return Reading(worker: r.worker, device: r.device, kind: r.kind, time_ms: r.time_ms, values: values)
+            })
     }
 }
 
@@ -134,11 +137,15 @@ extension TelemetryMessage {
         if !c.take(UInt8(ascii: "}")) {
             repeat {
                 let name = try c.memberName()
-                if worker == nil, c.equals(name, "worker") { worker = c.i }
-                else if device == nil, c.equals(name, "device") { device = c.i }
-                else if kind == nil, c.equals(name, "kind") { kind = c.i }
-                else if time == nil, c.equals(name, "time_ms") { time = c.i }
-                else if values == nil, c.equals(name, "values") {
+                if worker == nil, c.equals(name, "worker") {
+                    worker = c.i
+                } else if device == nil, c.equals(name, "device") {
+                    device = c.i
+                } else if kind == nil, c.equals(name, "kind") {
+                    kind = c.i
+                } else if time == nil, c.equals(name, "time_ms") {
+                    time = c.i
+                } else if values == nil, c.equals(name, "values") {
                     values = c.i
                     if c.current == UInt8(ascii: "{") {
                         checkedValues = try numbers(&c, path: path("values"))
@@ -162,7 +169,8 @@ extension TelemetryMessage {
         let w = try string(worker, "worker"), d = try string(device, "device"), k = try string(kind, "kind")
         let first = c.b[try present(time, "time_ms")]
         guard first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
-              let t = SchemaReader.integer(try c.number()) else { throw WireError.schema("wrong type at \(path("time_ms"))") }
+            let t = SchemaReader.integer(try c.number())
+        else { throw WireError.schema("wrong type at \(path("time_ms"))") }
         _ = try present(values, "values")
         guard let checkedValues else { throw WireError.schema("wrong type at \(path("values"))") }
         return Reading(worker: w, device: d, kind: k, time_ms: t, valuesText: .received(message, try checkedValues.get()))

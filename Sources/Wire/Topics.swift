@@ -39,7 +39,9 @@ public struct Topics: Sendable, Hashable {
         guard !name.isEmpty else { return false }
         let utf8 = name.utf8
         if utf8.allSatisfy({ $0 < 0x80 }) {
-            return !utf8.contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") || $0 == 0x0A || $0 == 0x0B || $0 == 0x0C || $0 == 0x0D }
+            return !utf8.contains {
+                $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") || $0 == 0x0A || $0 == 0x0B || $0 == 0x0C || $0 == 0x0D
+            }
         }
         return !name.contains { "/+#".contains($0) || $0.isNewline }
     }
@@ -48,9 +50,10 @@ public struct Topics: Sendable, Hashable {
     public static func parse(_ topic: String) -> (site: String, gateway: String, kind: String)? {
         let parts = topic.utf8.split(separator: UInt8(ascii: "/"), maxSplits: 5, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0].elementsEqual("canary".utf8), parts[1].elementsEqual("v1".utf8),
-              !parts[2].isEmpty, !parts[3].isEmpty,
-              let kind = ["events", "telemetry", "status", "ack"].first(where: { parts[4].elementsEqual($0.utf8) }),
-              let site = String(parts[2]), let gateway = String(parts[3]) else { return nil }
+            !parts[2].isEmpty, !parts[3].isEmpty,
+            let kind = ["events", "telemetry", "status", "ack"].first(where: { parts[4].elementsEqual($0.utf8) }),
+            let site = String(parts[2]), let gateway = String(parts[3])
+        else { return nil }
         return (site, gateway, kind)
     }
 }

@@ -27,7 +27,10 @@ public struct Scenario: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case id, position
-            case gasDetector = "gas_detector", heart, locator, button, buttonKey = "button_key", sleepHours = "sleep_h"
+            case gasDetector = "gas_detector"
+            case heart, locator, button
+            case buttonKey = "button_key"
+            case sleepHours = "sleep_h"
         }
     }
 
@@ -61,7 +64,11 @@ public struct Scenario: Codable, Sendable, Equatable {
         public var duration: Double?
 
         enum CodingKeys: String, CodingKey {
-            case at = "at_s", worker, kind, gas, peak, rise = "rise_s", hold = "hold_s", duration = "duration_s"
+            case at = "at_s"
+            case worker, kind, gas, peak
+            case rise = "rise_s"
+            case hold = "hold_s"
+            case duration = "duration_s"
         }
     }
 
@@ -76,7 +83,10 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var incidents: [Incident] = []
 
     enum CodingKeys: String, CodingKey {
-        case site, seed, duration = "duration_s", start = "start_unix_s", workers, incidents
+        case site, seed
+        case duration = "duration_s"
+        case start = "start_unix_s"
+        case workers, incidents
     }
 
     public init(from decoder: Decoder) throws {
@@ -91,7 +101,11 @@ public struct Scenario: Codable, Sendable, Equatable {
 
     public enum Problem: Error, CustomStringConvertible {
         case invalid(String)
-        public var description: String { switch self { case .invalid(let why): why } }
+        public var description: String {
+            switch self {
+            case .invalid(let why): why
+            }
+        }
     }
 
     /// Parses and validates a scenario; errors name the key that is wrong.

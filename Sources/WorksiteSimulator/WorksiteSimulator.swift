@@ -28,8 +28,9 @@ public struct WorksiteSimulator: Sendable {
         startMs = Int64(scenario.start * 1000)
         endMs = startMs + Int64(scenario.duration * 1000)
         workers = scenario.workers.enumerated().map { k, w in
-            WorkerState(worker: w, index: k, incidents: scenario.incidents.filter { $0.worker == w.id },
-                        rng: SplitMix64(seed: scenario.seed &+ UInt64(k) &* 0x1000_0001))
+            WorkerState(
+                worker: w, index: k, incidents: scenario.incidents.filter { $0.worker == w.id },
+                rng: SplitMix64(seed: scenario.seed &+ UInt64(k) &* 0x1000_0001))
         }
     }
 
@@ -53,8 +54,9 @@ public struct WorksiteSimulator: Sendable {
     public static func sleepSummary(hours: Double, shiftStartMs: Int64) -> CanaryProfile.SleepSummary {
         let minutes = Int((hours * 60).rounded())
         let end = UInt32(clamping: shiftStartMs / 1_000 - 3_600), start = end - UInt32(minutes * 60 + 1_800)
-        return CanaryProfile.SleepSummary(start: start, end: end, minutesAsleep: minutes,
-                                          efficiencyPercent: Int(100 * Double(minutes) / Double(minutes + 30)))
+        return CanaryProfile.SleepSummary(
+            start: start, end: end, minutesAsleep: minutes,
+            efficiencyPercent: Int(100 * Double(minutes) / Double(minutes + 30)))
     }
 }
 
@@ -103,8 +105,11 @@ struct WorkerState: Sendable {
             if let a = worker.heart.flatMap(BDAddress.parse) {
                 if !sleepSent, let hours = worker.sleepHours {
                     let summary = WorksiteSimulator.sleepSummary(hours: hours, shiftStartMs: timeMs - Int64(tick) * WorksiteSimulator.tickMs)
-                    frames.append(BLEFrame(timeMs: timeMs, address: a, payload:
-                        .notification(characteristic: CanaryProfile.sleepCharacteristic, value: summary.encode())))
+                    frames.append(
+                        BLEFrame(
+                            timeMs: timeMs, address: a,
+                            payload:
+                                .notification(characteristic: CanaryProfile.sleepCharacteristic, value: summary.encode())))
                 }
                 sleepSent = true
                 frames.append(heartFrame(s, timeMs, a))
@@ -153,8 +158,9 @@ struct WorkerState: Sendable {
     private mutating func positionFrame(_ t: Int64, _ address: [UInt8], _ company: UInt16) -> BLEFrame {
         positionSequence &+= 1
         let p = worker.position ?? Scenario.Position(x: 0, y: 0)
-        let position = CanaryProfile.Position(sequence: positionSequence, x: p.x + rng.noise(0.3), y: p.y + rng.noise(0.3),
-                                              floor: p.floor, accuracy: 1.0, battery: 90)
+        let position = CanaryProfile.Position(
+            sequence: positionSequence, x: p.x + rng.noise(0.3), y: p.y + rng.noise(0.3),
+            floor: p.floor, accuracy: 1.0, battery: 90)
         let data = AdvertisingDataBuilder.flags + AdvertisingDataBuilder.manufacturer(company, position.encodeAdvertisement())
         return BLEFrame(timeMs: t, address: address, rssi: rssi(), payload: .advertisement(data))
     }
@@ -174,9 +180,11 @@ struct WorkerState: Sendable {
         }
         nextBeatS = beat
         let hr = Int((60_000 / meanRR).rounded())
-        return BLEFrame(timeMs: t, address: address, rssi: rssi(),
-                        payload: .notification(characteristic: HeartRateMeasurement.uuid,
-                                               value: HeartRateMeasurement.encode(heartRate: hr, rrIntervalsMs: rr)))
+        return BLEFrame(
+            timeMs: t, address: address, rssi: rssi(),
+            payload: .notification(
+                characteristic: HeartRateMeasurement.uuid,
+                value: HeartRateMeasurement.encode(heartRate: hr, rrIntervalsMs: rr)))
     }
 
     // MARK: BTHome button
@@ -195,8 +203,9 @@ struct WorkerState: Sendable {
         let serviceData: [UInt8]
         if let key = worker.buttonKey.flatMap(Hex.decode) {
             buttonCounter &+= 1
-            serviceData = BTHomeKeyring.encrypt(objects: objects, key: key, address: address, counter: buttonCounter,
-                                                triggerBased: isPressAdvert)
+            serviceData = BTHomeKeyring.encrypt(
+                objects: objects, key: key, address: address, counter: buttonCounter,
+                triggerBased: isPressAdvert)
         } else {
             serviceData = BTHomePacket.encode(objects, triggerBased: isPressAdvert)
         }
@@ -219,8 +228,10 @@ struct WorkerState: Sendable {
         let value = CanaryProfile.MotionSamples(firstIndex: motionIndex, rateHz: 50, samples: pendingSamples).encode()
         motionIndex &+= 3
         pendingSamples.removeAll(keepingCapacity: true)
-        frames.append(BLEFrame(timeMs: timeMs, address: address, rssi: rssi(),
-                               payload: .notification(characteristic: CanaryProfile.motionCharacteristic, value: value)))
+        frames.append(
+            BLEFrame(
+                timeMs: timeMs, address: address, rssi: rssi(),
+                payload: .notification(characteristic: CanaryProfile.motionCharacteristic, value: value)))
     }
 
     /// The body's acceleration without sensor noise: walking about, or a fall

@@ -2,6 +2,7 @@ import DeviceFormats
 import Foundation
 import Synchronization
 import Testing
+
 @testable import BlueZ
 
 /// The agent's GATT client against the simulator's GATT server, on the two

@@ -1,8 +1,9 @@
-@testable import CollectorCore
 import Foundation
 import RiskCore
 import Testing
 import Wire
+
+@testable import CollectorCore
 
 /// The coordinators' handling of alerts on a real SQLite file: acknowledge,
 /// resolve with a reason, escalation by an injected clock.
@@ -26,7 +27,8 @@ import Wire
         #expect(try s.workers(site: nil).contains(#""state":"alarm""#))
 
         let acknowledged = try record(try s.acknowledge(id, by: "control room A", nowMs: 2_000))
-        #expect(acknowledged.handling == .acknowledged && acknowledged.acknowledged_by == "control room A"
+        #expect(
+            acknowledged.handling == .acknowledged && acknowledged.acknowledged_by == "control room A"
                 && acknowledged.acknowledged == RFC3339.format(ms: 2_000) && acknowledged.resolved == nil)
         #expect(try s.alertChanges(after: 0, limit: 10).count == 2, "the acknowledgement is a change on the feed")
         // The first acknowledgement stands.
@@ -36,7 +38,8 @@ import Wire
         #expect(try s.alerts(state: nil, handling: .only(.acknowledged), site: nil, limit: 10).count == 1)
 
         let resolved = try record(try s.resolve(id, by: "control room B", reason: .falseAlarm, note: "dropped helmet", nowMs: 4_000))
-        #expect(resolved.handling == .resolved && resolved.resolution == .falseAlarm && resolved.note == "dropped helmet"
+        #expect(
+            resolved.handling == .resolved && resolved.resolution == .falseAlarm && resolved.note == "dropped helmet"
                 && resolved.resolved_by == "control room B" && resolved.acknowledged_by == "control room A" && resolved.state == .alarm)
         #expect(try s.alertChanges(after: 0, limit: 10).last.map { try record($0.snapshot) } == resolved)
         #expect(try s.alerts(state: nil, handling: .unresolved, site: nil, limit: 10).isEmpty)
@@ -111,10 +114,11 @@ import Wire
     @Test func handledAlertJSONMatchesTheGenericEncoding() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let r = AlertRecord(id: 3, site: "s", gateway: "g", worker: "w", kind: "sos", condition: "", state: .alarm, severity: .critical,
-                            opened: RFC3339.format(ms: 1), updated: RFC3339.format(ms: 2), event_id: "e", location: nil, values: [:],
-                            handling: .resolved, acknowledged: RFC3339.format(ms: 3), acknowledged_by: "A \"night\"",
-                            resolved: RFC3339.format(ms: 4), resolved_by: "B", resolution: .test, note: "drill\n", escalated: RFC3339.format(ms: 5))
+        let r = AlertRecord(
+            id: 3, site: "s", gateway: "g", worker: "w", kind: "sos", condition: "", state: .alarm, severity: .critical,
+            opened: RFC3339.format(ms: 1), updated: RFC3339.format(ms: 2), event_id: "e", location: nil, values: [:],
+            handling: .resolved, acknowledged: RFC3339.format(ms: 3), acknowledged_by: "A \"night\"",
+            resolved: RFC3339.format(ms: 4), resolved_by: "B", resolution: .test, note: "drill\n", escalated: RFC3339.format(ms: 5))
         #expect(r.json == String(decoding: try encoder.encode(r), as: UTF8.self))
     }
 }

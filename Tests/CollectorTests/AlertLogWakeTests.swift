@@ -1,9 +1,10 @@
-@testable import CollectorCore
 import Foundation
 import GRDB
 import RiskCore
 import Testing
 import Wire
+
+@testable import CollectorCore
 
 /// The store wakes the alert feed by itself when a commit changes the alert
 /// log, whoever commits it, and only then.
@@ -22,17 +23,20 @@ import Wire
 
     @Test func aCommitThatChangesTheAlertLogWakesTheFeedAndOneThatDoesNotStaysQuiet() async throws {
         let s = try store()
-        let reading = TelemetryBatch.Reading(worker: "lin", device: "C0:FF:EE:00:00:01", kind: "gas", time_ms: 1_000,
-                                             values: ["H2S": 2])
-        let e = CloudEvent(id: "t-1", source: topics.source, type: EventTypes.telemetry, timeMs: 1_000,
-                           data: TelemetryBatch(readings: [reading]))
+        let reading = TelemetryBatch.Reading(
+            worker: "lin", device: "C0:FF:EE:00:00:01", kind: "gas", time_ms: 1_000,
+            values: ["H2S": 2])
+        let e = CloudEvent(
+            id: "t-1", source: topics.source, type: EventTypes.telemetry, timeMs: 1_000,
+            data: TelemetryBatch(readings: [reading]))
         let raw = [UInt8](e.json())
         let telemetry = ReceivedMessage(topics: topics, message: try IncomingMessage.decode(topic: topics.telemetry, payload: raw), raw: raw)
 
         #expect(try await wakeups(s) { _ = try s.commit([telemetry], receivedMs: 1_000) } == 0)
         #expect(try await wakeups(s) { _ = try s.commit([alarm("lin", .fall, phase: .alarm, at: 1_000)], receivedMs: 1_000) } == 1)
-        #expect(try await wakeups(s) { _ = try s.commit([alarm("lin", .fall, phase: .alarm, at: 1_000)], receivedMs: 2_000) } == 0,
-                "a duplicate changes nothing")
+        #expect(
+            try await wakeups(s) { _ = try s.commit([alarm("lin", .fall, phase: .alarm, at: 1_000)], receivedMs: 2_000) } == 0,
+            "a duplicate changes nothing")
         let id = try #require(try await s.pool.read { try Int64.fetchOne($0, sql: "SELECT alert_id FROM alerts") })
         #expect(try await wakeups(s) { _ = try s.acknowledge(id, by: "control room", nowMs: 3_000) } == 1, "a coordinator's word")
         #expect(try await wakeups(s) { _ = try s.escalate(nowMs: 1_000_000, afterMs: 60_000) } == 0, "acknowledged: nothing to escalate")
@@ -44,13 +48,14 @@ import Wire
         let s = try store()
         _ = try s.commit([alarm("lin", .fall, phase: .alarm, at: 1_000)], receivedMs: 1_000)
         struct Refused: Error {}
-        #expect(await wakeups(s) {
-            #expect(throws: Refused.self) {
-                try s.pool.write { db in
-                    try db.execute(sql: "INSERT INTO alert_changes (alert_id, snapshot) SELECT alert_id, '{}' FROM alerts")
-                    throw Refused()
+        #expect(
+            await wakeups(s) {
+                #expect(throws: Refused.self) {
+                    try s.pool.write { db in
+                        try db.execute(sql: "INSERT INTO alert_changes (alert_id, snapshot) SELECT alert_id, '{}' FROM alerts")
+                        throw Refused()
+                    }
                 }
-            }
-        } == 0)
+            } == 0)
     }
 }

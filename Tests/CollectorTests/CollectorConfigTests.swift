@@ -1,8 +1,9 @@
-@testable import CollectorCore
-import Foundation
 import DaemonSupport
+import Foundation
 import Testing
 import Wire
+
+@testable import CollectorCore
 
 @Suite struct CollectorConfigTests {
     func load(_ yaml: String) throws(ConfigError) -> CollectorConfig {
@@ -32,31 +33,56 @@ import Wire
             ("alerts:\n  escalate_after: 0s\n", "collector.yaml:2: alerts.escalate_after: must be a duration"),
             ("tokens:\n  - {name: a, token_sha256: abc, roles: [admin]}\n", "collector.yaml:2: tokens[0].token_sha256: must be 64 hex digits"),
             // Fullwidth digits pass Swift's isHexDigit, but no sha256sum prints them.
-            ("tokens:\n  - {name: a, token_sha256: \(String(repeating: "ａ", count: 64)), roles: [admin]}\n", "collector.yaml:2: tokens[0].token_sha256: must be 64 hex digits"),
+            (
+                "tokens:\n  - {name: a, token_sha256: \(String(repeating: "ａ", count: 64)), roles: [admin]}\n",
+                "collector.yaml:2: tokens[0].token_sha256: must be 64 hex digits"
+            ),
             ("tokens:\n  - {token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n", "collector.yaml:2: tokens[0].name: is required"),
             ("tokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64))}\n", "collector.yaml:2: tokens[0].roles: is required"),
-            ("tokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [boss]}\n", "collector.yaml:2: tokens[0].roles: 'boss' is not a role"),
-            ("tokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n  - {name: b, token_sha256: \(String(repeating: "A", count: 64)), roles: [admin]}\n",
-             "collector.yaml:3: tokens[1].token_sha256: is another entry's too"),
+            (
+                "tokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [boss]}\n",
+                "collector.yaml:2: tokens[0].roles: 'boss' is not a role"
+            ),
+            (
+                "tokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n  - {name: b, token_sha256: \(String(repeating: "A", count: 64)), roles: [admin]}\n",
+                "collector.yaml:3: tokens[1].token_sha256: is another entry's too"
+            ),
             ("coordinators: []\n", "collector.yaml:1: coordinators: is now tokens"),
             // A worker's token is one worker's.
-            ("tokens:\n  - {name: a, token_sha256: HASH, roles: [worker]}\n".replacingOccurrences(of: "HASH", with: String(repeating: "b", count: 64)),
-             "collector.yaml:2: tokens[0].site: is required"),
-            ("tokens:\n  - {name: a, token_sha256: HASH, roles: [admin], worker: lin}\n".replacingOccurrences(of: "HASH", with: String(repeating: "b", count: 64)),
-             "collector.yaml:2: tokens[0].worker: goes with the worker role only"),
+            (
+                "tokens:\n  - {name: a, token_sha256: HASH, roles: [worker]}\n".replacingOccurrences(
+                    of: "HASH", with: String(repeating: "b", count: 64)),
+                "collector.yaml:2: tokens[0].site: is required"
+            ),
+            (
+                "tokens:\n  - {name: a, token_sha256: HASH, roles: [admin], worker: lin}\n".replacingOccurrences(
+                    of: "HASH", with: String(repeating: "b", count: 64)),
+                "collector.yaml:2: tokens[0].worker: goes with the worker role only"
+            ),
             // Serving a network needs TLS and tokens, or the explicit word that it may go without.
             ("http: {host: 0.0.0.0}\n", "collector.yaml:1: http.host: 0.0.0.0 serves the network, which needs http.tls and tokens"),
-            ("http: {host: 0.0.0.0}\ntokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n", "collector.yaml:1: http.host: 0.0.0.0 serves the network, which needs http.tls (or"),
+            (
+                "http: {host: 0.0.0.0}\ntokens:\n  - {name: a, token_sha256: \(String(repeating: "a", count: 64)), roles: [admin]}\n",
+                "collector.yaml:1: http.host: 0.0.0.0 serves the network, which needs http.tls (or"
+            ),
             ("http: {tls: {cert_file: /nonexistent.pem}}\n", "collector.yaml:1: http.tls.key_file: is required"),
             ("egov: {employer: {business_id: \"1234\"}}\n", "collector.yaml:1: egov.employer.business_id: must be the 8 digits"),
-            ("egov: {xroad: {security_server: http://ss:80, client: TW/COM/1/c, service: TW/GOV/MOL/osha/r}}\n",
-             "collector.yaml:1: egov.xroad.security_server: must be an https:// URL (http:// only with isolated_segment: true)"),
-            ("egov: {xroad: {security_server: http://ss:80, isolated_segment: true, client: TW/COM/1 2/c, service: TW/GOV/MOL/osha/r}}\n",
-             "collector.yaml:1: egov.xroad.client: must be INSTANCE/CLASS/MEMBER[/SUBSYSTEM]"),
-            ("egov: {xroad: {security_server: http://ss:80, isolated_segment: true, client: TW/COM/1/c, service: TW/GOV/MOL}}\n",
-             "collector.yaml:1: egov.xroad.service: must be INSTANCE/CLASS/MEMBER[/SUBSYSTEM]/SERVICECODE"),
-            ("egov: {xroad: {security_server: https://ss, client: TW/COM/1/c, service: TW/GOV/MOL/osha/r}}\n",
-             "collector.yaml:1: egov.xroad.tls: cert_file and key_file are required"),
+            (
+                "egov: {xroad: {security_server: http://ss:80, client: TW/COM/1/c, service: TW/GOV/MOL/osha/r}}\n",
+                "collector.yaml:1: egov.xroad.security_server: must be an https:// URL (http:// only with isolated_segment: true)"
+            ),
+            (
+                "egov: {xroad: {security_server: http://ss:80, isolated_segment: true, client: TW/COM/1 2/c, service: TW/GOV/MOL/osha/r}}\n",
+                "collector.yaml:1: egov.xroad.client: must be INSTANCE/CLASS/MEMBER[/SUBSYSTEM]"
+            ),
+            (
+                "egov: {xroad: {security_server: http://ss:80, isolated_segment: true, client: TW/COM/1/c, service: TW/GOV/MOL}}\n",
+                "collector.yaml:1: egov.xroad.service: must be INSTANCE/CLASS/MEMBER[/SUBSYSTEM]/SERVICECODE"
+            ),
+            (
+                "egov: {xroad: {security_server: https://ss, client: TW/COM/1/c, service: TW/GOV/MOL/osha/r}}\n",
+                "collector.yaml:1: egov.xroad.tls: cert_file and key_file are required"
+            ),
         ]
         for (yaml, message) in cases {
             #expect(throws: ConfigError.self) { try load(yaml) }
@@ -73,7 +99,8 @@ import Wire
         // What `printf %s night-shift-token | sha256sum` prints, as docs/collector.md tells operators to do.
         let hash = Tokens.sha256("night-shift-token")
         #expect(hash == "aa32f897d2440eca66fb9ad92fa38d0373217b69ae799dac2d989d5290df4b5b")
-        let c = try load("alerts: {escalate_after: 90s}\ntokens:\n  - {name: Night shift, token_sha256: \(hash.uppercased()), roles: [coordinator, medical]}\n")
+        let c = try load(
+            "alerts: {escalate_after: 90s}\ntokens:\n  - {name: Night shift, token_sha256: \(hash.uppercased()), roles: [coordinator, medical]}\n")
         #expect(c.escalateAfterMs == 90_000)
         let night = Caller(name: "Night shift", roles: [.coordinator, .medical])
         #expect(c.tokens.caller(authorization: "Bearer night-shift-token") == night)
@@ -106,16 +133,22 @@ import Wire
         let password = dir.appendingPathComponent("mqtt.pass").path
         try "secret".write(toFile: password, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: password)
-        #expect { try load("mqtt: {username: c, password_file: \(password)}\n") } throws: { "\($0)".contains("mqtt.password_file: \(password) may be read") }
+        #expect { try load("mqtt: {username: c, password_file: \(password)}\n") } throws: {
+            "\($0)".contains("mqtt.password_file: \(password) may be read")
+        }
     }
 
     /// X-Road identifiers are of the characters the protocol allows, each part percent-encoded in the path and header.
     @Test func xroadIdentifiersAndTheURL() throws {
-        let c = try load("egov: {xroad: {security_server: 'http://ss:8080/', isolated_segment: true, client: TW/COM/12345678/canary, service: \"TW/GOV/MOL/osha/accident(v1)\", path: /v1/reports}}\n")
+        let c = try load(
+            "egov: {xroad: {security_server: 'http://ss:8080/', isolated_segment: true, client: TW/COM/12345678/canary, service: \"TW/GOV/MOL/osha/accident(v1)\", path: /v1/reports}}\n"
+        )
         let x = try #require(c.egov.xroad)
         #expect(x.url == "http://ss:8080/r1/TW/GOV/MOL/osha/accident%28v1%29/v1/reports" && x.client.encoded == "TW/COM/12345678/canary")
         #expect(XRoadIdentifier("TW/COM/1?/x", parts: 3...4)?.encoded == "TW/COM/1%3F/x", "? ends no path")
-        for bad in ["TW/COM//x", "TW/COM/陳/x", "TW/COM/a%20b/x", "TW/COM/a:b/x", "TW/COM"] { #expect(XRoadIdentifier(bad, parts: 3...4) == nil, "\(bad)") }
+        for bad in ["TW/COM//x", "TW/COM/陳/x", "TW/COM/a%20b/x", "TW/COM/a:b/x", "TW/COM"] {
+            #expect(XRoadIdentifier(bad, parts: 3...4) == nil, "\(bad)")
+        }
     }
 
     @Test func theExampleConfigIsValid() throws {

@@ -1,12 +1,15 @@
-@testable import CollectorCore
 import Testing
+
+@testable import CollectorCore
 
 /// The collector's metrics as a scraper sees them.
 @Suite struct CollectorMetricsTests {
     @Test func everyFamilyIsExportedBeforeAnythingHappensWithItsHelpAndType() {
         let text = CollectorMetrics().exposition()
-        for name in ["canary_collector_messages_received_total", "canary_collector_stored_total", "canary_collector_acknowledged_ids_total",
-                     "canary_collector_messages_rejected_total", "canary_collector_mqtt_connected", "canary_collector_sse_clients"] {
+        for name in [
+            "canary_collector_messages_received_total", "canary_collector_stored_total", "canary_collector_acknowledged_ids_total",
+            "canary_collector_messages_rejected_total", "canary_collector_mqtt_connected", "canary_collector_sse_clients",
+        ] {
             #expect(text.contains("# TYPE \(name) "), "\(name)")
         }
         #expect(text.contains("# HELP canary_collector_storing 1 while the last commit succeeded"))

@@ -1,9 +1,10 @@
-@testable import CollectorCore
 import EdgeCore
 import Foundation
 import RiskCore
 import Testing
 import Wire
+
+@testable import CollectorCore
 
 /// The collector's store on a real SQLite file.
 @Suite struct EventStoreTests: StoreFixtures {
@@ -11,8 +12,9 @@ import Wire
 
     /// Telemetry as the ingest has it: decoded from the bytes sent.
     func telemetry(_ id: String, _ readings: [TelemetryBatch.Reading]) throws -> ReceivedMessage {
-        let e = CloudEvent(id: id, source: topics.source, type: EventTypes.telemetry, timeMs: readings[0].time_ms,
-                           data: TelemetryBatch(readings: readings))
+        let e = CloudEvent(
+            id: id, source: topics.source, type: EventTypes.telemetry, timeMs: readings[0].time_ms,
+            data: TelemetryBatch(readings: readings))
         let raw = [UInt8](e.json())
         return ReceivedMessage(topics: topics, message: try IncomingMessage.decode(topic: topics.telemetry, payload: raw), raw: raw)
     }
@@ -30,8 +32,9 @@ import Wire
     }
 
     func status(_ state: String, reason: String? = nil, at t: Int64) -> ReceivedMessage {
-        let e = CloudEvent(id: "\(t)-status-\(state)", source: topics.source, type: EventTypes.status, timeMs: t,
-                           data: GatewayStatus(state: GatewayStatus.State(rawValue: state)!, reason: reason))
+        let e = CloudEvent(
+            id: "\(t)-status-\(state)", source: topics.source, type: EventTypes.status, timeMs: t,
+            data: GatewayStatus(state: GatewayStatus.State(rawValue: state)!, reason: reason))
         return ReceivedMessage(topics: topics, message: .status(e), raw: [UInt8](e.json()))
     }
 
@@ -47,8 +50,9 @@ import Wire
         // A retained copy of the same state (the collector subscribing again) changes nothing.
         #expect(try s.commit([status("offline", reason: GatewayStatus.connectionLost, at: 500)], receivedMs: 9_500).alertChanges == 0)
 
-        _ = try s.commit([telemetry("t-1", [.init(worker: "chen", device: "d", kind: "gas", time_ms: 1_100, values: ["o2": 20.9])])],
-                         receivedMs: 9_600)
+        _ = try s.commit(
+            [telemetry("t-1", [.init(worker: "chen", device: "d", kind: "gas", time_ms: 1_100, values: ["o2": 20.9])])],
+            receivedMs: 9_600)
         let workers = try s.workers(site: nil)
         #expect(workers.contains(#""worker":"chen","gateway":"gw-1","state":"unknown""#), "\(workers)")
         #expect(workers.contains(#""worker":"lin","gateway":"gw-1","state":"alarm""#), "an alarm still says alarm")
@@ -56,8 +60,9 @@ import Wire
         #expect(try s.commit([status("online", at: 20_000)], receivedMs: 20_000).alertChanges == 1)
         #expect(try s.alerts(state: .open, site: nil, limit: 10).allSatisfy { !$0.contains("gateway-offline") })
         #expect(try s.workers(site: nil).contains(#""worker":"chen","gateway":"gw-1","state":"ok""#))
-        #expect(try s.workers(site: nil, current: false).contains(#""worker":"chen","gateway":"gw-1","state":"unknown""#),
-                "a collector cut off from the broker, or that cannot store, does not know")
+        #expect(
+            try s.workers(site: nil, current: false).contains(#""worker":"chen","gateway":"gw-1","state":"unknown""#),
+            "a collector cut off from the broker, or that cannot store, does not know")
         // A clean stop is a warning, and a new alert; a reason this version does not know, an alarm.
         _ = try s.commit([status("offline", reason: GatewayStatus.stopped, at: 30_000)], receivedMs: 30_000)
         let stopped = try s.alerts(state: .open, site: nil, limit: 10).filter { $0.contains("gateway-offline") }
@@ -96,8 +101,9 @@ import Wire
         let s = try store()
         let other = try Topics(site: "s1", gateway: "gw-5")
         func fromOther(_ phase: Phase, at t: Int64) -> ReceivedMessage {
-            let e = CloudEvent(SafetyEvent(worker: "lin", type: .fall, phase: phase, severity: phase == .cleared ? .info : .critical, timeMs: t),
-                               topics: other)
+            let e = CloudEvent(
+                SafetyEvent(worker: "lin", type: .fall, phase: phase, severity: phase == .cleared ? .info : .critical, timeMs: t),
+                topics: other)
             return ReceivedMessage(topics: other, message: .alarm(e), raw: [UInt8](e.json()))
         }
         _ = try s.commit([alarm("lin", .fall, phase: .alarm, at: 1_000)], receivedMs: 1_000)
@@ -150,12 +156,15 @@ import Wire
     @Test func alertJSONMatchesTheGenericEncoding() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var record = AlertRecord(id: 7, site: "tank/farm \"3\"", gateway: "gw-1", worker: "陳\n", kind: "gas", condition: "H2S.high",
-                                 state: .alarm, severity: .critical, opened: RFC3339.format(ms: 1_000), updated: RFC3339.format(ms: 2_000),
-                                 event_id: "e-1", location: nil, values: ["ppm": 12.5, "limit": 10, "tiny": 1e-7])
+        var record = AlertRecord(
+            id: 7, site: "tank/farm \"3\"", gateway: "gw-1", worker: "陳\n", kind: "gas", condition: "H2S.high",
+            state: .alarm, severity: .critical, opened: RFC3339.format(ms: 1_000), updated: RFC3339.format(ms: 2_000),
+            event_id: "e-1", location: nil, values: ["ppm": 12.5, "limit": 10, "tiny": 1e-7])
         #expect(record.json == String(decoding: try encoder.encode(record), as: UTF8.self))
-        for location in [Location(source: .locator, x: 1.25, y: -3, floor: 2, accuracy: 0.5, timeMs: 900),
-                         Location(source: .beaconZone, zone: "pump room", timeMs: 1_000)] {
+        for location in [
+            Location(source: .locator, x: 1.25, y: -3, floor: 2, accuracy: 0.5, timeMs: 900),
+            Location(source: .beaconZone, zone: "pump room", timeMs: 1_000),
+        ] {
             var e = SafetyEvent(worker: "w", type: .gas, phase: .alarm, severity: .critical, timeMs: 1_000)
             e.location = location
             record.location = AlarmData(e).location
@@ -205,8 +214,9 @@ import Wire
     @Test func checkpointsAreTheCheckpointersAlone() throws {
         let s = try store()
         let readings = (0..<10).map {
-            TelemetryBatch.Reading(worker: "w\($0)", device: "D\($0)", kind: "gas", time_ms: 1_000,
-                                   values: ["o2": 20.9, "co": 1, "h2s": 0.2, "lel": 0, "battery": 80])
+            TelemetryBatch.Reading(
+                worker: "w\($0)", device: "D\($0)", kind: "gas", time_ms: 1_000,
+                values: ["o2": 20.9, "co": 1, "h2s": 0.2, "lel": 0, "battery": 80])
         }
         for start in stride(from: 0, to: 3_000, by: 500) {
             _ = try s.commit(try (start..<start + 500).map { try telemetry("t\($0)", readings) }, receivedMs: 0)

@@ -1,8 +1,9 @@
-@testable import CollectorCore
 import Foundation
 import RiskCore
 import Testing
 import Wire
+
+@testable import CollectorCore
 
 /// Occupational-accident reports on a real SQLite file: which incidents the
 /// law wants reported, one report per incident, and the alert a report not
@@ -37,15 +38,18 @@ import Wire
         #expect(try s.reports().isEmpty)
         // An outcome naming an alert that does not exist resolves nothing.
         #expect(throws: AlertHandlingError.noSuchRelatedAlert(999)) {
-            try s.resolve(fall, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [999]),
-                          nowMs: known + 60_000)
+            try s.resolve(
+                fall, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [999]),
+                nowMs: known + 60_000)
         }
-        _ = try s.resolve(fall, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [immobility]),
-                          nowMs: known + 60_000)
+        _ = try s.resolve(
+            fall, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [immobility]),
+            nowMs: known + 60_000)
         let report = try #require(try s.reports().first)
         #expect(report.state == "pending" && report.knownMs == known && report.deadlineMs == known + 8 * 3_600_000 && report.userID == "Night shift")
         // The immobility was part of it: resolving it as a real incident too makes no second report.
-        _ = try s.resolve(immobility, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1), nowMs: known + 70_000)
+        _ = try s.resolve(
+            immobility, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1), nowMs: known + 70_000)
         #expect(try s.reports().count == 1)
 
         // Undelivered 7 hours after the collector knew: an alert, once; a delivered report opens none.
@@ -63,9 +67,12 @@ import Wire
         }
         #expect(outcome(201) == .delivered(requestID: "r", requestHash: "h"))
         #expect(outcome(200, "Server.ServerProxy.DatabaseError") == .failed("HTTP 200, Server.ServerProxy.DatabaseError"))
-        #expect(outcome(500, "Server.ServerProxy.NetworkError", #"{"type":"Server.ServerProxy.NetworkError","message":"timed out"}"#)
+        #expect(
+            outcome(500, "Server.ServerProxy.NetworkError", #"{"type":"Server.ServerProxy.NetworkError","message":"timed out"}"#)
                 == .failed("HTTP 500, Server.ServerProxy.NetworkError: timed out"))
-        #expect(outcome(500, nil, #"{"type":"Client.BadRequest","message":"no X-Road-Client"}"#) == .refused("HTTP 500, Client.BadRequest: no X-Road-Client"))
+        #expect(
+            outcome(500, nil, #"{"type":"Client.BadRequest","message":"no X-Road-Client"}"#)
+                == .refused("HTTP 500, Client.BadRequest: no X-Road-Client"))
         #expect(outcome(404) == .refused("HTTP 404"), "the provider does not know the path: ours to fix")
         #expect(outcome(429) == .failed("HTTP 429") && outcome(503) == .failed("HTTP 503"))
         #expect(ReportDelivery.headerSafe("陳 A") == "%E9%99%B3%20A")

@@ -1,7 +1,8 @@
-@testable import CollectorCore
 import Synchronization
 import Testing
 import Wire
+
+@testable import CollectorCore
 
 /// The ingest's stages: telemetry split into transactions of bounded
 /// readings, and the queue between stages that holds a feeder while it is full.
@@ -13,10 +14,12 @@ import Wire
             let e = CloudEvent(id: "t\(n)", source: topics.source, type: EventTypes.telemetry, timeMs: 0, data: TelemetryBatch(readings: readings))
             return ReceivedMessage(topics: topics, message: .telemetry(TelemetryMessage(e)), raw: [])
         }
-        let chunks = BatchCommitter.transactions([telemetry(150), telemetry(100), telemetry(500), telemetry(10), telemetry(20)], readingsPerCommit: 200)
+        let chunks = BatchCommitter.transactions(
+            [telemetry(150), telemetry(100), telemetry(500), telemetry(10), telemetry(20)], readingsPerCommit: 200)
         // 150 | 100 | 500 alone (over the bound by itself) | 10 + 20
-        #expect(chunks.map { $0.map { m in if case .telemetry(let e) = m.message { e.readings.count } else { 0 } } }
-                 == [[150], [100], [500], [10, 20]])
+        #expect(
+            chunks.map { $0.map { m in if case .telemetry(let e) = m.message { e.readings.count } else { 0 } } }
+                == [[150], [100], [500], [10, 20]])
     }
 }
 
@@ -46,4 +49,3 @@ import Wire
         #expect(q.take(max: 10) == [3])
     }
 }
-

@@ -1,8 +1,9 @@
-@testable import CollectorCore
 import Foundation
 import RiskCore
 import Testing
 import Wire
+
+@testable import CollectorCore
 
 /// Daily open-data statistics on a real SQLite file: per site and Taiwan day,
 /// no worker named, small counts suppressed.
@@ -10,7 +11,8 @@ import Wire
     let topics = try! Topics(site: "s1", gateway: "gw-1")
 
     func telemetry(_ id: String, _ readings: [TelemetryBatch.Reading]) throws -> ReceivedMessage {
-        let e = CloudEvent(id: id, source: topics.source, type: EventTypes.telemetry, timeMs: readings[0].time_ms, data: TelemetryBatch(readings: readings))
+        let e = CloudEvent(
+            id: id, source: topics.source, type: EventTypes.telemetry, timeMs: readings[0].time_ms, data: TelemetryBatch(readings: readings))
         let raw = [UInt8](e.json())
         return ReceivedMessage(topics: topics, message: try IncomingMessage.decode(topic: topics.telemetry, payload: raw), raw: raw)
     }
@@ -32,7 +34,8 @@ import Wire
         }
         _ = try s.commit([alarm("lin", .fall, phase: .alarm, at: day + 2 * hour)], receivedMs: day + 2 * hour)
         _ = try s.commit([alarm("huang", .gas, "H2S.high", phase: .alarm, at: day + 2 * hour)], receivedMs: day + 2 * hour)
-        _ = try s.commit([alarm("huang", .gas, "H2S.high", phase: .cleared, at: day + 2 * hour + 12 * 60_000)], receivedMs: day + 2 * hour + 12 * 60_000)
+        _ = try s.commit(
+            [alarm("huang", .gas, "H2S.high", phase: .cleared, at: day + 2 * hour + 12 * 60_000)], receivedMs: day + 2 * hour + 12 * 60_000)
         // 2026-01-02 07:59 Taiwan time still belongs to the 1st... and 08:00 UTC+8 of the 2nd does not.
         _ = try s.commit([alarm("chen", .immobility, phase: .alarm, at: day + 24 * hour)], receivedMs: day + 24 * hour)
 
@@ -43,8 +46,9 @@ import Wire
         let header = lines[0].split(separator: ",").map(String.init)
         let first = Dictionary(uniqueKeysWithValues: zip(header, lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
         #expect(first["date"] == "2026-01-01" && first["site"] == "s1" && first["worker_hours_monitored"] == "8")
-        #expect(first["alarms_sos"] == "3" && first["alarms_gas"] == "" && first["alarms_fall"] == "" && first["alarms_immobility"] == "0",
-                "1 and 2 are suppressed, 0 is not: \(first)")
+        #expect(
+            first["alarms_sos"] == "3" && first["alarms_gas"] == "" && first["alarms_fall"] == "" && first["alarms_immobility"] == "0",
+            "1 and 2 are suppressed, 0 is not: \(first)")
         #expect(first["minutes_in_h2s_alarm"] == "" && first["minutes_in_co_alarm"] == "0", "one alarm's minutes would point at it")
         let fields = Set(lines.flatMap { $0.split(separator: ",").map(String.init) })
         #expect(fields.isDisjoint(with: ["chen", "lin", "wang", "huang", "d0", "d1"]), "nobody named")

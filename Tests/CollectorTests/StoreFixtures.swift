@@ -1,8 +1,9 @@
-@testable import CollectorCore
 import EdgeCore
 import Foundation
 import RiskCore
 import Wire
+
+@testable import CollectorCore
 
 /// A fresh store on a real SQLite file, and alarm events of one gateway as the
 /// ingest hands them to it: what the store's test suites share.
@@ -21,8 +22,10 @@ extension StoreFixtures {
     func store() throws -> EventStore { try EventStore(path: try databasePath()) }
 
     func alarm(_ worker: String, _ type: EventType, _ condition: String = "", phase: Phase, at t: Int64) -> ReceivedMessage {
-        let e = CloudEvent(SafetyEvent(worker: worker, type: type, condition: condition, phase: phase,
-                                       severity: phase == .cleared ? .info : .alarm, timeMs: t), topics: topics)
+        let e = CloudEvent(
+            SafetyEvent(
+                worker: worker, type: type, condition: condition, phase: phase,
+                severity: phase == .cleared ? .info : .alarm, timeMs: t), topics: topics)
         return ReceivedMessage(topics: topics, message: .alarm(e), raw: [UInt8](e.json()))
     }
 }

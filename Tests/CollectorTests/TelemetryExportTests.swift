@@ -1,9 +1,10 @@
-@testable import CollectorCore
 import EdgeCore
 import Foundation
 import RiskCore
 import Testing
 import Wire
+
+@testable import CollectorCore
 
 /// Telemetry is stored a message at a time; exports give its readings one by one, in time order, filtered.
 @Suite struct TelemetryExportTests {
@@ -16,10 +17,12 @@ import Wire
     /// A message of `gateway` with one gas reading of `worker` at each time.
     func message(_ gateway: String, _ id: String, _ readings: [(worker: String, timeMs: Int64)]) throws -> ReceivedMessage {
         let topics = try Topics(site: "s1", gateway: gateway)
-        let e = CloudEvent(id: id, source: topics.source, type: EventTypes.telemetry, timeMs: readings.first?.timeMs ?? 0,
-                           data: TelemetryBatch(readings: readings.map {
-                               .init(worker: $0.worker, device: "D-\($0.worker)", kind: "gas", time_ms: $0.timeMs, values: ["o2": 20.9])
-                           }))
+        let e = CloudEvent(
+            id: id, source: topics.source, type: EventTypes.telemetry, timeMs: readings.first?.timeMs ?? 0,
+            data: TelemetryBatch(
+                readings: readings.map {
+                    .init(worker: $0.worker, device: "D-\($0.worker)", kind: "gas", time_ms: $0.timeMs, values: ["o2": 20.9])
+                }))
         return ReceivedMessage(topics: topics, message: .telemetry(TelemetryMessage(e)), raw: [UInt8](e.json()))
     }
 
@@ -39,12 +42,13 @@ import Wire
 
     @Test func readingsOfOverlappingMessagesLeaveInTimeOrder() throws {
         let s = try store()
-        _ = try s.commit([
-            try message("gw-1", "a", [("lin", 1_000), ("lin", 1_500), ("lin", 2_000)]),
-            try message("gw-2", "b", [("wang", 1_200), ("wang", 1_700)]),
-            // Stored last, yet starts first (a gateway that was offline sends late).
-            try message("gw-3", "c", [("chen", 2_100), ("chen", 900)]),
-        ], receivedMs: 0)
+        _ = try s.commit(
+            [
+                try message("gw-1", "a", [("lin", 1_000), ("lin", 1_500), ("lin", 2_000)]),
+                try message("gw-2", "b", [("wang", 1_200), ("wang", 1_700)]),
+                // Stored last, yet starts first (a gateway that was offline sends late).
+                try message("gw-3", "c", [("chen", 2_100), ("chen", 900)]),
+            ], receivedMs: 0)
         #expect(try export(s) == ["chen@900", "lin@1000", "wang@1200", "lin@1500", "wang@1700", "lin@2000", "chen@2100"])
         #expect(try export(s, RecordFilter(fromMs: 1_500, toMs: 2_100)) == ["lin@1500", "wang@1700", "lin@2000"])
         #expect(try export(s, RecordFilter(worker: "chen")) == ["chen@900", "chen@2100"])
@@ -56,10 +60,11 @@ import Wire
     /// A long message (an outage's backlog, say) is found by a range that starts near its end.
     @Test func aLongMessageIsFoundByATimeRangeThatStartsLate() throws {
         let s = try store()
-        _ = try s.commit([
-            try message("gw-1", "backlog", [("lin", 0), ("lin", 3_600_000)]),
-            try message("gw-2", "short", [("wang", 3_599_000)]),
-        ], receivedMs: 0)
+        _ = try s.commit(
+            [
+                try message("gw-1", "backlog", [("lin", 0), ("lin", 3_600_000)]),
+                try message("gw-2", "short", [("wang", 3_599_000)]),
+            ], receivedMs: 0)
         #expect(try export(s, RecordFilter(fromMs: 3_000_000)) == ["wang@3599000", "lin@3600000"])
     }
 
@@ -106,10 +111,11 @@ import Wire
             SafetyEvent(worker: "lin", type: .fall, phase: .alarm, severity: .critical, timeMs: 1_000),
             SafetyEvent(worker: "lin", type: .deviceOffline, condition: "C0:FF:EE:00:02:01", phase: .alarm, severity: .alarm, timeMs: 2_000),
         ]
-        _ = try s.commit(try events.map { e in
-            let raw = [UInt8](CloudEvent(e, topics: topics).json())
-            return ReceivedMessage(topics: topics, message: try IncomingMessage.decode(topic: topics.events, payload: raw), raw: raw)
-        }, receivedMs: 0)
+        _ = try s.commit(
+            try events.map { e in
+                let raw = [UInt8](CloudEvent(e, topics: topics).json())
+                return ReceivedMessage(topics: topics, message: try IncomingMessage.decode(topic: topics.events, payload: raw), raw: raw)
+            }, receivedMs: 0)
         let p = Pseudonyms(key: try s.pseudonymKey())
         for format in [Export.Format.ndjson, .csv] {
             let (text, _) = try Export.eventsPage(s, RecordFilter(), after: nil, format, pseudonyms: p)

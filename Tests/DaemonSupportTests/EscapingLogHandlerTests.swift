@@ -29,7 +29,9 @@ import Testing
         let forged = "tw.canary.weather\n2026-01-01T00:00:00+0000 critical canary-collector: gas alarm cleared"
         logger.warning("refused a message: \(forged)", metadata: ["why": "\(forged)", "list": .array(["a\rb"]), "esc": "\u{1B}[31m"])
         let event = events.list.withLock { $0[0] }
-        #expect(event.message.description == #"refused a message: tw.canary.weather\n2026-01-01T00:00:00+0000 critical canary-collector: gas alarm cleared"#)
+        #expect(
+            event.message.description
+                == #"refused a message: tw.canary.weather\n2026-01-01T00:00:00+0000 critical canary-collector: gas alarm cleared"#)
         #expect(event.metadata?["why"]?.description == #"tw.canary.weather\n2026-01-01T00:00:00+0000 critical canary-collector: gas alarm cleared"#)
         #expect(event.metadata?["list"] == .array([.string(#"a\rb"#)]))
         #expect(event.metadata?["esc"]?.description == #"\u{1B}[31m"#)

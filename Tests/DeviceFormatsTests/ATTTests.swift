@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DeviceFormats
 
 @Suite struct ATTTests {
@@ -39,21 +40,27 @@ import Testing
     @Test func theServerAnswersAsTheSpecSays() {
         var server = GATTServer.heartRateStrap
         // 1 service, 2 declaration, 3 value, 4 CCCD.
-        #expect(server.respond(to: .readByGroupTypeRequest(start: 1, end: 0xFFFF, type: .primaryService)).response
-            == .readByGroupTypeResponse([(1, 4, [0x0D, 0x18])]))
-        #expect(server.respond(to: .readByGroupTypeRequest(start: 5, end: 0xFFFF, type: .primaryService)).response
-            == .error(request: 0x10, handle: 5, code: ATTPDU.attributeNotFound))
-        #expect(server.respond(to: .readByTypeRequest(start: 1, end: 4, type: .characteristic)).response
-            == .readByTypeResponse([(2, [0x10, 0x03, 0x00, 0x37, 0x2A])]))
+        #expect(
+            server.respond(to: .readByGroupTypeRequest(start: 1, end: 0xFFFF, type: .primaryService)).response
+                == .readByGroupTypeResponse([(1, 4, [0x0D, 0x18])]))
+        #expect(
+            server.respond(to: .readByGroupTypeRequest(start: 5, end: 0xFFFF, type: .primaryService)).response
+                == .error(request: 0x10, handle: 5, code: ATTPDU.attributeNotFound))
+        #expect(
+            server.respond(to: .readByTypeRequest(start: 1, end: 4, type: .characteristic)).response
+                == .readByTypeResponse([(2, [0x10, 0x03, 0x00, 0x37, 0x2A])]))
         #expect(server.notification(characteristic: HeartRateMeasurement.uuid, value: [0x06, 72]) == nil, "not subscribed yet")
         #expect(server.respond(to: .writeRequest(handle: 4, value: [0x01, 0x00])).response == .writeResponse)
         #expect(server.notification(characteristic: HeartRateMeasurement.uuid, value: [0x06, 72]) == .notification(handle: 3, value: [0x06, 72]))
-        #expect(server.respond(to: .writeRequest(handle: 3, value: [1])).response == .error(request: 0x12, handle: 3, code: 0x03),
-                "the measurement is not writable")
-        #expect(server.respond(to: .findInformationRequest(start: 0, end: 4)).response
-            == .error(request: 0x04, handle: 0, code: ATTPDU.invalidHandle))
+        #expect(
+            server.respond(to: .writeRequest(handle: 3, value: [1])).response == .error(request: 0x12, handle: 3, code: 0x03),
+            "the measurement is not writable")
+        #expect(
+            server.respond(to: .findInformationRequest(start: 0, end: 4)).response
+                == .error(request: 0x04, handle: 0, code: ATTPDU.invalidHandle))
         // Notifications are cut to the MTU.
         let long = [UInt8](repeating: 7, count: 40)
-        #expect(server.notification(characteristic: HeartRateMeasurement.uuid, value: long) == .notification(handle: 3, value: Array(long.prefix(20))))
+        #expect(
+            server.notification(characteristic: HeartRateMeasurement.uuid, value: long) == .notification(handle: 3, value: Array(long.prefix(20))))
     }
 }

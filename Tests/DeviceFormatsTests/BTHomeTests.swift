@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DeviceFormats
 
 @Suite struct BTHomeTests {
@@ -50,8 +51,9 @@ import Testing
         let p = try decode("41a47266c95f730011223378237214", keys: keys)
         #expect(p.encrypted && p.counter == 0x3322_1100)
         #expect(p.objects.map(\.value) == [25.06, 50.55])
-        let sealed = BTHomeKeyring.encrypt(objects: [(0x02, 2506), (0x03, 5055)], key: exampleKey,
-                                           address: exampleAddress, counter: 0x3322_1100)
+        let sealed = BTHomeKeyring.encrypt(
+            objects: [(0x02, 2506), (0x03, 5055)], key: exampleKey,
+            address: exampleAddress, counter: 0x3322_1100)
         #expect(Hex.encode(sealed) == "41a47266c95f730011223378237214")
     }
 

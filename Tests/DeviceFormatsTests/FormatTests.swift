@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DeviceFormats
 
 @Suite struct AdvertisingDataTests {
@@ -60,8 +61,9 @@ import Testing
 
 @Suite struct CanaryProfileTests {
     @Test func gasFrameRoundTripsAndNotFittedSensorsAreNil() throws {
-        let status = CanaryProfile.GasStatus(sequence: 200, o2: 20.9, co: nil, h2s: 12.5, lel: 3.2, battery: 77,
-                                             flags: [.sos, .overRange], motionG: 0.37)
+        let status = CanaryProfile.GasStatus(
+            sequence: 200, o2: 20.9, co: nil, h2s: 12.5, lel: 3.2, battery: 77,
+            flags: [.sos, .overRange], motionG: 0.37)
         let adv = status.encodeAdvertisement()
         #expect(adv.count == 14, "fits a legacy advertisement with flags and the company id")
         guard case .gas(let back) = try CanaryProfile.decodeAdvertisement(adv[...]) else {

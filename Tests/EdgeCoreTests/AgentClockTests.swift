@@ -17,8 +17,9 @@ import Testing
         }
 
         func clock() -> AgentClock {
-            AgentClock(wallMs: { self.wallMs.load(ordering: .relaxed) }, monotonicNs: { self.monotonicNs.load(ordering: .relaxed) },
-                       steppedBack: { ms in self.steps.withLock { $0.append(ms) } })
+            AgentClock(
+                wallMs: { self.wallMs.load(ordering: .relaxed) }, monotonicNs: { self.monotonicNs.load(ordering: .relaxed) },
+                steppedBack: { ms in self.steps.withLock { $0.append(ms) } })
         }
     }
 
@@ -44,7 +45,10 @@ import Testing
         #expect(clock.nowMs() == start + 3_500)
         #expect(c.steps.withLock { $0 } == [3_600_000])
         // Sub-millisecond steps add up rather than being lost to rounding.
-        for _ in 0..<10 { c.monotonicNs.add(400_000, ordering: .relaxed); _ = clock.nowMs() }
+        for _ in 0..<10 {
+            c.monotonicNs.add(400_000, ordering: .relaxed)
+            _ = clock.nowMs()
+        }
         #expect(clock.nowMs() == start + 3_504)
     }
 

@@ -3,9 +3,9 @@ import EdgeCore
 import Foundation
 import RiskCore
 import SimulatedWorksite
+import TestSupport
 import Testing
 import Wire
-import TestSupport
 import WorksiteSimulator
 
 @Suite struct AgentPipelineTests {
@@ -46,7 +46,10 @@ import WorksiteSimulator
         // wang: a sensor fault from 30 s to 50 s on every fitted gas, an SOS press at 75 s (button and flag: one alarm).
         let wang = summary(events, "wang")
         #expect(wang.filter { $0.hasPrefix("sos") } == ["sos  alarm"])
-        #expect(Set(wang.filter { $0.contains(".fault alarm") }) == ["gas O2.fault alarm", "gas CO.fault alarm", "gas H2S.fault alarm", "gas LEL.fault alarm"])
+        #expect(
+            Set(wang.filter { $0.contains(".fault alarm") }) == [
+                "gas O2.fault alarm", "gas CO.fault alarm", "gas H2S.fault alarm", "gas LEL.fault alarm",
+            ])
         #expect(wang.filter { $0.contains(".fault cleared") }.count == 4)
         let sos = try #require(events.first { $0.type == .sos })
         #expect(sos.timeMs - start >= 75_000 && sos.timeMs - start < 76_000)
@@ -72,12 +75,13 @@ import WorksiteSimulator
     }
 
     @Test func aDeviceNeverHeardIsOffline() async throws {
-        let scenario = try Scenario.load(yaml: """
-            site: s
-            duration_s: 30
-            workers:
-              - {id: a, gas_detector: "AA:00:00:00:00:01"}
-            """)
+        let scenario = try Scenario.load(
+            yaml: """
+                site: s
+                duration_s: 30
+                workers:
+                  - {id: a, gas_detector: "AA:00:00:00:00:01"}
+                """)
         var directory = SiteDirectory(scenario: scenario)
         directory.bind(BDAddress.parse("AA:00:00:00:00:09")!, worker: "a", role: .heart)
         var pipeline = AgentPipeline(directory: directory)
@@ -94,19 +98,25 @@ import WorksiteSimulator
         var directory = SiteDirectory(site: "s")
         directory.bind(strap, worker: "chen", role: .heart)
         let start: Int64 = 1_767_254_400_000
-        let night = CanaryProfile.SleepSummary(start: UInt32(start / 1_000 - 8 * 3_600), end: UInt32(start / 1_000 - 3_600),
-                                               minutesAsleep: 300, efficiencyPercent: 71)
+        let night = CanaryProfile.SleepSummary(
+            start: UInt32(start / 1_000 - 8 * 3_600), end: UInt32(start / 1_000 - 3_600),
+            minutesAsleep: 300, efficiencyPercent: 71)
         func shift(sleep: Bool) -> (events: [SafetyEvent], readings: [TelemetryBatch.Reading]) {
             var pipeline = AgentPipeline(directory: directory)
             var events: [SafetyEvent] = []
             if sleep {
-                events += pipeline.ingest(BLEFrame(timeMs: start, address: strap, payload:
-                    .notification(characteristic: CanaryProfile.sleepCharacteristic, value: night.encode())))
+                events += pipeline.ingest(
+                    BLEFrame(
+                        timeMs: start, address: strap,
+                        payload:
+                            .notification(characteristic: CanaryProfile.sleepCharacteristic, value: night.encode())))
             }
             for k in 1...400 {  // 91 bpm with RMSSD about 80 ms: a fast heart, variability fine
                 let value = HeartRateMeasurement.encode(heartRate: 91, rrIntervalsMs: [620, 700])
-                events += pipeline.ingest(BLEFrame(timeMs: start + Int64(k) * 1_320, address: strap,
-                                                   payload: .notification(characteristic: HeartRateMeasurement.uuid, value: value)))
+                events += pipeline.ingest(
+                    BLEFrame(
+                        timeMs: start + Int64(k) * 1_320, address: strap,
+                        payload: .notification(characteristic: HeartRateMeasurement.uuid, value: value)))
             }
             return (events, pipeline.takeReadings())
         }
@@ -142,11 +152,14 @@ import WorksiteSimulator
         let late = CanaryProfile.GasStatus(sequence: 2, o2: 20.9, co: nil, h2s: 400, lel: 0, battery: 80, flags: [.sos], motionG: 0.1)
         // The advertisement is stamped at 2.000 s; the same detector's notification, stamped 5 ms
         // earlier on the GATT path, is taken in after it.
-        let advertised = AdvertisingDataBuilder.flags
+        let advertised =
+            AdvertisingDataBuilder.flags
             + AdvertisingDataBuilder.manufacturer(CanaryProfile.defaultCompany, calm.encodeAdvertisement())
         var events = pipeline.ingest(BLEFrame(timeMs: 2_000, address: detector, payload: .advertisement(advertised)))
-        events += pipeline.ingest(BLEFrame(timeMs: 1_995, address: detector,
-                                           payload: .notification(characteristic: CanaryProfile.gasCharacteristic, value: late.encode())))
+        events += pipeline.ingest(
+            BLEFrame(
+                timeMs: 1_995, address: detector,
+                payload: .notification(characteristic: CanaryProfile.gasCharacteristic, value: late.encode())))
         #expect(events.map(\.type) == [.sos], "the SOS flag counts, the late H2S reading does not: \(events)")
         #expect(pipeline.counters.lateGasStatuses == 1)
         #expect(pipeline.counters.rejectedSamples == 0, "nothing is wrong with either frame")

@@ -2,13 +2,13 @@ import DeviceFormats
 import EdgeCore
 import Foundation
 import GRDB
+import LocalServices
 import Logging
 import MQTT
-import Synchronization
 import SimulatedWorksite
-import Testing
-import LocalServices
+import Synchronization
 import TestSupport
+import Testing
 import Wire
 import WorksiteSimulator
 
@@ -53,12 +53,15 @@ import WorksiteSimulator
 
     /// The agent daemon on `source`, its status line every 100 ms, its log kept in `records`;
     /// it runs until the task is cancelled.
-    func startAgent(_ broker: Broker, directory: SiteDirectory, outboxPath: String, source: any BLESource,
-                    records: Records, metricsFile: String? = nil) throws -> Task<Void, any Error> {
-        let config = AgentConfig(topics: try Topics(site: "tank-farm-3", gateway: "gw-1"),
-                                 mqtt: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "status-\(broker.port)"),
-                                 outboxPath: outboxPath, source: .btsnoop(""), directory: directory, statusEveryMs: 100,
-                                 metricsFile: metricsFile)
+    func startAgent(
+        _ broker: Broker, directory: SiteDirectory, outboxPath: String, source: any BLESource,
+        records: Records, metricsFile: String? = nil
+    ) throws -> Task<Void, any Error> {
+        let config = AgentConfig(
+            topics: try Topics(site: "tank-farm-3", gateway: "gw-1"),
+            mqtt: MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "status-\(broker.port)"),
+            outboxPath: outboxPath, source: .btsnoop(""), directory: directory, statusEveryMs: 100,
+            metricsFile: metricsFile)
         let agent = AgentDaemon(config: config, logger: Logger(label: "agent") { _ in Capture(records: records) }, source: source)
         return Task { try await agent.run() }
     }
@@ -91,8 +94,9 @@ import WorksiteSimulator
         defer { try? FileManager.default.removeItem(at: dir) }
         let records = Records()
         let metricsFile = dir.appendingPathComponent("canary-agent.prom").path
-        let run = try startAgent(broker, directory: directory, outboxPath: dir.appendingPathComponent("outbox.sqlite").path,
-                                 source: Frames(list: frames), records: records, metricsFile: metricsFile)
+        let run = try startAgent(
+            broker, directory: directory, outboxPath: dir.appendingPathComponent("outbox.sqlite").path,
+            source: Frames(list: frames), records: records, metricsFile: metricsFile)
         defer { run.cancel() }
 
         let s = try #require(try await statusLine(in: records) { $0["rejected_payloads"] != "0" })
@@ -104,8 +108,10 @@ import WorksiteSimulator
         #expect(s["awaiting_ack"] == "0")
 
         // The same counts for node_exporter's textfile collector.
-        let expected = [#"canary_agent_rejected_payloads_total{kind="bad-length"} 1"#, "canary_agent_unknown_device_frames_total 1",
-                        "canary_agent_outbox_alarms 0.0"]
+        let expected = [
+            #"canary_agent_rejected_payloads_total{kind="bad-length"} 1"#, "canary_agent_unknown_device_frames_total 1",
+            "canary_agent_outbox_alarms 0.0",
+        ]
         let deadline = ContinuousClock.now + .seconds(120)
         var text = ""
         while !expected.allSatisfy(text.contains), ContinuousClock.now < deadline {
@@ -121,23 +127,27 @@ import WorksiteSimulator
     /// telemetry it lost and the alarms it holds in memory.
     @Test func whatTheOutboxCannotTakeShowsOnTheStatusLine() async throws {
         let broker = try Broker()
-        var scenario = try Scenario.load(yaml: """
-            site: tank-farm-3
-            duration_s: 5
-            workers:
-              - {id: wang, gas_detector: "C0:FF:EE:00:03:01", button: "C0:FF:EE:00:03:04"}
-            incidents:
-              - {at_s: 1, worker: wang, kind: sos}
-            """)
+        var scenario = try Scenario.load(
+            yaml: """
+                site: tank-farm-3
+                duration_s: 5
+                workers:
+                  - {id: wang, gas_detector: "C0:FF:EE:00:03:01", button: "C0:FF:EE:00:03:04"}
+                incidents:
+                  - {at_s: 1, worker: wang, kind: sos}
+                """)
         scenario.start = Date().timeIntervalSince1970
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let outboxPath = dir.appendingPathComponent("outbox.sqlite").path
         _ = try Outbox(path: outboxPath)
-        try await DatabaseQueue(path: outboxPath).write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'full'); END") }
+        try await DatabaseQueue(path: outboxPath).write {
+            try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'full'); END")
+        }
         let records = Records()
-        let run = try startAgent(broker, directory: SiteDirectory(scenario: scenario), outboxPath: outboxPath,
-                                 source: SimulatedSource(scenario: scenario), records: records)
+        let run = try startAgent(
+            broker, directory: SiteDirectory(scenario: scenario), outboxPath: outboxPath,
+            source: SimulatedSource(scenario: scenario), records: records)
         defer { run.cancel() }
 
         let s = try #require(try await statusLine(in: records) { $0["alarms_held_in_memory"] != "0" && $0["telemetry_not_written"] != "0" })

@@ -4,6 +4,7 @@ import Foundation
 import RiskCore
 import Testing
 import Wire
+
 @testable import EdgeCore
 
 @Suite struct HealthRecordTests {
@@ -28,8 +29,11 @@ import Wire
 
     @Test func aRecordHasTheSixFactorsAndTheWorkload() throws {
         let chen = try #require(try read(Self.chen)["chen"])
-        #expect(chen.profile == Framingham.Profile(sex: .male, age: 58, lipid: .totalCholesterol(mgdl: 260), hdlMgdl: 38,
-                                                    systolic: 150, diastolic: 92, diabetes: true, smoker: true))
+        #expect(
+            chen.profile
+                == Framingham.Profile(
+                    sex: .male, age: 58, lipid: .totalCholesterol(mgdl: 260), hdlMgdl: 38,
+                    systolic: 150, diastolic: 92, diabetes: true, smoker: true))
         #expect(chen.workload == Workload(overtimeLastMonth: 50, workBurnout: 52))
     }
 
@@ -45,7 +49,10 @@ import Wire
             (Self.chen.replacingOccurrences(of: "    hdl_mgdl: 38\n", with: ""), "health.yaml:2: workers[0].hdl_mgdl: is required"),
             (Self.chen.replacingOccurrences(of: "sex: male", with: "sex: m"), "health.yaml:3: workers[0].sex: must be male or female (found 'm')"),
             (Self.chen.replacingOccurrences(of: "age: 58", with: "age: 580"), "health.yaml:4: workers[0].age: must be an integer in 15…100"),
-            (Self.chen.replacingOccurrences(of: "diabetes: true", with: "diabetes: maybe"), "health.yaml:9: workers[0].diabetes: must be true or false"),
+            (
+                Self.chen.replacingOccurrences(of: "diabetes: true", with: "diabetes: maybe"),
+                "health.yaml:9: workers[0].diabetes: must be true or false"
+            ),
             (Self.chen + "\n    ldl_mgdl: 160", "health.yaml:13: workers[0].ldl_mgdl: give total_cholesterol_mgdl or ldl_mgdl, not both"),
             (Self.chen + "\n    bmi: 31", "health.yaml:13: workers[0].bmi: unknown key"),
             (Self.chen + "\n" + Self.chen.replacingOccurrences(of: "workers:\n", with: ""), "health.yaml:13: workers[1].id: 'chen' has two records"),
@@ -71,7 +78,9 @@ import Wire
         try "site: s\ngateway: g\nsource: {btsnoop: x.log}\nhealth: health.yaml\n".write(to: config, atomically: true, encoding: .utf8)
         // Health records others may read are refused, naming the file (PDPA art. 6: special-category data).
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: health)
-        #expect { try AgentConfig.load(file: config.path) } throws: { "\($0)".contains("health: \(health) may be read or changed by group or others") }
+        #expect { try AgentConfig.load(file: config.path) } throws: {
+            "\($0)".contains("health: \(health) may be read or changed by group or others")
+        }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: health)
         #expect(try AgentConfig.load(file: config.path).directory.health["chen"]?.profile.age == 58)
         try "site: s\ngateway: g\nsource: {btsnoop: x.log}\nhealth: none.yaml\n".write(to: config, atomically: true, encoding: .utf8)
@@ -89,8 +98,10 @@ import Wire
         for k in 1...400 {  // 11 minutes of a calm heart: 72 bpm, RMSSD about 57 ms
             let value = HeartRateMeasurement.encode(heartRate: 72, rrIntervalsMs: k % 2 == 0 ? [793, 873] : [873, 793])
             for strap in [chenStrap, linStrap] {
-                _ = pipeline.ingest(BLEFrame(timeMs: Int64(k) * 1_666, address: strap,
-                                             payload: .notification(characteristic: HeartRateMeasurement.uuid, value: value)))
+                _ = pipeline.ingest(
+                    BLEFrame(
+                        timeMs: Int64(k) * 1_666, address: strap,
+                        payload: .notification(characteristic: HeartRateMeasurement.uuid, value: value)))
             }
         }
         let scores = pipeline.takeReadings().filter { $0.kind == "overwork" }

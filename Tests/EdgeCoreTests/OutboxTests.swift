@@ -12,8 +12,9 @@ import Testing
     }()
 
     func entry(_ id: String, alarm: Bool, at t: Int64, bytes: Int = 10) -> Outbox.Entry {
-        Outbox.Entry(id: id, topic: alarm ? "canary/v1/s/g/events" : "canary/v1/s/g/telemetry",
-                     payload: Array(repeating: 0x41, count: bytes), isAlarm: alarm, createdMs: t)
+        Outbox.Entry(
+            id: id, topic: alarm ? "canary/v1/s/g/events" : "canary/v1/s/g/telemetry",
+            payload: Array(repeating: 0x41, count: bytes), isAlarm: alarm, createdMs: t)
     }
 
     @Test func alarmsFirstOldestFirstAndNothingLostAcrossARestart() throws {
@@ -33,20 +34,21 @@ import Testing
         do {
             let old = try DatabaseQueue(path: path)
             try old.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, topic TEXT NOT NULL,
-                                         payload BLOB NOT NULL, alarm INTEGER NOT NULL, created_ms INTEGER NOT NULL);
-                    CREATE INDEX outbox_order ON outbox (alarm DESC, seq);
-                    CREATE TABLE outbox_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-                    INSERT INTO outbox_meta VALUES ('dropped_telemetry', 3), ('bytes', 0);
-                    CREATE TRIGGER outbox_bytes_in AFTER INSERT ON outbox BEGIN
-                        UPDATE outbox_meta SET value = value + LENGTH(NEW.payload) WHERE key = 'bytes';
-                    END;
-                    CREATE TRIGGER outbox_bytes_out AFTER DELETE ON outbox BEGIN
-                        UPDATE outbox_meta SET value = value - LENGTH(OLD.payload) WHERE key = 'bytes';
-                    END;
-                    INSERT INTO outbox (id, topic, payload, alarm, created_ms) VALUES ('a1', 'canary/v1/s/g/events', x'41414141', 1, 7);
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, topic TEXT NOT NULL,
+                                             payload BLOB NOT NULL, alarm INTEGER NOT NULL, created_ms INTEGER NOT NULL);
+                        CREATE INDEX outbox_order ON outbox (alarm DESC, seq);
+                        CREATE TABLE outbox_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                        INSERT INTO outbox_meta VALUES ('dropped_telemetry', 3), ('bytes', 0);
+                        CREATE TRIGGER outbox_bytes_in AFTER INSERT ON outbox BEGIN
+                            UPDATE outbox_meta SET value = value + LENGTH(NEW.payload) WHERE key = 'bytes';
+                        END;
+                        CREATE TRIGGER outbox_bytes_out AFTER DELETE ON outbox BEGIN
+                            UPDATE outbox_meta SET value = value - LENGTH(OLD.payload) WHERE key = 'bytes';
+                        END;
+                        INSERT INTO outbox (id, topic, payload, alarm, created_ms) VALUES ('a1', 'canary/v1/s/g/events', x'41414141', 1, 7);
+                        """)
             }
         }
         let outbox = try Outbox(path: path)

@@ -1,11 +1,11 @@
 import EdgeCore
 import Foundation
 import GRDB
+import LocalServices
 import MQTT
 import RiskCore
-import Testing
-import LocalServices
 import TestSupport
+import Testing
 import Wire
 
 /// The agent's uplink against a real mosquitto and a real SQLite outbox.
@@ -53,8 +53,9 @@ import Wire
         #expect(try await uplink.outbox.stats().alarms == 2, "a PUBACK is not an end-to-end ack")
 
         // The collector acknowledges what it stored.
-        let ack = CloudEvent(id: "ack-1", source: "canary-collector", type: EventTypes.ack, timeMs: 3_000,
-                             data: Ack(ids: events.map(\.id)))
+        let ack = CloudEvent(
+            id: "ack-1", source: "canary-collector", type: EventTypes.ack, timeMs: 3_000,
+            data: Ack(ids: events.map(\.id)))
         try await collector.publish(topic: topics.ack, payload: [UInt8](ack.json()))
         let ackMessage = await first(agent.messages, within: 60) { $0.topic == topics.ack }
         try await uplink.handleAck(try #require(ackMessage).payload)
@@ -79,7 +80,10 @@ import Wire
         #expect(try await uplink.outbox.stats().alarms == 1)
         let arrived = await first(collector.messages, within: 60) { $0.topic == topics.events }
         let message = try IncomingMessage.decode(topic: topics.events, payload: try #require(arrived).payload)
-        guard case .alarm(let e) = message else { Issue.record("not an alarm: \(message)"); return }
+        guard case .alarm(let e) = message else {
+            Issue.record("not an alarm: \(message)")
+            return
+        }
         #expect(e.id == sos.id)
         #expect(try await uplink.publishDue(nowMs: 2_001) == 0, "in flight already: not sent twice")
         #expect(try await uplink.outbox.stats().alarms == 1, "kept until the collector acknowledges it")
@@ -114,8 +118,9 @@ import Wire
     @Test func telemetryResendsBackOffAlarmsDoNot() async throws {
         let broker = try Broker()
         let agent = try await connectedClient(broker, "gw-1")
-        let uplink = Uplink(outbox: try Outbox(path: outboxPath()), client: agent, topics: topics,
-                            resendAfterMs: 30_000, maxTelemetryWaitMs: 120_000)
+        let uplink = Uplink(
+            outbox: try Outbox(path: outboxPath()), client: agent, topics: topics,
+            resendAfterMs: 30_000, maxTelemetryWaitMs: 120_000)
         try uplink.enqueue([SafetyEvent(worker: "wang", type: .sos, phase: .alarm, severity: .critical, timeMs: 0)], nowMs: 0)
         try uplink.enqueue(readings: [reading(at: 0)], nowMs: 0)
         var sends: [Int64: Int] = [:]
@@ -179,8 +184,12 @@ import Wire
         let uplink = Uplink(outbox: try Outbox(path: outboxPath()), client: agent, topics: topics)
         broker.stop()
         _ = await first(agent.connectionEvents, within: 60) { if case .disconnected = $0 { true } else { false } }
-        try uplink.enqueue([SafetyEvent(worker: "chen", type: .gas, condition: "H2S.high", phase: .alarm,
-                                              severity: .alarm, timeMs: 5_000)], nowMs: 5_000)
+        try uplink.enqueue(
+            [
+                SafetyEvent(
+                    worker: "chen", type: .gas, condition: "H2S.high", phase: .alarm,
+                    severity: .alarm, timeMs: 5_000)
+            ], nowMs: 5_000)
         #expect(try await uplink.publishDue(nowMs: 5_000) == 0)
         #expect(try await uplink.outbox.stats().alarms == 1)
 

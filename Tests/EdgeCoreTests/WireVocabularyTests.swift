@@ -16,8 +16,9 @@ import Wire
     @Test func anEventOnTheWireIsValidAsTheCollectorReadsIt() throws {
         let topics = try Topics(site: "s", gateway: "g")
         for kind in EventType.allCases {
-            let e = SafetyEvent(worker: "lin", type: kind, condition: "C0:FF:EE:00:00:01", phase: .preAlarm, severity: .critical,
-                                timeMs: 1_000, values: ["x": 1, "nan": .nan])
+            let e = SafetyEvent(
+                worker: "lin", type: kind, condition: "C0:FF:EE:00:00:01", phase: .preAlarm, severity: .critical,
+                timeMs: 1_000, values: ["x": 1, "nan": .nan])
             let decoded = try IncomingMessage.decode(topic: topics.events, payload: [UInt8](CloudEvent(e, topics: topics).json()))
             guard case .alarm(let c) = decoded else {
                 Issue.record("\(kind) did not decode as an alarm")

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import Testing
 import LocalServices
 import TestSupport
+import Testing
 
 /// Who may read and do what, against the real collector (docs/collector.md,
 /// "Access"): every route but the page and `/healthz` needs a known token
@@ -32,8 +32,10 @@ import TestSupport
         }
 
         // No token, or an unknown one: 401, saying what is needed.
-        for path in ["/api/v1/workers", "/api/v1/alerts", "/api/v1/events", "/api/v1/gateways", "/api/v1/export/telemetry.csv",
-                     "/api/v1/audit", "/api/v1/config", "/api/v1/alerts/stream"] {
+        for path in [
+            "/api/v1/workers", "/api/v1/alerts", "/api/v1/events", "/api/v1/gateways", "/api/v1/export/telemetry.csv",
+            "/api/v1/audit", "/api/v1/config", "/api/v1/alerts/stream",
+        ] {
             let none = try await site.get(path, token: nil)
             #expect(none.status == 401 && none.headers["www-authenticate"] == "Bearer" && none.body.contains("token"), "\(path): \(none.status)")
             let unknown = try await site.get(path, token: "day-token")

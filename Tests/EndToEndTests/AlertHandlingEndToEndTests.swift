@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Coordinators acknowledge and resolve alerts through the real collector's
 /// API with their tokens, and an alarm nobody acknowledges escalates on the feed.
@@ -20,7 +20,9 @@ import TestSupport
         #expect(await agent.exitCode(within: 120) == 0, "\(agent.errors)")
 
         // Nobody acknowledges lin's fall: 2 s later it escalates, on the feed and in the metrics.
-        let escalated = await EndToEndTests.collect(feed, count: 1, within: 60) { $0.data.contains(#""escalated""#) && $0.data.contains(#""kind":"fall""#) }
+        let escalated = await EndToEndTests.collect(feed, count: 1, within: 60) {
+            $0.data.contains(#""escalated""#) && $0.data.contains(#""kind":"fall""#)
+        }
         let fall = try alert(try #require(escalated.first).data)
         #expect(fall["worker"] as? String == "lin" && fall["handling"] as? String == "unacknowledged")
         #expect(try await site.metric("canary_collector_alerts_escalated_total", reaching: 1) >= 1)
@@ -38,11 +40,16 @@ import TestSupport
 
         #expect(try await site.post("/api/v1/alerts/\(id)/resolve", token: "night-token", json: #"{"reason":"bored"}"#).status == 400)
         #expect(try await site.post("/api/v1/alerts/\(id)/resolve", token: "night-token", json: "not json").status == 400)
-        let resolved = try await site.post("/api/v1/alerts/\(id)/resolve", token: "night-token",
-                                     json: #"{"reason":"real-incident","note":"lin carried out, conscious","outcome":{"deaths":0,"injured":1,"hospitalised":0,"description":"a fall from the ladder"}}"#)
+        let resolved = try await site.post(
+            "/api/v1/alerts/\(id)/resolve", token: "night-token",
+            json:
+                #"{"reason":"real-incident","note":"lin carried out, conscious","outcome":{"deaths":0,"injured":1,"hospitalised":0,"description":"a fall from the ladder"}}"#
+        )
         #expect(resolved.status == 200)
         let r = try alert(resolved.body)
-        #expect(r["handling"] as? String == "resolved" && r["resolution"] as? String == "real-incident" && r["note"] as? String == "lin carried out, conscious")
+        #expect(
+            r["handling"] as? String == "resolved" && r["resolution"] as? String == "real-incident"
+                && r["note"] as? String == "lin carried out, conscious")
         #expect(try await site.post("/api/v1/alerts/\(id)/resolve", token: "night-token", json: #"{"reason":"test"}"#).status == 409)
         #expect(try await site.post("/api/v1/alerts/999999/acknowledge", token: "night-token").status == 404)
         #expect(try await !site.get("/api/v1/alerts?handling=unresolved").body.contains(#""id":\#(id),"#))

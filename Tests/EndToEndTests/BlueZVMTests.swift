@@ -1,8 +1,8 @@
 import EdgeCore
 import Foundation
-import Testing
 import LocalServices
 import TestSupport
+import Testing
 import Wire
 
 /// The real Linux Bluetooth stack: a Debian kernel under QEMU with virtual LE
@@ -38,38 +38,41 @@ import Wire
         // One GATT link at a time (btvirt cannot hold two from one central; guest-scan.sh says why):
         // chen's gas detector streams, lin's is served from its advertisements.
         try """
-            site: vm-site
-            gateway: gw-vm
-            mqtt: {port: 1}
-            outbox: {path: /tmp/canary-outbox.sqlite}
-            source: {bluez: hci1, watchdog: 10s, gatt_connections: 1}
-            workers:
-              - {id: chen, gas_detector: "C0:FF:EE:00:01:01"}
-              - {id: lin, gas_detector: "C0:FF:EE:00:02:01", button: "C0:FF:EE:00:02:04"}
-            """.write(to: run.appendingPathComponent("agent.yaml"), atomically: true, encoding: .utf8)
+        site: vm-site
+        gateway: gw-vm
+        mqtt: {port: 1}
+        outbox: {path: /tmp/canary-outbox.sqlite}
+        source: {bluez: hci1, watchdog: 10s, gatt_connections: 1}
+        workers:
+          - {id: chen, gas_detector: "C0:FF:EE:00:01:01"}
+          - {id: lin, gas_detector: "C0:FF:EE:00:02:01", button: "C0:FF:EE:00:02:04"}
+        """.write(to: run.appendingPathComponent("agent.yaml"), atomically: true, encoding: .utf8)
         try """
-            site: vm-site
-            gateway: gw-vm
-            mqtt: {port: 1}
-            outbox: {path: /tmp/canary-outbox-heart.sqlite}
-            source: {bluez: hci1, watchdog: 10s, gatt_connections: 1}
-            workers:
-              - {id: wang, heart: "C0:FF:EE:00:03:02"}
-            """.write(to: run.appendingPathComponent("heart.yaml"), atomically: true, encoding: .utf8)
+        site: vm-site
+        gateway: gw-vm
+        mqtt: {port: 1}
+        outbox: {path: /tmp/canary-outbox-heart.sqlite}
+        source: {bluez: hci1, watchdog: 10s, gatt_connections: 1}
+        workers:
+          - {id: wang, heart: "C0:FF:EE:00:03:02"}
+        """.write(to: run.appendingPathComponent("heart.yaml"), atomically: true, encoding: .utf8)
         let bin = URL(fileURLWithPath: Daemon.executable("canary-agent")).deletingLastPathComponent().path
         let fixtures = Self.root.appendingPathComponent("Tests/EndToEndTests/Fixtures")
-        let status = try runToEnd(["/usr/bin/env", "RUN_DIR=\(run.path)", "TIMEOUT=600",
-                                   Self.root.appendingPathComponent("scripts/bluez-vm/run.sh").path,
-                                   Self.root.appendingPathComponent("scripts/bluez-vm/guest-scan.sh").path,
-                                   bin, fixtures.appendingPathComponent("ble-shift.yaml").path, "/run/vmio/agent.yaml",
-                                   fixtures.appendingPathComponent("ble-heart.yaml").path, "/run/vmio/heart.yaml"])
+        let status = try runToEnd([
+            "/usr/bin/env", "RUN_DIR=\(run.path)", "TIMEOUT=600",
+            Self.root.appendingPathComponent("scripts/bluez-vm/run.sh").path,
+            Self.root.appendingPathComponent("scripts/bluez-vm/guest-scan.sh").path,
+            bin, fixtures.appendingPathComponent("ble-shift.yaml").path, "/run/vmio/agent.yaml",
+            fixtures.appendingPathComponent("ble-heart.yaml").path, "/run/vmio/heart.yaml",
+        ])
         func file(_ name: String) -> String { (try? String(contentsOf: run.appendingPathComponent(name), encoding: .utf8)) ?? "" }
         try #require(status == 0, "the guest failed (\(status)): \(file("console.log")) \(file("shift-agent.log"))")
 
         // The shift: advertisements (gas frames, the SOS button) and chen's accelerometer over GATT.
         let shift = try pending(run.appendingPathComponent("canary-outbox.sqlite"))
-        #expect(shift.alarms == ["chen-gas.H2S.low-alarm", "chen-gas.H2S.high-alarm", "lin-sos-alarm", "chen-fall-pre-alarm"],
-                "\(shift.alarms)")
+        #expect(
+            shift.alarms == ["chen-gas.H2S.low-alarm", "chen-gas.H2S.high-alarm", "lin-sos-alarm", "chen-fall-pre-alarm"],
+            "\(shift.alarms)")
         #expect(Set(shift.readings.filter { $0.kind == "gas" }.map(\.worker)) == ["chen", "lin"])
         #expect(shift.readings.contains { $0.kind == "gas" && ($0.values["h2s"] ?? 0) > 20 }, "the leak's readings came over the air")
         // The link was dropped from the agent's side and came back, subscribed again; the fall after it was seen.

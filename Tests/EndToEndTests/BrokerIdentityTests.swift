@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import Testing
 import LocalServices
 import TestSupport
+import Testing
 
 /// The shipped broker config (`systemd/mosquitto-canary.conf` and its ACL),
 /// adapted only to a free loopback port without TLS, against a real collector:
@@ -22,8 +22,10 @@ import TestSupport
     @Test func aGatewaysCredentialsCannotTakeOverTheCollectorsSession() async throws {
         let broker = try Broker { port, dir in
             for (user, password) in [("canary-collector", "collector-pass"), ("tank-farm-3-gw-01", "gateway-pass")] {
-                #expect(try runToEnd(["/usr/bin/mosquitto_passwd", "-b"] + (user == "canary-collector" ? ["-c"] : [])
-                                     + [dir.appendingPathComponent("canary.passwd").path, user, password]) == 0)
+                #expect(
+                    try runToEnd(
+                        ["/usr/bin/mosquitto_passwd", "-b"] + (user == "canary-collector" ? ["-c"] : [])
+                            + [dir.appendingPathComponent("canary.passwd").path, user, password]) == 0)
             }
             try String(contentsOf: Self.repository.appendingPathComponent("systemd/mosquitto-canary.acl"), encoding: .utf8)
                 .write(to: dir.appendingPathComponent("canary.acl"), atomically: true, encoding: .utf8)
@@ -46,14 +48,15 @@ import TestSupport
         let database = dir.appendingPathComponent("collector.sqlite").path
         // No client_id: it defaults to the user name, as the broker binds it.
         try """
-            mqtt: {port: \(broker.port), username: canary-collector, password_file: \(password)}
-            storage: {sqlite: \(database)}
-            http: {port: 0}
-            \(Worksite.tokens)
-            """.write(toFile: dir.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
+        mqtt: {port: \(broker.port), username: canary-collector, password_file: \(password)}
+        storage: {sqlite: \(database)}
+        http: {port: 0}
+        \(Worksite.tokens)
+        """.write(toFile: dir.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
         func startCollector() async throws -> Daemon {
-            let collector = try Daemon("canary-collector", ["--config", dir.appendingPathComponent("collector.yaml").path], in: dir,
-                                       label: "collector-\(UUID().uuidString.prefix(8))")
+            let collector = try Daemon(
+                "canary-collector", ["--config", dir.appendingPathComponent("collector.yaml").path], in: dir,
+                label: "collector-\(UUID().uuidString.prefix(8))")
             let port = try await collector.collectorAPIPort(within: 120)
             let feed = try await APIClient.EventStream(port: port, "/api/v1/alerts/stream", headers: ["Authorization": "Bearer all-token"])
             #expect(await EndToEndTests.collectorSays(feed), "the collector's credentials are taken")
@@ -65,8 +68,10 @@ import TestSupport
 
         // While the collector is away, gw-01 raises an alarm: the broker queues it in the collector's session.
         func publish(_ message: String, clientID: String, topic: String = "canary/v1/tank-farm-3/gw-01/events") throws -> Int32 {
-            try runToEnd(["/usr/bin/mosquitto_pub", "-p", "\(broker.port)", "-q", "1", "-i", clientID,
-                          "-u", "tank-farm-3-gw-01", "-P", "gateway-pass", "-t", topic, "-m", message])
+            try runToEnd([
+                "/usr/bin/mosquitto_pub", "-p", "\(broker.port)", "-q", "1", "-i", clientID,
+                "-u", "tank-farm-3-gw-01", "-P", "gateway-pass", "-t", topic, "-m", message,
+            ])
         }
         #expect(try publish(alarm(1), clientID: "tank-farm-3-gw-01") == 0)
         // gw-01's credentials with the collector's client id and a clean start: without the broker binding ids to
@@ -84,8 +89,9 @@ import TestSupport
         let deadline = ContinuousClock.now + .seconds(60)
         while try !stored().contains("17672544004-ana-sos-alarm"), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         let ids = try stored()
-        #expect(ids == ["17672544001-ana-sos-alarm", "17672544002-ana-sos-alarm", "17672544004-ana-sos-alarm"],
-                "the queued alarm survived; gw-02's was refused: \(ids.sorted())")
+        #expect(
+            ids == ["17672544001-ana-sos-alarm", "17672544002-ana-sos-alarm", "17672544004-ana-sos-alarm"],
+            "the queued alarm survived; gw-02's was refused: \(ids.sorted())")
         collector.kill(SIGTERM)
     }
 }

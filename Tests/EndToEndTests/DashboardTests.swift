@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The coordinators' dashboard in a real browser (headless Chromium), against a
 /// real collector, broker and agent: it shows what the API says as it happens,
@@ -25,7 +25,8 @@ import TestSupport
     /// Types `token` into the page's token field, as a coordinator does; the page starts afresh with it.
     func signIn(_ browser: Browser, _ token: String) async throws {
         #expect(try await browser.until("document.readyState === 'complete' && document.getElementById('token') !== null", within: 60))
-        _ = try browser.evaluate("""
+        _ = try browser.evaluate(
+            """
             (() => { const t = document.getElementById('token'); t.value = '\(token)'; t.dispatchEvent(new Event('change')); })()
             """)
     }
@@ -37,14 +38,17 @@ import TestSupport
         let browser = try Browser("http://127.0.0.1:\(site.apiPort)/")
         // Without a token the page shows nothing and says what it needs; a token the collector does not
         // know, or one without the coordinator role, is refused in words.
-        #expect(try await browser.until("document.getElementById('banner').textContent.includes('Enter your token')", within: 60), "\(banner(browser))")
+        #expect(
+            try await browser.until("document.getElementById('banner').textContent.includes('Enter your token')", within: 60), "\(banner(browser))")
         #expect(try browser.evaluate(Self.notLive) as? Bool == true)
         try await signIn(browser, "day-token")
-        #expect(try await browser.until("document.getElementById('banner').textContent.includes('does not accept this token')", within: 60),
-                "\(banner(browser))")
+        #expect(
+            try await browser.until("document.getElementById('banner').textContent.includes('does not accept this token')", within: 60),
+            "\(banner(browser))")
         try await signIn(browser, "researcher-token")
-        #expect(try await browser.until("document.getElementById('banner').textContent.includes('needs the coordinator role')", within: 60),
-                "\(banner(browser))")
+        #expect(
+            try await browser.until("document.getElementById('banner').textContent.includes('needs the coordinator role')", within: 60),
+            "\(banner(browser))")
         try await signIn(browser, "night-token")
         #expect(try await browser.until(Self.live, within: 60), "\(banner(browser))")
         #expect(try browser.evaluate("document.querySelector('#alerts tbody').textContent") as? String == "no alerts")
@@ -70,7 +74,9 @@ import TestSupport
                      return mine.length === 2 && mine[1][1] === mine[0][1] + 1 && mine[1][0].classList.contains('more')
                          && !mine[0][0].classList.contains('more'); })()
             """
-        #expect(try browser.evaluate(lin) as? Bool == true, "\(peek(browser, "[...document.querySelectorAll('#alerts tbody tr')].map(r => r.dataset.who)"))")
+        #expect(
+            try browser.evaluate(lin) as? Bool == true,
+            "\(peek(browser, "[...document.querySelectorAll('#alerts tbody tr')].map(r => r.dataset.who)"))")
         // Grouping keeps a worker's alerts together where severity and time alone would part them.
         let order = """
             canaryDashboard.grouped([
@@ -86,24 +92,31 @@ import TestSupport
 
         // Workers: lin has open alarms; chen's cleared, and with the gateway gone nobody can vouch for chen.
         let workers = "Object.fromEntries([...document.querySelectorAll('#workers tbody tr[data-worker]')].map(r => [r.dataset.worker, r.className]))"
-        #expect(try await browser.until("\(workers).lin === 'state-alarm' && \(workers).chen === 'state-unknown'", within: 30),
-                "\(peek(browser, workers))")
+        #expect(
+            try await browser.until("\(workers).lin === 'state-alarm' && \(workers).chen === 'state-unknown'", within: 30),
+            "\(peek(browser, workers))")
 
         // A coordinator acknowledges lin's fall on the page, then resolves it as a false alarm with a note:
         // the collector records who, and the resolved alert leaves the page.
         let fall = try #require(alerts.first { $0["worker"] as? String == "lin" && $0["kind"] as? String == "fall" }?["id"] as? Int)
         let row = "document.querySelector('#alerts tr[data-alert=\"\(fall)\"]')"
         _ = try browser.evaluate("\(row).querySelector('button.acknowledge').click()")
-        #expect(try await browser.until("\(row).dataset.handling === 'acknowledged' && \(row).querySelector('button.acknowledge').hidden", within: 30))
-        #expect(try await apiAlerts(site, "handling=acknowledged").contains { $0["id"] as? Int == fall && $0["acknowledged_by"] as? String == "Night shift" })
-        _ = try browser.evaluate("""
+        #expect(
+            try await browser.until("\(row).dataset.handling === 'acknowledged' && \(row).querySelector('button.acknowledge').hidden", within: 30))
+        #expect(
+            try await apiAlerts(site, "handling=acknowledged").contains {
+                $0["id"] as? Int == fall && $0["acknowledged_by"] as? String == "Night shift"
+            })
+        _ = try browser.evaluate(
+            """
             (() => { const r = \(row); r.querySelector('select.reason').value = 'false-alarm'; r.querySelector('input.note').value = 'dropped helmet';
                      r.querySelector('button.resolve').click(); })()
             """)
         #expect(try await browser.until("\(row) === null", within: 30), "\(peek(browser, Self.pageAlerts))")
-        #expect(try await apiAlerts(site, "handling=resolved").contains {
-            $0["id"] as? Int == fall && $0["resolution"] as? String == "false-alarm" && $0["note"] as? String == "dropped helmet"
-        })
+        #expect(
+            try await apiAlerts(site, "handling=resolved").contains {
+                $0["id"] as? Int == fall && $0["resolution"] as? String == "false-alarm" && $0["note"] as? String == "dropped helmet"
+            })
         #expect(try browser.evaluate("localStorage.getItem('canaryToken')") as? String == "night-token", "the token is kept")
 
         // A note half typed on one alert survives a change to it from elsewhere (another coordinator's acknowledgement).
@@ -131,7 +144,8 @@ import TestSupport
         #expect(try await browser.until(Self.live, within: 60), "\(banner(browser))")
         let again = try site.startAgent(speed: 0, label: "agent-2")
         #expect(await again.exitCode(within: 120) == 0, "\(again.errors)")
-        let gatewayBack = "\(Self.pageAlerts).some(a => a.endsWith(' cleared')) && [...document.querySelectorAll('#alerts tr.cleared td')].some(td => td.textContent === 'gateway gw-1')"
+        let gatewayBack =
+            "\(Self.pageAlerts).some(a => a.endsWith(' cleared')) && [...document.querySelectorAll('#alerts tr.cleared td')].some(td => td.textContent === 'gateway gw-1')"
         #expect(try await browser.until(gatewayBack, within: 60), "\(peek(browser, Self.pageAlerts))")
     }
 
@@ -171,9 +185,12 @@ import TestSupport
 
         // wang's SOS was a real incident that sent him to hospital: resolved with its outcome on the page,
         // it becomes a report whose deadline the page counts down.
-        let sos = try #require(try await apiAlerts(site, "handling=unresolved").first { $0["worker"] as? String == "wang" && $0["kind"] as? String == "sos" }?["id"] as? Int)
+        let sos = try #require(
+            try await apiAlerts(site, "handling=unresolved").first { $0["worker"] as? String == "wang" && $0["kind"] as? String == "sos" }?["id"]
+                as? Int)
         let row = "document.querySelector('#alerts tr[data-alert=\"\(sos)\"]')"
-        _ = try browser.evaluate("""
+        _ = try browser.evaluate(
+            """
             (() => { const r = \(row); const reason = r.querySelector('select.reason'); reason.value = 'real-incident';
                      reason.dispatchEvent(new Event('change'));
                      r.querySelector('span.outcome input.injured').value = '1'; r.querySelector('span.outcome input.hospitalised').value = '1';
@@ -181,9 +198,11 @@ import TestSupport
                      r.querySelector('button.resolve').click(); })()
             """)
         let reportRow = "document.querySelector('#reports tr[data-report]')"
-        #expect(try await browser.until("\(reportRow) !== null && \(reportRow).textContent.includes('min left')", within: 30),
-                "\(peek(browser, "document.querySelector('#reports').textContent"))")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(try await site.get("/api/v1/reports").body.utf8)) as? [String: [[String: Any]]])
+        #expect(
+            try await browser.until("\(reportRow) !== null && \(reportRow).textContent.includes('min left')", within: 30),
+            "\(peek(browser, "document.querySelector('#reports').textContent"))")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(try await site.get("/api/v1/reports").body.utf8)) as? [String: [[String: Any]]])
         #expect(report["reports"]?.first?["alert"] as? Int == sos && report["reports"]?.first?["state"] as? String == "pending")
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import LocalServices
 import TestSupport
+import Testing
 
 /// `canary-agent decode` as tools outside the project use it (docs/cli.md):
 /// the real executable, stdin in, one JSON object per line out.
@@ -31,8 +31,9 @@ import TestSupport
             "not a line",
             "AA:BB:CC:DD:EE:03 zz",
         ]
-        let run = try LocalServices.run([agent, "decode", "--bthome-key", "54:48:E6:8F:80:A5=231d39c1d7cc1ab1aee224cd096db932"],
-                                      input: lines.joined(separator: "\n") + "\n")
+        let run = try LocalServices.run(
+            [agent, "decode", "--bthome-key", "54:48:E6:8F:80:A5=231d39c1d7cc1ab1aee224cd096db932"],
+            input: lines.joined(separator: "\n") + "\n")
         #expect(run.status == 0, "\(run.errors)")
         let out = try objects(run.output)
         try #require(out.count == lines.count)
@@ -61,8 +62,9 @@ import TestSupport
 
     /// shared/data/README.md: the capture holds 412 LE Advertising Reports, 11 of them iBeacon frames.
     @Test func theRealCaptureGivesEveryReport() throws {
-        let run = try LocalServices.run([agent, "decode", "--btsnoop", SharedDataLocation.path("ble/csacca_btsnoop_hci.log")],
-                                      input: "")
+        let run = try LocalServices.run(
+            [agent, "decode", "--btsnoop", SharedDataLocation.path("ble/csacca_btsnoop_hci.log")],
+            input: "")
         #expect(run.status == 0, "\(run.errors)")
         let out = try objects(run.output)
         let reports = out.filter { $0["kind"] as? String == "advertising-report" }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import LocalServices
 import TestSupport
+import Testing
 
 /// The API against clients that misbehave or listen in: TLS on the API
 /// itself, connections that never finish a request, one client holding
@@ -57,9 +57,12 @@ import TestSupport
     @Test func theAPISpeaksTLSItself() async throws {
         let site = try Worksite()
         let key = site.directory.appendingPathComponent("api.key").path, cert = site.directory.appendingPathComponent("api.pem").path
-        #expect(try runToEnd(["/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                              "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-                              "-addext", "subjectAltName=IP:127.0.0.1"]) == 0)
+        #expect(
+            try runToEnd([
+                "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1",
+            ]) == 0)
         chmod(key, 0o600)
         try site.setHTTP("tls: {cert_file: \(cert), key_file: \(key)}")
         try await site.startCollector()

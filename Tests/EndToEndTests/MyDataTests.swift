@@ -1,8 +1,9 @@
-@testable import CollectorCore
 import Foundation
-import Testing
 import LocalServices
 import TestSupport
+import Testing
+
+@testable import CollectorCore
 
 /// A worker's own data (MyData) and their consent to research use of their
 /// health readings, against the real collector: lin and chen each read
@@ -40,19 +41,26 @@ import TestSupport
         #expect(try await site.get("/api/v1/mydata/test-site/chen", token: "lin-token").status == 403)
         #expect(try await site.get("/api/v1/mydata/test-site/lin", token: "researcher-token").status == 403)
         #expect(try await site.get("/api/v1/mydata/test-site/lin", token: nil).status == 401)
-        #expect(try await APIClient.request("PUT", port: site.apiPort, "/api/v1/mydata/test-site/chen/consent",
-                                       headers: ["Authorization": "Bearer lin-token"], body: #"{"research":true}"#).status == 403)
+        #expect(
+            try await APIClient.request(
+                "PUT", port: site.apiPort, "/api/v1/mydata/test-site/chen/consent",
+                headers: ["Authorization": "Bearer lin-token"], body: #"{"research":true}"#
+            ).status == 403)
 
         // chen's heart-rate readings reach research exports while he consents, and only his.
         let key = try #require(try site.collectorDB { try Data.fetchOne($0, sql: "SELECT value FROM secrets WHERE name = 'pseudonyms'") })
         let chen = Pseudonyms(key: Array(key)).worker("chen")
         func heartRateWorkers() async throws -> Set<String> {
             let export = try await site.get("/api/v1/export/telemetry.ndjson?type=heart-rate", token: "researcher-token").body
-            return Set(export.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["worker"] as? String })
+            return Set(
+                export.split(separator: "\n").compactMap {
+                    (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["worker"] as? String
+                })
         }
         func consent(_ research: Bool) async throws -> APIClient.Response {
-            try await APIClient.request("PUT", port: site.apiPort, "/api/v1/mydata/test-site/chen/consent",
-                                   headers: ["Authorization": "Bearer chen-token", "Content-Type": "application/json"], body: #"{"research":\#(research)}"#)
+            try await APIClient.request(
+                "PUT", port: site.apiPort, "/api/v1/mydata/test-site/chen/consent",
+                headers: ["Authorization": "Bearer chen-token", "Content-Type": "application/json"], body: #"{"research":\#(research)}"#)
         }
         #expect(try await heartRateWorkers().isEmpty)
         #expect(try await consent(true).status == 200)
@@ -60,7 +68,9 @@ import TestSupport
         #expect(try await consent(false).status == 200)
         #expect(try await heartRateWorkers().isEmpty, "withdrawn: out of every export after it")
         let chenDoc = try json(try await site.get("/api/v1/mydata/test-site/chen", token: "chen-token").body)
-        #expect((chenDoc["consent"] as? [String: Any])?["research"] as? Bool == false && (chenDoc["consent"] as? [String: Any])?["changed"] as? String != nil)
+        #expect(
+            (chenDoc["consent"] as? [String: Any])?["research"] as? Bool == false
+                && (chenDoc["consent"] as? [String: Any])?["changed"] as? String != nil)
         #expect((chenDoc["readings"] as? [[String: Any]])?.contains { $0["kind"] as? String == "heart-rate" } == true, "his own, always")
         #expect((chenDoc["audit"] as? [[String: Any]])?.filter { $0["action"] as? String == "consent" }.count == 2)
 

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import LocalServices
 import TestSupport
+import Testing
 
 /// A real incident resolved by a coordinator becomes an occupational-accident
 /// report, delivered through a stand-in for the X-Road security server
@@ -57,10 +57,12 @@ import TestSupport
         let fall = try #require(try await alert("fall")), immobility = try #require(try await alert("immobility"))
         // A real incident needs its outcome.
         #expect(try await site.post("/api/v1/alerts/\(fall)/resolve", token: "night-token", json: #"{"reason":"real-incident"}"#).status == 400)
-        let resolved = try await site.post("/api/v1/alerts/\(fall)/resolve", token: "night-token", json: """
-            {"reason":"real-incident","note":"carried out by the standby team","outcome":{"deaths":0,"injured":1,"hospitalised":1,\
-            "description":"lin fell from the ladder in tank 3 and lay still","related_alerts":[\(immobility)]}}
-            """)
+        let resolved = try await site.post(
+            "/api/v1/alerts/\(fall)/resolve", token: "night-token",
+            json: """
+                {"reason":"real-incident","note":"carried out by the standby team","outcome":{"deaths":0,"injured":1,"hospitalised":1,\
+                "description":"lin fell from the ladder in tank 3 and lay still","related_alerts":[\(immobility)]}}
+                """)
         #expect(resolved.status == 200, "\(resolved.body)")
         return (fall, immobility)
     }
@@ -124,8 +126,12 @@ import TestSupport
             try last.body.write(toFile: sentFile, atomically: true, encoding: .utf8)
             let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("docs/schema/incident-report.schema.json").path
-            #expect(try runToEnd(["/usr/bin/python3", "-c", "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
-                                  sentFile, schema]) == 0, "the report fits its schema")
+            #expect(
+                try runToEnd([
+                    "/usr/bin/python3", "-c",
+                    "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+                    sentFile, schema,
+                ]) == 0, "the report fits its schema")
             let incident = try #require(sent["incident"] as? [String: Any])
             #expect(incident["kinds"] as? [String] == ["fall", "immobility"] && incident["deadline"] != nil)
 
@@ -134,9 +140,11 @@ import TestSupport
             #expect(audit.components(separatedBy: #""action":"report-attempt""#).count - 1 == 3, "\(audit)")
             #expect(audit.contains("Server.ServerProxy.NetworkError"))
             // One report per incident: the immobility, part of it, makes no second one.
-            let again = try await site.post("/api/v1/alerts/\(immobility)/resolve", token: "night-token", json: """
-                {"reason":"real-incident","outcome":{"deaths":0,"injured":1,"hospitalised":1,"description":"the same fall"}}
-                """)
+            let again = try await site.post(
+                "/api/v1/alerts/\(immobility)/resolve", token: "night-token",
+                json: """
+                    {"reason":"real-incident","outcome":{"deaths":0,"injured":1,"hospitalised":1,"description":"the same fall"}}
+                    """)
             let count = try await self.reports(site).count
             #expect(again.status == 200 && count == 1)
         }

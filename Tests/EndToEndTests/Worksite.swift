@@ -1,9 +1,9 @@
 import EdgeCore
 import Foundation
 import GRDB
+import LocalServices
 import RiskCore
 import SimulatedWorksite
-import LocalServices
 import TestSupport
 import Wire
 import WorksiteSimulator
@@ -52,12 +52,12 @@ final class Worksite: @unchecked Sendable {
     /// `httpPort` 0: any free port.
     private func writeCollectorConfig(httpPort: Int) throws {
         try """
-            mqtt: {port: \(broker.port), client_id: collector-\(broker.port)}
-            storage: {sqlite: \(collectorDatabase)}
-            http: {port: \(httpPort), keep_alive: \(keepAlive)\(moreHTTP.isEmpty ? "" : ", " + moreHTTP)}
-            \(Self.tokens)
-            \(collectorConfig)
-            """.write(toFile: directory.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
+        mqtt: {port: \(broker.port), client_id: collector-\(broker.port)}
+        storage: {sqlite: \(collectorDatabase)}
+        http: {port: \(httpPort), keep_alive: \(keepAlive)\(moreHTTP.isEmpty ? "" : ", " + moreHTTP)}
+        \(Self.tokens)
+        \(collectorConfig)
+        """.write(toFile: directory.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
     }
 
     /// More `http:` settings for the collector, e.g. `"idle_timeout: 1s"`.
@@ -76,8 +76,9 @@ final class Worksite: @unchecked Sendable {
 
     /// Starts (or restarts) the collector and waits until its API is up.
     func startCollector() async throws {
-        collector = try Daemon("canary-collector", ["--config", directory.appendingPathComponent("collector.yaml").path],
-                               in: directory, label: "collector-\(UUID().uuidString.prefix(8))")
+        collector = try Daemon(
+            "canary-collector", ["--config", directory.appendingPathComponent("collector.yaml").path],
+            in: directory, label: "collector-\(UUID().uuidString.prefix(8))")
         apiPort = try await collector.collectorAPIPort(within: 120)
     }
 
@@ -85,13 +86,13 @@ final class Worksite: @unchecked Sendable {
     func startAgent(speed: Double, resendAfter: String = "30s", label: String = "agent") throws -> Daemon {
         let config = directory.appendingPathComponent("\(label).yaml").path
         try """
-            site: test-site
-            gateway: gw-1
-            mqtt: {port: \(broker.port)}
-            outbox: {path: \(outboxPath)}
-            uplink: {resend_after: \(resendAfter)}
-            source: {simulate: \(Self.scenarioPath), speed: \(speed)}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        site: test-site
+        gateway: gw-1
+        mqtt: {port: \(broker.port)}
+        outbox: {path: \(outboxPath)}
+        uplink: {resend_after: \(resendAfter)}
+        source: {simulate: \(Self.scenarioPath), speed: \(speed)}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         return try Daemon("canary-agent", ["run", "--config", config], in: directory, label: label)
     }
 
@@ -100,9 +101,11 @@ final class Worksite: @unchecked Sendable {
         let scenario = try Scenario.load(yaml: try String(contentsOfFile: scenarioPath, encoding: .utf8))
         var pipeline = AgentPipeline(directory: SiteDirectory(scenario: scenario))
         var out: [String] = []
-        await pipeline.run(SimulatedSource(scenario: scenario), emit: { events in
-            out += events.map { "\($0.worker) \($0.type.rawValue) \($0.condition) \($0.phase.rawValue)" }
-        })
+        await pipeline.run(
+            SimulatedSource(scenario: scenario),
+            emit: { events in
+                out += events.map { "\($0.worker) \($0.type.rawValue) \($0.condition) \($0.phase.rawValue)" }
+            })
         return out
     }
 
@@ -113,7 +116,8 @@ final class Worksite: @unchecked Sendable {
 
     /// The alert feed, read with `token`.
     func feed(lastEventID: String? = nil, token: String = Worksite.allRoles) async throws -> APIClient.EventStream {
-        try await APIClient.EventStream(port: apiPort, "/api/v1/alerts/stream", lastEventID: lastEventID, headers: ["Authorization": "Bearer \(token)"])
+        try await APIClient.EventStream(
+            port: apiPort, "/api/v1/alerts/stream", lastEventID: lastEventID, headers: ["Authorization": "Bearer \(token)"])
     }
 
     /// A POST to the API, as a coordinator with `token` (or anonymously).
@@ -123,6 +127,13 @@ final class Worksite: @unchecked Sendable {
 
     /// A metric's value from the collector's /metrics.
     func metric(_ name: String) async throws -> Double { try await APIClient.metric(port: apiPort, name) }
+
+    /// A gateway's state as `/api/v1/gateways` gives it; nil when it is not listed.
+    func gatewayState(_ gateway: String) async throws -> String? {
+        let body = try await get("/api/v1/gateways").body
+        let list = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: [[String: Any]]]
+        return list?["gateways"]?.first { $0["gateway"] as? String == gateway }?["state"] as? String
+    }
 
     /// A metric's value once it is at least `least`, or its last value after `seconds`: metrics
     /// observe, and one may be counted a moment after the feed has told of its change.
@@ -174,8 +185,9 @@ final class Worksite: @unchecked Sendable {
     func storedNonHealthReadings() throws -> Int {
         let events = try collectorDB { try String.fetchAll($0, sql: "SELECT event FROM telemetry") }
         return try events.reduce(0) { n, e in
-            n + (try JSONDecoder().decode(CloudEvent<TelemetryBatch>.self, from: Data(e.utf8)).data.readings
-                .filter { !["heart-rate", "sleep", "overwork"].contains($0.kind) }.count)
+            n
+                + (try JSONDecoder().decode(CloudEvent<TelemetryBatch>.self, from: Data(e.utf8)).data.readings
+                    .filter { !["heart-rate", "sleep", "overwork"].contains($0.kind) }.count)
         }
     }
 

@@ -1,5 +1,6 @@
-@testable import MQTT
 import Testing
+
+@testable import MQTT
 
 /// The client's bookkeeping without a broker: each message id from the
 /// request to the broker's answer, in every order the callback thread and the

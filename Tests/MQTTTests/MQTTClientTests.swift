@@ -1,8 +1,9 @@
 import Foundation
-@testable import MQTT
-import Testing
 import LocalServices
 import TestSupport
+import Testing
+
+@testable import MQTT
 
 /// Against a real mosquitto (Debian's package), started per test.
 @Suite(.serialized) struct MQTTClientTests {

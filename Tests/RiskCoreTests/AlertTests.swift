@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RiskCore
 
 @Suite struct SOSDetectorTests {
@@ -58,7 +59,8 @@ import Testing
         let b = SafetyEvent(worker: "w1", type: .gas, condition: "H2S.high", phase: .alarm, severity: .alarm, timeMs: 1_000)
         #expect(a.id == "0000000000999-w1-gas.H2S.high-alarm")
         #expect(a.id < b.id)
-        #expect(SafetyEvent(worker: "w1", type: .fall, phase: .preAlarm, severity: .alarm, timeMs: 5).id
+        #expect(
+            SafetyEvent(worker: "w1", type: .fall, phase: .preAlarm, severity: .alarm, timeMs: 5).id
                 == "0000000000005-w1-fall-pre-alarm")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RiskCore
 
 @Suite struct GasMonitorTests {
@@ -16,11 +17,12 @@ import Testing
         var m = GasMonitor(worker: "w1", gas: .h2s)
         let events = try feed(&m, [0, 5, 12, 25, 25, 8, 8, 8, 8, 8, 8, 8])
         let summary = events.map { "\($0.condition) \($0.phase.rawValue) \($0.timeMs)" }
-        #expect(summary == [
-            "H2S.low alarm 2000", "H2S.high alarm 3000",
-            // 8 ppm is below high − margin and low − margin from t = 5 s; the hold is 5 s.
-            "H2S.low cleared 10000", "H2S.high cleared 10000",
-        ])
+        #expect(
+            summary == [
+                "H2S.low alarm 2000", "H2S.high alarm 3000",
+                // 8 ppm is below high − margin and low − margin from t = 5 s; the hold is 5 s.
+                "H2S.low cleared 10000", "H2S.high cleared 10000",
+            ])
         #expect(events[1].severity == .alarm && events[0].severity == .warning)
         #expect(events[1].values["value"] == 25)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RiskCore
 
 @Suite struct ImmobilityDetectorTests {

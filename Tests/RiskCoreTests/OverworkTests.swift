@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RiskCore
 
 @Suite struct FraminghamTests {
@@ -6,31 +7,41 @@ import Testing
     /// row by row: the points of each factor, their total and its risk.
     @Test func menTotalCholesterolTable() {
         // 55 y (4), TC 250 (2), HDL 39 (1), 146/88 stage I (2), no diabetes, non-smoker: 9 points → 20 %.
-        let r = Framingham.assess(.init(sex: .male, age: 55, lipid: .totalCholesterol(mgdl: 250), hdlMgdl: 39,
-                                        systolic: 146, diastolic: 88, diabetes: false, smoker: false))
+        let r = Framingham.assess(
+            .init(
+                sex: .male, age: 55, lipid: .totalCholesterol(mgdl: 250), hdlMgdl: 39,
+                systolic: 146, diastolic: 88, diabetes: false, smoker: false))
         #expect(r.points == ["age": 4, "lipid": 2, "hdl": 1, "bloodPressure": 2, "diabetes": 0, "smoking": 0])
         #expect(r.total == 9 && r.riskPercent == 20 && r.band == .high)
     }
 
     @Test func womenTotalCholesterolTable() {
         // 45 y (3), TC 210 (1), HDL 52 (0), 132/78 high normal (0), no diabetes, smoker (2): 6 → 5 %.
-        let r = Framingham.assess(.init(sex: .female, age: 45, lipid: .totalCholesterol(mgdl: 210), hdlMgdl: 52,
-                                        systolic: 132, diastolic: 78, diabetes: false, smoker: true))
+        let r = Framingham.assess(
+            .init(
+                sex: .female, age: 45, lipid: .totalCholesterol(mgdl: 210), hdlMgdl: 52,
+                systolic: 132, diastolic: 78, diabetes: false, smoker: true))
         #expect(r.total == 6 && r.riskPercent == 5 && r.band == .low)
         // 62 y (8), TC 285 (3), HDL 33 (5), 165/95 stage II (3), diabetes (4): 23 → ≥ 17 points: 27 %.
-        let high = Framingham.assess(.init(sex: .female, age: 62, lipid: .totalCholesterol(mgdl: 285), hdlMgdl: 33,
-                                           systolic: 165, diastolic: 95, diabetes: true, smoker: false))
+        let high = Framingham.assess(
+            .init(
+                sex: .female, age: 62, lipid: .totalCholesterol(mgdl: 285), hdlMgdl: 33,
+                systolic: 165, diastolic: 95, diabetes: true, smoker: false))
         #expect(high.total == 23 && high.riskPercent == 27)
     }
 
     @Test func menLDLTableAndTheEndsOfTheTables() {
         // 42 y (1), LDL 165 (1), HDL 62 (−1), 118/76 optimal (0), diabetes (2), smoker (2): 5 → 9 %.
-        let r = Framingham.assess(.init(sex: .male, age: 42, lipid: .ldl(mgdl: 165), hdlMgdl: 62,
-                                        systolic: 118, diastolic: 76, diabetes: true, smoker: true))
+        let r = Framingham.assess(
+            .init(
+                sex: .male, age: 42, lipid: .ldl(mgdl: 165), hdlMgdl: 62,
+                systolic: 118, diastolic: 76, diabetes: true, smoker: true))
         #expect(r.points["hdl"] == -1 && r.total == 5 && r.riskPercent == 9)
         // A 25-year-old is scored as 30–34 (−1); the lowest row holds for all totals below it.
-        let young = Framingham.assess(.init(sex: .male, age: 25, lipid: .totalCholesterol(mgdl: 150), hdlMgdl: 65,
-                                            systolic: 110, diastolic: 70, diabetes: false, smoker: false))
+        let young = Framingham.assess(
+            .init(
+                sex: .male, age: 25, lipid: .totalCholesterol(mgdl: 150), hdlMgdl: 65,
+                systolic: 110, diastolic: 70, diabetes: false, smoker: false))
         #expect(young.points["age"] == -1 && young.total == -6 && young.riskPercent == 2)
     }
 
@@ -42,10 +53,12 @@ import Testing
 }
 
 @Suite struct OverworkTests {
-    let lowRisk = Framingham.Profile(sex: .male, age: 35, lipid: .totalCholesterol(mgdl: 180), hdlMgdl: 50,
-                                     systolic: 118, diastolic: 75, diabetes: false, smoker: false)
-    let highRisk = Framingham.Profile(sex: .male, age: 58, lipid: .totalCholesterol(mgdl: 260), hdlMgdl: 38,
-                                      systolic: 150, diastolic: 92, diabetes: true, smoker: true)
+    let lowRisk = Framingham.Profile(
+        sex: .male, age: 35, lipid: .totalCholesterol(mgdl: 180), hdlMgdl: 50,
+        systolic: 118, diastolic: 75, diabetes: false, smoker: false)
+    let highRisk = Framingham.Profile(
+        sex: .male, age: 58, lipid: .totalCholesterol(mgdl: 260), hdlMgdl: 38,
+        systolic: 150, diastolic: 92, diabetes: true, smoker: true)
 
     @Test func workloadTakesTheHighestMeasure() {
         #expect(Workload(overtimeLastMonth: 44).level == .low)
@@ -69,24 +82,32 @@ import Testing
     }
 
     @Test func physiologyRaisesTheScoreAndSaysWhy() {
-        let rested = OverworkAssessment(.init(profile: lowRisk, workload: Workload(overtimeLastMonth: 50),
-                                              restingHeartRate: 62, sleepHours: 7.5, rmssd: 45, rmssdBaseline: 44))
+        let rested = OverworkAssessment(
+            .init(
+                profile: lowRisk, workload: Workload(overtimeLastMonth: 50),
+                restingHeartRate: 62, sleepHours: 7.5, rmssd: 45, rmssdBaseline: 44))
         #expect(rested.score == 0 && rested.level == .low && !rested.severeFatigue)
-        let tired = OverworkAssessment(.init(profile: highRisk, workload: Workload(overtimeLastMonth: 50),
-                                             restingHeartRate: 95, sleepHours: 4.5, rmssd: 18, rmssdBaseline: 44))
+        let tired = OverworkAssessment(
+            .init(
+                profile: highRisk, workload: Workload(overtimeLastMonth: 50),
+                restingHeartRate: 95, sleepHours: 4.5, rmssd: 18, rmssdBaseline: 44))
         #expect(tired.contributions == ["matrix": 70, "restingHeartRate": 10, "sleep": 10, "hrv": 10])
         #expect(tired.score == 100 && tired.level == .high && tired.severeFatigue)
     }
 
     @Test func severeFatigueRaisesAndClearsAnAlarm() {
         var m = FatigueMonitor(worker: "w1")
-        let tired = OverworkAssessment(.init(profile: lowRisk, workload: Workload(overtimeLastMonth: 0),
-                                             restingHeartRate: 92, sleepHours: 5))
+        let tired = OverworkAssessment(
+            .init(
+                profile: lowRisk, workload: Workload(overtimeLastMonth: 0),
+                restingHeartRate: 92, sleepHours: 5))
         #expect(tired.level == .low && tired.severeFatigue, "fatigue does not wait for the yearly risk")
         #expect(m.update(tired, atMs: 0).map(\.phase) == [.alarm])
         #expect(m.update(tired, atMs: 1).isEmpty)
-        let better = OverworkAssessment(.init(profile: lowRisk, workload: Workload(overtimeLastMonth: 0),
-                                              restingHeartRate: 70, sleepHours: 8))
+        let better = OverworkAssessment(
+            .init(
+                profile: lowRisk, workload: Workload(overtimeLastMonth: 0),
+                restingHeartRate: 70, sleepHours: 8))
         #expect(m.update(better, atMs: 2).map(\.phase) == [.cleared])
     }
 }
@@ -114,8 +135,8 @@ import Testing
 
     @Test func artefactsAreRejected() throws {
         var rr = Array(repeating: 800.0, count: 50).enumerated().map { $0.element + Double($0.offset % 2) * 20 }
-        rr[10] = 3_000      // a missed beat
-        rr[20] = 400        // an ectopic beat
+        rr[10] = 3_000  // a missed beat
+        rr[20] = 400  // an ectopic beat
         rr[30] = .nan
         let h = try #require(HeartRateVariability(rrIntervalsMs: rr))
         #expect(h.rejectedBeats == 3)
@@ -212,6 +233,7 @@ import Testing
             events += d.ingest(rrIntervalsMs: [660, 660], atMs: t - 5)
         }
         #expect(events.isEmpty)
-        #expect(d.judgement.map { abs($0.rmssd - 42.43) < 0.1 && abs($0.restingHeartRate - 95.24) < 0.1 } == true, "\(String(describing: d.judgement))")
+        #expect(
+            d.judgement.map { abs($0.rmssd - 42.43) < 0.1 && abs($0.restingHeartRate - 95.24) < 0.1 } == true, "\(String(describing: d.judgement))")
     }
 }

@@ -39,9 +39,12 @@ public final class Browser: @unchecked Sendable {
             close(browserWrites)
         }
         // As root Chromium needs --no-sandbox; autoplay without a click so that the page's tones are real.
-        pid = try spawn([Self.executable, "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
-                         "--user-data-dir=\(profile.path)", "--autoplay-policy=no-user-gesture-required", "about:blank"],
-                        stdout: log, stderr: log, passing: [(3, browserReads), (4, browserWrites)])
+        pid = try spawn(
+            [
+                Self.executable, "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+                "--user-data-dir=\(profile.path)", "--autoplay-policy=no-user-gesture-required", "about:blank",
+            ],
+            stdout: log, stderr: log, passing: [(3, browserReads), (4, browserWrites)])
         let target = try call("Target.createTarget", ["url": url])["targetId"] as? String ?? ""
         session = try call("Target.attachToTarget", ["targetId": target, "flatten": true])["sessionId"] as? String ?? ""
     }

@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
-import LocalServices
 import HTTPTypes
 import Hummingbird
 import HummingbirdTLS
+import LocalServices
 import NIOCore
 import NIOSSL
 import Synchronization
@@ -61,9 +61,10 @@ public final class SecurityServerStandIn: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.serverKey, format: .pem)))
         tls.certificateVerification = .noHostnameVerification
         tls.trustRoots = .file(certificates.caCert)
-        let app = Application(router: router, server: try .tls(tlsConfiguration: tls),
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
+        let app = Application(
+            router: router, server: try .tls(tlsConfiguration: tls),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
         try await app.runService(gracefulShutdownSignals: [])
     }
 
@@ -82,12 +83,14 @@ public final class SecurityServerStandIn: Sendable {
         case .deliver:
             let fields = request.headers.map { "\($0.name.canonicalName): \($0.value)" }.sorted().joined(separator: "\n")
             let hash = Self.sha512(Self.sha512(Array(fields.utf8)) + Self.sha512(Array(body.utf8)))
-            return Response(status: .created, headers: [
-                .contentType: "application/json; charset=utf-8",
-                HTTPField.Name("X-Road-Id")!: headers["x-road-id"] ?? UUID().uuidString,
-                HTTPField.Name("X-Road-Request-Id")!: UUID().uuidString.lowercased(),
-                HTTPField.Name("X-Road-Request-Hash")!: Data(hash).base64EncodedString(),
-            ], body: .init(byteBuffer: ByteBuffer(string: #"{"received":true}"#)))
+            return Response(
+                status: .created,
+                headers: [
+                    .contentType: "application/json; charset=utf-8",
+                    HTTPField.Name("X-Road-Id")!: headers["x-road-id"] ?? UUID().uuidString,
+                    HTTPField.Name("X-Road-Request-Id")!: UUID().uuidString.lowercased(),
+                    HTTPField.Name("X-Road-Request-Hash")!: Data(hash).base64EncodedString(),
+                ], body: .init(byteBuffer: ByteBuffer(string: #"{"received":true}"#)))
         case .serverError:
             return Self.error(500, "Server.ServerProxy.NetworkError", "the provider's service did not answer")
         case .clientError:
@@ -102,8 +105,9 @@ public final class SecurityServerStandIn: Sendable {
     }
 
     static func error(_ status: Int, _ type: String, _ message: String) -> Response {
-        Response(status: .init(code: status), headers: [.contentType: "application/json; charset=utf-8", HTTPField.Name("X-Road-Error")!: type],
-                 body: .init(byteBuffer: ByteBuffer(string: #"{"type":"\#(type)","message":"\#(message)","detail":"\#(UUID().uuidString)"}"#)))
+        Response(
+            status: .init(code: status), headers: [.contentType: "application/json; charset=utf-8", HTTPField.Name("X-Road-Error")!: type],
+            body: .init(byteBuffer: ByteBuffer(string: #"{"type":"\#(type)","message":"\#(message)","detail":"\#(UUID().uuidString)"}"#)))
     }
 
     static func sha512(_ bytes: [UInt8]) -> [UInt8] { Array(SHA512.hash(data: bytes)) }
@@ -129,11 +133,18 @@ public struct TestCertificates: Sendable {
         try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
         for (name, ca, ext) in [("server", "ca", "server.ext"), ("client", "ca", "client.ext"), ("rogue", "rogue-ca", "client.ext")] {
             try openssl(["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(name)"])
-            try openssl(["x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"), "-CAcreateserial",
-                         "-out", path("\(name).pem"), "-days", "1", "-extfile", path(ext)])
+            try openssl([
+                "x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"), "-CAcreateserial",
+                "-out", path("\(name).pem"), "-days", "1", "-extfile", path(ext),
+            ])
             chmod(path("\(name).key"), 0o600)
         }
-        caCert = path("ca.pem"); serverCert = path("server.pem"); serverKey = path("server.key")
-        clientCert = path("client.pem"); clientKey = path("client.key"); rogueCert = path("rogue.pem"); rogueKey = path("rogue.key")
+        caCert = path("ca.pem")
+        serverCert = path("server.pem")
+        serverKey = path("server.key")
+        clientCert = path("client.pem")
+        clientKey = path("client.key")
+        rogueCert = path("rogue.pem")
+        rogueKey = path("rogue.key")
     }
 }

@@ -5,7 +5,8 @@ import Wire
 /// The collector's JSON parser against RFC 8259 and against Foundation's JSONSerialization.
 @Suite struct JSONParserTests {
     @Test func parsesWhatJSONAllows() throws {
-        let v = try JSONParser.parse(Array(#" {"a": [1, -2.5e3, 0.125, true, false, null], "b\u00e9\n": "x\"\\\/\u263A\ud83d\ude00", "c": {}} "#.utf8))
+        let v = try JSONParser.parse(
+            Array(#" {"a": [1, -2.5e3, 0.125, true, false, null], "b\u00e9\n": "x\"\\\/\u263A\ud83d\ude00", "c": {}} "#.utf8))
         #expect(v["a"] == .array([.number(1), .number(-2500), .number(0.125), .bool(true), .bool(false), .null]))
         #expect(v["bé\n"] == .string("x\"\\/☺😀"))
         #expect(v["c"] == .object([]))
@@ -38,12 +39,14 @@ import Wire
 @Suite struct JSONWriterTests {
     @Test func telemetryRoundTripsAndMatchesTheGenericEncoding() throws {
         let topics = try Topics(site: "s", gateway: "g")
-        var e = CloudEvent(id: "1767254400000-telemetry-ab", source: topics.source, type: EventTypes.telemetry, timeMs: 1_767_254_400_000,
-                           data: TelemetryBatch(readings: [
-                               .init(worker: "chen \"the\" \\ one\n", device: "C0:FF:EE:00:01:01", kind: "gas", time_ms: 1_767_254_400_000,
-                                     values: ["o2": 20.9, "h2s": 0.000012, "battery": 80, "co": -1.5e20]),
-                               .init(worker: "lin", device: "D", kind: "position", time_ms: 1_767_254_400_500, values: [:]),
-                           ]))
+        var e = CloudEvent(
+            id: "1767254400000-telemetry-ab", source: topics.source, type: EventTypes.telemetry, timeMs: 1_767_254_400_000,
+            data: TelemetryBatch(readings: [
+                .init(
+                    worker: "chen \"the\" \\ one\n", device: "C0:FF:EE:00:01:01", kind: "gas", time_ms: 1_767_254_400_000,
+                    values: ["o2": 20.9, "h2s": 0.000012, "battery": 80, "co": -1.5e20]),
+                .init(worker: "lin", device: "D", kind: "position", time_ms: 1_767_254_400_500, values: [:]),
+            ]))
         e.subject = "x"
         let fast = e.json()
         let encoder = JSONEncoder()

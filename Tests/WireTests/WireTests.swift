@@ -2,14 +2,16 @@ import EdgeCore
 import Foundation
 import RiskCore
 import Testing
+
 @testable import Wire
 
 @Suite struct WireTests {
     let topics = try! Topics(site: "tank-farm-3", gateway: "gw-1")
 
     var fallAlarm: SafetyEvent {
-        SafetyEvent(worker: "lin", type: .fall, phase: .preAlarm, severity: .alarm, timeMs: 1_767_254_462_580,
-                    values: ["peakG": 4.1], location: Location(source: .locator, x: 7.6, y: 6.6, floor: 0, timeMs: 1_767_254_462_140))
+        SafetyEvent(
+            worker: "lin", type: .fall, phase: .preAlarm, severity: .alarm, timeMs: 1_767_254_462_580,
+            values: ["peakG": 4.1], location: Location(source: .locator, x: 7.6, y: 6.6, floor: 0, timeMs: 1_767_254_462_140))
     }
 
     @Test func topicsAndSubscriptions() throws {
@@ -28,8 +30,10 @@ import Testing
         #expect(RFC3339.parse("yesterday") == nil)
         #expect(RFC3339.parse("2026-01-01T09:01:02+01:00") == 1_767_254_462_000, "other forms go to Foundation's parser")
         // A day that does not exist is no time, whichever parser reads it (Foundation's rolls Feb 30 into March).
-        for text in ["2026-02-30T08:00:00.000Z", "2026-02-30T08:00:00+08:00", "2025-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
-                     "0000-01-01T00:00:00.000Z", "0000-01-01T00:00:00Z"] {
+        for text in [
+            "2026-02-30T08:00:00.000Z", "2026-02-30T08:00:00+08:00", "2025-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+            "0000-01-01T00:00:00.000Z", "0000-01-01T00:00:00Z",
+        ] {
             #expect(RFC3339.parse(text) == nil, "\(text)")
         }
         #expect(RFC3339.parse("2024-02-29T08:00:00+08:00") == 1_709_164_800_000, "a leap day is one")
@@ -38,9 +42,11 @@ import Testing
     /// The fast reader of Canary's own form gives what Foundation's gives, over leap years and before 1970.
     @Test func rfc3339CanonicalFormAgreesWithFoundation() {
         var generator = SystemRandomNumberGenerator()
-        let samples = [0, -1, 951_782_400_000, 4_107_542_399_999, -2_208_988_800_000] + (0..<2_000).map { _ in
-            Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &generator)
-        }
+        let samples =
+            [0, -1, 951_782_400_000, 4_107_542_399_999, -2_208_988_800_000]
+            + (0..<2_000).map { _ in
+                Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &generator)
+            }
         for ms in samples {
             let text = RFC3339.format(ms: ms)
             #expect(RFC3339.canonical(text) == ms, "\(text)")
@@ -63,19 +69,52 @@ import Testing
     @Test(arguments: [
         ("{", "not-json"),
         ("[1,2]", "not-json"),
-        (#"{"specversion":"1.0","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{}}"#, "missing-attribute"),
-        (#"{"specversion":"0.3","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{}}"#, "bad-attribute"),
-        (#"{"specversion":"1.0","id":"1","source":"canary://elsewhere/gw-9","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{}}"#, "bad-attribute"),
-        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"noon","data":{}}"#, "bad-attribute"),
-        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"com.example.other","time":"2026-01-01T08:00:00Z","data":{}}"#, "unknown-type"),
-        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","subject":"lin","data":{"kind":"fall"}}"#, "schema"),
+        (
+            #"{"specversion":"1.0","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{}}"#,
+            "missing-attribute"
+        ),
+        (
+            #"{"specversion":"0.3","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{}}"#,
+            "bad-attribute"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"canary://elsewhere/gw-9","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","data":{}}"#,
+            "bad-attribute"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"noon","data":{}}"#,
+            "bad-attribute"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"com.example.other","time":"2026-01-01T08:00:00Z","data":{}}"#,
+            "unknown-type"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-01-01T08:00:00Z","subject":"lin","data":{"kind":"fall"}}"#,
+            "schema"
+        ),
         // An alarm is about a worker: without one it is refused, as its schema says.
-        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.sos","time":"2026-01-01T08:00:00Z","data":{"kind":"sos","condition":"","phase":"alarm","severity":"critical","time_ms":1,"values":{}}}"#, "missing-attribute"),
-        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.sos","time":"2026-01-01T08:00:00Z","subject":"","data":{"kind":"sos","condition":"","phase":"alarm","severity":"critical","time_ms":1,"values":{}}}"#, "missing-attribute"),
+        (
+            #"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.sos","time":"2026-01-01T08:00:00Z","data":{"kind":"sos","condition":"","phase":"alarm","severity":"critical","time_ms":1,"values":{}}}"#,
+            "missing-attribute"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.sos","time":"2026-01-01T08:00:00Z","subject":"","data":{"kind":"sos","condition":"","phase":"alarm","severity":"critical","time_ms":1,"values":{}}}"#,
+            "missing-attribute"
+        ),
         // Days that do not exist, in Canary's own form and in another.
-        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-02-30T08:00:00.000Z","subject":"lin","data":{}}"#, "bad-attribute"),
-        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-02-30T08:00:00+08:00","subject":"lin","data":{}}"#, "bad-attribute"),
-        (#"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"0000-01-01T00:00:00Z","subject":"lin","data":{}}"#, "bad-attribute"),
+        (
+            #"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-02-30T08:00:00.000Z","subject":"lin","data":{}}"#,
+            "bad-attribute"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"2026-02-30T08:00:00+08:00","subject":"lin","data":{}}"#,
+            "bad-attribute"
+        ),
+        (
+            #"{"specversion":"1.0","id":"1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.alarm.fall","time":"0000-01-01T00:00:00Z","subject":"lin","data":{}}"#,
+            "bad-attribute"
+        ),
     ])
     func malformedMessagesAreRejectedWithAKind(json: String, kind: String) {
         do {
@@ -108,14 +147,23 @@ import Testing
     /// order of the members, and `values` is kept as received, without the whitespace between tokens.
     @Test func telemetryIsReadInPlaceWithTheSameRefusals() throws {
         func decode(_ readings: String) throws(WireError) -> IncomingMessage {
-            let json = #"{"specversion":"1.0","id":"t-1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.telemetry","time":"2026-01-01T08:00:00.000Z","data":{"readings":"#
+            let json =
+                #"{"specversion":"1.0","id":"t-1","source":"canary://tank-farm-3/gw-1","type":"tw.canary.telemetry","time":"2026-01-01T08:00:00.000Z","data":{"readings":"#
                 + readings + "}}"
             return try IncomingMessage.decode(topic: topics.telemetry, payload: Data(json.utf8))
         }
-        let good = try decode(#"[{"values": {"o2" : 20.9,"name with space":-1e-3}, "time_ms":1000.0,"kind":"gas","device":"D","worker":"chen","x":[1,{}]}]"#)
-        guard case .telemetry(let t) = good else { Issue.record("not telemetry"); return }
-        #expect(t.readings == [.init(worker: "chen", device: "D", kind: "gas", time_ms: 1_000,
-                                     values: #"{"o2":20.9,"name with space":-1e-3}"#)])
+        let good = try decode(
+            #"[{"values": {"o2" : 20.9,"name with space":-1e-3}, "time_ms":1000.0,"kind":"gas","device":"D","worker":"chen","x":[1,{}]}]"#)
+        guard case .telemetry(let t) = good else {
+            Issue.record("not telemetry")
+            return
+        }
+        #expect(
+            t.readings == [
+                .init(
+                    worker: "chen", device: "D", kind: "gas", time_ms: 1_000,
+                    values: #"{"o2":20.9,"name with space":-1e-3}"#)
+            ])
         #expect(t.readings[0].numbers == ["o2": 20.9, "name with space": -0.001])
         let refusals: [(String, WireError)] = [
             (#"[{"values":"x","device":"D","kind":"gas","time_ms":1}]"#, .schema("missing data.readings.0.worker")),
@@ -135,12 +183,17 @@ import Testing
     }
 
     @Test func telemetryAndStatus() throws {
-        let batch = CloudEvent(id: "t-1", source: topics.source, type: EventTypes.telemetry, timeMs: 0,
-                               data: TelemetryBatch(readings: [.init(worker: "chen", device: "C0:FF:EE:00:01:01", kind: "gas",
-                                                                     time_ms: 0, values: ["H2S": 1.5, "O2": 20.9])]))
+        let batch = CloudEvent(
+            id: "t-1", source: topics.source, type: EventTypes.telemetry, timeMs: 0,
+            data: TelemetryBatch(readings: [
+                .init(
+                    worker: "chen", device: "C0:FF:EE:00:01:01", kind: "gas",
+                    time_ms: 0, values: ["H2S": 1.5, "O2": 20.9])
+            ]))
         #expect(try IncomingMessage.decode(topic: topics.telemetry, payload: batch.json()) == .telemetry(TelemetryMessage(batch)))
-        let status = CloudEvent(id: "s-1", source: topics.source, type: EventTypes.status, timeMs: 0,
-                                data: GatewayStatus(state: .offline, reason: GatewayStatus.connectionLost))
+        let status = CloudEvent(
+            id: "s-1", source: topics.source, type: EventTypes.status, timeMs: 0,
+            data: GatewayStatus(state: .offline, reason: GatewayStatus.connectionLost))
         #expect(try IncomingMessage.decode(topic: topics.status, payload: status.json()) == .status(status))
         // A reason this version does not know is kept: an `offline` is never refused for it.
         var unknownReason = status

@@ -2,6 +2,7 @@ import DeviceFormats
 import Foundation
 import RiskCore
 import Testing
+
 @testable import WorksiteSimulator
 
 @Suite struct WorksiteSimulatorTests {
@@ -25,10 +26,16 @@ import Testing
 
     @Test(arguments: [
         ("site: x\nworkers: []\n", "missing key 'duration_s'"),
-        ("site: x\nduration_s: 10\nworkers:\n  - {id: a, gas_detector: nope}\n", "workers[0].gas_detector: 'nope' is not an address like AA:BB:CC:DD:EE:FF"),
+        (
+            "site: x\nduration_s: 10\nworkers:\n  - {id: a, gas_detector: nope}\n",
+            "workers[0].gas_detector: 'nope' is not an address like AA:BB:CC:DD:EE:FF"
+        ),
         ("site: x\nduration_s: 10\nworkers:\n  - {id: a}\n  - {id: a}\n", "workers[1].id 'a' is used twice"),
         ("site: x\nduration_s: 10\nworkers: [{id: a}]\nincidents: [{at_s: 1, worker: b, kind: sos}]\n", "incidents[0].worker 'b' is not a worker"),
-        ("site: x\nduration_s: 10\nworkers: [{id: a}]\nincidents: [{at_s: 1, worker: a, kind: gas-leak}]\n", "incidents[0]: gas-leak needs gas and peak"),
+        (
+            "site: x\nduration_s: 10\nworkers: [{id: a}]\nincidents: [{at_s: 1, worker: a, kind: gas-leak}]\n",
+            "incidents[0]: gas-leak needs gas and peak"
+        ),
         ("site: x\nduration_s: 10\nworkers: [{id: a, sleep_h: 20}]\n", "workers[0].sleep_h: expected 0…16 hours"),
     ])
     func badScenariosNameTheKey(yaml: String, message: String) {
@@ -49,7 +56,10 @@ import Testing
         var d = WorksiteSimulator(s)
         var stepped: [BLEFrame] = []
         var t = d.startMs
-        while t < d.endMs { t += 777; stepped += d.advance(untilMs: t) }
+        while t < d.endMs {
+            t += 777
+            stepped += d.advance(untilMs: t)
+        }
         #expect(stepped == frames)
         #expect(zip(frames, frames.dropFirst()).allSatisfy { $0.timeMs <= $1.timeMs })
     }

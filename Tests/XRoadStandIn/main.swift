@@ -21,5 +21,7 @@ let standIn = SecurityServerStandIn(answers: [], certificates: certificates) { r
     say("xroad-standin: \(r.path) X-Road-Client \(r.headers["x-road-client"] ?? "-") X-Road-Id \(r.headers["x-road-id"] ?? "-"): delivered")
 }
 try await standIn.run { port in
-    say("xroad-standin: https://127.0.0.1:\(port) ca_file=\(certificates.caCert) cert_file=\(certificates.clientCert) key_file=\(certificates.clientKey)")
+    say(
+        "xroad-standin: https://127.0.0.1:\(port) ca_file=\(certificates.caCert) cert_file=\(certificates.clientCert) key_file=\(certificates.clientKey)"
+    )
 }

@@ -23,10 +23,12 @@ struct BearerTokenAuthenticator: AuthenticatorMiddleware {
         }
         let given = header != nil || queryToken != nil
         refused.note(address: context.clientAddress, route: request.uri.path, reason: given ? "unknown token" : "no token")
-        throw APIError(status: .unauthorized,
-                       message: tokens.isEmpty ? "the collector's config lists no tokens: nobody may use the API (docs/collector.md, \"Access\")"
-                           : given ? "this token is not known here" : "a token is needed: Authorization: Bearer TOKEN",
-                       headers: [.wwwAuthenticate: given ? "Bearer error=\"invalid_token\"" : "Bearer"])
+        throw APIError(
+            status: .unauthorized,
+            message: tokens.isEmpty
+                ? "the collector's config lists no tokens: nobody may use the API (docs/collector.md, \"Access\")"
+                : given ? "this token is not known here" : "a token is needed: Authorization: Bearer TOKEN",
+            headers: [.wwwAuthenticate: given ? "Bearer error=\"invalid_token\"" : "Bearer"])
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdAuth
 import NIOCore
@@ -18,6 +19,14 @@ public struct CollectorRequestContext: AuthRequestContext, RemoteAddressRequestC
         identity = nil
         remoteAddress = source.channel.remoteAddress
         connectionClosed = source.channel.closeFuture
+    }
+
+    /// Responses encoded by Hummingbird (``Health``, ``GatewayList``): keys sorted, so the same
+    /// answer is the same bytes every time.
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
     }
 
     /// Whether the caller may see health values (the `medical` role, ``HealthData``).

@@ -16,8 +16,9 @@ enum HealthData {
     static func withoutHealth(alert json: String) -> String {
         // Most alerts are not fatigue alerts: decode only those that may be.
         guard alertKinds.contains(where: { json.contains($0) }),
-              var record = try? JSONDecoder().decode(AlertRecord.self, from: Data(json.utf8)),
-              alertKinds.contains(record.kind) else { return json }
+            var record = try? JSONDecoder().decode(AlertRecord.self, from: Data(json.utf8)),
+            alertKinds.contains(record.kind)
+        else { return json }
         record.values = [:]
         return record.json
     }
@@ -25,9 +26,10 @@ enum HealthData {
     /// A stored CloudEvent's JSON without health values: a fatigue alarm's `data.values` emptied.
     static func withoutHealth(event json: String) -> String {
         guard alertKinds.contains(where: { json.contains("alarm.\($0)") }),
-              var event = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
-              let type = event["type"] as? String, alertKinds.contains(where: { type.hasSuffix(".\($0)") }),
-              var data = event["data"] as? [String: Any] else { return json }
+            var event = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
+            let type = event["type"] as? String, alertKinds.contains(where: { type.hasSuffix(".\($0)") }),
+            var data = event["data"] as? [String: Any]
+        else { return json }
         data["values"] = [String: Any]()
         event["data"] = data
         guard let out = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes]) else { return json }

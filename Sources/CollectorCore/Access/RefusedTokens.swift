@@ -26,8 +26,9 @@ public final class RefusedTokens: Sendable {
         tally.withLock { tally in
             defer { tally = [:] }
             return tally.sorted { ($0.key.address, $0.key.route) < ($1.key.address, $1.key.route) }.map {
-                AuditEntry(action: "token-refused", actor: "", address: $0.key.address,
-                           detail: ["route": $0.key.route, "reason": $0.key.reason, "requests": String($0.value)])
+                AuditEntry(
+                    action: "token-refused", actor: "", address: $0.key.address,
+                    detail: ["route": $0.key.route, "reason": $0.key.reason, "requests": String($0.value)])
             }
         }
     }

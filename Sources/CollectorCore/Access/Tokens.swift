@@ -20,7 +20,8 @@ public struct Tokens: Sendable, Equatable {
     /// The scheme is case-insensitive (RFC 7235 §2.1, which RFC 6750 §2.1 builds on).
     func caller(authorization: String?) -> Caller? {
         guard let authorization, let space = authorization.firstIndex(of: " "),
-              authorization[..<space].lowercased() == "bearer" else { return nil }
+            authorization[..<space].lowercased() == "bearer"
+        else { return nil }
         return caller(token: authorization[space...].trimmingCharacters(in: .whitespaces)[...])
     }
 
@@ -58,7 +59,9 @@ public struct Tokens: Sendable, Equatable {
                 }
                 roles.insert(role)
             }
-            guard !roles.isEmpty else { throw entry.error("roles", "is required: a list of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard !roles.isEmpty else {
+                throw entry.error("roles", "is required: a list of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             // A worker's token is one worker's: whose data it reads is in the config, not in the request.
             var worker: WorkerID?
             if roles.contains(.worker) {

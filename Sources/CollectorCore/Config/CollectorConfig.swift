@@ -51,9 +51,11 @@ public struct CollectorConfig: Sendable {
     public var egov: EGovSettings
     public var logLevel: String
 
-    public init(mqtt: MQTTConfiguration, databasePath: String, httpHost: String = "127.0.0.1", httpPort: Int = 8080, keepAliveMs: Int64 = 15_000,
-                ingest: Ingest.Settings = .init(), exportsNameWorkers: Bool = false, escalateAfterMs: Int64 = 60_000,
-                tokens: Tokens = Tokens(), http: HTTPSettings = HTTPSettings(), egov: EGovSettings = EGovSettings(), logLevel: String = "info") {
+    public init(
+        mqtt: MQTTConfiguration, databasePath: String, httpHost: String = "127.0.0.1", httpPort: Int = 8080, keepAliveMs: Int64 = 15_000,
+        ingest: Ingest.Settings = .init(), exportsNameWorkers: Bool = false, escalateAfterMs: Int64 = 60_000,
+        tokens: Tokens = Tokens(), http: HTTPSettings = HTTPSettings(), egov: EGovSettings = EGovSettings(), logLevel: String = "info"
+    ) {
         self.mqtt = mqtt
         self.databasePath = databasePath
         self.httpHost = httpHost
@@ -137,8 +139,10 @@ public struct CollectorConfig: Sendable {
         if http.tls == nil { missing.append("http.tls") }
         if tokens.isEmpty { missing.append("tokens") }
         guard missing.isEmpty else {
-            throw section.error("host", "\(httpHost) serves the network, which needs \(missing.joined(separator: " and ")) "
-                + "(or http.insecure: true, to serve it unprotected anyway; docs/collector.md, \"Access\")")
+            throw section.error(
+                "host",
+                "\(httpHost) serves the network, which needs \(missing.joined(separator: " and ")) "
+                    + "(or http.insecure: true, to serve it unprotected anyway; docs/collector.md, \"Access\")")
         }
     }
 }

@@ -45,7 +45,8 @@ struct Export {
                 var lines = 0
                 defer { finished(lines) }
                 while true {
-                    let (text, next) = try dataset == .telemetry
+                    let (text, next) =
+                        try dataset == .telemetry
                         ? Self.telemetryPage(store, filter, after: cursor, format, &inOrder, pseudonyms: pseudonyms, consent: consent)
                         : Self.eventsPage(store, filter, after: cursor, format, pseudonyms: pseudonyms, consent: consent)
                     if !text.isEmpty {
@@ -60,14 +61,18 @@ struct Export {
     }
 
     static let telemetryColumns = ["time", "time_ms", "site", "gateway", "worker", "device", "kind", "quantity", "value"]
-    static let eventColumns = ["time", "time_ms", "site", "gateway", "worker", "kind", "condition", "phase", "severity",
-                               "x", "y", "floor", "values", "id"]
+    static let eventColumns = [
+        "time", "time_ms", "site", "gateway", "worker", "kind", "condition", "phase", "severity",
+        "x", "y", "floor", "values", "id",
+    ]
 
     /// One page of messages as text (the readings of it now certain to come
     /// next), and the cursor for the next page (nil at the end).
-    static func telemetryPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?, _ format: Format,
-                              _ inOrder: inout ReadingsInTimeOrder, pseudonyms: Pseudonyms?, consent: Set<WorkerID>? = nil,
-                              pageSize: Int = pageSize) throws -> (String, PageCursor?) {
+    static func telemetryPage(
+        _ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?, _ format: Format,
+        _ inOrder: inout ReadingsInTimeOrder, pseudonyms: Pseudonyms?, consent: Set<WorkerID>? = nil,
+        pageSize: Int = pageSize
+    ) throws -> (String, PageCursor?) {
         let messages = try store.telemetry(filter, after: cursor, limit: pageSize)
         var text = ""
         // A page's workers and devices are hashed once each, not once per reading.
@@ -82,7 +87,8 @@ struct Export {
                 }
                 switch format {
                 case .ndjson:
-                    text += "{\"time\":\"\(time)\",\"time_ms\":\(r.time_ms),\"site\":\(JSONText.quoted(x.site)),"
+                    text +=
+                        "{\"time\":\"\(time)\",\"time_ms\":\(r.time_ms),\"site\":\(JSONText.quoted(x.site)),"
                         + "\"gateway\":\(JSONText.quoted(x.gateway)),\"worker\":\(JSONText.quoted(r.worker)),"
                         + "\"device\":\(JSONText.quoted(r.device)),\"kind\":\(JSONText.quoted(r.kind)),\"values\":\(r.values)}\n"
                 case .csv:
@@ -112,18 +118,24 @@ struct Export {
     /// The readings of a stored message that the filter asks for, health readings only of the workers in `consent`.
     private static func readings(of m: StoredTelemetry, _ filter: RecordFilter, consent: Set<WorkerID>?) throws -> [ReadingsInTimeOrder.Reading] {
         // Validated when it was stored; a failure here means the file was changed underneath.
-        guard case .telemetry(let t) = try IncomingMessage.decode(topic: Topics(site: m.site, gateway: m.gateway).telemetry,
-                                                                  payload: m.event, limit: .max) else { return [] }
+        guard
+            case .telemetry(let t) = try IncomingMessage.decode(
+                topic: Topics(site: m.site, gateway: m.gateway).telemetry,
+                payload: m.event, limit: .max)
+        else { return [] }
         return t.readings.enumerated().compactMap { index, r in
             guard filter.fromMs.map({ r.time_ms >= $0 }) ?? true, filter.toMs.map({ r.time_ms < $0 }) ?? true,
-                  filter.worker.map({ r.worker == $0 }) ?? true, filter.type.map({ r.kind == $0 }) ?? true,
-                  consent.map({ !HealthData.readingKinds.contains(r.kind) || $0.contains(WorkerID(site: m.site, worker: r.worker)) }) ?? true else { return nil }
+                filter.worker.map({ r.worker == $0 }) ?? true, filter.type.map({ r.kind == $0 }) ?? true,
+                consent.map({ !HealthData.readingKinds.contains(r.kind) || $0.contains(WorkerID(site: m.site, worker: r.worker)) }) ?? true
+            else { return nil }
             return ReadingsInTimeOrder.Reading(site: m.site, gateway: m.gateway, seq: m.cursor.seq, index: index, reading: r)
         }
     }
 
-    static func eventsPage(_ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?,
-                           _ format: Format, pseudonyms: Pseudonyms?, consent: Set<WorkerID>? = nil) throws -> (String, PageCursor?) {
+    static func eventsPage(
+        _ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?,
+        _ format: Format, pseudonyms: Pseudonyms?, consent: Set<WorkerID>? = nil
+    ) throws -> (String, PageCursor?) {
         let rows = try store.events(filter, after: cursor, limit: pageSize)
         var text = ""
         let decoder = JSONDecoder()
@@ -140,13 +152,16 @@ struct Export {
                 text += String(decoding: Self.pseudonymised(e, pseudonyms!).json(), as: UTF8.self) + "\n"
             case .csv:
                 guard var e = try? decoder.decode(CloudEvent<AlarmData>.self, from: Data(r.json.utf8)),
-                      let (site, gateway) = Self.siteAndGateway(e.source) else { continue }
+                    let (site, gateway) = Self.siteAndGateway(e.source)
+                else { continue }
                 if let pseudonyms { e = Self.pseudonymised(e, pseudonyms) }
                 let d = e.data
                 let values = d.values.keys.sorted().map { "\($0)=\(CSV.number(d.values[$0]))" }.joined(separator: ";")
-                text += CSV.row([RFC3339.format(ms: d.time_ms), String(d.time_ms), site, gateway, e.subject ?? "", d.kind.rawValue,
-                                 d.condition, d.phase.rawValue, d.severity.rawValue, CSV.number(d.location?.x), CSV.number(d.location?.y),
-                                 d.location?.floor.map(String.init) ?? "", values, e.id])
+                text += CSV.row([
+                    RFC3339.format(ms: d.time_ms), String(d.time_ms), site, gateway, e.subject ?? "", d.kind.rawValue,
+                    d.condition, d.phase.rawValue, d.severity.rawValue, CSV.number(d.location?.x), CSV.number(d.location?.y),
+                    d.location?.floor.map(String.init) ?? "", values, e.id,
+                ])
             }
         }
         return (text, rows.count == pageSize ? rows.last?.cursor : nil)

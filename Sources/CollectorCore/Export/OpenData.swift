@@ -41,10 +41,12 @@ struct OpenData {
         }
         // Alarms: the alerts the gateways opened (not the collector's own kinds), by the day they opened.
         let alerts = try store.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT site, worker, kind, condition, state, opened_ms, updated_ms FROM alerts
-                WHERE worker != '' AND opened_ms >= ? AND opened_ms < ?
-                """, arguments: [fromMs ?? .min, toMs ?? .max])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT site, worker, kind, condition, state, opened_ms, updated_ms FROM alerts
+                    WHERE worker != '' AND opened_ms >= ? AND opened_ms < ?
+                    """, arguments: [fromMs ?? .min, toMs ?? .max])
         }
         for a in alerts {
             let kind: String = a["kind"], opened: Int64 = a["opened_ms"]
@@ -52,7 +54,9 @@ struct OpenData {
             touch(a["site"], opened) { d in
                 d.alarms[kind, default: 0] += 1
                 let condition: String = a["condition"]
-                if kind == "gas", let gas = gases.first(where: { condition.hasPrefix($0 + ".") }), !condition.hasSuffix(".fault"), !condition.hasSuffix(".stale") {
+                if kind == "gas", let gas = gases.first(where: { condition.hasPrefix($0 + ".") }), !condition.hasSuffix(".fault"),
+                    !condition.hasSuffix(".stale")
+                {
                     let end: Int64 = (a["state"] as String) == "cleared" ? a["updated_ms"] : min(nowMs, toMs ?? nowMs)
                     d.gasMinutes[gas, default: 0] += Double(max(0, end - opened)) / 60_000
                     d.gasAlarms[gas, default: 0] += 1
@@ -65,8 +69,11 @@ struct OpenData {
         repeat {
             let page = try store.telemetry(filter, after: cursor, limit: Export.pageSize)
             for m in page {
-                guard case .telemetry(let t) = try? IncomingMessage.decode(topic: Topics(site: m.site, gateway: m.gateway).telemetry,
-                                                                         payload: m.event, limit: .max) else { continue }
+                guard
+                    case .telemetry(let t) = try? IncomingMessage.decode(
+                        topic: Topics(site: m.site, gateway: m.gateway).telemetry,
+                        payload: m.event, limit: .max)
+                else { continue }
                 for r in t.readings where (fromMs.map { r.time_ms >= $0 } ?? true) && (toMs.map { r.time_ms < $0 } ?? true) {
                     touch(m.site, r.time_ms) { d in
                         d.workerHours.insert("\(r.worker)\u{0}\((r.time_ms + dayOffsetMs) / 3_600_000)")
@@ -79,12 +86,13 @@ struct OpenData {
         return days.values.sorted { ($0.date, $0.site) < ($1.date, $1.site) }
     }
 
-    static let columns: [(name: String, unit: String, description: String)] = [
-        ("date", "YYYY-MM-DD", "the day, Taiwan time (UTC+8)"),
-        ("site", "", "the worksite's id"),
-        ("worker_hours_monitored", "hours", "hours in which a worker's wearables were heard, summed over workers"),
-    ] + alarmKinds.map { ("alarms_\($0.replacingOccurrences(of: "-", with: "_"))", "count", "\($0) alarms raised") }
-      + gases.map { ("minutes_in_\($0.lowercased())_alarm", "minutes", "minutes \($0) alarms stayed on, summed over alarms") }
+    static let columns: [(name: String, unit: String, description: String)] =
+        [
+            ("date", "YYYY-MM-DD", "the day, Taiwan time (UTC+8)"),
+            ("site", "", "the worksite's id"),
+            ("worker_hours_monitored", "hours", "hours in which a worker's wearables were heard, summed over workers"),
+        ] + alarmKinds.map { ("alarms_\($0.replacingOccurrences(of: "-", with: "_"))", "count", "\($0) alarms raised") }
+        + gases.map { ("minutes_in_\($0.lowercased())_alarm", "minutes", "minutes \($0) alarms stayed on, summed over alarms") }
 
     /// A count, or empty when fewer than `smallest` are behind it.
     static func shown(_ value: Double, behind: Int) -> String? {
@@ -111,9 +119,10 @@ struct OpenData {
 
     static func json(_ days: [Day]) -> String {
         let rows = days.map { d in
-            "{" + zip(columns, values(d)).map { c, v in
-                "\(JSONText.quoted(c.name)):" + (v.map { c.unit.isEmpty || c.unit == "YYYY-MM-DD" ? JSONText.quoted($0) : $0 } ?? "null")
-            }.joined(separator: ",") + "}"
+            "{"
+                + zip(columns, values(d)).map { c, v in
+                    "\(JSONText.quoted(c.name)):" + (v.map { c.unit.isEmpty || c.unit == "YYYY-MM-DD" ? JSONText.quoted($0) : $0 } ?? "null")
+                }.joined(separator: ",") + "}"
         }
         return "{\"days\":[\(rows.joined(separator: ","))]}\n"
     }
@@ -121,7 +130,9 @@ struct OpenData {
     /// The dataset's description in the style of the national open-data platform (data.gov.tw):
     /// name, description, columns with units, update frequency, licence, encoding.
     static func metadata() -> String {
-        let fields = columns.map { "{\"name\":\(JSONText.quoted($0.name)),\"unit\":\(JSONText.quoted($0.unit)),\"description\":\(JSONText.quoted($0.description))}" }
+        let fields = columns.map {
+            "{\"name\":\(JSONText.quoted($0.name)),\"unit\":\(JSONText.quoted($0.unit)),\"description\":\(JSONText.quoted($0.description))}"
+        }
         return """
             {"title":"Canary: daily worker-safety statistics per worksite","title_zh":"Canary 每日各作業場所勞工安全監測統計",\
             "description":"De-identified daily statistics of confined-space work monitored by Canary: worker-hours monitored, alarms by kind, minutes in gas alarm by gas. No worker is identified; a figure resting on fewer than 3 workers or alarms is left empty.",\

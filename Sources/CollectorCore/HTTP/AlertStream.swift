@@ -1,8 +1,8 @@
+import DaemonSupport
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
-import DaemonSupport
 
 /// `GET /api/v1/alerts/stream`: Server-Sent Events (WHATWG HTML, "Server-sent
 /// events") of every new or changed alert. Each event's `id:` is the change's

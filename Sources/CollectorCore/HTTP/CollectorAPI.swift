@@ -26,9 +26,11 @@ public struct CollectorAPI: Sendable {
     /// Who the employer is, for the occupational-accident reports a resolution makes.
     let egov: EGovSettings
 
-    init(store: EventStore, metrics: CollectorMetrics, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
-         keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64, configJSON: String = "{}",
-         egov: EGovSettings = EGovSettings()) {
+    init(
+        store: EventStore, metrics: CollectorMetrics, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
+        keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64, configJSON: String = "{}",
+        egov: EGovSettings = EGovSettings()
+    ) {
         self.store = store
         self.metrics = metrics
         self.pseudonyms = pseudonyms
@@ -50,15 +52,17 @@ public struct CollectorAPI: Sendable {
 
         // The page holds no data: it asks for a token and then reads the API with it.
         router.get("/") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
-                     body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
         router.get("/healthz") { _, _ -> EditedResponse<Health> in
             let db = store.isHealthy(), now = self.status()
             // Storing is what matters: a broker outage is reported but does not make the collector unhealthy.
             let healthy = db && now.storing
-            return EditedResponse(status: healthy ? .ok : .serviceUnavailable,
-                                  response: Health(status: healthy ? "ok" : "failing", database: db, storing: now.storing, mqtt: now.hearing))
+            return EditedResponse(
+                status: healthy ? .ok : .serviceUnavailable,
+                response: Health(status: healthy ? "ok" : "failing", database: db, storing: now.storing, mqtt: now.hearing))
         }
         // Open to a scraper on this machine; from elsewhere, an admin's token.
         router.group("metrics")
@@ -68,8 +72,9 @@ public struct CollectorAPI: Sendable {
                 if let gateways = try? store.gateways() {
                     self.metrics.gatewaysOffline.set(Int64(gateways.count { $0.state == .offline }))
                 }
-                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                                body: .init(byteBuffer: ByteBuffer(string: self.metrics.exposition())))
+                return Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                    body: .init(byteBuffer: ByteBuffer(string: self.metrics.exposition())))
             }
 
         let api = router.group("api/v1")
@@ -93,8 +98,9 @@ public struct CollectorAPI: Sendable {
                 }
                 return f
             }
-            let rows = try store.alerts(state: state, handling: handling, site: try request.name("site"), worker: try request.name("worker"),
-                                        limit: try request.limit(default: 500, max: 10_000))
+            let rows = try store.alerts(
+                state: state, handling: handling, site: try request.name("site"), worker: try request.name("worker"),
+                limit: try request.limit(default: 500, max: 10_000))
             let health = context.seesHealth
             return .json("{\"alerts\":[\(rows.map { health ? $0 : HealthData.withoutHealth(alert: $0) }.joined(separator: ","))]}\n")
         }
@@ -112,35 +118,46 @@ public struct CollectorAPI: Sendable {
             let body = try await request.body.collect(upTo: 16_384)
             guard let r = try? JSONDecoder().decode(Resolution.self, from: Data(buffer: body)), (r.note?.count ?? 0) <= 2_000 else {
                 let reasons = AlertRecord.Resolution.allCases.map(\.rawValue).joined(separator: ", ")
-                throw APIError(message: "the body must be {\"reason\": one of \(reasons), \"note\": text of at most 2000 characters, optional, \"outcome\": with real-incident}")
+                throw APIError(
+                    message:
+                        "the body must be {\"reason\": one of \(reasons), \"note\": text of at most 2000 characters, optional, \"outcome\": with real-incident}"
+                )
             }
             // A real incident's outcome decides whether the law wants it reported: it cannot be left out.
             if r.reason == .realIncident {
                 guard let outcome = r.outcome else {
-                    throw APIError(message: "a real incident needs its outcome: {\"deaths\", \"injured\", \"hospitalised\", \"description\", \"related_alerts\": [ids], optional}")
+                    throw APIError(
+                        message:
+                            "a real incident needs its outcome: {\"deaths\", \"injured\", \"hospitalised\", \"description\", \"related_alerts\": [ids], optional}"
+                    )
                 }
                 if let problem = outcome.problem { throw APIError(message: "outcome: \(problem)") }
             } else if r.outcome != nil {
                 throw APIError(message: "an outcome goes with real-incident only")
             }
             return try self.handled {
-                try store.resolve(id, by: coordinator.name, reason: r.reason, note: r.note, outcome: r.outcome, egov: self.egov,
-                                  address: context.clientAddress, nowMs: self.nowMs())
+                try store.resolve(
+                    id, by: coordinator.name, reason: r.reason, note: r.note, outcome: r.outcome, egov: self.egov,
+                    address: context.clientAddress, nowMs: self.nowMs())
             }
         }
         api.group("alerts/stream")
             .add(middleware: BearerTokenAuthenticator(tokens: tokens, refused: refused, acceptsQueryToken: true))
             .add(middleware: requiring(.coordinator))
             .get { request, context -> Response in
-                try AlertStream(store: store, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs,
-                                health: context.seesHealth)
-                    .response(request, connectionClosed: context.connectionClosed)
+                try AlertStream(
+                    store: store, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs,
+                    health: context.seesHealth
+                )
+                .response(request, connectionClosed: context.connectionClosed)
             }
         api.group("workers").add(middleware: authenticator).add(middleware: requiring(.coordinator, .medical))
             .get { request, context -> Response in
                 let now = self.status()
-                return .json(try store.workers(site: try request.name("site"), current: now.hearing && now.storing,
-                                               health: context.seesHealth) + "\n")
+                return .json(
+                    try store.workers(
+                        site: try request.name("site"), current: now.hearing && now.storing,
+                        health: context.seesHealth) + "\n")
             }
         api.group("gateways").add(middleware: authenticator).add(middleware: requiring(.admin, .coordinator))
             .get { _, _ in GatewayList(gateways: try store.gateways()) }
@@ -165,7 +182,8 @@ public struct CollectorAPI: Sendable {
         let opendata = api.group("opendata").add(middleware: authenticator).add(middleware: requiring(.researcher, .admin))
         opendata.get("daily.csv") { request, _ -> Response in
             let days = try OpenData.days(store, fromMs: try request.time("from"), toMs: try request.time("to"), nowMs: self.nowMs())
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenData.csv(days))))
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenData.csv(days))))
         }
         opendata.get("daily.json") { request, _ -> Response in
             .json(OpenData.json(try OpenData.days(store, fromMs: try request.time("from"), toMs: try request.time("to"), nowMs: self.nowMs())))
@@ -174,8 +192,12 @@ public struct CollectorAPI: Sendable {
         let mydata = api.group("mydata").add(middleware: authenticator).add(middleware: requiring(.worker))
         mydata.get(":site/:worker") { request, context -> Response in
             let who = try Self.ownData(context)
-            try store.audit([AuditEntry(action: "mydata", actor: try context.requireIdentity().name, address: context.clientAddress,
-                                        detail: ["site": who.site, "worker": who.worker])], nowMs: self.nowMs())
+            try store.audit(
+                [
+                    AuditEntry(
+                        action: "mydata", actor: try context.requireIdentity().name, address: context.clientAddress,
+                        detail: ["site": who.site, "worker": who.worker])
+                ], nowMs: self.nowMs())
             return try MyDataDocument(store: store, who: who).response(generatedMs: self.nowMs())
         }
         mydata.put(":site/:worker/consent") { request, context -> Response in
@@ -185,8 +207,9 @@ public struct CollectorAPI: Sendable {
             guard let c = try? JSONDecoder().decode(Consent.self, from: Data(buffer: body)) else {
                 throw APIError(message: "the body must be {\"research\": true or false}")
             }
-            try store.setConsent(site: who.site, worker: who.worker, research: c.research, by: try context.requireIdentity().name,
-                                 address: context.clientAddress, nowMs: self.nowMs())
+            try store.setConsent(
+                site: who.site, worker: who.worker, research: c.research, by: try context.requireIdentity().name,
+                address: context.clientAddress, nowMs: self.nowMs())
             return .json(try store.consentJSON(site: who.site, worker: who.worker) + "\n")
         }
         api.group("export").add(middleware: authenticator).add(middleware: requiring(.researcher))
@@ -194,15 +217,17 @@ public struct CollectorAPI: Sendable {
                 let file = try context.parameters.require("file")
                 let parts = file.split(separator: ".")
                 guard parts.count == 2, let dataset = Export.Dataset(rawValue: String(parts[0])),
-                      let format = Export.Format(rawValue: String(parts[1])) else {
+                    let format = Export.Format(rawValue: String(parts[1]))
+                else {
                     throw APIError(message: "export one of telemetry.csv, telemetry.ndjson, events.csv, events.ndjson")
                 }
                 var filter = try request.recordFilter()
                 if let pseudonyms = self.pseudonyms, let worker = filter.worker {
                     filter.worker = try Self.worker(pseudonym: worker, pseudonyms, store)
                 }
-                let audit = AuditEntry(action: "export", actor: try context.requireIdentity().name, address: context.clientAddress,
-                                       detail: ["export": file, "filter": request.uri.query ?? ""])
+                let audit = AuditEntry(
+                    action: "export", actor: try context.requireIdentity().name, address: context.clientAddress,
+                    detail: ["export": file, "filter": request.uri.query ?? ""])
                 // Health readings only of the workers who consent to research use.
                 let export = Export(store: store, pseudonyms: self.pseudonyms, healthConsent: try store.consentingWorkers())
                 return export.response(dataset, format, filter: filter) { rows in

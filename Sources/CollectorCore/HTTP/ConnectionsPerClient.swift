@@ -47,8 +47,11 @@ final class ConnectionsPerClient: Sendable {
         metrics.connectionsRefused.increment()
         let n = refused.wrappingAdd(1, ordering: .relaxed).newValue
         if n == 1 || n % 1_000 == 0 {
-            logger.warning("API connection closed: its client has too many open", metadata: [
-                "client": "\(address)", "limit": "\(limit)", "closed_so_far": "\(n)"])
+            logger.warning(
+                "API connection closed: its client has too many open",
+                metadata: [
+                    "client": "\(address)", "limit": "\(limit)", "closed_so_far": "\(n)",
+                ])
         }
     }
 

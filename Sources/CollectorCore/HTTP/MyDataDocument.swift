@@ -19,13 +19,17 @@ struct MyDataDocument {
         let filter = RecordFilter(site: who.site, worker: who.worker)
         return Response(
             status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8",
-                      .contentDisposition: "attachment; filename=\"canary-mydata-\(who.worker).json\""],
+            headers: [
+                .contentType: "application/json; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"canary-mydata-\(who.worker).json\"",
+            ],
             body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: """
-                    {"worker":{"site":\(JSONText.quoted(who.site)),"id":\(JSONText.quoted(who.worker))},\
-                    "generated":"\(RFC3339.format(ms: generatedMs))","consent":\(consent),"alerts":[
-                    """))
+                try await writer.write(
+                    ByteBuffer(
+                        string: """
+                            {"worker":{"site":\(JSONText.quoted(who.site)),"id":\(JSONText.quoted(who.worker))},\
+                            "generated":"\(RFC3339.format(ms: generatedMs))","consent":\(consent),"alerts":[
+                            """))
                 let alerts = try store.alerts(state: nil, site: who.site, worker: who.worker, limit: 1_000_000)
                 try await writer.write(ByteBuffer(string: alerts.joined(separator: ",") + "],\"events\":["))
                 var cursor: PageCursor?, first = true

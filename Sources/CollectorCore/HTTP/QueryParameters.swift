@@ -9,16 +9,18 @@ struct APIError: Error, HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields,
-                        body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\(JSONText.quoted(message))}\n")))
+        return Response(
+            status: status, headers: fields,
+            body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\(JSONText.quoted(message))}\n")))
     }
 }
 
 extension Request {
     /// `from`, `to` (RFC 3339 or Unix milliseconds), `site`, `worker`, `type`.
     func recordFilter() throws -> RecordFilter {
-        return RecordFilter(fromMs: try time("from"), toMs: try time("to"), site: try name("site"),
-                            worker: try name("worker"), type: try name("type"))
+        RecordFilter(
+            fromMs: try time("from"), toMs: try time("to"), site: try name("site"),
+            worker: try name("worker"), type: try name("type"))
     }
 
     func time(_ key: String) throws -> Int64? {

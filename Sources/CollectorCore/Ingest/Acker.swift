@@ -45,8 +45,9 @@ struct Acker: Service {
     }
 
     private func send(_ ids: [String], to topics: Topics) async {
-        let ack = CloudEvent(id: "ack-\(UUID().uuidString.lowercased())", source: "canary-collector", type: EventTypes.ack,
-                             timeMs: WallClock.nowMs(), data: Ack(ids: ids))
+        let ack = CloudEvent(
+            id: "ack-\(UUID().uuidString.lowercased())", source: "canary-collector", type: EventTypes.ack,
+            timeMs: WallClock.nowMs(), data: Ack(ids: ids))
         do {
             try await client.publish(topic: topics.ack, payload: [UInt8](ack.json()), qos: .atLeastOnce)
             metrics.acked.increment(by: Int64(ids.count))

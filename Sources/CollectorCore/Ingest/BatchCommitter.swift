@@ -21,8 +21,9 @@ struct BatchCommitter: Sendable {
         valid.reserveCapacity(batch.count)
         for m in batch {
             do {
-                let (site, gateway, message) = try IncomingMessage.decodeWithOrigin(topic: m.topic, payload: m.payload,
-                                                                                     limit: settings.messageLimit)
+                let (site, gateway, message) = try IncomingMessage.decodeWithOrigin(
+                    topic: m.topic, payload: m.payload,
+                    limit: settings.messageLimit)
                 valid.append(ReceivedMessage(topics: try Topics(site: site, gateway: gateway), message: message, raw: m.payload))
             } catch {
                 metrics.rejected(kind: error.kind).increment()
@@ -62,8 +63,9 @@ struct BatchCommitter: Sendable {
         } catch {
             metrics.storeErrors.increment()
             noteStoring(false)
-            logger.error("could not store a batch; nothing acknowledged, the gateways will resend",
-                         metadata: ["messages": "\(valid.count)", "error": "\(error)"])
+            logger.error(
+                "could not store a batch; nothing acknowledged, the gateways will resend",
+                metadata: ["messages": "\(valid.count)", "error": "\(error)"])
             return nil
         }
         noteStoring(true)
@@ -73,8 +75,9 @@ struct BatchCommitter: Sendable {
         metrics.duplicates.increment(by: Int64(outcome.duplicates))
         for (topic, timeMs) in outcome.implausibleTimes {
             metrics.implausibleTimes.increment()
-            logger.warning("an alarm's time is implausible; its alert takes the collector's clock (check the gateway's)",
-                           metadata: ["topic": "\(topic)", "time_ms": "\(timeMs)"])
+            logger.warning(
+                "an alarm's time is implausible; its alert takes the collector's clock (check the gateway's)",
+                metadata: ["topic": "\(topic)", "time_ms": "\(timeMs)"])
         }
         return outcome
     }

@@ -15,10 +15,13 @@ public final class ChangeSignal: Sendable {
         let id = nextID.add(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         waiters.withLock { $0[id] = continuation }
-        return (stream, { [weak self] in
-            self?.waiters.withLock { _ = $0.removeValue(forKey: id) }
-            continuation.finish()
-        })
+        return (
+            stream,
+            { [weak self] in
+                self?.waiters.withLock { _ = $0.removeValue(forKey: id) }
+                continuation.finish()
+            }
+        )
     }
 
     public func fire() {

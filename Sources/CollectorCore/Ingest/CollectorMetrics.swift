@@ -42,21 +42,26 @@ public final class CollectorMetrics: Sendable {
         storedAlarms = registry.makeCounter(descriptor: Self.name("canary_collector_stored_total", storedHelp), labels: [("kind", "alarm")])
         storedReadings = registry.makeCounter(descriptor: Self.name("canary_collector_stored_total", storedHelp), labels: [("kind", "reading")])
         duplicates = counter("canary_collector_duplicates_total", "Messages already stored (acknowledged again).")
-        implausibleTimes = counter("canary_collector_implausible_event_times_total",
-                                   "Alarms whose own time was more than 5 min ahead of or 30 days behind the collector's clock.")
+        implausibleTimes = counter(
+            "canary_collector_implausible_event_times_total",
+            "Alarms whose own time was more than 5 min ahead of or 30 days behind the collector's clock.")
         acked = counter("canary_collector_acknowledged_ids_total", "Event ids acknowledged to gateways.")
         ackFailures = counter("canary_collector_ack_failures_total", "Acks that could not be published.")
         storeErrors = counter("canary_collector_store_errors_total", "Batches the database refused (nothing acknowledged).")
-        checkpointFailures = counter("canary_collector_checkpoint_failures_total",
-                                     "WAL checkpoints that failed (the WAL grows until one succeeds).")
+        checkpointFailures = counter(
+            "canary_collector_checkpoint_failures_total",
+            "WAL checkpoints that failed (the WAL grows until one succeeds).")
         commits = counter("canary_collector_commits_total", "Transactions committed.")
-        escalations = counter("canary_collector_alerts_escalated_total",
-                              "Open alerts that nobody acknowledged within alerts.escalate_after.")
-        connectionsRefused = counter("canary_collector_http_connections_refused_total",
-                                     "API connections closed at once: their client had http.max_connections_per_client open.")
+        escalations = counter(
+            "canary_collector_alerts_escalated_total",
+            "Open alerts that nobody acknowledged within alerts.escalate_after.")
+        connectionsRefused = counter(
+            "canary_collector_http_connections_refused_total",
+            "API connections closed at once: their client had http.max_connections_per_client open.")
         connected = gauge("canary_collector_mqtt_connected", "1 while connected to the MQTT broker.")
-        storing = gauge("canary_collector_storing",
-                        "1 while the last commit succeeded; 0 after a failed one (nothing new is shown or acknowledged).")
+        storing = gauge(
+            "canary_collector_storing",
+            "1 while the last commit succeeded; 0 after a failed one (nothing new is shown or acknowledged).")
         storing.set(1.0)
         gatewaysOffline = gauge("canary_collector_gateways_offline", "Gateways whose last status is offline (each has an open alert).")
         sseClients = gauge("canary_collector_sse_clients", "Clients on the alert stream.")
@@ -91,8 +96,9 @@ public final class CollectorMetrics: Sendable {
 
     /// `[a-zA-Z_:][a-zA-Z0-9_:]*`: anything else becomes `_`.
     static func prometheusName(_ s: String) -> String {
-        String(s.unicodeScalars.map { c in
-            c.isASCII && (c.properties.isAlphabetic || c == "_" || c == ":" || ("0"..."9").contains(c)) ? Character(c) : "_"
-        })
+        String(
+            s.unicodeScalars.map { c in
+                c.isASCII && (c.properties.isAlphabetic || c == "_" || c == ":" || ("0"..."9").contains(c)) ? Character(c) : "_"
+            })
     }
 }

@@ -47,8 +47,9 @@ public struct Ingest: Sendable {
 
     public init(store: EventStore, client: MQTTClient, metrics: CollectorMetrics, settings: Settings = Settings(), logger: Logger) {
         status = StatusBoard(changes: store.changes)
-        session = BrokerSession(client: client, status: status, metrics: metrics, shareGroup: settings.shareGroup,
-                                statusRetry: settings.statusRetry, logger: logger)
+        session = BrokerSession(
+            client: client, status: status, metrics: metrics, shareGroup: settings.shareGroup,
+            statusRetry: settings.statusRetry, logger: logger)
         let committer = BatchCommitter(store: store, metrics: metrics, status: status, settings: settings, logger: logger)
         acker = Acker(client: client, metrics: metrics, logger: logger)
         alarmLane = AlarmLane(committer: committer, acker: acker, session: session, maxBatch: settings.maxBatch)

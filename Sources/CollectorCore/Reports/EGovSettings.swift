@@ -80,10 +80,11 @@ public struct EGovSettings: Sendable {
             throw x.error("path", "must start with / and hold no query or fragment")
         }
         let tls = try x.section("tls")
-        var xroad = XRoad(securityServer: server, client: client, service: service, path: path,
-                          caFile: try tls.string("ca_file"), certFile: try tls.string("cert_file"), keyFile: try tls.secretFile("key_file"),
-                          timeoutMs: try x.durationMs("timeout", default: 30_000, in: 1_000...300_000),
-                          firstRetryMs: try x.durationMs("first_retry", default: 5_000, in: 1_000...300_000))
+        var xroad = XRoad(
+            securityServer: server, client: client, service: service, path: path,
+            caFile: try tls.string("ca_file"), certFile: try tls.string("cert_file"), keyFile: try tls.secretFile("key_file"),
+            timeoutMs: try x.durationMs("timeout", default: 30_000, in: 1_000...300_000),
+            firstRetryMs: try x.durationMs("first_retry", default: 5_000, in: 1_000...300_000))
         if server.hasPrefix("https://") {
             guard xroad.certFile != nil, xroad.keyFile != nil else {
                 throw x.error("tls", "cert_file and key_file are required: the security server knows its clients by their certificates")
@@ -92,7 +93,11 @@ public struct EGovSettings: Sendable {
         for (key, file) in [("ca_file", xroad.caFile), ("cert_file", xroad.certFile)] {
             if let file, !FileManager.default.isReadableFile(atPath: file) { throw tls.error(key, "cannot read \(file)") }
         }
-        if !server.hasPrefix("https://") { xroad.caFile = nil; xroad.certFile = nil; xroad.keyFile = nil }
+        if !server.hasPrefix("https://") {
+            xroad.caFile = nil
+            xroad.certFile = nil
+            xroad.keyFile = nil
+        }
         e.xroad = xroad
         return e
     }

@@ -9,8 +9,14 @@ import Wire
 /// what the alarms measured, but no health readings: a fatigue alarm's
 /// physiology values are left out, as the incident does not need them.
 public struct IncidentReport: Codable, Sendable, Equatable {
-    public struct Employer: Codable, Sendable, Equatable { public var name: String?; public var business_id: String? }
-    public struct Site: Codable, Sendable, Equatable { public var id: String; public var address: String? }
+    public struct Employer: Codable, Sendable, Equatable {
+        public var name: String?
+        public var business_id: String?
+    }
+    public struct Site: Codable, Sendable, Equatable {
+        public var id: String
+        public var address: String?
+    }
     public struct Incident: Codable, Sendable, Equatable {
         /// When the first alarm of the incident happened, by its gateway's clock.
         public var time: String
@@ -43,7 +49,10 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         public var alert_id: Int64
         public var by: String?
     }
-    public struct Worker: Codable, Sendable, Equatable { public var id: String; public var name: String? }
+    public struct Worker: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String?
+    }
 
     /// The report's id, also its `X-Road-Id` on every delivery attempt.
     public var report_id: String
@@ -63,8 +72,10 @@ public struct IncidentReport: Codable, Sendable, Equatable {
     static let legalBasis = "Occupational Safety and Health Act art. 37; Enforcement Rules art. 48-49"
 
     /// The report of `alerts` (the resolved one first), of which the collector first knew at `knownMs`.
-    static func make(id: String, alerts: [AlertRecord], knownMs: Int64, outcome: IncidentOutcome, by coordinator: String,
-                     nowMs: Int64, egov: EGovSettings) -> IncidentReport {
+    static func make(
+        id: String, alerts: [AlertRecord], knownMs: Int64, outcome: IncidentOutcome, by coordinator: String,
+        nowMs: Int64, egov: EGovSettings
+    ) -> IncidentReport {
         let first = alerts.min { ($0.opened, $0.id) < ($1.opened, $1.id) }!
         var timeline: [Step] = []
         for a in alerts {
@@ -78,13 +89,15 @@ public struct IncidentReport: Codable, Sendable, Equatable {
             report_id: id, legal_basis: legalBasis,
             employer: Employer(name: egov.employerName, business_id: egov.businessID),
             site: Site(id: first.site, address: egov.siteAddresses[first.site]),
-            incident: Incident(time: first.opened, known_at: RFC3339.format(ms: knownMs), deadline: RFC3339.format(ms: knownMs + deadlineMs),
-                               kinds: Array(Set(alerts.map(\.kind))).sorted(),
-                               location: alerts.lazy.compactMap(\.location).first),
+            incident: Incident(
+                time: first.opened, known_at: RFC3339.format(ms: knownMs), deadline: RFC3339.format(ms: knownMs + deadlineMs),
+                kinds: Array(Set(alerts.map(\.kind))).sorted(),
+                location: alerts.lazy.compactMap(\.location).first),
             outcome: Outcome(deaths: outcome.deaths, injured: outcome.injured, hospitalised: outcome.hospitalised, description: outcome.description),
             alarms: alerts.map { a in
-                Alarm(alert_id: a.id, worker: a.worker, kind: a.kind, condition: a.condition, severity: a.severity, opened: a.opened,
-                      values: HealthData.alertKinds.contains(a.kind) ? nil : a.values, location: a.location)
+                Alarm(
+                    alert_id: a.id, worker: a.worker, kind: a.kind, condition: a.condition, severity: a.severity, opened: a.opened,
+                    values: HealthData.alertKinds.contains(a.kind) ? nil : a.values, location: a.location)
             },
             timeline: timeline.sorted { ($0.time, $0.alert_id) < ($1.time, $1.alert_id) },
             workers: workers.map { Worker(id: $0, name: egov.roster[$0]) },

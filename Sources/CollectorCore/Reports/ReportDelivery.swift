@@ -64,9 +64,11 @@ struct ReportDelivery: Service {
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
         }
         // X-Road passes redirects on unfollowed (§4.4); neither do we follow them.
-        return HTTPClient(eventLoopGroupProvider: .singleton,
-                          configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow,
-                                               timeout: .init(connect: .seconds(10), read: .milliseconds(x.timeoutMs))))
+        return HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(
+                tlsConfiguration: tls, redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(10), read: .milliseconds(x.timeoutMs))))
     }
 
     func attempt(_ report: ReportRow, _ client: HTTPClient, _ x: EGovSettings.XRoad) async -> (DeliveryOutcome, Int?, String?) {
@@ -83,9 +85,12 @@ struct ReportDelivery: Service {
             let body = try await response.body.collect(upTo: 64 * 1024)
             let status = Int(response.status.code)
             let xroadError = response.headers.first(name: "X-Road-Error")
-            return (Self.classify(status: status, xroadError: xroadError, body: Data(buffer: body),
-                                  requestID: response.headers.first(name: "X-Road-Request-Id"),
-                                  requestHash: response.headers.first(name: "X-Road-Request-Hash")), status, xroadError)
+            return (
+                Self.classify(
+                    status: status, xroadError: xroadError, body: Data(buffer: body),
+                    requestID: response.headers.first(name: "X-Road-Request-Id"),
+                    requestHash: response.headers.first(name: "X-Road-Request-Hash")), status, xroadError
+            )
         } catch {
             return (.failed("\(error)"), nil, nil)
         }

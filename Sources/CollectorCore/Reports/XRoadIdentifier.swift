@@ -18,9 +18,10 @@ public struct XRoadIdentifier: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func isAllowed(_ part: String) -> Bool {
-        !part.isEmpty && part.utf8.count <= 255 && part.unicodeScalars.allSatisfy {
-            ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || "'()+,-.=?".unicodeScalars.contains($0)
-        }
+        !part.isEmpty && part.utf8.count <= 255
+            && part.unicodeScalars.allSatisfy {
+                ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || "'()+,-.=?".unicodeScalars.contains($0)
+            }
     }
 
     /// The parts percent-encoded one by one (RFC 3986 §2.1) and joined with `/`: the form of the

@@ -47,10 +47,12 @@ enum AlertBook {
     /// Applies one newly stored alarm event at `timeMs` (``plausibleTime(_:receivedMs:)``); true when an alert was created or changed.
     static func apply(_ e: CloudEvent<AlarmData>, topics: Topics, timeMs: Int64, receivedMs: Int64, db: Database) throws -> Bool {
         let d = e.data
-        return try apply(Change(site: topics.site, gateway: topics.gateway, worker: e.subject ?? "", kind: d.kind.rawValue,
-                                condition: d.condition, phase: d.phase, severity: d.severity, timeMs: timeMs, eventID: e.id,
-                                gatewayTimeMs: timeMs == d.time_ms ? nil : d.time_ms,
-                                receivedMs: receivedMs, location: d.location, values: d.values), db: db)
+        return try apply(
+            Change(
+                site: topics.site, gateway: topics.gateway, worker: e.subject ?? "", kind: d.kind.rawValue,
+                condition: d.condition, phase: d.phase, severity: d.severity, timeMs: timeMs, eventID: e.id,
+                gatewayTimeMs: timeMs == d.time_ms ? nil : d.time_ms,
+                receivedMs: receivedMs, location: d.location, values: d.values), db: db)
     }
 
     /// The kind of the alert a gateway's `offline` opens and its `online` clears. A gateway
@@ -63,10 +65,12 @@ enum AlertBook {
     /// connected, not when it was lost); true when an alert was created or changed.
     static func apply(_ e: CloudEvent<GatewayStatus>, topics: Topics, receivedMs: Int64, db: Database) throws -> Bool {
         let offline = e.data.state == .offline
-        return try apply(Change(site: topics.site, gateway: topics.gateway, worker: "", kind: gatewayOffline, condition: topics.gateway,
-                                phase: offline ? .alarm : .cleared,
-                                severity: !offline ? .info : e.data.reason == GatewayStatus.stopped ? .warning : .alarm,
-                                timeMs: receivedMs, eventID: e.id, receivedMs: receivedMs), db: db)
+        return try apply(
+            Change(
+                site: topics.site, gateway: topics.gateway, worker: "", kind: gatewayOffline, condition: topics.gateway,
+                phase: offline ? .alarm : .cleared,
+                severity: !offline ? .info : e.data.reason == GatewayStatus.stopped ? .warning : .alarm,
+                timeMs: receivedMs, eventID: e.id, receivedMs: receivedMs), db: db)
     }
 
     /// The kind of the alert a gateway's unreadable alarm opens (a newer agent's
@@ -79,10 +83,12 @@ enum AlertBook {
 
     /// An alarm-topic message from `topics`' gateway was refused; true when an alert opened.
     static func applyUnreadable(topics: Topics, receivedMs: Int64, db: Database) throws -> Bool {
-        try apply(Change(site: topics.site, gateway: topics.gateway, worker: "", kind: unreadableAlarm,
-                         condition: topics.gateway, phase: .alarm, severity: .alarm, timeMs: receivedMs, eventID: "",
-                         receivedMs: receivedMs),
-                  onlyIfNew: true, db: db)
+        try apply(
+            Change(
+                site: topics.site, gateway: topics.gateway, worker: "", kind: unreadableAlarm,
+                condition: topics.gateway, phase: .alarm, severity: .alarm, timeMs: receivedMs, eventID: "",
+                receivedMs: receivedMs),
+            onlyIfNew: true, db: db)
     }
 
     /// The kind of the alert an occupational-accident report not delivered 7 hours after its
@@ -91,10 +97,12 @@ enum AlertBook {
     static let reportOverdue = "report-overdue"
 
     static func applyOverdueReport(_ r: ReportRow, site: String, nowMs: Int64, db: Database) throws -> Bool {
-        try apply(Change(site: site, gateway: "", worker: "", kind: reportOverdue, condition: "report-\(r.id)", phase: .alarm,
-                         severity: .critical, timeMs: nowMs, eventID: "", receivedMs: nowMs,
-                         values: ["report": Double(r.id), "alert": Double(r.alertID), "deadline_ms": Double(r.deadlineMs)]),
-                  onlyIfNew: true, db: db)
+        try apply(
+            Change(
+                site: site, gateway: "", worker: "", kind: reportOverdue, condition: "report-\(r.id)", phase: .alarm,
+                severity: .critical, timeMs: nowMs, eventID: "", receivedMs: nowMs,
+                values: ["report": Double(r.id), "alert": Double(r.alertID), "deadline_ms": Double(r.deadlineMs)]),
+            onlyIfNew: true, db: db)
     }
 
     /// Statements are cached and bound through SQLite's C API, and JSON is
@@ -107,19 +115,28 @@ enum AlertBook {
     /// what came after it. Once a newer alert of the condition exists, the
     /// resolved one takes nothing at all.
     private static func apply(_ d: Change, onlyIfNew: Bool = false, db: Database) throws -> Bool {
-        var open = try BoundStatement(db, sql: """
-            SELECT alert_id, gateway, opened_ms, updated_ms, location, state, \(AlertHandling.columns) FROM alerts
-            WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND gateway = ? AND state != 'cleared'
-            ORDER BY alert_id DESC LIMIT 1
-            """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.gateway)) {
-            (id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), location: $0.text(4),
-             state: $0.text(5).flatMap(AlarmPhase.init), handling: AlertHandling($0, from: 6))
+        var open = try BoundStatement(
+            db,
+            sql: """
+                SELECT alert_id, gateway, opened_ms, updated_ms, location, state, \(AlertHandling.columns) FROM alerts
+                WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND gateway = ? AND state != 'cleared'
+                ORDER BY alert_id DESC LIMIT 1
+                """
+        ).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.gateway)) {
+            (
+                id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), location: $0.text(4),
+                state: $0.text(5).flatMap(AlarmPhase.init), handling: AlertHandling($0, from: 6)
+            )
         }
         if let resolved = open, resolved.handling.resolvedMs != nil {
             // Superseded: the alert its worsening opened has come and gone; this one takes nothing more.
-            let superseded = try BoundStatement(db, sql: """
-                SELECT 1 FROM alerts WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND gateway = ? AND alert_id > ? LIMIT 1
-                """).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.gateway), .int(resolved.id)) { _ in true } ?? false
+            let superseded =
+                try BoundStatement(
+                    db,
+                    sql: """
+                        SELECT 1 FROM alerts WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND gateway = ? AND alert_id > ? LIMIT 1
+                        """
+                ).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.gateway), .int(resolved.id)) { _ in true } ?? false
             if superseded {
                 open = nil
             } else if d.phase != .cleared {
@@ -133,13 +150,16 @@ enum AlertBook {
             // An older event (a resend that overtook a newer one) does not roll the alert back.
             guard d.timeMs >= open.updatedMs else { return false }
             // Rebuilt from the columns, not by decoding the snapshot; the last known location is kept.
-            let location = try d.location ?? open.location.map {
-                try JSONDecoder().decode(AlarmData.LocationData.self, from: Data($0.utf8))
-            }
-            record = AlertRecord(id: open.id, site: d.site, gateway: open.gateway, worker: d.worker, kind: d.kind,
-                                 condition: d.condition, state: d.phase, severity: d.severity,
-                                 opened: RFC3339.format(ms: open.openedMs), updated: RFC3339.format(ms: d.timeMs),
-                                 event_id: d.eventID, location: location, values: d.values)
+            let location =
+                try d.location
+                ?? open.location.map {
+                    try JSONDecoder().decode(AlarmData.LocationData.self, from: Data($0.utf8))
+                }
+            record = AlertRecord(
+                id: open.id, site: d.site, gateway: open.gateway, worker: d.worker, kind: d.kind,
+                condition: d.condition, state: d.phase, severity: d.severity,
+                opened: RFC3339.format(ms: open.openedMs), updated: RFC3339.format(ms: d.timeMs),
+                event_id: d.eventID, location: location, values: d.values)
             record.gateway_time = d.gatewayTimeMs.map(RFC3339.format)
             open.handling.apply(to: &record)
             snapshot = record.json
@@ -148,15 +168,20 @@ enum AlertBook {
         } else {
             // A clear for an alert this collector never saw open: stored as an event, no alert.
             guard d.phase != .cleared else { return false }
-            try BoundStatement(db, sql: """
-                INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, snapshot, created_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)
-                """).run(.text(d.site), .text(d.gateway), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.phase.rawValue),
-                         .int(d.timeMs), .int(d.timeMs), .text(d.location.map(AlertRecord.json)), .int(d.receivedMs))
+            try BoundStatement(
+                db,
+                sql: """
+                    INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, snapshot, created_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)
+                    """
+            ).run(
+                .text(d.site), .text(d.gateway), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.phase.rawValue),
+                .int(d.timeMs), .int(d.timeMs), .text(d.location.map(AlertRecord.json)), .int(d.receivedMs))
             let time = RFC3339.format(ms: d.timeMs)
-            record = AlertRecord(id: db.lastInsertedRowID, site: d.site, gateway: d.gateway, worker: d.worker,
-                                 kind: d.kind, condition: d.condition, state: d.phase, severity: d.severity,
-                                 opened: time, updated: time, event_id: d.eventID, location: d.location, values: d.values)
+            record = AlertRecord(
+                id: db.lastInsertedRowID, site: d.site, gateway: d.gateway, worker: d.worker,
+                kind: d.kind, condition: d.condition, state: d.phase, severity: d.severity,
+                opened: time, updated: time, event_id: d.eventID, location: d.location, values: d.values)
             record.gateway_time = d.gatewayTimeMs.map(RFC3339.format)
             snapshot = record.json
             try BoundStatement(db, sql: "UPDATE alerts SET snapshot = ? WHERE alert_id = ?").run(.text(snapshot), .int(record.id))

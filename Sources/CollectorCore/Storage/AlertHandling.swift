@@ -75,8 +75,10 @@ extension EventStore {
     /// from ``AlertHandling/resolutions`` and an optional note. A real incident
     /// comes with its `outcome`; when OSH Act art. 37 makes it reportable, its
     /// report is made in the same transaction (docs/egov.md). The alert's JSON.
-    func resolve(_ id: Int64, by coordinator: String, reason: AlertRecord.Resolution, note: String?, outcome: IncidentOutcome? = nil,
-                 egov: EGovSettings = EGovSettings(), address: String? = nil, nowMs: Int64) throws -> String {
+    func resolve(
+        _ id: Int64, by coordinator: String, reason: AlertRecord.Resolution, note: String?, outcome: IncidentOutcome? = nil,
+        egov: EGovSettings = EGovSettings(), address: String? = nil, nowMs: Int64
+    ) throws -> String {
         try durableWrite { db in
             var detail = ["alert": String(id), "reason": reason.rawValue, "note": note ?? ""]
             if let o = outcome {
@@ -126,19 +128,25 @@ extension EventStore {
     /// Lets `edit` change alert `id`'s handling; when it says it did, writes the
     /// columns, the snapshot and a change for the feed. The alert's JSON.
     private func changeHandling(of id: Int64, _ db: Database, _ edit: (inout AlertHandling) throws -> Bool) throws -> String {
-        guard let row = try BoundStatement(db, sql: "SELECT snapshot, \(AlertHandling.columns) FROM alerts WHERE alert_id = ?")
-            .first(.int(id), read: { (snapshot: $0.text(0) ?? "", handling: AlertHandling($0, from: 1)) }) else { throw AlertHandlingError.noSuchAlert }
+        guard
+            let row = try BoundStatement(db, sql: "SELECT snapshot, \(AlertHandling.columns) FROM alerts WHERE alert_id = ?")
+                .first(.int(id), read: { (snapshot: $0.text(0) ?? "", handling: AlertHandling($0, from: 1)) })
+        else { throw AlertHandlingError.noSuchAlert }
         let snapshot = row.snapshot
         var handling = row.handling
         guard try edit(&handling) else { return snapshot }
         var record = try JSONDecoder().decode(AlertRecord.self, from: Data(snapshot.utf8))
         handling.apply(to: &record)
         let changed = record.json
-        try db.execute(sql: """
-            UPDATE alerts SET acknowledged_ms = ?, acknowledged_by = ?, resolved_ms = ?, resolved_by = ?, resolution = ?, note = ?,
-                escalated_ms = ?, snapshot = ? WHERE alert_id = ?
-            """, arguments: [handling.acknowledgedMs, handling.acknowledgedBy, handling.resolvedMs, handling.resolvedBy,
-                             handling.resolution, handling.note, handling.escalatedMs, changed, id])
+        try db.execute(
+            sql: """
+                UPDATE alerts SET acknowledged_ms = ?, acknowledged_by = ?, resolved_ms = ?, resolved_by = ?, resolution = ?, note = ?,
+                    escalated_ms = ?, snapshot = ? WHERE alert_id = ?
+                """,
+            arguments: [
+                handling.acknowledgedMs, handling.acknowledgedBy, handling.resolvedMs, handling.resolvedBy,
+                handling.resolution, handling.note, handling.escalatedMs, changed, id,
+            ])
         try db.execute(sql: "INSERT INTO alert_changes (alert_id, snapshot) VALUES (?, ?)", arguments: [id, changed])
         return changed
     }

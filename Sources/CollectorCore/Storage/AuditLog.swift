@@ -40,8 +40,9 @@ extension EventStore {
     /// Appends one entry inside a transaction already open: a coordinator's
     /// action and its audit line are committed together or not at all.
     static func audit(_ e: AuditEntry, nowMs: Int64, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO audit (time_ms, action, actor, address, detail) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [nowMs, e.action, e.actor, e.address, e.detailJSON])
+        try db.execute(
+            sql: "INSERT INTO audit (time_ms, action, actor, address, detail) VALUES (?, ?, ?, ?, ?)",
+            arguments: [nowMs, e.action, e.actor, e.address, e.detailJSON])
     }
 
     /// The audit log as `/api/v1/audit` gives it, oldest first, after `seq`.
@@ -62,13 +63,16 @@ extension EventStore {
     /// coordinators did with their alerts.
     func auditLog(about who: WorkerID) throws -> [String] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM audit
-                WHERE (json_extract(detail, '$.site') = ? AND json_extract(detail, '$.worker') = ?)
-                   OR (action IN ('acknowledge', 'resolve')
-                       AND CAST(json_extract(detail, '$.alert') AS INTEGER) IN (SELECT alert_id FROM alerts WHERE site = ? AND worker = ?))
-                ORDER BY seq
-                """, arguments: [who.site, who.worker, who.site, who.worker]).map(Self.auditJSON)
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM audit
+                    WHERE (json_extract(detail, '$.site') = ? AND json_extract(detail, '$.worker') = ?)
+                       OR (action IN ('acknowledge', 'resolve')
+                           AND CAST(json_extract(detail, '$.alert') AS INTEGER) IN (SELECT alert_id FROM alerts WHERE site = ? AND worker = ?))
+                    ORDER BY seq
+                    """, arguments: [who.site, who.worker, who.site, who.worker]
+            ).map(Self.auditJSON)
         }
     }
 

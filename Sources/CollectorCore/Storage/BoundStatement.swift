@@ -52,8 +52,9 @@ struct BoundStatement {
         }
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE || code == SQLITE_ROW else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: connection.map { String(cString: sqlite3_errmsg($0)) },
-                                sql: sql)
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: connection.map { String(cString: sqlite3_errmsg($0)) },
+                sql: sql)
         }
         return code == SQLITE_ROW
     }

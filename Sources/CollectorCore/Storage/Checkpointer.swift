@@ -30,8 +30,10 @@ final class Checkpointer: Sendable {
     private let catchUpFrames: Int
     private let failed: @Sendable (any Error) -> Void
 
-    init(path: String, framesPerCheckpoint: Int = 4_096, catchUpFrames: Int = 16_384,
-         failed: @escaping @Sendable (any Error) -> Void) {
+    init(
+        path: String, framesPerCheckpoint: Int = 4_096, catchUpFrames: Int = 16_384,
+        failed: @escaping @Sendable (any Error) -> Void
+    ) {
         self.path = path
         self.framesPerCheckpoint = framesPerCheckpoint
         self.catchUpFrames = catchUpFrames
@@ -41,12 +43,14 @@ final class Checkpointer: Sendable {
     /// Replaces SQLite's automatic checkpoint on `db` (a writer's connection)
     /// with this one. `self` must outlive the connection's commits.
     func watch(_ db: Database) {
-        sqlite3_wal_hook(db.sqliteConnection, { context, _, _, frames in
-            let checkpointer = Unmanaged<Checkpointer>.fromOpaque(context!).takeUnretainedValue()
-            checkpointer.walFrames.store(Int(frames), ordering: .relaxed)
-            if frames >= checkpointer.framesPerCheckpoint { checkpointer.nudge() }
-            return SQLITE_OK
-        }, Unmanaged.passUnretained(self).toOpaque())
+        sqlite3_wal_hook(
+            db.sqliteConnection,
+            { context, _, _, frames in
+                let checkpointer = Unmanaged<Checkpointer>.fromOpaque(context!).takeUnretainedValue()
+                checkpointer.walFrames.store(Int(frames), ordering: .relaxed)
+                if frames >= checkpointer.framesPerCheckpoint { checkpointer.nudge() }
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// Pages in the log after the last commit.

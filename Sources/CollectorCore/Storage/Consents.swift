@@ -10,20 +10,26 @@ extension EventStore {
     /// Records `site`/`worker`'s consent, and the change in the audit log, in one durable transaction.
     func setConsent(site: String, worker: String, research: Bool, by actor: String, address: String?, nowMs: Int64) throws {
         try durableWrite { db in
-            try db.execute(sql: """
-                INSERT INTO consents (site, worker, research, changed_ms) VALUES (?, ?, ?, ?)
-                ON CONFLICT (site, worker) DO UPDATE SET research = excluded.research, changed_ms = excluded.changed_ms
-                """, arguments: [site, worker, research, nowMs])
-            try Self.audit(AuditEntry(action: "consent", actor: actor, address: address,
-                                      detail: ["site": site, "worker": worker, "research": String(research)]), nowMs: nowMs, db)
+            try db.execute(
+                sql: """
+                    INSERT INTO consents (site, worker, research, changed_ms) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (site, worker) DO UPDATE SET research = excluded.research, changed_ms = excluded.changed_ms
+                    """, arguments: [site, worker, research, nowMs])
+            try Self.audit(
+                AuditEntry(
+                    action: "consent", actor: actor, address: address,
+                    detail: ["site": site, "worker": worker, "research": String(research)]), nowMs: nowMs, db)
         }
     }
 
     /// `site`/`worker`'s consent as JSON: `{"research": bool, "changed": time or null}`.
     func consentJSON(site: String, worker: String) throws -> String {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT research, changed_ms FROM consents WHERE site = ? AND worker = ?",
-                                             arguments: [site, worker]) else { return "{\"research\":false,\"changed\":null}" }
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT research, changed_ms FROM consents WHERE site = ? AND worker = ?",
+                    arguments: [site, worker])
+            else { return "{\"research\":false,\"changed\":null}" }
             return "{\"research\":\((row["research"] as Bool) ? "true" : "false"),\"changed\":\"\(RFC3339.format(ms: row["changed_ms"]))\"}"
         }
     }
@@ -31,7 +37,9 @@ extension EventStore {
     /// The workers who consent to research use of their health readings.
     func consentingWorkers() throws -> Set<WorkerID> {
         try pool.read { db in
-            Set(try Row.fetchAll(db, sql: "SELECT site, worker FROM consents WHERE research").map { WorkerID(site: $0["site"], worker: $0["worker"]) })
+            Set(
+                try Row.fetchAll(db, sql: "SELECT site, worker FROM consents WHERE research").map { WorkerID(site: $0["site"], worker: $0["worker"]) }
+            )
         }
     }
 }

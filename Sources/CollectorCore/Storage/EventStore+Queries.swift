@@ -23,10 +23,22 @@ public struct RecordFilter: Sendable, Equatable {
     func sql(typeColumn: String, expandType: Bool) -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments: StatementArguments = []
-        if let v = fromMs { clauses.append("time_ms >= ?"); arguments += [v] }
-        if let v = toMs { clauses.append("time_ms < ?"); arguments += [v] }
-        if let v = site { clauses.append("site = ?"); arguments += [v] }
-        if let v = worker { clauses.append("worker = ?"); arguments += [v] }
+        if let v = fromMs {
+            clauses.append("time_ms >= ?")
+            arguments += [v]
+        }
+        if let v = toMs {
+            clauses.append("time_ms < ?")
+            arguments += [v]
+        }
+        if let v = site {
+            clauses.append("site = ?")
+            arguments += [v]
+        }
+        if let v = worker {
+            clauses.append("worker = ?")
+            arguments += [v]
+        }
         if let v = type {
             clauses.append("\(typeColumn) = ?")
             arguments += [expandType && !v.contains(".") ? EventTypes.alarmPrefix + v : v]
@@ -94,22 +106,37 @@ extension EventStore {
                 clauses += ["first_ms >= ?", "last_ms >= ?"]
                 arguments += [from - longest, from]
             }
-            if let to = filter.toMs { clauses.append("first_ms < ?"); arguments += [to] }
-            if let site = filter.site { clauses.append("site = ?"); arguments += [site] }
-            if let c = cursor { clauses.append("(first_ms, seq) > (?, ?)"); arguments += [c.timeMs, c.seq] }
+            if let to = filter.toMs {
+                clauses.append("first_ms < ?")
+                arguments += [to]
+            }
+            if let site = filter.site {
+                clauses.append("site = ?")
+                arguments += [site]
+            }
+            if let c = cursor {
+                clauses.append("(first_ms, seq) > (?, ?)")
+                arguments += [c.timeMs, c.seq]
+            }
             arguments += [limit]
             let clause = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
-            return try Row.fetchAll(db, sql: """
-                SELECT seq, first_ms, site, gateway, event FROM telemetry WHERE \(clause) ORDER BY first_ms, seq LIMIT ?
-                """, arguments: arguments).map {
-                StoredTelemetry(cursor: PageCursor(timeMs: $0["first_ms"], seq: $0["seq"]), site: $0["site"], gateway: $0["gateway"],
-                                event: Array(($0["event"] as String).utf8))
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, first_ms, site, gateway, event FROM telemetry WHERE \(clause) ORDER BY first_ms, seq LIMIT ?
+                    """, arguments: arguments
+            ).map {
+                StoredTelemetry(
+                    cursor: PageCursor(timeMs: $0["first_ms"], seq: $0["seq"]), site: $0["site"], gateway: $0["gateway"],
+                    event: Array(($0["event"] as String).utf8))
             }
         }
     }
 
-    private func page(table: String, columns: String, where clause: String, _ arguments: StatementArguments,
-                      after cursor: PageCursor?, limit: Int) throws -> [Row] {
+    private func page(
+        table: String, columns: String, where clause: String, _ arguments: StatementArguments,
+        after cursor: PageCursor?, limit: Int
+    ) throws -> [Row] {
         var clause = clause, arguments = arguments
         if let c = cursor {
             clause += " AND (time_ms, seq) > (?, ?)"
@@ -117,8 +144,9 @@ extension EventStore {
         }
         arguments += [limit]
         return try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, time_ms, \(columns) FROM \(table) WHERE \(clause) ORDER BY time_ms, seq LIMIT ?",
-                             arguments: arguments)
+            try Row.fetchAll(
+                db, sql: "SELECT seq, time_ms, \(columns) FROM \(table) WHERE \(clause) ORDER BY time_ms, seq LIMIT ?",
+                arguments: arguments)
         }
     }
 
@@ -140,7 +168,13 @@ extension EventStore {
 
         /// `unacknowledged`, `acknowledged`, `resolved` or `unresolved`; nil for anything else.
         public init?(_ text: String) {
-            if text == "unresolved" { self = .unresolved } else if let h = AlertRecord.Handling(rawValue: text) { self = .only(h) } else { return nil }
+            if text == "unresolved" {
+                self = .unresolved
+            } else if let h = AlertRecord.Handling(rawValue: text) {
+                self = .only(h)
+            } else {
+                return nil
+            }
         }
     }
 
@@ -150,7 +184,9 @@ extension EventStore {
         switch state {
         case nil: break
         case .open: clauses.append("state != 'cleared'")
-        case .only(let p): clauses.append("state = ?"); arguments += [p.rawValue]
+        case .only(let p):
+            clauses.append("state = ?")
+            arguments += [p.rawValue]
         }
         switch handling {
         case nil: break
@@ -159,21 +195,30 @@ extension EventStore {
         case .only(.resolved): clauses.append("resolved_ms IS NOT NULL")
         case .unresolved: clauses.append("resolved_ms IS NULL")
         }
-        if let site { clauses.append("site = ?"); arguments += [site] }
-        if let worker { clauses.append("worker = ?"); arguments += [worker] }
+        if let site {
+            clauses.append("site = ?")
+            arguments += [site]
+        }
+        if let worker {
+            clauses.append("worker = ?")
+            arguments += [worker]
+        }
         arguments += [limit]
         let clause = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
         return try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT snapshot FROM alerts WHERE \(clause) ORDER BY updated_ms DESC, alert_id DESC LIMIT ?",
-                                arguments: arguments)
+            try String.fetchAll(
+                db, sql: "SELECT snapshot FROM alerts WHERE \(clause) ORDER BY updated_ms DESC, alert_id DESC LIMIT ?",
+                arguments: arguments)
         }
     }
 
     /// Alert changes after `seq`, in order: the SSE feed.
     public func alertChanges(after seq: Int64, limit: Int) throws -> [(seq: Int64, snapshot: String)] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, snapshot FROM alert_changes WHERE seq > ? ORDER BY seq LIMIT ?",
-                             arguments: [seq, limit]).map { ($0["seq"], $0["snapshot"]) }
+            try Row.fetchAll(
+                db, sql: "SELECT seq, snapshot FROM alert_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [seq, limit]
+            ).map { ($0["seq"], $0["snapshot"]) }
         }
     }
 
@@ -189,17 +234,24 @@ extension EventStore {
         try pool.read { db in
             var arguments: StatementArguments = []
             var clause = "1"
-            if let site { clause = "site = ?"; arguments += [site] }
+            if let site {
+                clause = "site = ?"
+                arguments += [site]
+            }
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE \(clause) ORDER BY site, worker", arguments: arguments)
             // A resolved alert is the coordinators' word that it needs nothing more, whatever its state.
-            let open = try Row.fetchAll(db, sql: """
-                SELECT site, worker, state, snapshot FROM alerts WHERE state != 'cleared' AND resolved_ms IS NULL ORDER BY alert_id
-                """)
-            let latest = try Row.fetchAll(db, sql: #"SELECT site, worker, kind, device, time_ms, "values" FROM worker_readings WHERE \#(clause) ORDER BY kind"#,
-                                          arguments: arguments)
-            let offline = Set(try Row.fetchAll(db, sql: "SELECT site, gateway FROM gateways WHERE state = 'offline'").map {
-                "\($0["site"] as String)\u{0}\($0["gateway"] as String)"
-            })
+            let open = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT site, worker, state, snapshot FROM alerts WHERE state != 'cleared' AND resolved_ms IS NULL ORDER BY alert_id
+                    """)
+            let latest = try Row.fetchAll(
+                db, sql: #"SELECT site, worker, kind, device, time_ms, "values" FROM worker_readings WHERE \#(clause) ORDER BY kind"#,
+                arguments: arguments)
+            let offline = Set(
+                try Row.fetchAll(db, sql: "SELECT site, gateway FROM gateways WHERE state = 'offline'").map {
+                    "\($0["site"] as String)\u{0}\($0["gateway"] as String)"
+                })
             // Grouped once, not filtered once per worker: a large site has thousands of rows of each.
             func key(_ row: Row) -> String { "\(row["site"] as String)\u{0}\(row["worker"] as String)" }
             let openByWorker = Dictionary(grouping: open, by: key), latestByWorker = Dictionary(grouping: latest, by: key)
@@ -216,7 +268,8 @@ extension EventStore {
                 let readings = shown.map { x -> String in
                     "\(JSONText.quoted(x["kind"])):{\"device\":\(JSONText.quoted(x["device"])),\"time_ms\":\(x["time_ms"] as Int64),\"values\":\(x["values"] as String)}"
                 }
-                items.append("""
+                items.append(
+                    """
                     {"site":\(JSONText.quoted(site)),"worker":\(JSONText.quoted(worker)),"gateway":\(JSONText.quoted(r["gateway"])),\
                     "state":"\(state)","last_seen":"\(RFC3339.format(ms: r["last_seen_ms"]))","location":\(r["location"] as String? ?? "null"),\
                     "readings":{\(readings.joined(separator: ","))},"open_alerts":[\(mine.map { health ? $0["snapshot"] : HealthData.withoutHealth(alert: $0["snapshot"]) }.joined(separator: ","))]}
@@ -243,9 +296,11 @@ extension EventStore {
     /// Alarm events, telemetry readings and alerts stored, for tests and metrics.
     public func counts() throws -> (events: Int, readings: Int, alerts: Int) {
         try pool.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(readings), 0) FROM telemetry") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alerts") ?? 0)
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(readings), 0) FROM telemetry") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alerts") ?? 0
+            )
         }
     }
 }

@@ -159,21 +159,28 @@ public final class EventStore: Sendable {
     private func store(_ batch: [ReceivedMessage], receivedMs: Int64, workers: inout WorkerUpdates, db: Database) throws -> CommitOutcome {
         var outcome = CommitOutcome()
         var longest: Int64 = 0
-        let event = try BoundStatement(db, sql: """
-            INSERT OR IGNORE INTO events (source, id, site, gateway, type, worker, time_ms, received_ms, event)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let telemetry = try BoundStatement(db, sql: """
-            INSERT OR IGNORE INTO telemetry (source, id, site, gateway, first_ms, last_ms, readings, received_ms, event)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let event = try BoundStatement(
+            db,
+            sql: """
+                INSERT OR IGNORE INTO events (source, id, site, gateway, type, worker, time_ms, received_ms, event)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let telemetry = try BoundStatement(
+            db,
+            sql: """
+                INSERT OR IGNORE INTO telemetry (source, id, site, gateway, first_ms, last_ms, readings, received_ms, event)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         for (index, m) in batch.enumerated() {
             let site = m.topics.site, gateway = m.topics.gateway
             switch m.message {
             case .alarm(let e):
                 outcome.ack(m.topics, e.id)
-                guard try event.run(.text(e.source), .text(e.id), .text(site), .text(gateway), .text(e.type), .text(e.subject),
-                                    .int(e.data.time_ms), .int(receivedMs), .utf8(m.raw)) else {
+                guard
+                    try event.run(
+                        .text(e.source), .text(e.id), .text(site), .text(gateway), .text(e.type), .text(e.subject),
+                        .int(e.data.time_ms), .int(receivedMs), .utf8(m.raw))
+                else {
                     outcome.duplicates += 1
                     continue
                 }
@@ -192,8 +199,11 @@ public final class EventStore: Sendable {
                     first = min(first, r.time_ms)
                     last = max(last, r.time_ms)
                 }
-                guard try telemetry.run(.text(e.source), .text(e.id), .text(site), .text(gateway), .int(first), .int(last),
-                                        .int(Int64(e.readings.count)), .int(receivedMs), .utf8(m.raw)) else {
+                guard
+                    try telemetry.run(
+                        .text(e.source), .text(e.id), .text(site), .text(gateway), .int(first), .int(last),
+                        .int(Int64(e.readings.count)), .int(receivedMs), .utf8(m.raw))
+                else {
                     outcome.duplicates += 1
                     continue
                 }
@@ -206,11 +216,12 @@ public final class EventStore: Sendable {
                 // In the order received, which is the broker's order on the topic, not by the
                 // event's time: the last will carries the time the gateway connected, earlier
                 // than the `online` it sent after connecting. The state's time is when it changed.
-                try db.execute(sql: """
-                    INSERT INTO gateways (site, gateway, state, time_ms) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, time_ms = excluded.time_ms
-                    WHERE excluded.state != gateways.state
-                    """, arguments: [site, gateway, e.data.state, receivedMs])
+                try db.execute(
+                    sql: """
+                        INSERT INTO gateways (site, gateway, state, time_ms) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, time_ms = excluded.time_ms
+                        WHERE excluded.state != gateways.state
+                        """, arguments: [site, gateway, e.data.state, receivedMs])
                 guard db.changesCount > 0 else { continue }
                 if try AlertBook.apply(e, topics: m.topics, receivedMs: receivedMs, db: db) { outcome.alertChanges += 1 }
             }

@@ -20,10 +20,19 @@ public struct ReportRow: Sendable, Equatable {
     public var requestHash: String?
 
     init(_ r: Row) {
-        id = r["report_id"]; alertID = r["alert_id"]; xroadID = r["xroad_id"]; userID = r["user_id"]
-        knownMs = r["known_ms"]; body = r["body"]; state = r["state"]
-        attempts = r["attempts"]; nextAttemptMs = r["next_attempt_ms"]; lastError = r["last_error"]
-        deliveredMs = r["delivered_ms"]; requestID = r["request_id"]; requestHash = r["request_hash"]
+        id = r["report_id"]
+        alertID = r["alert_id"]
+        xroadID = r["xroad_id"]
+        userID = r["user_id"]
+        knownMs = r["known_ms"]
+        body = r["body"]
+        state = r["state"]
+        attempts = r["attempts"]
+        nextAttemptMs = r["next_attempt_ms"]
+        lastError = r["last_error"]
+        deliveredMs = r["delivered_ms"]
+        requestID = r["request_id"]
+        requestHash = r["request_hash"]
     }
 
     /// The JSON of `/api/v1/reports`.
@@ -50,27 +59,34 @@ enum DeliveryOutcome: Equatable {
 extension EventStore {
     /// Makes the report of alert `id`'s incident in the resolving transaction, when `outcome`
     /// is reportable and none of the incident's alerts is in a report already.
-    static func makeReport(for id: Int64, outcome: IncidentOutcome, by coordinator: String, nowMs: Int64, egov: EGovSettings,
-                           _ db: Database) throws {
+    static func makeReport(
+        for id: Int64, outcome: IncidentOutcome, by coordinator: String, nowMs: Int64, egov: EGovSettings,
+        _ db: Database
+    ) throws {
         guard outcome.isReportable else { return }
         let ids = [id] + (outcome.related_alerts ?? []).filter { $0 != id }
         let rows = try ids.map { alert -> Row in
-            guard let row = try Row.fetchOne(db, sql: "SELECT snapshot, COALESCE(created_ms, opened_ms) AS created FROM alerts WHERE alert_id = ?",
-                                             arguments: [alert]) else { throw AlertHandlingError.noSuchRelatedAlert(alert) }
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT snapshot, COALESCE(created_ms, opened_ms) AS created FROM alerts WHERE alert_id = ?",
+                    arguments: [alert])
+            else { throw AlertHandlingError.noSuchRelatedAlert(alert) }
             return row
         }
-        let already = try Int64.fetchOne(db, sql: "SELECT report_id FROM incident_alerts WHERE alert_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
-                                         arguments: StatementArguments(ids))
+        let already = try Int64.fetchOne(
+            db, sql: "SELECT report_id FROM incident_alerts WHERE alert_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+            arguments: StatementArguments(ids))
         guard already == nil else { return }
         let alerts = try rows.map { try JSONDecoder().decode(AlertRecord.self, from: Data(($0["snapshot"] as String).utf8)) }
         // The 8 hours run from the incident's first alarm reaching the collector.
         let knownMs = rows.map { $0["created"] as Int64 }.min()!
         let xroadID = UUID().uuidString.lowercased()
         let report = IncidentReport.make(id: xroadID, alerts: alerts, knownMs: knownMs, outcome: outcome, by: coordinator, nowMs: nowMs, egov: egov)
-        try db.execute(sql: """
-            INSERT INTO incident_reports (alert_id, xroad_id, user_id, known_ms, body, state, next_attempt_ms)
-            VALUES (?, ?, ?, ?, ?, 'pending', ?)
-            """, arguments: [id, xroadID, coordinator, knownMs, report.json, nowMs])
+        try db.execute(
+            sql: """
+                INSERT INTO incident_reports (alert_id, xroad_id, user_id, known_ms, body, state, next_attempt_ms)
+                VALUES (?, ?, ?, ?, ?, 'pending', ?)
+                """, arguments: [id, xroadID, coordinator, knownMs, report.json, nowMs])
         let reportID = db.lastInsertedRowID
         for alert in ids { try db.execute(sql: "INSERT INTO incident_alerts (alert_id, report_id) VALUES (?, ?)", arguments: [alert, reportID]) }
     }
@@ -97,20 +113,23 @@ extension EventStore {
             if let xroadError { detail["x_road_error"] = xroadError }
             switch outcome {
             case .delivered(let requestID, let requestHash):
-                try db.execute(sql: """
-                    UPDATE incident_reports SET state = 'delivered', attempts = attempts + 1, delivered_ms = ?, request_id = ?,
-                        request_hash = ?, last_error = NULL WHERE report_id = ?
-                    """, arguments: [nowMs, requestID, requestHash, id])
+                try db.execute(
+                    sql: """
+                        UPDATE incident_reports SET state = 'delivered', attempts = attempts + 1, delivered_ms = ?, request_id = ?,
+                            request_hash = ?, last_error = NULL WHERE report_id = ?
+                        """, arguments: [nowMs, requestID, requestHash, id])
                 detail["x_road_request_id"] = requestID ?? ""
                 detail["x_road_request_hash"] = requestHash ?? ""
             case .refused(let why):
-                try db.execute(sql: "UPDATE incident_reports SET state = 'refused', attempts = attempts + 1, last_error = ? WHERE report_id = ?",
-                               arguments: [why, id])
+                try db.execute(
+                    sql: "UPDATE incident_reports SET state = 'refused', attempts = attempts + 1, last_error = ? WHERE report_id = ?",
+                    arguments: [why, id])
                 detail["error"] = why
             case .failed(let why):
-                try db.execute(sql: """
-                    UPDATE incident_reports SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE report_id = ?
-                    """, arguments: [why, nowMs + retryAfterMs, id])
+                try db.execute(
+                    sql: """
+                        UPDATE incident_reports SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE report_id = ?
+                        """, arguments: [why, nowMs + retryAfterMs, id])
                 detail["error"] = why
             }
             try Self.audit(AuditEntry(action: "report-attempt", actor: "canary-collector", detail: detail), nowMs: nowMs, db)

@@ -65,8 +65,11 @@ struct WorkerUpdates: Sendable {
     }
 
     mutating func located(site: String, worker: String, _ l: AlarmData.LocationData) {
-        locate(WorkerKey(site: site, worker: worker), Self.location(source: l.source, x: l.x, y: l.y, floor: l.floor,
-                                                                   accuracy: l.accuracy, zone: l.zone, timeMs: l.time_ms), l.time_ms)
+        locate(
+            WorkerKey(site: site, worker: worker),
+            Self.location(
+                source: l.source, x: l.x, y: l.y, floor: l.floor,
+                accuracy: l.accuracy, zone: l.zone, timeMs: l.time_ms), l.time_ms)
     }
 
     /// Runs for every reading stored, so it costs one hash: the worker's last
@@ -82,9 +85,11 @@ struct WorkerUpdates: Sendable {
         if r.kind == "position" {
             heard(site: site, worker: r.worker, gateway: gateway, atMs: r.time_ms)
             let p = r.numbers
-            locate(WorkerKey(site: site, worker: r.worker),
-                   Self.location(source: "locator", x: p["x"], y: p["y"], floor: p["floor"].map { Int($0) },
-                                 accuracy: p["accuracy"], zone: nil, timeMs: r.time_ms), r.time_ms)
+            locate(
+                WorkerKey(site: site, worker: r.worker),
+                Self.location(
+                    source: "locator", x: p["x"], y: p["y"], floor: p["floor"].map { Int($0) },
+                    accuracy: p["accuracy"], zone: nil, timeMs: r.time_ms), r.time_ms)
         }
     }
 
@@ -99,10 +104,12 @@ struct WorkerUpdates: Sendable {
     mutating func endBatch(_ batch: [ReceivedMessage]) {
         for (key, latest) in inBatch {
             guard readings[key].map({ $0.timeMs <= latest.timeMs }) ?? true,
-                  case .telemetry(let e) = batch[latest.at.message].message else { continue }
+                case .telemetry(let e) = batch[latest.at.message].message
+            else { continue }
             let r = e.readings[latest.at.reading]
-            readings[key] = Latest(gateway: batch[latest.at.message].topics.gateway, device: r.device, timeMs: r.time_ms,
-                                   values: r.values)
+            readings[key] = Latest(
+                gateway: batch[latest.at.message].topics.gateway, device: r.device, timeMs: r.time_ms,
+                values: r.values)
         }
         inBatch = [:]
     }
@@ -110,24 +117,29 @@ struct WorkerUpdates: Sendable {
     /// Writes it all (after `endBatch`).
     mutating func write(_ db: Database) throws {
         for (key, r) in readings { heard(site: key.site, worker: key.worker, gateway: r.gateway, atMs: r.timeMs) }
-        let worker = try BoundStatement(db, sql: """
-            INSERT INTO workers (site, worker, gateway, last_seen_ms, location, location_ms) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (site, worker) DO UPDATE SET
-                gateway = excluded.gateway,
-                last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms),
-                location = CASE WHEN excluded.location_ms >= COALESCE(location_ms, excluded.location_ms)
-                                THEN excluded.location ELSE location END,
-                location_ms = MAX(COALESCE(location_ms, excluded.location_ms), COALESCE(excluded.location_ms, location_ms))
-            """)
+        let worker = try BoundStatement(
+            db,
+            sql: """
+                INSERT INTO workers (site, worker, gateway, last_seen_ms, location, location_ms) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (site, worker) DO UPDATE SET
+                    gateway = excluded.gateway,
+                    last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms),
+                    location = CASE WHEN excluded.location_ms >= COALESCE(location_ms, excluded.location_ms)
+                                    THEN excluded.location ELSE location END,
+                    location_ms = MAX(COALESCE(location_ms, excluded.location_ms), COALESCE(excluded.location_ms, location_ms))
+                """)
         for (key, seen) in workers {
-            try worker.run(.text(key.site), .text(key.worker), .text(seen.gateway), .int(seen.lastSeenMs), .text(seen.location?.json),
-                           .int(seen.location?.timeMs))
+            try worker.run(
+                .text(key.site), .text(key.worker), .text(seen.gateway), .int(seen.lastSeenMs), .text(seen.location?.json),
+                .int(seen.location?.timeMs))
         }
-        let reading = try BoundStatement(db, sql: """
-            INSERT INTO worker_readings (site, worker, kind, device, time_ms, "values") VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (site, worker, kind) DO UPDATE SET device = excluded.device, time_ms = excluded.time_ms, "values" = excluded."values"
-            WHERE excluded.time_ms >= worker_readings.time_ms
-            """)
+        let reading = try BoundStatement(
+            db,
+            sql: """
+                INSERT INTO worker_readings (site, worker, kind, device, time_ms, "values") VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (site, worker, kind) DO UPDATE SET device = excluded.device, time_ms = excluded.time_ms, "values" = excluded."values"
+                WHERE excluded.time_ms >= worker_readings.time_ms
+                """)
         for (key, r) in readings {
             try reading.run(.text(key.site), .text(key.worker), .text(key.kind), .text(r.device), .int(r.timeMs), .text(r.values))
         }

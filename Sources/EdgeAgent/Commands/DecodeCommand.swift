@@ -49,7 +49,10 @@ struct DecodeCommand: ParsableCommand {
             }
             out.flush()
             let rejected = reader.rejections.total + decoder.rejections.total
-            FileHandle.standardError.write(Data("\(reader.recordCount) records, \(lines) reports and notifications, \(rejected) rejected\(failure.map { "; capture ends early: \($0)" } ?? "")\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\(reader.recordCount) records, \(lines) reports and notifications, \(rejected) rejected\(failure.map { "; capture ends early: \($0)" } ?? "")\n"
+                        .utf8))
             if failure != nil { throw ExitCode(2) }
             return
         }

@@ -61,10 +61,14 @@ struct DecodeOutput: Encodable {
     init(addr: String, _ d: DecodedAdvertisement) {
         self.init(addr: addr, formats: d.formats.names, error: d.error?.description)
         if let b = d.bthome {
-            bthome = BTHome(encrypted: b.encrypted,
-                            objects: b.objects.map { .init(id: Int($0.id), value: $0.value,
-                                                           text: b.bytes(of: $0).map { String(decoding: $0, as: UTF8.self) }) },
-                            counter: b.counter, stopped_at_unknown_id: b.stoppedAtUnknownID.map(Int.init))
+            bthome = BTHome(
+                encrypted: b.encrypted,
+                objects: b.objects.map {
+                    .init(
+                        id: Int($0.id), value: $0.value,
+                        text: b.bytes(of: $0).map { String(decoding: $0, as: UTF8.self) })
+                },
+                counter: b.counter, stopped_at_unknown_id: b.stoppedAtUnknownID.map(Int.init))
         }
         if let i = d.ibeacon {
             ibeacon = IBeaconJSON(uuid: Hex.encode(i.uuid), major: Int(i.major), minor: Int(i.minor), power: Int(i.measuredPower))
@@ -75,12 +79,14 @@ struct DecodeOutput: Encodable {
                 (.sos, "sos"), (.deviceFall, "device-fall"), (.deviceNoMotion, "device-no-motion"),
                 (.sensorFault, "sensor-fault"), (.overRange, "over-range"), (.charging, "charging"),
             ]
-            canary = Canary(frame: "gas", sequence: Int(g.sequence), o2: g.o2, co: g.co, h2s: g.h2s, lel: g.lel,
-                            battery: g.battery, flags: names.filter { g.flags.contains($0.0) }.map(\.1),
-                            motion_g: g.motionG)
+            canary = Canary(
+                frame: "gas", sequence: Int(g.sequence), o2: g.o2, co: g.co, h2s: g.h2s, lel: g.lel,
+                battery: g.battery, flags: names.filter { g.flags.contains($0.0) }.map(\.1),
+                motion_g: g.motionG)
         case .position(let p):
-            canary = Canary(frame: "position", sequence: Int(p.sequence), battery: p.battery,
-                            x: p.x, y: p.y, floor: p.floor, accuracy: p.accuracy)
+            canary = Canary(
+                frame: "position", sequence: Int(p.sequence), battery: p.battery,
+                x: p.x, y: p.y, floor: p.floor, accuracy: p.accuracy)
         case nil:
             break
         }

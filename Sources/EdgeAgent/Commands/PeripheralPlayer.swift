@@ -67,9 +67,11 @@ final class PeripheralPlayer: Sendable {
             if let a = w.gasDetector.flatMap(BDAddress.parse) { servers[a] = .canaryGasDetector }
             if let a = w.heart.flatMap(BDAddress.parse) {
                 // With a night's sleep in the scenario, Canary's heart wearable: the night before now.
-                servers[a] = w.sleepHours.map {
-                    .canaryHeartWearable(sleep: WorksiteSimulator.sleepSummary(hours: $0, shiftStartMs: Int64(Date().timeIntervalSince1970 * 1_000)))
-                } ?? .heartRateStrap
+                servers[a] =
+                    w.sleepHours.map {
+                        .canaryHeartWearable(
+                            sleep: WorksiteSimulator.sleepSummary(hours: $0, shiftStartMs: Int64(Date().timeIntervalSince1970 * 1_000)))
+                    } ?? .heartRateStrap
             }
         }
         let streaming = servers.keys.sorted { $0.lexicographicallyPrecedes($1) }
@@ -79,8 +81,10 @@ final class PeripheralPlayer: Sendable {
             let adapter = try HCIAdapter(name)
             let mine = streaming.enumerated().filter { $0.offset % names.count == i }.map(\.element)
             for a in mine { radioOf[a] = i }
-            radios.append(Radio(name: name, advertiser: try LEAdvertiser(adapter: adapter), listener: try ATTListener(adapter: adapter),
-                                streaming: mine))
+            radios.append(
+                Radio(
+                    name: name, advertiser: try LEAdvertiser(adapter: adapter), listener: try ATTListener(adapter: adapter),
+                    streaming: mine))
         }
         self.radios = radios
         self.servers = servers
@@ -94,8 +98,10 @@ final class PeripheralPlayer: Sendable {
         for r in radios.indices { Thread.detachNewThread { [self] in acceptConnections(on: r) } }
         defer {
             stopped.store(true, ordering: .relaxed)
-            radios.forEach { $0.advertiser.stop() }
-            state.withLock { $0.links.values.forEach { $0.socket.shutdown() } }
+            for radio in radios { radio.advertiser.stop() }
+            state.withLock { s in
+                for link in s.links.values { link.socket.shutdown() }
+            }
         }
         playScenario(scenario, stepMs: 100, paced: true) { elapsedMs, frames in
             for frame in frames {
@@ -105,19 +111,23 @@ final class PeripheralPlayer: Sendable {
                 }
             }
             if elapsedMs % 1_000 == 0 {
-                for (address, server) in servers where server.valueHandles[HeartRateMeasurement.uuid] != nil
-                    && state.withLock({ $0.links[address] == nil }) {
+                for (address, server) in servers
+                where server.valueHandles[HeartRateMeasurement.uuid] != nil
+                    && state.withLock({ $0.links[address] == nil })
+                {
                     advertise(Self.heartRateAdvertisement, as: address)
                 }
             }
         }
         let s = state.withLock { $0 }
-        log("advertised \(s.sent) frames on \(radios.map(\.name).joined(separator: ",")), \(s.failed) failed; "
-            + "\(s.notifications) GATT notifications, \(s.dropped) dropped on full buffers")
+        log(
+            "advertised \(s.sent) frames on \(radios.map(\.name).joined(separator: ",")), \(s.failed) failed; "
+                + "\(s.notifications) GATT notifications, \(s.dropped) dropped on full buffers")
     }
 
     /// Flags and the Heart Rate service UUID (0x180D).
-    static let heartRateAdvertisement = AdvertisingDataBuilder.flags
+    static let heartRateAdvertisement =
+        AdvertisingDataBuilder.flags
         + AdvertisingDataBuilder.structure(ADStructure.complete16BitUUIDs, [0x0D, 0x18])
 
     /// Whose turn it is to be connectable on radio `r` now (nil in a grace,
@@ -146,7 +156,8 @@ final class PeripheralPlayer: Sendable {
 
     private func notify(_ address: [UInt8], _ characteristic: UInt16, _ value: [UInt8]) {
         guard let link = state.withLock({ $0.links[address] }),
-              let pdu = link.server.withLock({ $0.notification(characteristic: characteristic, value: value) }) else { return }
+            let pdu = link.server.withLock({ $0.notification(characteristic: characteristic, value: value) })
+        else { return }
         do {
             let sent = try link.socket.send(pdu.encode(), waiting: false)
             state.withLock { if sent { $0.notifications += 1 } else { $0.dropped += 1 } }
@@ -168,7 +179,8 @@ final class PeripheralPlayer: Sendable {
             guard let socket else { continue }
             let taken: (address: [UInt8], link: Link)? = state.withLock { s in
                 guard let offer = s.offers[r], Date().timeIntervalSince(offer.until) * 1000 < graceMs,
-                      s.links[offer.address] == nil, let server = servers[offer.address] else { return nil }
+                    s.links[offer.address] == nil, let server = servers[offer.address]
+                else { return nil }
                 let link = Link(socket: socket, server: server)
                 s.links[offer.address] = link
                 s.offers[r] = nil

@@ -50,14 +50,20 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(path): \(error)")
         }
-        let source: any BLESource = btsnoop.map { ReplaySource(path: $0) }
+        let source: any BLESource =
+            btsnoop.map { ReplaySource(path: $0) }
             ?? SimulatedSource(scenario: loaded, pace: realtime ? ContinuousClock() : nil)
         var pipeline = AgentPipeline(directory: SiteDirectory(scenario: loaded))
-        await pipeline.run(source, emit: { events in
-            for e in events { EventPrinter.print(e) }
-        })
+        await pipeline.run(
+            source,
+            emit: { events in
+                for e in events { EventPrinter.print(e) }
+            })
         let c = pipeline.counters
-        FileHandle.standardError.write(Data("frames from unknown devices: \(c.unknownDevice), rejected payloads: \(c.rejected.total), rejected samples: \(c.rejectedSamples)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "frames from unknown devices: \(c.unknownDevice), rejected payloads: \(c.rejected.total), rejected samples: \(c.rejectedSamples)\n"
+                    .utf8))
     }
 
     private func runDaemon(_ file: String) async throws {
@@ -68,8 +74,10 @@ struct RunCommand: AsyncParsableCommand {
         let logger = DaemonStartup.logger("canary-agent", level: settings.logLevel)
         let simulated = try SimulatedSource(settings, startMs: Int64(Date().timeIntervalSince1970 * 1000))
         let daemon = AgentDaemon(config: settings, logger: logger, source: simulated, onEvent: EventPrinter.print)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

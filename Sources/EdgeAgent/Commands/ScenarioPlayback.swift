@@ -5,8 +5,10 @@ import WorksiteSimulator
 /// Plays a scenario in steps of `stepMs` of its own time: `body` gets each
 /// step's time since the start and the frames the devices sent in it. With
 /// `paced`, each step then waits for its moment of wall time (real time).
-func playScenario(_ scenario: Scenario, stepMs: Int64, paced: Bool,
-                  _ body: (_ elapsedMs: Int64, _ frames: [BLEFrame]) throws -> Void) rethrows {
+func playScenario(
+    _ scenario: Scenario, stepMs: Int64, paced: Bool,
+    _ body: (_ elapsedMs: Int64, _ frames: [BLEFrame]) throws -> Void
+) rethrows {
     var simulator = WorksiteSimulator(scenario)
     let wallStart = Date()
     var t = simulator.startMs

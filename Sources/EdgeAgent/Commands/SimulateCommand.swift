@@ -22,9 +22,12 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Pace the output in real time instead of printing it at once.")
     var realtime = false
 
-    @Option(help: ArgumentHelp(
-        "Play the wearables on these Bluetooth adapters (hci0, or hci0,hci2,…; names or addresses), in real time: each advertisement goes out over the air under its device's address.",
-        discussion: "Needs CAP_NET_RAW and CAP_NET_ADMIN. Gas detectors and heart-rate straps also serve GATT, one central connection per adapter: give one adapter per streaming device for all of them to stream at once."))
+    @Option(
+        help: ArgumentHelp(
+            "Play the wearables on these Bluetooth adapters (hci0, or hci0,hci2,…; names or addresses), in real time: each advertisement goes out over the air under its device's address.",
+            discussion:
+                "Needs CAP_NET_RAW and CAP_NET_ADMIN. Gas detectors and heart-rate straps also serve GATT, one central connection per adapter: give one adapter per streaming device for all of them to stream at once."
+        ))
     var peripheral: String?
 
     struct Line: Encodable {
@@ -60,16 +63,22 @@ struct SimulateCommand: ParsableCommand {
                     if advLines {
                         out.write("\(BDAddress.string(frame.address)) \(Hex.encode(data))")
                     } else {
-                        out.write(String(decoding: try encoder.encode(Line(
-                            t_ms: frame.timeMs, addr: BDAddress.string(frame.address), rssi: frame.rssi.map(Int.init),
-                            adv: Hex.encode(data))), as: UTF8.self))
+                        out.write(
+                            String(
+                                decoding: try encoder.encode(
+                                    Line(
+                                        t_ms: frame.timeMs, addr: BDAddress.string(frame.address), rssi: frame.rssi.map(Int.init),
+                                        adv: Hex.encode(data))), as: UTF8.self))
                     }
                 case .notification(let characteristic, let value):
                     guard !advLines else { continue }
-                    out.write(String(decoding: try encoder.encode(Line(
-                        t_ms: frame.timeMs, addr: BDAddress.string(frame.address), rssi: frame.rssi.map(Int.init),
-                        characteristic: Hex.encode([UInt8(characteristic >> 8), UInt8(characteristic & 0xFF)]),
-                        value: Hex.encode(value))), as: UTF8.self))
+                    out.write(
+                        String(
+                            decoding: try encoder.encode(
+                                Line(
+                                    t_ms: frame.timeMs, addr: BDAddress.string(frame.address), rssi: frame.rssi.map(Int.init),
+                                    characteristic: Hex.encode([UInt8(characteristic >> 8), UInt8(characteristic & 0xFF)]),
+                                    value: Hex.encode(value))), as: UTF8.self))
                 }
             }
             if realtime { out.flush() }

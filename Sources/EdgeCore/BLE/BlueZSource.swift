@@ -36,8 +36,10 @@ public struct BlueZSource: BLESource {
         public var malformed: Int { malformedValue.load(ordering: .relaxed) }
     }
 
-    public init(adapter: String, settings: LEScanner.Settings = .init(), watchdogMs: Int64 = 30_000, logger: Logger,
-                counters: Counters = Counters(), gatt: GATTLinks? = nil, clock: AgentClock = AgentClock()) {
+    public init(
+        adapter: String, settings: LEScanner.Settings = .init(), watchdogMs: Int64 = 30_000, logger: Logger,
+        counters: Counters = Counters(), gatt: GATTLinks? = nil, clock: AgentClock = AgentClock()
+    ) {
         self.gatt = gatt
         self.clock = clock
         self.adapterName = adapter
@@ -69,11 +71,13 @@ public struct BlueZSource: BLESource {
         var nextCostLogMs = startMs + 10_000
         func logCost() {
             let seconds = Double(clock.nowMs() - startMs) / 1000, cpu = Self.threadCPUSeconds() - startCPU
-            logger.debug("scanner cost", metadata: [
-                "reports": "\(counters.reports)", "seconds": "\(String(format: "%.1f", seconds))",
-                "reports_per_s": "\(String(format: "%.1f", Double(counters.reports) / max(seconds, 0.001)))",
-                "cpu_s": "\(String(format: "%.3f", cpu))", "cpu_percent": "\(String(format: "%.2f", 100 * cpu / max(seconds, 0.001)))",
-            ])
+            logger.debug(
+                "scanner cost",
+                metadata: [
+                    "reports": "\(counters.reports)", "seconds": "\(String(format: "%.1f", seconds))",
+                    "reports_per_s": "\(String(format: "%.1f", Double(counters.reports) / max(seconds, 0.001)))",
+                    "cpu_s": "\(String(format: "%.3f", cpu))", "cpu_percent": "\(String(format: "%.2f", 100 * cpu / max(seconds, 0.001)))",
+                ])
         }
         var backoffMs: UInt32 = 500
         while !stop() {
@@ -92,8 +96,9 @@ public struct BlueZSource: BLESource {
                         // Live GATT links prove the radio works; a reset would only cut them.
                         if clock.nowMs() - lastReport >= watchdogMs, (gatt?.counters.connected ?? 0) == 0 {
                             counters.resetsValue.add(1, ordering: .relaxed)
-                            logger.warning("no advertising reports; resetting the adapter",
-                                           metadata: ["adapter": "\(adapter.name)", "silent_ms": "\(clock.nowMs() - lastReport)"])
+                            logger.warning(
+                                "no advertising reports; resetting the adapter",
+                                metadata: ["adapter": "\(adapter.name)", "silent_ms": "\(clock.nowMs() - lastReport)"])
                             scanner.stop()
                             try adapter.reset()
                             try scanner.start()

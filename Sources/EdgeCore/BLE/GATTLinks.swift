@@ -32,11 +32,13 @@ public final class GATTLinks: Sendable {
             directory.bindings.compactMap { address, b -> Target? in
                 switch b.role {
                 case .gasDetector:
-                    return Target(address: address, worker: b.worker, role: b.role,
-                                  streams: [.canary(CanaryProfile.motionCharacteristic), .canary(CanaryProfile.gasCharacteristic)])
+                    return Target(
+                        address: address, worker: b.worker, role: b.role,
+                        streams: [.canary(CanaryProfile.motionCharacteristic), .canary(CanaryProfile.gasCharacteristic)])
                 case .heart:
-                    return Target(address: address, worker: b.worker, role: b.role, streams: [.short(HeartRateMeasurement.uuid)],
-                                  reads: [.canary(CanaryProfile.sleepCharacteristic)])
+                    return Target(
+                        address: address, worker: b.worker, role: b.role, streams: [.short(HeartRateMeasurement.uuid)],
+                        reads: [.canary(CanaryProfile.sleepCharacteristic)])
                 case .locator, .button:
                     return nil
                 }
@@ -82,8 +84,10 @@ public final class GATTLinks: Sendable {
     }
     private let state = Mutex(State())
 
-    public init(adapter: String, targets: [Target], budget: Int, logger: Logger, counters: Counters = Counters(),
-                clock: AgentClock = AgentClock()) {
+    public init(
+        adapter: String, targets: [Target], budget: Int, logger: Logger, counters: Counters = Counters(),
+        clock: AgentClock = AgentClock()
+    ) {
         self.clock = clock
         adapterName = adapter
         self.targets = targets
@@ -160,8 +164,12 @@ public final class GATTLinks: Sendable {
                 let streams = target.streams.filter { client.characteristic($0)?.configurationHandle != nil }
                 for uuid in streams { try client.subscribe(uuid) }
                 counters.connectsValue.add(1, ordering: .relaxed)
-                logger.info("GATT subscribed", metadata: ["device": "\(name)", "worker": "\(target.worker)", "mtu": "\(client.mtu)",
-                                                          "streams": "\(streams.map(\.description))"])
+                logger.info(
+                    "GATT subscribed",
+                    metadata: [
+                        "device": "\(name)", "worker": "\(target.worker)", "mtu": "\(client.mtu)",
+                        "streams": "\(streams.map(\.description))",
+                    ])
                 // A refused read costs that value only, never the stream: a broken link shows on the next receive.
                 for uuid in target.reads where client.characteristic(uuid) != nil {
                     guard let id = uuid.shortID else { continue }
@@ -176,7 +184,8 @@ public final class GATTLinks: Sendable {
                 var written: UInt8?
                 while !stop() {
                     if target.role == .gasDetector, let alert = state.withLock({ $0.alerts[target.worker] }), alert != written,
-                       client.characteristic(.canary(CanaryProfile.alertCharacteristic)) != nil {
+                        client.characteristic(.canary(CanaryProfile.alertCharacteristic)) != nil
+                    {
                         try client.write(.canary(CanaryProfile.alertCharacteristic), [alert])
                         written = alert
                         logger.info("alert control written", metadata: ["device": "\(name)", "value": "\(alert)"])
@@ -184,14 +193,17 @@ public final class GATTLinks: Sendable {
                     guard let n = try client.nextNotification(timeoutMs: 250) else { continue }
                     guard let id = n.characteristic?.uuid.shortID else { continue }
                     counters.notificationsValue.add(1, ordering: .relaxed)
-                    emit(BLEFrame(timeMs: clock.nowMs(), address: target.address,
-                                  payload: .notification(characteristic: id, value: n.value)))
+                    emit(
+                        BLEFrame(
+                            timeMs: clock.nowMs(), address: target.address,
+                            payload: .notification(characteristic: id, value: n.value)))
                 }
                 client.socket.shutdown()
             } catch {
                 counters.dropsValue.add(1, ordering: .relaxed)
-                logger.warning("GATT connection failed or dropped; reconnecting",
-                               metadata: ["device": "\(name)", "error": "\(error)", "retry_ms": "\(backoffMs)"])
+                logger.warning(
+                    "GATT connection failed or dropped; reconnecting",
+                    metadata: ["device": "\(name)", "error": "\(error)", "retry_ms": "\(backoffMs)"])
                 // Wait in short steps, so that a stop is not held up by the backoff.
                 for _ in 0..<(backoffMs / 100) where !stop() { usleep(100_000) }
                 backoffMs = min(backoffMs * 2, 10_000)

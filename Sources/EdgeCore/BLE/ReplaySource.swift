@@ -17,8 +17,10 @@ public struct ReplaySource: BLESource {
                 var reader = try BTSnoopReader(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
                 while let record = try reader.next() {
                     guard case .advertisingReport(let report) = record.item else { continue }
-                    continuation.yield(BLEFrame(timeMs: record.timeUs / 1000, address: report.address, rssi: report.rssi,
-                                                payload: .advertisement(Array(report.data))))
+                    continuation.yield(
+                        BLEFrame(
+                            timeMs: record.timeUs / 1000, address: report.address, rssi: report.rssi,
+                            payload: .advertisement(Array(report.data))))
                 }
             } catch {
                 // A capture cut short ends the replay where it was cut; what came before has been delivered.

@@ -31,9 +31,11 @@ public final class AgentClock: Sendable {
     /// A step back smaller than this is clock adjustment noise, not reported.
     static let reportedStepMs: Int64 = 1_000
 
-    public init(wallMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
-                monotonicNs: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
-                steppedBack: @escaping @Sendable (_ byMs: Int64) -> Void = { _ in }) {
+    public init(
+        wallMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+        monotonicNs: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
+        steppedBack: @escaping @Sendable (_ byMs: Int64) -> Void = { _ in }
+    ) {
         self.wallMs = wallMs
         self.monotonicNs = monotonicNs
         self.steppedBack = steppedBack

@@ -65,9 +65,11 @@ public struct AgentConfig: Sendable {
     /// Where the counts go as Prometheus metrics, with each status line (``AgentMetrics``); nil: nowhere.
     public var metricsFile: String?
 
-    public init(topics: Topics, mqtt: MQTTConfiguration, outboxPath: String, outboxLimits: Outbox.Limits = .init(),
-                resendAfterMs: Int64 = 30_000, telemetryPerMessage: Int = 100, source: Source, directory: SiteDirectory,
-                logLevel: String = "info", statusEveryMs: Int64 = 60_000, metricsFile: String? = nil) {
+    public init(
+        topics: Topics, mqtt: MQTTConfiguration, outboxPath: String, outboxLimits: Outbox.Limits = .init(),
+        resendAfterMs: Int64 = 30_000, telemetryPerMessage: Int = 100, source: Source, directory: SiteDirectory,
+        logLevel: String = "info", statusEveryMs: Int64 = 60_000, metricsFile: String? = nil
+    ) {
         self.topics = topics
         self.mqtt = mqtt
         self.outboxPath = outboxPath
@@ -95,20 +97,23 @@ public struct AgentConfig: Sendable {
         }
         let mqtt = try MQTTConfiguration.read(root.section("mqtt"), defaultClientID: "canary-agent-\(site)-\(gateway)")
         let outbox = try root.section("outbox")
-        let limits = Outbox.Limits(maxBytes: try outbox.bytes("max_bytes", default: 512 << 20, in: (64 << 10)...(1 << 40)),
-                                   maxAgeMs: try outbox.durationMs("max_age", default: 7 * 86_400_000, in: 60_000...(365 * 86_400_000)))
+        let limits = Outbox.Limits(
+            maxBytes: try outbox.bytes("max_bytes", default: 512 << 20, in: (64 << 10)...(1 << 40)),
+            maxAgeMs: try outbox.durationMs("max_age", default: 7 * 86_400_000, in: 60_000...(365 * 86_400_000)))
         let uplink = try root.section("uplink")
         let source = try root.section("source")
         var directory = SiteDirectory(site: site)
         let chosen: Source
         switch (try source.string("simulate"), try source.string("btsnoop")) {
         case (nil, nil) where source.has("bluez"):
-            chosen = .bluez(adapter: try source.requiredString("bluez"), active: try source.bool("active", default: false),
-                            watchdogMs: try source.durationMs("watchdog", default: 30_000, in: 2_000...3_600_000),
-                            gattConnections: try source.int("gatt_connections", default: 4, in: 0...32))
+            chosen = .bluez(
+                adapter: try source.requiredString("bluez"), active: try source.bool("active", default: false),
+                watchdogMs: try source.durationMs("watchdog", default: 30_000, in: 2_000...3_600_000),
+                gattConnections: try source.int("gatt_connections", default: 4, in: 0...32))
         case (let scenarioFile?, nil):
-            chosen = .simulate(scenarioFile: Self.resolve(scenarioFile, besides: root.file),
-                               speed: try source.double("speed", default: 1, in: 0...1_000))
+            chosen = .simulate(
+                scenarioFile: Self.resolve(scenarioFile, besides: root.file),
+                speed: try source.double("speed", default: 1, in: 0...1_000))
         case (nil, let capture?):
             chosen = .btsnoop(Self.resolve(capture, besides: root.file))
         case (nil, nil):
@@ -125,7 +130,9 @@ public struct AgentConfig: Sendable {
             for role in SiteDirectory.Role.allCases {
                 let keyName = role.rawValue.replacingOccurrences(of: "-", with: "_")
                 guard let text = try w.string(keyName) else { continue }
-                guard let address = BDAddress.parse(text) else { throw w.error(keyName, "'\(text)' is not a Bluetooth address like C0:FF:EE:00:01:01") }
+                guard let address = BDAddress.parse(text) else {
+                    throw w.error(keyName, "'\(text)' is not a Bluetooth address like C0:FF:EE:00:01:01")
+                }
                 directory.bind(address, worker: id, role: role, bthomeKey: role == .button ? key : nil)
             }
         }

@@ -42,16 +42,19 @@ public final class AgentDaemon: Service {
     /// detection nor holds resends back (``AgentClock``).
     let clock: AgentClock
 
-    public init(config: AgentConfig, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
-                source: (any BLESource)? = nil, onEvent: @escaping @Sendable (SafetyEvent) -> Void = { _ in }) {
+    public init(
+        config: AgentConfig, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
+        source: (any BLESource)? = nil, onEvent: @escaping @Sendable (SafetyEvent) -> Void = { _ in }
+    ) {
         self.config = config
         self.logger = logger
         self.notifier = notifier
         self.sourceOverride = source
         self.onEvent = onEvent
         clock = AgentClock(steppedBack: { ms in
-            logger.warning("the system clock stepped back; the agent's time runs on from before, ahead of it until a restart",
-                           metadata: ["step_ms": "\(ms)"])
+            logger.warning(
+                "the system clock stepped back; the agent's time runs on from before, ahead of it until a restart",
+                metadata: ["step_ms": "\(ms)"])
         })
     }
 
@@ -59,8 +62,9 @@ public final class AgentDaemon: Service {
         let topics = config.topics
         let outbox = try Outbox(path: config.outboxPath, limits: config.outboxLimits)
         var mqtt = config.mqtt
-        mqtt.will = .init(topic: topics.status, payload: GatewaySession.status(.offline, topics, clock, reason: GatewayStatus.connectionLost),
-                          qos: .atLeastOnce, retain: true)
+        mqtt.will = .init(
+            topic: topics.status, payload: GatewaySession.status(.offline, topics, clock, reason: GatewayStatus.connectionLost),
+            qos: .atLeastOnce, retain: true)
         let client = try MQTTClient(mqtt)
         let uplink = Uplink(outbox: outbox, client: client, topics: topics, resendAfterMs: config.resendAfterMs)
         let (kicks, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -70,8 +74,9 @@ public final class AgentDaemon: Service {
         let counters = AgentCounters(nowMs: clock.nowMs())
         let stats = try outbox.stats()
         if stats.alarms + stats.telemetry > 0 {
-            logger.info("outbox holds events from before the start; they go first",
-                        metadata: ["alarms": "\(stats.alarms)", "telemetry": "\(stats.telemetry)"])
+            logger.info(
+                "outbox holds events from before the start; they go first",
+                metadata: ["alarms": "\(stats.alarms)", "telemetry": "\(stats.telemetry)"])
         }
         let clock = self.clock
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -79,23 +84,34 @@ public final class AgentDaemon: Service {
             .init(service: AckListener(messages: client.messages, uplink: uplink, topics: topics, logger: logger, acks: ackSeen)),
             .init(service: OutboxPublisher(uplink: uplink, alarmsOnly: true, kicks: alarmKicks, tick: nil, clock: clock, logger: logger)),
             .init(service: OutboxPublisher(uplink: uplink, alarmsOnly: false, kicks: kicks, tick: kick, clock: clock, logger: logger)),
-            .init(service: StatusReporter(uplink: uplink, counters: counters, scanner: (source as? BlueZSource)?.counters,
-                                          gatt: links?.counters, everyMs: config.statusEveryMs, notifier: notifier,
-                                          metrics: config.metricsFile.map(AgentMetrics.init), logger: logger)),
-            .init(service: SystemdWatchdog(notifier: notifier) {
-                clock.nowMs() - counters.lastProgressMs.load(ordering: .relaxed) < 30_000
-            }),
-            .init(service: Detection(source: source, links: links, directory: config.directory, telemetryPerMessage: config.telemetryPerMessage,
-                                     uplink: uplink, telemetry: TelemetryWriter(uplink: uplink, perMessage: config.telemetryPerMessage,
-                                                                                clock: clock, counters: counters, logger: logger, kick: kick),
-                                     counters: counters, clock: clock, logger: logger, alarmKick: alarmKick, acks: acks, onEvent: onEvent),
-                  successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(
+                service: StatusReporter(
+                    uplink: uplink, counters: counters, scanner: (source as? BlueZSource)?.counters,
+                    gatt: links?.counters, everyMs: config.statusEveryMs, notifier: notifier,
+                    metrics: config.metricsFile.map(AgentMetrics.init), logger: logger)),
+            .init(
+                service: SystemdWatchdog(notifier: notifier) {
+                    clock.nowMs() - counters.lastProgressMs.load(ordering: .relaxed) < 30_000
+                }),
+            .init(
+                service: Detection(
+                    source: source, links: links, directory: config.directory, telemetryPerMessage: config.telemetryPerMessage,
+                    uplink: uplink,
+                    telemetry: TelemetryWriter(
+                        uplink: uplink, perMessage: config.telemetryPerMessage,
+                        clock: clock, counters: counters, logger: logger, kick: kick),
+                    counters: counters, clock: clock, logger: logger, alarmKick: alarmKick, acks: acks, onEvent: onEvent),
+                successTerminationBehavior: .gracefullyShutdownGroup),
         ]
         notifier.ready(status: "gateway \(topics.site)/\(topics.gateway), outbox \(config.outboxPath)")
         try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()
         let left = try outbox.stats()
-        logger.info("stopped", metadata: ["outbox_alarms": "\(left.alarms)", "outbox_telemetry": "\(left.telemetry)",
-                                          "dropped_telemetry": "\(left.droppedTelemetry)"])
+        logger.info(
+            "stopped",
+            metadata: [
+                "outbox_alarms": "\(left.alarms)", "outbox_telemetry": "\(left.telemetry)",
+                "dropped_telemetry": "\(left.droppedTelemetry)",
+            ])
     }
 
     /// The configured source, and for live Bluetooth its GATT links (which follow the alarms).
@@ -103,16 +119,21 @@ public final class AgentDaemon: Service {
         switch config.source {
         case .simulate(let scenarioFile, _):
             // The simulator is not part of the gateway's core: SimulatedWorksite builds this source.
-            throw ConfigError(file: scenarioFile, line: nil, key: "source.simulate",
-                              message: "a simulated worksite needs its source from the SimulatedWorksite module")
+            throw ConfigError(
+                file: scenarioFile, line: nil, key: "source.simulate",
+                message: "a simulated worksite needs its source from the SimulatedWorksite module")
         case .btsnoop(let path):
             return (ReplaySource(path: path), nil)
         case .bluez(let adapter, let active, let watchdogMs, let gattConnections):
             let targets = GATTLinks.Target.all(in: config.directory)
-            let links = gattConnections > 0 && !targets.isEmpty
+            let links =
+                gattConnections > 0 && !targets.isEmpty
                 ? GATTLinks(adapter: adapter, targets: targets, budget: gattConnections, logger: logger, clock: clock) : nil
-            return (BlueZSource(adapter: adapter, settings: LEScanner.Settings(active: active), watchdogMs: watchdogMs,
-                                logger: logger, gatt: links, clock: clock), links)
+            return (
+                BlueZSource(
+                    adapter: adapter, settings: LEScanner.Settings(active: active), watchdogMs: watchdogMs,
+                    logger: logger, gatt: links, clock: clock), links
+            )
         }
     }
 }

@@ -11,7 +11,7 @@ final class AgentMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let path: String
     private let unknownDevice, rejectedSamples, lateGasStatuses, acknowledged, refusedAcks, telemetryNotWritten,
-                droppedTelemetry, scanReports, malformedHCI, adapterResets, gattDrops, malformedATT: Counter
+        droppedTelemetry, scanReports, malformedHCI, adapterResets, gattDrops, malformedATT: Counter
     private let awaitingAck, heldAlarms, outboxAlarms, outboxTelemetry, outboxBytes, gattConnected: Gauge
     /// The totals already counted, so each record adds only what is new.
     private let counted = Mutex<[String: Int]>([:])
@@ -48,8 +48,10 @@ final class AgentMetrics: Sendable {
 
     /// Payloads a decoder rejected, of one kind.
     private func rejected(_ kind: String) -> Counter {
-        registry.makeCounter(descriptor: .init(namespace: "canary", subsystem: "agent", metricName: "rejected_payloads", unitName: "total",
-                                               helpText: "Payloads a decoder rejected, by kind."), labels: [("kind", kind)])
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "canary", subsystem: "agent", metricName: "rejected_payloads", unitName: "total",
+                helpText: "Payloads a decoder rejected, by kind."), labels: [("kind", kind)])
     }
 
     /// Takes the counts of `status` and writes the file.

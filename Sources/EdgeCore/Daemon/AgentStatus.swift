@@ -50,7 +50,8 @@ struct AgentStatus: Sendable {
         let waiting = outbox.map { "outbox \($0.alarms) alarms, \($0.telemetry) telemetry; " } ?? ""
         let held = heldAlarms > 0 ? "\(heldAlarms) alarms the outbox could not take, held in memory; " : ""
         let lost = telemetryNotWritten > 0 ? "\(telemetryNotWritten) readings the outbox could not take; " : ""
-        return held + lost + waiting + "\(awaitingAck) sent awaiting ack, \(acknowledged) acknowledged; rejected \(pipeline.rejected.total) payloads, "
+        return held + lost + waiting
+            + "\(awaitingAck) sent awaiting ack, \(acknowledged) acknowledged; rejected \(pipeline.rejected.total) payloads, "
             + "\(pipeline.unknownDevice) frames from unknown devices"
     }
 }

@@ -41,24 +41,27 @@ struct Detection: Service {
 
     private func detect() async {
         var pipeline = AgentPipeline(directory: directory)
-        await pipeline.run(source, telemetryEvery: telemetryPerMessage, emit: { events in
-            counters.progressed(atMs: clock.nowMs())
-            guard !events.isEmpty else { return }
-            links?.note(events)
-            do {
-                try uplink.raise(events, nowMs: clock.nowMs())
-            } catch {
-                // Still raised here (log and onEvent), and sent from memory until acknowledged.
-                logger.critical("cannot write alarms to the outbox; held in memory and sent all the same", metadata: ["error": "\(error)"])
-            }
-            alarmKick.yield()
-            for e in events {
-                onEvent(e)
-                logger.notice("alarm", metadata: ["id": "\(e.id)", "worker": "\(e.worker)", "severity": "\(e.severity.rawValue)"])
-            }
-        }, telemetry: { readings in
-            if !readings.isEmpty { telemetry.write(readings) }
-        }, counted: counters.set)
+        await pipeline.run(
+            source, telemetryEvery: telemetryPerMessage,
+            emit: { events in
+                counters.progressed(atMs: clock.nowMs())
+                guard !events.isEmpty else { return }
+                links?.note(events)
+                do {
+                    try uplink.raise(events, nowMs: clock.nowMs())
+                } catch {
+                    // Still raised here (log and onEvent), and sent from memory until acknowledged.
+                    logger.critical("cannot write alarms to the outbox; held in memory and sent all the same", metadata: ["error": "\(error)"])
+                }
+                alarmKick.yield()
+                for e in events {
+                    onEvent(e)
+                    logger.notice("alarm", metadata: ["id": "\(e.id)", "worker": "\(e.worker)", "severity": "\(e.severity.rawValue)"])
+                }
+            },
+            telemetry: { readings in
+                if !readings.isEmpty { telemetry.write(readings) }
+            }, counted: counters.set)
         logger.info("source ended", metadata: pipeline.counters.metadata)
     }
 }

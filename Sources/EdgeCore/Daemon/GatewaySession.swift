@@ -22,8 +22,9 @@ struct GatewaySession: Service {
         await withDiscardingTaskGroup { group in
             group.addTask { await followConnection() }  // ends when the client stops
             try? await gracefulShutdown()
-            try? await client.publish(topic: topics.status, payload: Self.status(.offline, topics, clock, reason: GatewayStatus.stopped),
-                                      qos: .atLeastOnce, retain: true)
+            try? await client.publish(
+                topic: topics.status, payload: Self.status(.offline, topics, clock, reason: GatewayStatus.stopped),
+                qos: .atLeastOnce, retain: true)
             await client.stop()
         }
     }
@@ -50,7 +51,10 @@ struct GatewaySession: Service {
     /// The gateway's status event, on the agent's clock like everything else it stamps.
     static func status(_ state: GatewayStatus.State, _ topics: Topics, _ clock: AgentClock, reason: String? = nil) -> [UInt8] {
         let now = clock.nowMs()
-        return [UInt8](CloudEvent(id: "\(now)-status-\(state.rawValue)", source: topics.source, type: EventTypes.status, timeMs: now,
-                                  data: GatewayStatus(state: state, version: "1", reason: reason)).json())
+        return [UInt8](
+            CloudEvent(
+                id: "\(now)-status-\(state.rawValue)", source: topics.source, type: EventTypes.status, timeMs: now,
+                data: GatewayStatus(state: state, version: "1", reason: reason)
+            ).json())
     }
 }

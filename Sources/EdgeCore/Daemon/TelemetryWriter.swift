@@ -17,8 +17,10 @@ struct TelemetryWriter: Sendable {
     let kick: AsyncStream<Void>.Continuation
     private let queue = DispatchQueue(label: "canary-agent.telemetry", qos: .utility)
 
-    init(uplink: Uplink, perMessage: Int, clock: AgentClock, counters: AgentCounters, logger: Logger,
-         kick: AsyncStream<Void>.Continuation) {
+    init(
+        uplink: Uplink, perMessage: Int, clock: AgentClock, counters: AgentCounters, logger: Logger,
+        kick: AsyncStream<Void>.Continuation
+    ) {
         self.uplink = uplink
         self.perMessage = perMessage
         self.clock = clock

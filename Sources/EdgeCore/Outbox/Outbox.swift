@@ -73,8 +73,9 @@ public final class Outbox: Sendable {
     public func enqueue(_ entries: [Entry], nowMs: Int64) throws -> Int {
         try db.write { db in
             for e in entries {
-                try db.execute(sql: "INSERT OR IGNORE INTO outbox (id, topic, payload, alarm, created_ms) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [e.id, e.topic, Data(e.payload), e.isAlarm, e.createdMs])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO outbox (id, topic, payload, alarm, created_ms) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [e.id, e.topic, Data(e.payload), e.isAlarm, e.createdMs])
             }
             var dropped = 0
             try db.execute(sql: "DELETE FROM outbox WHERE alarm = 0 AND created_ms < ?", arguments: [nowMs - limits.maxAgeMs])
@@ -103,13 +104,17 @@ public final class Outbox: Sendable {
     /// most of what waits is already in flight.
     public func pending(limit: Int, alarmsOnly: Bool = false, where accept: (String) -> Bool = { _ in true }) throws -> [Entry] {
         try db.read { db in
-            let ids = try String.fetchAll(db, sql: "SELECT id FROM outbox \(alarmsOnly ? "WHERE alarm = 1 " : "")"
-                                              + "ORDER BY alarm DESC, seq LIMIT ?", arguments: [limit]).filter(accept)
+            let ids = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM outbox \(alarmsOnly ? "WHERE alarm = 1 " : "")"
+                    + "ORDER BY alarm DESC, seq LIMIT ?", arguments: [limit]
+            ).filter(accept)
             let select = try db.cachedStatement(sql: "SELECT id, topic, payload, alarm, created_ms FROM outbox WHERE id = ?")
             return try ids.compactMap { id in
                 try Row.fetchOne(select, arguments: [id]).map {
-                    Entry(id: $0["id"], topic: $0["topic"], payload: [UInt8]($0["payload"] as Data),
-                          isAlarm: $0["alarm"], createdMs: $0["created_ms"])
+                    Entry(
+                        id: $0["id"], topic: $0["topic"], payload: [UInt8]($0["payload"] as Data),
+                        isAlarm: $0["alarm"], createdMs: $0["created_ms"])
                 }
             }
         }
@@ -134,8 +139,9 @@ public final class Outbox: Sendable {
             let telemetry = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE alarm = 0") ?? 0
             let bytes = try Self.bytes(db)
             let dropped = try Int.fetchOne(db, sql: "SELECT value FROM outbox_meta WHERE key = 'dropped_telemetry'") ?? 0
-            return Stats(alarms: alarms, telemetry: telemetry, bytes: bytes, droppedTelemetry: dropped,
-                         overBound: bytes > limits.maxBytes)
+            return Stats(
+                alarms: alarms, telemetry: telemetry, bytes: bytes, droppedTelemetry: dropped,
+                overBound: bytes > limits.maxBytes)
         }
     }
 

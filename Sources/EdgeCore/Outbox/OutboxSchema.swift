@@ -13,27 +13,28 @@ enum OutboxSchema {
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS outbox (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    id TEXT NOT NULL UNIQUE,
-                    topic TEXT NOT NULL,
-                    payload BLOB NOT NULL,
-                    alarm INTEGER NOT NULL,
-                    created_ms INTEGER NOT NULL
-                );
-                CREATE INDEX IF NOT EXISTS outbox_order ON outbox (alarm DESC, seq);
-                CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-                INSERT OR IGNORE INTO outbox_meta VALUES ('dropped_telemetry', 0);
-                INSERT OR IGNORE INTO outbox_meta VALUES ('bytes', 0);
-                -- The byte total kept by SQLite itself, so a bound check is one read, not a scan.
-                CREATE TRIGGER IF NOT EXISTS outbox_bytes_in AFTER INSERT ON outbox BEGIN
-                    UPDATE outbox_meta SET value = value + LENGTH(NEW.payload) WHERE key = 'bytes';
-                END;
-                CREATE TRIGGER IF NOT EXISTS outbox_bytes_out AFTER DELETE ON outbox BEGIN
-                    UPDATE outbox_meta SET value = value - LENGTH(OLD.payload) WHERE key = 'bytes';
-                END;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS outbox (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        topic TEXT NOT NULL,
+                        payload BLOB NOT NULL,
+                        alarm INTEGER NOT NULL,
+                        created_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX IF NOT EXISTS outbox_order ON outbox (alarm DESC, seq);
+                    CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    INSERT OR IGNORE INTO outbox_meta VALUES ('dropped_telemetry', 0);
+                    INSERT OR IGNORE INTO outbox_meta VALUES ('bytes', 0);
+                    -- The byte total kept by SQLite itself, so a bound check is one read, not a scan.
+                    CREATE TRIGGER IF NOT EXISTS outbox_bytes_in AFTER INSERT ON outbox BEGIN
+                        UPDATE outbox_meta SET value = value + LENGTH(NEW.payload) WHERE key = 'bytes';
+                    END;
+                    CREATE TRIGGER IF NOT EXISTS outbox_bytes_out AFTER DELETE ON outbox BEGIN
+                        UPDATE outbox_meta SET value = value - LENGTH(OLD.payload) WHERE key = 'bytes';
+                    END;
+                    """)
         }
         return m
     }

@@ -12,10 +12,12 @@ extension AgentPipeline {
     /// that alarms would queue behind for CPU. With `untilMs`, time keeps
     /// passing after the last frame up to that moment. `counted` hears the
     /// counters once a second.
-    public mutating func run(_ source: some BLESource, untilMs: Int64? = nil, telemetryEvery: Int = 100,
-                             emit: ([SafetyEvent]) async throws -> Void,
-                             telemetry: ([TelemetryBatch.Reading]) async -> Void = { _ in },
-                             counted: (Counters) -> Void = { _ in }) async rethrows {
+    public mutating func run(
+        _ source: some BLESource, untilMs: Int64? = nil, telemetryEvery: Int = 100,
+        emit: ([SafetyEvent]) async throws -> Void,
+        telemetry: ([TelemetryBatch.Reading]) async -> Void = { _ in },
+        counted: (Counters) -> Void = { _ in }
+    ) async rethrows {
         var nextTick: Int64?
         for await frame in source.frames() {
             while let t = nextTick, t <= frame.timeMs {

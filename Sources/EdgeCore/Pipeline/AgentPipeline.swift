@@ -50,13 +50,15 @@ public struct AgentPipeline: Sendable {
             if let error = d.error { counters.rejected.count(error) }
             switch d.canary {
             case .gas(let status):
-                events += w.gasStatus(status, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples,
-                                     late: &counters.lateGasStatuses)
+                events += w.gasStatus(
+                    status, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples,
+                    late: &counters.lateGasStatuses)
                 record(binding.worker, device, "gas", frame.timeMs, Self.values(status))
             case .position(let p):
                 w.position(p, atMs: frame.timeMs)
-                record(binding.worker, device, "position", frame.timeMs,
-                       ["x": p.x, "y": p.y, "floor": Double(p.floor), "accuracy": p.accuracy, "battery": Double(p.battery)])
+                record(
+                    binding.worker, device, "position", frame.timeMs,
+                    ["x": p.x, "y": p.y, "floor": Double(p.floor), "accuracy": p.accuracy, "battery": Double(p.battery)])
             case nil: break
             }
             if let b = d.bthome {
@@ -76,8 +78,9 @@ public struct AgentPipeline: Sendable {
             case CanaryProfile.gasCharacteristic:
                 do {
                     let status = try CanaryProfile.GasStatus.decodeCharacteristic(value[...])
-                    events += w.gasStatus(status, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples,
-                                         late: &counters.lateGasStatuses)
+                    events += w.gasStatus(
+                        status, device: device, atMs: frame.timeMs, rejected: &counters.rejectedSamples,
+                        late: &counters.lateGasStatuses)
                     record(binding.worker, device, "gas", frame.timeMs, Self.values(status))
                 } catch {
                     counters.rejected.count(error)
@@ -102,9 +105,12 @@ public struct AgentPipeline: Sendable {
                 do {
                     let sleep = try CanaryProfile.SleepSummary.decode(value[...])
                     w.sleep(sleep)
-                    record(binding.worker, device, "sleep", frame.timeMs,
-                           ["hours_asleep": sleep.hoursAsleep, "efficiency": Double(sleep.efficiencyPercent),
-                            "start_s": Double(sleep.start), "end_s": Double(sleep.end)])
+                    record(
+                        binding.worker, device, "sleep", frame.timeMs,
+                        [
+                            "hours_asleep": sleep.hoursAsleep, "efficiency": Double(sleep.efficiencyPercent),
+                            "start_s": Double(sleep.start), "end_s": Double(sleep.end),
+                        ])
                 } catch {
                     counters.rejected.count(error)
                 }
@@ -133,13 +139,17 @@ public struct AgentPipeline: Sendable {
     static func values(_ a: OverworkAssessment) -> [String: Double] {
         let level: [OverworkAssessment.Level: Double] = [.low: 0, .moderate: 1, .high: 2]
         let band: [Framingham.Band: Double] = [.low: 0, .moderate: 1, .high: 2]
-        return a.contributions.merging(["score": a.score, "level": level[a.level]!, "cvd_risk_percent": a.cardiovascular.riskPercent,
-                                        "cvd_band": band[a.cardiovascular.band]!, "workload": Double(a.workloadLevel.rawValue)]) { x, _ in x }
+        return a.contributions.merging([
+            "score": a.score, "level": level[a.level]!, "cvd_risk_percent": a.cardiovascular.riskPercent,
+            "cvd_band": band[a.cardiovascular.band]!, "workload": Double(a.workloadLevel.rawValue),
+        ]) { x, _ in x }
     }
 
     private mutating func record(_ worker: String, _ device: String, _ kind: String, _ t: Int64, _ values: [String: Double]) {
-        readings.append(TelemetryBatch.Reading(worker: worker, device: device, kind: kind, time_ms: t,
-                                               values: values.filter { $0.value.isFinite }))
+        readings.append(
+            TelemetryBatch.Reading(
+                worker: worker, device: device, kind: kind, time_ms: t,
+                values: values.filter { $0.value.isFinite }))
     }
 
     /// A gas detector's frame as telemetry: the fitted sensors, battery and motion summary.

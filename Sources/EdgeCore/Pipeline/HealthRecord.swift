@@ -79,19 +79,23 @@ public struct HealthRecord: Sendable, Equatable {
         case (true, true): throw w.error("ldl_mgdl", "give total_cholesterol_mgdl or ldl_mgdl, not both")
         case (false, false): throw w.error("total_cholesterol_mgdl", "is required (or ldl_mgdl)")
         }
-        let profile = Framingham.Profile(sex: sex, age: age, lipid: lipid, hdlMgdl: try number("hdl_mgdl", 5...200),
-                                         systolic: try number("systolic_mmhg", 60...300), diastolic: try number("diastolic_mmhg", 30...200),
-                                         diabetes: try flag("diabetes"), smoker: try flag("smoker"))
-        let workload = Workload(overtimeLastMonth: try number("overtime_last_month_h", 0...744),
-                                overtimeAverageMonths2to6: try optional("overtime_months_2_to_6_h", 0...744),
-                                personalBurnout: try optional("personal_burnout", 0...100),
-                                workBurnout: try optional("work_burnout", 0...100))
+        let profile = Framingham.Profile(
+            sex: sex, age: age, lipid: lipid, hdlMgdl: try number("hdl_mgdl", 5...200),
+            systolic: try number("systolic_mmhg", 60...300), diastolic: try number("diastolic_mmhg", 30...200),
+            diabetes: try flag("diabetes"), smoker: try flag("smoker"))
+        let workload = Workload(
+            overtimeLastMonth: try number("overtime_last_month_h", 0...744),
+            overtimeAverageMonths2to6: try optional("overtime_months_2_to_6_h", 0...744),
+            personalBurnout: try optional("personal_burnout", 0...100),
+            workBurnout: try optional("work_burnout", 0...100))
         return HealthRecord(profile: profile, workload: workload)
     }
 
     /// The overwork assessment with what the heart wearable's last judgement saw.
     public func assessment(_ judged: FatigueDetector.Judgement) -> OverworkAssessment {
-        OverworkAssessment(.init(profile: profile, workload: workload, restingHeartRate: judged.restingHeartRate,
-                                 sleepHours: judged.sleepHours, rmssd: judged.rmssd))
+        OverworkAssessment(
+            .init(
+                profile: profile, workload: workload, restingHeartRate: judged.restingHeartRate,
+                sleepHours: judged.sleepHours, rmssd: judged.rmssd))
     }
 }

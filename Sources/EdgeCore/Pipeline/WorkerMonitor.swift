@@ -58,8 +58,10 @@ public struct WorkerMonitor: Codable, Sendable {
     /// status can come in a few milliseconds "older" than the last one taken. Its SOS flag
     /// still counts; its measurements are skipped (the newer ones are already in) and
     /// counted as `late`, not as refusals: they say nothing is wrong.
-    mutating func gasStatus(_ s: CanaryProfile.GasStatus, device: String, atMs t: Int64,
-                            rejected: inout Int, late: inout Int) -> [SafetyEvent] {
+    mutating func gasStatus(
+        _ s: CanaryProfile.GasStatus, device: String, atMs t: Int64,
+        rejected: inout Int, late: inout Int
+    ) -> [SafetyEvent] {
         var events = sos.flag(device: device, isSet: s.flags.contains(.sos), atMs: t, location: location)
         if let last = lastGasStatusMs, t <= last {
             late += 1
@@ -71,8 +73,9 @@ public struct WorkerMonitor: Codable, Sendable {
             guard let value else { continue }  // not fitted
             var monitor = gas[kind] ?? GasMonitor(worker: worker, gas: kind)
             // The profile's fault and over-range flags are per device: every fitted gas carries them.
-            let reading = GasReading(gas: kind, timeMs: t, value: value, overRange: s.flags.contains(.overRange),
-                                     sensorFault: s.flags.contains(.sensorFault))
+            let reading = GasReading(
+                gas: kind, timeMs: t, value: value, overRange: s.flags.contains(.overRange),
+                sensorFault: s.flags.contains(.sensorFault))
             do {
                 events += try monitor.ingest(reading, location: location)
             } catch {
@@ -106,14 +109,16 @@ public struct WorkerMonitor: Codable, Sendable {
             if abs(continued + Int64(m.samples.count - 1) * step - t) <= 1_000 { firstMs = continued }
         }
         if !m.samples.isEmpty {
-            lastSample = SampleMark(index: m.firstIndex &+ UInt16(truncatingIfNeeded: m.samples.count - 1),
-                                    timeMs: firstMs + Int64(m.samples.count - 1) * step)
+            lastSample = SampleMark(
+                index: m.firstIndex &+ UInt16(truncatingIfNeeded: m.samples.count - 1),
+                timeMs: firstMs + Int64(m.samples.count - 1) * step)
         }
         for (k, s) in m.samples.enumerated() {
             let time = firstMs + Int64(k) * step
             do {
-                events += try motion.ingest(AccelSample(timeMs: time, x: Double(s.x), y: Double(s.y), z: Double(s.z)),
-                                            location: location)
+                events += try motion.ingest(
+                    AccelSample(timeMs: time, x: Double(s.x), y: Double(s.y), z: Double(s.z)),
+                    location: location)
             } catch {
                 rejected += 1
             }

@@ -6,12 +6,14 @@ import Wire
 /// word added to detection does not build until the wire has it too.
 extension AlarmData {
     public init(_ e: SafetyEvent) {
-        self.init(kind: AlarmKind(e.type), condition: e.condition, phase: AlarmPhase(e.phase), severity: AlarmSeverity(e.severity),
-                  time_ms: e.timeMs, values: e.values.filter { $0.value.isFinite },
-                  location: e.location.map {
-                      LocationData(source: $0.source.rawValue, x: $0.x, y: $0.y, floor: $0.floor, accuracy: $0.accuracy,
-                                   zone: $0.zone, time_ms: $0.timeMs, age_ms: e.timeMs - $0.timeMs)
-                  })
+        self.init(
+            kind: AlarmKind(e.type), condition: e.condition, phase: AlarmPhase(e.phase), severity: AlarmSeverity(e.severity),
+            time_ms: e.timeMs, values: e.values.filter { $0.value.isFinite },
+            location: e.location.map {
+                LocationData(
+                    source: $0.source.rawValue, x: $0.x, y: $0.y, floor: $0.floor, accuracy: $0.accuracy,
+                    zone: $0.zone, time_ms: $0.timeMs, age_ms: e.timeMs - $0.timeMs)
+            })
     }
 }
 

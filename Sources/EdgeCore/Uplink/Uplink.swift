@@ -1,7 +1,7 @@
 import Foundation
 import MQTT
-import Synchronization
 import RiskCore
+import Synchronization
 import Wire
 
 /// Moves events from the outbox to the broker and takes them out of the
@@ -44,8 +44,10 @@ public actor Uplink {
     public private(set) var acknowledged = 0
     public private(set) var refusedAcks = 0
 
-    public init(outbox: Outbox, client: MQTTClient, topics: Topics, resendAfterMs: Int64 = 30_000,
-                maxTelemetryWaitMs: Int64 = 600_000) {
+    public init(
+        outbox: Outbox, client: MQTTClient, topics: Topics, resendAfterMs: Int64 = 30_000,
+        maxTelemetryWaitMs: Int64 = 600_000
+    ) {
         self.outbox = outbox
         self.client = client
         self.topics = topics
@@ -145,10 +147,13 @@ public actor Uplink {
             let chunk = Array(readings[start..<end])
             // Time-ordered and unique per gateway, also across restarts.
             let id = "\(chunk[0].time_ms)-telemetry-\(String(UInt32.random(in: .min ... .max), radix: 16))"
-            let e = CloudEvent(id: id, source: topics.source, type: EventTypes.telemetry, timeMs: chunk[0].time_ms,
-                               data: TelemetryBatch(readings: chunk))
-            entries.append(Outbox.Entry(id: id, topic: topics.telemetry, payload: [UInt8](e.json()), isAlarm: false,
-                                        createdMs: nowMs))
+            let e = CloudEvent(
+                id: id, source: topics.source, type: EventTypes.telemetry, timeMs: chunk[0].time_ms,
+                data: TelemetryBatch(readings: chunk))
+            entries.append(
+                Outbox.Entry(
+                    id: id, topic: topics.telemetry, payload: [UInt8](e.json()), isAlarm: false,
+                    createdMs: nowMs))
             start = end
         }
         try outbox.enqueue(entries, nowMs: nowMs)
@@ -166,7 +171,8 @@ public actor Uplink {
     /// collector acknowledges the duplicates).
     public func handleAck(_ payload: [UInt8]) throws {
         guard let ack = try? JSONDecoder().decode(CloudEvent<Ack>.self, from: Data(payload)),
-              ack.type == EventTypes.ack else {
+            ack.type == EventTypes.ack
+        else {
             refusedAcks += 1
             return
         }

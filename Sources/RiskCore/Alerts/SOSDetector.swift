@@ -31,14 +31,20 @@ public struct SOSDetector: Codable, Sendable, Equatable {
     public mutating func resolve(atMs t: Int64, location: Location? = nil) -> [SafetyEvent] {
         guard isActive else { return [] }
         isActive = false
-        return [SafetyEvent(worker: worker, type: .sos, phase: .cleared, severity: .info, timeMs: t,
-                            values: ["resolved": 1], location: location)]
+        return [
+            SafetyEvent(
+                worker: worker, type: .sos, phase: .cleared, severity: .info, timeMs: t,
+                values: ["resolved": 1], location: location)
+        ]
     }
 
     private mutating func raise(device: String, _ t: Int64, _ location: Location?) -> [SafetyEvent] {
         guard !isActive else { return [] }
         isActive = true
-        return [SafetyEvent(worker: worker, type: .sos, phase: .alarm, severity: .critical, timeMs: t,
-                            location: location)]
+        return [
+            SafetyEvent(
+                worker: worker, type: .sos, phase: .alarm, severity: .critical, timeMs: t,
+                location: location)
+        ]
     }
 }

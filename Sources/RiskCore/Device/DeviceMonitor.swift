@@ -53,9 +53,12 @@ public struct DeviceMonitor: Codable, Sendable, Equatable {
         return [event(.deviceOffline, .alarm, .alarm, t, ["silentMs": Double(t - last)], location)]
     }
 
-    private func event(_ type: EventType, _ phase: Phase, _ severity: Severity, _ t: Int64,
-                       _ values: [String: Double], _ location: Location?) -> SafetyEvent {
-        SafetyEvent(worker: worker, type: type, condition: device, phase: phase, severity: severity,
-                    timeMs: t, values: values, location: location)
+    private func event(
+        _ type: EventType, _ phase: Phase, _ severity: Severity, _ t: Int64,
+        _ values: [String: Double], _ location: Location?
+    ) -> SafetyEvent {
+        SafetyEvent(
+            worker: worker, type: type, condition: device, phase: phase, severity: severity,
+            timeMs: t, values: values, location: location)
     }
 }

@@ -44,8 +44,10 @@ public struct GasLimits: Codable, Sendable, Equatable {
     /// A connected sensor silent this long is an alarm of its own (ms).
     public var staleAfterMs: Int64 = 10_000
 
-    public init(limits: [Limit], stel: Double? = nil, twa: Double? = nil, rangeMax: Double, margin: Double,
-                holdMs: Int64 = 5_000, staleAfterMs: Int64 = 10_000) {
+    public init(
+        limits: [Limit], stel: Double? = nil, twa: Double? = nil, rangeMax: Double, margin: Double,
+        holdMs: Int64 = 5_000, staleAfterMs: Int64 = 10_000
+    ) {
         self.limits = limits
         self.stel = stel
         self.twa = twa
@@ -58,27 +60,31 @@ public struct GasLimits: Codable, Sendable, Equatable {
     public static func defaults(for gas: GasKind) -> GasLimits {
         switch gas {
         case .o2:
-            GasLimits(limits: [
-                Limit(name: "low", direction: .below, value: 19.5, severity: .alarm),
-                Limit(name: "high", direction: .above, value: 23.5, severity: .alarm),
-                Limit(name: "critical", direction: .below, value: 18.0, severity: .critical),
-            ], rangeMax: 30, margin: 0.2)
+            GasLimits(
+                limits: [
+                    Limit(name: "low", direction: .below, value: 19.5, severity: .alarm),
+                    Limit(name: "high", direction: .above, value: 23.5, severity: .alarm),
+                    Limit(name: "critical", direction: .below, value: 18.0, severity: .critical),
+                ], rangeMax: 30, margin: 0.2)
         case .lel:
-            GasLimits(limits: [
-                Limit(name: "low", direction: .above, value: 10, severity: .warning),
-                Limit(name: "high", direction: .above, value: 20, severity: .alarm),
-                Limit(name: "critical", direction: .above, value: 30, severity: .critical),
-            ], rangeMax: 100, margin: 1)
+            GasLimits(
+                limits: [
+                    Limit(name: "low", direction: .above, value: 10, severity: .warning),
+                    Limit(name: "high", direction: .above, value: 20, severity: .alarm),
+                    Limit(name: "critical", direction: .above, value: 30, severity: .critical),
+                ], rangeMax: 100, margin: 1)
         case .h2s:
-            GasLimits(limits: [
-                Limit(name: "low", direction: .above, value: 10, severity: .warning),
-                Limit(name: "high", direction: .above, value: 20, severity: .alarm),
-            ], stel: 15, twa: 10, rangeMax: 200, margin: 1)
+            GasLimits(
+                limits: [
+                    Limit(name: "low", direction: .above, value: 10, severity: .warning),
+                    Limit(name: "high", direction: .above, value: 20, severity: .alarm),
+                ], stel: 15, twa: 10, rangeMax: 200, margin: 1)
         case .co:
-            GasLimits(limits: [
-                Limit(name: "low", direction: .above, value: 35, severity: .warning),
-                Limit(name: "high", direction: .above, value: 70, severity: .alarm),
-            ], stel: 200, twa: 35, rangeMax: 1_000, margin: 5)
+            GasLimits(
+                limits: [
+                    Limit(name: "low", direction: .above, value: 35, severity: .warning),
+                    Limit(name: "high", direction: .above, value: 70, severity: .alarm),
+                ], stel: 200, twa: 35, rangeMax: 1_000, margin: 5)
         }
     }
 }

@@ -56,28 +56,33 @@ public struct GasMonitor: Codable, Sendable, Equatable {
 
         let usable = reading.value.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
         let fault = reading.sensorFault || (reading.value != nil && usable == nil) || (usable == nil && !reading.overRange)
-        events += update(index(.fault), beyond: fault, safe: !fault, at: t, hold: limits.holdMs, severity: .alarm,
-                         values: usable.map { ["value": $0] } ?? [:], location)
+        events += update(
+            index(.fault), beyond: fault, safe: !fault, at: t, hold: limits.holdMs, severity: .alarm,
+            values: usable.map { ["value": $0] } ?? [:], location)
         let overRange = reading.overRange || (usable.map { $0 >= limits.rangeMax } ?? false)
-        events += update(index(.overRange), beyond: overRange, safe: !overRange, at: t, hold: limits.holdMs,
-                         severity: .critical, values: ["rangeMax": limits.rangeMax], location)
+        events += update(
+            index(.overRange), beyond: overRange, safe: !overRange, at: t, hold: limits.holdMs,
+            severity: .critical, values: ["rangeMax": limits.rangeMax], location)
 
         guard let value = usable else { return events }
         exposure.add(value: value, atMs: t, maxGapMs: limits.staleAfterMs)
         for (k, limit) in limits.limits.enumerated() {
-            events += update(k, beyond: limit.isBeyond(value), safe: limit.isSafe(value, margin: limits.margin),
-                             at: t, hold: limits.holdMs, severity: limit.severity,
-                             values: ["value": value, "limit": limit.value], location)
+            events += update(
+                k, beyond: limit.isBeyond(value), safe: limit.isSafe(value, margin: limits.margin),
+                at: t, hold: limits.holdMs, severity: limit.severity,
+                values: ["value": value, "limit": limit.value], location)
         }
         if let stelLimit = limits.stel {
             let stel = exposure.stel(atMs: t)
-            events += update(index(.stel), beyond: stel >= stelLimit, safe: stel < stelLimit - limits.margin, at: t,
-                             hold: limits.holdMs, severity: .alarm, values: ["stel": stel, "limit": stelLimit], location)
+            events += update(
+                index(.stel), beyond: stel >= stelLimit, safe: stel < stelLimit - limits.margin, at: t,
+                hold: limits.holdMs, severity: .alarm, values: ["stel": stel, "limit": stelLimit], location)
         }
         if let twaLimit = limits.twa {
             let twa = exposure.twa
-            events += update(index(.twa), beyond: twa >= twaLimit, safe: twa < twaLimit, at: t, hold: 0,
-                             severity: .alarm, values: ["twa": twa, "limit": twaLimit], location)
+            events += update(
+                index(.twa), beyond: twa >= twaLimit, safe: twa < twaLimit, at: t, hold: 0,
+                severity: .alarm, values: ["twa": twa, "limit": twaLimit], location)
         }
         return events
     }
@@ -86,8 +91,9 @@ public struct GasMonitor: Codable, Sendable, Equatable {
     /// than `staleAfterMs` raises the stale alarm. Call it on the agent's tick.
     public mutating func advance(toMs now: Int64, location: Location? = nil) -> [SafetyEvent] {
         guard let lastReadingMs, now - lastReadingMs > limits.staleAfterMs else { return [] }
-        return update(index(.stale), beyond: true, safe: false, at: now, hold: 0, severity: .alarm,
-                      values: ["silentMs": Double(now - lastReadingMs)], location)
+        return update(
+            index(.stale), beyond: true, safe: false, at: now, hold: 0, severity: .alarm,
+            values: ["silentMs": Double(now - lastReadingMs)], location)
     }
 
     private mutating func update(
@@ -97,9 +103,12 @@ public struct GasMonitor: Codable, Sendable, Equatable {
         guard let transition = latches[condition].update(beyond: beyond, safe: safe, atMs: t, holdMs: hold) else {
             return []
         }
-        return [SafetyEvent(worker: worker, type: .gas, condition: "\(gas.rawValue).\(conditionName(condition))",
-                            phase: transition == .entered ? .alarm : .cleared,
-                            severity: transition == .entered ? severity : .info,
-                            timeMs: t, values: values(), location: location)]
+        return [
+            SafetyEvent(
+                worker: worker, type: .gas, condition: "\(gas.rawValue).\(conditionName(condition))",
+                phase: transition == .entered ? .alarm : .cleared,
+                severity: transition == .entered ? severity : .info,
+                timeMs: t, values: values(), location: location)
+        ]
     }
 }

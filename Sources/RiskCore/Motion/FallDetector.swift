@@ -172,9 +172,12 @@ public struct FallDetector: Codable, Sendable, Equatable {
         return [event(.alarm, .critical, t, ["preAlarmMs": Double(settings.preAlarmMs)], location)]
     }
 
-    private func event(_ phase: Phase, _ severity: Severity, _ t: Int64, _ values: [String: Double],
-                       _ location: Location?) -> SafetyEvent {
-        SafetyEvent(worker: worker, type: .fall, phase: phase, severity: severity, timeMs: t,
-                    values: values, location: location)
+    private func event(
+        _ phase: Phase, _ severity: Severity, _ t: Int64, _ values: [String: Double],
+        _ location: Location?
+    ) -> SafetyEvent {
+        SafetyEvent(
+            worker: worker, type: .fall, phase: phase, severity: severity, timeMs: t,
+            values: values, location: location)
     }
 }

@@ -48,10 +48,13 @@ public struct FallFeatures: Codable, Sendable, Equatable {
     ]
 
     public var values: [String: Double] {
-        Dictionary(uniqueKeysWithValues: zip(Self.names, [
-            peakG, preMinG, orientationChangeDeg, tiltAfterDeg, tiltBeforeDeg, stillnessAfterG,
-            meanAfterG, impactEnergyG, fallVelocityG, activityBeforeG, rotationDeg,
-        ]))
+        Dictionary(
+            uniqueKeysWithValues: zip(
+                Self.names,
+                [
+                    peakG, preMinG, orientationChangeDeg, tiltAfterDeg, tiltBeforeDeg, stillnessAfterG,
+                    meanAfterG, impactEnergyG, fallVelocityG, activityBeforeG, rotationDeg,
+                ]))
     }
 
     /// Reads the features of the impact at sample `j` from the ring. Windows
@@ -88,8 +91,9 @@ public struct FallFeatures: Codable, Sendable, Equatable {
             impactEnergyG: energy,
             fallVelocityG: velocity,
             activityBeforeG: ring.magnitudeStats(before).std,
-            rotationDeg: fastestTurn(ring: ring, range: ring.clamp(j - n(1.5), j + n(0.5)),
-                                     smooth: n(0.1), apart: n(0.2))
+            rotationDeg: fastestTurn(
+                ring: ring, range: ring.clamp(j - n(1.5), j + n(0.5)),
+                smooth: n(0.1), apart: n(0.2))
         )
     }
 

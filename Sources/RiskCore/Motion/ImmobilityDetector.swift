@@ -152,9 +152,12 @@ public struct ImmobilityDetector: Codable, Sendable, Equatable {
         return [event(.cleared, .info, t, values, location)]
     }
 
-    private func event(_ phase: Phase, _ severity: Severity, _ t: Int64, _ values: [String: Double],
-                       _ location: Location?) -> SafetyEvent {
-        SafetyEvent(worker: worker, type: .immobility, phase: phase, severity: severity, timeMs: t,
-                    values: values, location: location)
+    private func event(
+        _ phase: Phase, _ severity: Severity, _ t: Int64, _ values: [String: Double],
+        _ location: Location?
+    ) -> SafetyEvent {
+        SafetyEvent(
+            worker: worker, type: .immobility, phase: phase, severity: severity, timeMs: t,
+            values: values, location: location)
     }
 }

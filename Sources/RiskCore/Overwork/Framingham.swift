@@ -27,8 +27,10 @@ public enum Framingham {
         public var diabetes: Bool
         public var smoker: Bool
 
-        public init(sex: Sex, age: Int, lipid: Lipid, hdlMgdl: Double, systolic: Double, diastolic: Double,
-                    diabetes: Bool, smoker: Bool) {
+        public init(
+            sex: Sex, age: Int, lipid: Lipid, hdlMgdl: Double, systolic: Double, diastolic: Double,
+            diabetes: Bool, smoker: Bool
+        ) {
             self.sex = sex
             self.age = age
             self.lipid = lipid
@@ -97,8 +99,9 @@ public enum Framingham {
         let risk = isLDL ? t.riskLDL : t.riskTC
         let row = min(max(total - risk.lowest, 0), risk.percent.count - 1)
         let percent = risk.percent[row]
-        return Result(points: points, total: total, riskPercent: percent,
-                      band: percent >= 20 ? .high : percent >= 10 ? .moderate : .low)
+        return Result(
+            points: points, total: total, riskPercent: percent,
+            band: percent >= 20 ? .high : percent >= 10 ? .moderate : .low)
     }
 
     /// Index of the first limit above `v` (limits ascending), else the last row.
@@ -113,12 +116,12 @@ public enum Framingham {
 
     /// Figures 3 and 4 of Wilson 1998, row by row.
     struct Tables {
-        var age: [Int]           // 30–34, 35–39, …, 70–74
-        var tc: [Int]            // <160, 160–199, 200–239, 240–279, ≥280 mg/dL
-        var ldl: [Int]           // <100, 100–129, 130–159, 160–189, ≥190 mg/dL
-        var hdl: [Int]           // <35, 35–44, 45–49, 50–59, ≥60 mg/dL (TC score)
-        var hdlWithLDL: [Int]    // the same rows, LDL score
-        var bloodPressure: [Int] // optimal, normal, high normal, stage I, stage II–IV
+        var age: [Int]  // 30–34, 35–39, …, 70–74
+        var tc: [Int]  // <160, 160–199, 200–239, 240–279, ≥280 mg/dL
+        var ldl: [Int]  // <100, 100–129, 130–159, 160–189, ≥190 mg/dL
+        var hdl: [Int]  // <35, 35–44, 45–49, 50–59, ≥60 mg/dL (TC score)
+        var hdlWithLDL: [Int]  // the same rows, LDL score
+        var bloodPressure: [Int]  // optimal, normal, high normal, stage I, stage II–IV
         var diabetes: Int
         var smoker: Int
         var riskTC: Risk

@@ -30,8 +30,10 @@ public struct OverworkAssessment: Codable, Sendable, Equatable {
         /// The worker's own RMSSD baseline (e.g. the median of rested mornings).
         public var rmssdBaseline: Double?
 
-        public init(profile: Framingham.Profile, workload: Workload, restingHeartRate: Double? = nil,
-                    sleepHours: Double? = nil, rmssd: Double? = nil, rmssdBaseline: Double? = nil) {
+        public init(
+            profile: Framingham.Profile, workload: Workload, restingHeartRate: Double? = nil,
+            sleepHours: Double? = nil, rmssd: Double? = nil, rmssdBaseline: Double? = nil
+        ) {
             self.profile = profile
             self.workload = workload
             self.restingHeartRate = restingHeartRate
@@ -57,15 +59,17 @@ public struct OverworkAssessment: Codable, Sendable, Equatable {
     public init(_ inputs: Inputs) {
         cardiovascular = Framingham.assess(inputs.profile)
         workloadLevel = inputs.workload.level
-        let band = switch cardiovascular.band {
-        case .low: 0
-        case .moderate: 1
-        case .high: 2
-        }
+        let band =
+            switch cardiovascular.band {
+            case .low: 0
+            case .moderate: 1
+            case .high: 2
+            }
         matrixLevel = Self.matrix[band][workloadLevel.rawValue]
 
-        let physiology = Physiology(restingHeartRate: inputs.restingHeartRate, sleepHours: inputs.sleepHours,
-                                    rmssd: inputs.rmssd, rmssdBaseline: inputs.rmssdBaseline)
+        let physiology = Physiology(
+            restingHeartRate: inputs.restingHeartRate, sleepHours: inputs.sleepHours,
+            rmssd: inputs.rmssd, rmssdBaseline: inputs.rmssdBaseline)
         contributions = physiology.points.merging(["matrix": Double(matrixLevel) * 35]) { a, _ in a }
         score = min(100, contributions.values.reduce(0, +))
         level = score >= 70 ? .high : score >= 35 ? .moderate : .low
@@ -88,11 +92,16 @@ public struct FatigueMonitor: Codable, Sendable, Equatable {
     }
 
     /// `values` go with the event: what the judgement saw.
-    public mutating func update(severeFatigue: Bool, values: [String: Double], atMs t: Int64,
-                                location: Location? = nil) -> [SafetyEvent] {
+    public mutating func update(
+        severeFatigue: Bool, values: [String: Double], atMs t: Int64,
+        location: Location? = nil
+    ) -> [SafetyEvent] {
         guard severeFatigue != isActive else { return [] }
         isActive = severeFatigue
-        return [SafetyEvent(worker: worker, type: .fatigue, phase: isActive ? .alarm : .cleared,
-                            severity: isActive ? .alarm : .info, timeMs: t, values: values, location: location)]
+        return [
+            SafetyEvent(
+                worker: worker, type: .fatigue, phase: isActive ? .alarm : .cleared,
+                severity: isActive ? .alarm : .info, timeMs: t, values: values, location: location)
+        ]
     }
 }

@@ -15,12 +15,13 @@ public struct Physiology: Codable, Sendable, Equatable {
     public init(restingHeartRate: Double?, sleepHours: Double?, rmssd: Double?, rmssdBaseline: Double? = nil) {
         let heart: Double = restingHeartRate.map { $0 > 90 ? 10 : $0 > 80 ? 5 : 0 } ?? 0
         let sleep: Double = sleepHours.map { $0 < 6 ? 10 : $0 < 7 ? 5 : 0 } ?? 0
-        let hrv: Double = rmssd.map { rmssd in
-            if let baseline = rmssdBaseline, baseline > 0 {
-                return rmssd < 0.5 * baseline ? 10 : rmssd < 0.7 * baseline ? 5 : 0
-            }
-            return rmssd < 19 ? 10 : rmssd < 30 ? 5 : 0
-        } ?? 0
+        let hrv: Double =
+            rmssd.map { rmssd in
+                if let baseline = rmssdBaseline, baseline > 0 {
+                    return rmssd < 0.5 * baseline ? 10 : rmssd < 0.7 * baseline ? 5 : 0
+                }
+                return rmssd < 19 ? 10 : rmssd < 30 ? 5 : 0
+            } ?? 0
         points = ["restingHeartRate": heart, "sleep": sleep, "hrv": hrv]
         severeFatigue = points.values.filter { $0 >= 10 }.count >= 2
     }

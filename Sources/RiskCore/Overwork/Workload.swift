@@ -15,8 +15,10 @@ public struct Workload: Codable, Sendable, Equatable {
     /// Copenhagen Burnout Inventory, work-related burnout score 0–100.
     public var workBurnout: Double?
 
-    public init(overtimeLastMonth: Double, overtimeAverageMonths2to6: Double? = nil,
-                personalBurnout: Double? = nil, workBurnout: Double? = nil) {
+    public init(
+        overtimeLastMonth: Double, overtimeAverageMonths2to6: Double? = nil,
+        personalBurnout: Double? = nil, workBurnout: Double? = nil
+    ) {
         self.overtimeLastMonth = overtimeLastMonth
         self.overtimeAverageMonths2to6 = overtimeAverageMonths2to6
         self.personalBurnout = personalBurnout

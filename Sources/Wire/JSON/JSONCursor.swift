@@ -35,8 +35,14 @@ struct JSONCursor {
     mutating func next(_ close: UInt8) throws(JSONParser.SyntaxError) -> Bool {
         skipSpace()
         guard i < b.count else { throw error("unexpected end") }
-        if b[i] == UInt8(ascii: ",") { i += 1; return true }
-        if b[i] == close { i += 1; return false }
+        if b[i] == UInt8(ascii: ",") {
+            i += 1
+            return true
+        }
+        if b[i] == close {
+            i += 1
+            return false
+        }
         throw error(close == UInt8(ascii: "}") ? "expected ',' or '}'" : "expected ',' or ']'")
     }
 
@@ -124,7 +130,7 @@ struct JSONCursor {
             i += 1
             switch e {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                 UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                 continue
             case UInt8(ascii: "u"):
                 let high = try hex4()
@@ -167,7 +173,10 @@ struct JSONCursor {
         while k < raw.count {
             let c = raw[k]
             k += 1
-            guard c == UInt8(ascii: "\\") else { bytes.append(c); continue }
+            guard c == UInt8(ascii: "\\") else {
+                bytes.append(c)
+                continue
+            }
             let e = raw[k]
             k += 1
             switch e {

@@ -33,9 +33,15 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return try object(depth: depth)
         case UInt8(ascii: "["): return try array(depth: depth)
         case UInt8(ascii: "\""): return .string(try cursor.string())
-        case UInt8(ascii: "t"): try cursor.literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try cursor.literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try cursor.literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try cursor.literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try cursor.literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try cursor.literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try cursor.number())
         default: throw cursor.error("unexpected character")
         }

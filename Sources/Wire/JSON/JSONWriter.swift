@@ -82,8 +82,10 @@ extension CloudEvent where Payload == Ack {
 extension CloudEvent {
     /// An event whose `data` is one member holding an array, `{"data":{"key":[…]}, …}`,
     /// each item written by `item`; as the generic encoder writes it.
-    fileprivate func json<Item>(array key: StaticString, of items: [Item], bytesEach: Int,
-                                _ item: (Item, inout String) -> Void) -> Data {
+    fileprivate func json<Item>(
+        array key: StaticString, of items: [Item], bytesEach: Int,
+        _ item: (Item, inout String) -> Void
+    ) -> Data {
         var out = ""
         out.reserveCapacity(200 + items.count * bytesEach)
         out += "{\"data\":{\""
@@ -100,14 +102,20 @@ extension CloudEvent {
 
     /// The attributes that sort after `data`, and the closing brace, as the generic encoder writes them.
     fileprivate func attributes(into out: inout String) {
-        if let t = datacontenttype { out += ",\"datacontenttype\":"; JSONWriter.string(t, into: &out) }
+        if let t = datacontenttype {
+            out += ",\"datacontenttype\":"
+            JSONWriter.string(t, into: &out)
+        }
         out += ",\"id\":"
         JSONWriter.string(id, into: &out)
         out += ",\"source\":"
         JSONWriter.string(source, into: &out)
         out += ",\"specversion\":"
         JSONWriter.string(specversion, into: &out)
-        if let s = subject { out += ",\"subject\":"; JSONWriter.string(s, into: &out) }
+        if let s = subject {
+            out += ",\"subject\":"
+            JSONWriter.string(s, into: &out)
+        }
         out += ",\"time\":"
         JSONWriter.string(time, into: &out)
         out += ",\"type\":"
