@@ -164,7 +164,7 @@ public struct CollectorAPI: Sendable {
         api.group("reports").add(middleware: authenticator).add(middleware: requiring(.coordinator, .admin))
             .get { _, _ -> Response in .json("{\"reports\":[\(try store.reports().map(\.json).joined(separator: ","))]}\n") }
         let admins = api.group().add(middleware: authenticator).add(middleware: requiring(.admin))
-        admins.get("audit") { request, _ -> Response in
+        admins.get("audit") { request, _ -> AuditPage in
             let after: Int64
             if let text = request.uri.queryParameters.get("after") {
                 guard let n = Int64(text), n >= 0 else { throw APIError(message: "after must be an audit entry's seq") }
@@ -173,9 +173,8 @@ public struct CollectorAPI: Sendable {
                 after = 0
             }
             let limit = try request.limit(default: 1_000, max: 10_000)
-            let (entries, last) = try store.auditLog(after: after, limit: limit)
-            let next = entries.count == limit ? last.map(String.init) ?? "null" : "null"
-            return .json("{\"audit\":[\(entries.joined(separator: ","))],\"next_after\":\(next)}\n")
+            let entries = try store.auditLog(after: after, limit: limit)
+            return AuditPage(audit: entries, next_after: entries.count == limit ? entries.last?.seq : nil)
         }
         admins.get("config") { _, _ -> Response in .json(self.configJSON + "\n") }
         // Open data: de-identified daily statistics, for the operator to publish (docs/collector.md, "Open data").
@@ -200,7 +199,7 @@ public struct CollectorAPI: Sendable {
                 ], nowMs: self.nowMs())
             return try MyDataDocument(store: store, who: who).response(generatedMs: self.nowMs())
         }
-        mydata.put(":site/:worker/consent") { request, context -> Response in
+        mydata.put(":site/:worker/consent") { request, context -> ConsentRecord in
             let who = try Self.ownData(context)
             struct Consent: Decodable { var research: Bool }
             let body = try await request.body.collect(upTo: 1_024)
@@ -210,7 +209,7 @@ public struct CollectorAPI: Sendable {
             try store.setConsent(
                 site: who.site, worker: who.worker, research: c.research, by: try context.requireIdentity().name,
                 address: context.clientAddress, nowMs: self.nowMs())
-            return .json(try store.consentJSON(site: who.site, worker: who.worker) + "\n")
+            return try store.consent(site: who.site, worker: who.worker)
         }
         api.group("export").add(middleware: authenticator).add(middleware: requiring(.researcher))
             .get(":file") { request, context -> Response in

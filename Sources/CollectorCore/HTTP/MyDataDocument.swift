@@ -15,7 +15,9 @@ struct MyDataDocument {
 
     func response(generatedMs: Int64) throws -> Response {
         let store = self.store, who = self.who
-        let consent = try store.consentJSON(site: who.site, worker: who.worker)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let consent = String(decoding: try encoder.encode(try store.consent(site: who.site, worker: who.worker)), as: UTF8.self)
         let filter = RecordFilter(site: who.site, worker: who.worker)
         return Response(
             status: .ok,
@@ -54,8 +56,8 @@ struct MyDataDocument {
                     }
                     cursor = next
                 } while cursor != nil
-                let audit = try store.auditLog(about: who)
-                try await writer.write(ByteBuffer(string: "],\"audit\":[\(audit.joined(separator: ","))]}\n"))
+                let audit = String(decoding: try encoder.encode(try store.auditLog(about: who)), as: UTF8.self)
+                try await writer.write(ByteBuffer(string: "],\"audit\":\(audit)}\n"))
                 try await writer.finish(nil)
             })
     }

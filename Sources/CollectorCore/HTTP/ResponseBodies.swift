@@ -14,6 +14,22 @@ struct Health: ResponseEncodable {
     var mqtt: Bool
 }
 
+/// `/api/v1/audit`: a page, and the `seq` to ask for the next one after (`null`: none).
+struct AuditPage: ResponseEncodable {
+    var audit: [AuditRecord]
+    var next_after: Int64?
+
+    enum CodingKeys: CodingKey { case audit, next_after }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(audit, forKey: .audit)
+        try c.encode(next_after, forKey: .next_after)
+    }
+}
+
+extension ConsentRecord: ResponseEncodable {}
+
 /// `/api/v1/gateways`.
 struct GatewayList: ResponseEncodable {
     var gateways: [GatewayRecord]

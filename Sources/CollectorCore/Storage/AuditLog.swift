@@ -45,23 +45,22 @@ extension EventStore {
             arguments: [nowMs, e.action, e.actor, e.address, e.detailJSON])
     }
 
-    /// The audit log as `/api/v1/audit` gives it, oldest first, after `seq`.
-    func auditLog(after seq: Int64, limit: Int) throws -> (json: [String], last: Int64?) {
+    /// The audit log, oldest first, after `seq`.
+    func auditLog(after seq: Int64, limit: Int) throws -> [AuditRecord] {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit])
-            return (rows.map(Self.auditJSON), rows.last.map { $0["seq"] })
+            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]).map(Self.record)
         }
     }
 
-    private static func auditJSON(_ r: Row) -> String {
-        "{\"seq\":\(r["seq"] as Int64),\"time\":\"\(RFC3339.format(ms: r["time_ms"]))\",\"action\":\(JSONText.quoted(r["action"])),"
-            + "\"actor\":\(JSONText.quoted(r["actor"])),\"address\":\((r["address"] as String?).map(JSONText.quoted) ?? "null"),"
-            + "\"detail\":\(r["detail"] as String)}"
+    private static func record(_ r: Row) throws -> AuditRecord {
+        AuditRecord(
+            seq: r["seq"], time: RFC3339.format(ms: r["time_ms"]), action: r["action"], actor: r["actor"], address: r["address"],
+            detail: try JSONDecoder().decode([String: String].self, from: Data((r["detail"] as String).utf8)))
     }
 
     /// The audit entries about one worker's data: their consent and MyData downloads, and what
     /// coordinators did with their alerts.
-    func auditLog(about who: WorkerID) throws -> [String] {
+    func auditLog(about who: WorkerID) throws -> [AuditRecord] {
         try pool.read { db in
             try Row.fetchAll(
                 db,
@@ -72,7 +71,7 @@ extension EventStore {
                            AND CAST(json_extract(detail, '$.alert') AS INTEGER) IN (SELECT alert_id FROM alerts WHERE site = ? AND worker = ?))
                     ORDER BY seq
                     """, arguments: [who.site, who.worker, who.site, who.worker]
-            ).map(Self.auditJSON)
+            ).map(Self.record)
         }
     }
 

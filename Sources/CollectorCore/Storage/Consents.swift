@@ -22,15 +22,15 @@ extension EventStore {
         }
     }
 
-    /// `site`/`worker`'s consent as JSON: `{"research": bool, "changed": time or null}`.
-    func consentJSON(site: String, worker: String) throws -> String {
+    /// `site`/`worker`'s consent; never given: no.
+    func consent(site: String, worker: String) throws -> ConsentRecord {
         try pool.read { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT research, changed_ms FROM consents WHERE site = ? AND worker = ?",
                     arguments: [site, worker])
-            else { return "{\"research\":false,\"changed\":null}" }
-            return "{\"research\":\((row["research"] as Bool) ? "true" : "false"),\"changed\":\"\(RFC3339.format(ms: row["changed_ms"]))\"}"
+            else { return ConsentRecord(research: false, changed: nil) }
+            return ConsentRecord(research: row["research"], changed: RFC3339.format(ms: row["changed_ms"]))
         }
     }
 
