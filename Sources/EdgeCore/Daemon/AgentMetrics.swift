@@ -1,20 +1,17 @@
 import Foundation
 import Prometheus
-import Synchronization
 
 /// The agent's counts (``AgentStatus``) as Prometheus metrics, written to a
 /// file for node_exporter's textfile collector (`metrics_file:`): a gateway
 /// runs no HTTP server, and its node_exporter already serves the machine's
 /// metrics. Written with the status line, atomically (a scrape never reads
-/// half a file: written beside it, then renamed).
+/// half a file: Foundation writes it beside and renames it).
 final class AgentMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let path: String
     private let unknownDevice, rejectedSamples, lateGasStatuses, acknowledged, refusedAcks, telemetryNotWritten,
         droppedTelemetry, scanReports, malformedHCI, adapterResets, gattDrops, malformedATT: Counter
     private let awaitingAck, heldAlarms, outboxAlarms, outboxTelemetry, outboxBytes, gattConnected: Gauge
-    /// The totals already counted, so each record adds only what is new.
-    private let counted = Mutex<[String: Int]>([:])
 
     init(path: String) {
         self.path = path
@@ -54,39 +51,39 @@ final class AgentMetrics: Sendable {
                 helpText: "Payloads a decoder rejected, by kind."), labels: [("kind", kind)])
     }
 
-    /// Takes the counts of `status` and writes the file.
+    /// Takes the counts of `status` and writes the file. The status carries totals since the
+    /// start, so each counter is set to its total (one writer: the status reporter).
     func record(_ status: AgentStatus) throws {
+        func show(_ counter: Counter, _ total: Int) {
+            counter.reset()
+            counter.increment(by: Int64(total))
+        }
         let p = status.pipeline
-        var totals: [(Counter, String, Int)] = [
-            (unknownDevice, "unknown", p.unknownDevice), (rejectedSamples, "samples", p.rejectedSamples),
-            (lateGasStatuses, "late", p.lateGasStatuses), (acknowledged, "acknowledged", status.acknowledged),
-            (refusedAcks, "refusedAcks", status.refusedAcks), (telemetryNotWritten, "notWritten", status.telemetryNotWritten),
-        ]
-        for (kind, n) in p.rejected.byKind { totals.append((rejected(kind), "rejected.\(kind)", n)) }
+        show(unknownDevice, p.unknownDevice)
+        show(rejectedSamples, p.rejectedSamples)
+        show(lateGasStatuses, p.lateGasStatuses)
+        show(acknowledged, status.acknowledged)
+        show(refusedAcks, status.refusedAcks)
+        show(telemetryNotWritten, status.telemetryNotWritten)
+        for (kind, n) in p.rejected.byKind { show(rejected(kind), n) }
         if let o = status.outbox {
-            totals.append((droppedTelemetry, "dropped", o.droppedTelemetry))
+            show(droppedTelemetry, o.droppedTelemetry)
             outboxAlarms.set(Int64(o.alarms))
             outboxTelemetry.set(Int64(o.telemetry))
             outboxBytes.set(Int64(o.bytes))
         }
         if let s = status.scanner {
-            totals += [(scanReports, "reports", s.reports), (malformedHCI, "hci", s.malformed), (adapterResets, "resets", s.resets)]
+            show(scanReports, s.reports)
+            show(malformedHCI, s.malformed)
+            show(adapterResets, s.resets)
         }
         if let g = status.gatt {
-            totals += [(gattDrops, "drops", g.drops), (malformedATT, "att", g.malformed)]
+            show(gattDrops, g.drops)
+            show(malformedATT, g.malformed)
             gattConnected.set(Int64(g.connected))
-        }
-        for (counter, key, total) in totals {
-            let new = counted.withLock { c in
-                defer { c[key] = max(c[key] ?? 0, total) }
-                return total - (c[key] ?? 0)
-            }
-            if new > 0 { counter.increment(by: Int64(new)) }
         }
         awaitingAck.set(Int64(status.awaitingAck))
         heldAlarms.set(Int64(status.heldAlarms))
-        let temporary = path + ".tmp"
-        try Data(registry.emitToBuffer()).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        try Data(registry.emitToBuffer()).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }
