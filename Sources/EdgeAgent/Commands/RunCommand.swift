@@ -67,12 +67,13 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func runDaemon(_ file: String) async throws {
-        guard let settings = DaemonStartup.load(file, daemon: "canary-agent", checkOnly: checkConfig, AgentConfig.loadSimulating) else {
+        guard let (settings, scenario) = DaemonStartup.load(file, daemon: "canary-agent", checkOnly: checkConfig, AgentConfig.loadSimulating)
+        else {
             throw ExitCode(DaemonStartup.configErrorExitCode)
         }
         if checkConfig { return }
         let logger = DaemonStartup.logger("canary-agent", level: settings.logLevel)
-        let simulated = try SimulatedSource(settings, startMs: Int64(Date().timeIntervalSince1970 * 1000))
+        let simulated = scenario.flatMap { SimulatedSource($0, of: settings, startMs: Int64(Date().timeIntervalSince1970 * 1000)) }
         let daemon = AgentDaemon(config: settings, logger: logger, source: simulated, onEvent: EventPrinter.print)
         let group = ServiceGroup(
             configuration: .init(
