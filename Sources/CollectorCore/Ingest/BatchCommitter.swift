@@ -86,7 +86,7 @@ struct BatchCommitter: Sendable {
     /// gateway's alert says so on the feed (``AlertBook/unreadableAlarm``).
     func noteUnreadable(_ unreadable: Set<Topics>) {
         do {
-            _ = try store.noteUnreadable(unreadable, receivedMs: WallClock.nowMs())
+            try store.noteUnreadable(unreadable, receivedMs: WallClock.nowMs())
         } catch {
             metrics.storeErrors.increment()
             noteStoring(false)

@@ -236,6 +236,7 @@ public final class EventStore: Sendable {
     /// true when one opened. It may not wait for the disk (the connection's `synchronous` is the
     /// last commit's): a power cut can undo it, and the gateway's resend, never acknowledged,
     /// opens it again.
+    @discardableResult
     func noteUnreadable(_ gateways: Set<Topics>, receivedMs: Int64) throws -> Bool {
         try pool.write { db in
             var opened = false
