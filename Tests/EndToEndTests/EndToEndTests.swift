@@ -75,10 +75,7 @@ import Wire
         #expect(try site.storedAlarmIDs().sorted() == Worksite.printedIDs(agent).sorted())
 
         // The REST views agree with the feed. The agent said it stopped: its gateway's alert follows.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await site.eventually { try await site.get("/api/v1/alerts?state=open").body.contains("gateway-offline") }
         let open = try await site.get("/api/v1/alerts?state=open")
         #expect(open.status == 200)
         // lin's fall and immobility stay open (latched until acknowledged), wang's SOS too; chen's gas leak cleared.
@@ -283,10 +280,7 @@ import Wire
         try await site.startCollector()
         let feed = try await site.feed()
         let first = try site.startAgent(speed: 1, label: "agent-1")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await site.gatewayState("gw-1") != "online", ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await site.eventually { try await site.gatewayState("gw-1") == "online" }
         // Its connection breaks with it: the broker publishes its last will.
         first.kill(SIGKILL)
         let lost = await Self.collect(feed, count: 1, within: 60) { $0.data.contains("gateway-offline") }
@@ -313,9 +307,9 @@ import Wire
         // Hold the collector so acks stop and the outbox fills, then kill the agent.
         site.collector.kill(SIGSTOP)
         let outbox = try Outbox(path: site.outboxPath)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try outbox.stats().telemetry < 3 || outbox.stats().alarms < 1, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+        try await site.eventually {
+            let stats = try outbox.stats()
+            return stats.telemetry >= 3 && stats.alarms >= 1
         }
         first.kill(SIGKILL)
         let pending = try outbox.pending(limit: 100_000)
@@ -338,10 +332,7 @@ import Wire
         let site = try Worksite()
         try await site.startCollector()
         let agent = try site.startAgent(speed: 2, resendAfter: "3s")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while (try? site.storedAlarmIDs().count) ?? 0 < 2, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await site.eventually { (try? site.storedAlarmIDs().count) ?? 0 >= 2 }
         site.collector.kill(SIGKILL)
         try await site.startCollector()
         #expect(await agent.exitCode(within: 180) == 0, "\(agent.errors)")

@@ -51,9 +51,10 @@ import Testing
             let alerts = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: [[String: Any]]])?["alerts"] ?? []
             return alerts.first { $0["kind"] as? String == kind }?["id"] as? Int
         }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await alert("fall") == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        while try await alert("immobility") == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try await site.eventually {
+            let fall = try await alert("fall"), immobility = try await alert("immobility")
+            return fall != nil && immobility != nil
+        }
         let fall = try #require(try await alert("fall")), immobility = try #require(try await alert("immobility"))
         // A real incident needs its outcome.
         #expect(try await site.post("/api/v1/alerts/\(fall)/resolve", token: "night-token", json: #"{"reason":"real-incident"}"#).status == 400)
@@ -92,8 +93,7 @@ import Testing
             let (fall, immobility) = try await self.resolveLinsFall(site)
 
             // The 500 is retried; the retry hangs: the collector is killed in the middle of it.
-            let deadline = ContinuousClock.now + .seconds(60)
-            while standIn.received.count < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            try await site.eventually { standIn.received.count >= 2 }
             #expect(standIn.received.count == 2)
             site.collector.kill(SIGKILL)
             try await site.startCollector()

@@ -138,13 +138,8 @@ final class Worksite: @unchecked Sendable {
     /// A metric's value once it is at least `least`, or its last value after `seconds`: metrics
     /// observe, and one may be counted a moment after the feed has told of its change.
     func metric(_ name: String, reaching least: Double, within seconds: Double = 10) async throws -> Double {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        var value = try await metric(name)
-        while !(value >= least), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-            value = try await metric(name)
-        }
-        return value
+        try await eventually(within: seconds) { try await metric(name) >= least }
+        return try await metric(name)
     }
 
     /// Returns once `condition` holds, or after `seconds` (a guard against a hang; the test
