@@ -95,7 +95,7 @@ enum Ingest {
 
         // 2. The collector's ingest into a real SQLite file.
         let dir = try temporaryDirectory("ingest")
-        let store = try EventStore(path: dir.appendingPathComponent("collector.sqlite").path)
+        let store = try SQLiteStore(path: dir.appendingPathComponent("collector.sqlite").path)
         let metrics = CollectorMetrics()
         begin = clock.now
         // The ingest's own broker session connects, as in the collector.
@@ -172,7 +172,7 @@ extension Ingest {
                 })
             let dir = try temporaryDirectory("store")
             defer { try? FileManager.default.removeItem(at: dir) }
-            let store = try EventStore(path: dir.appendingPathComponent("collector.sqlite").path)
+            let store = try SQLiteStore(path: dir.appendingPathComponent("collector.sqlite").path)
             storeTimes.append(
                 try clock.measure {
                     for start in stride(from: 0, to: decoded.count, by: 2_000) {

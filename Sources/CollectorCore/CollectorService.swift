@@ -18,10 +18,16 @@ public enum CollectorService {
         config: CollectorConfig, logger: Logger, metrics: CollectorMetrics = CollectorMetrics(),
         notifier: SystemdNotifier = SystemdNotifier(),
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) throws -> some ApplicationProtocol {
-        let store = try EventStore(path: config.databasePath) { error in
-            metrics.checkpointFailures.increment()
-            logger.error("WAL checkpoint failed; the log grows until one succeeds", metadata: ["error": "\(error)"])
+    ) async throws -> some ApplicationProtocol {
+        let store: any CollectorStore
+        switch config.storage {
+        case .sqlite(let path):
+            store = try SQLiteStore(path: path) { error in
+                metrics.checkpointFailures.increment()
+                logger.error("WAL checkpoint failed; the log grows until one succeeds", metadata: ["error": "\(error)"])
+            }
+        case .postgres(let url, let pool, let keep):
+            store = try PostgresStore(url: url, pool: pool, keepTelemetryMonths: keep, logger: logger)
         }
         let client = try MQTTClient(config.mqtt)
         let ingest = Ingest(store: store, client: client, metrics: metrics, settings: config.ingest, logger: logger)
@@ -32,26 +38,29 @@ public enum CollectorService {
         }
         let refused = RefusedTokens()
         let summary = config.summaryJSON
-        try store.audit(
-            [
-                AuditEntry(
-                    action: "config", actor: "canary-collector",
-                    detail: ["config": summary, "changed": String(try store.lastConfigAudited() != summary)])
-            ],
-            nowMs: WallClock.nowMs())
+        let pseudonymKey = try await store.beforeServices { store in
+            try await store.audit(
+                [
+                    AuditEntry(
+                        action: "config", actor: "canary-collector",
+                        detail: ["config": summary, "changed": String(try await store.lastConfigAudited() != summary)])
+                ],
+                nowMs: WallClock.nowMs())
+            return try await store.pseudonymKey()
+        }
         let api = CollectorAPI(
             store: store, metrics: metrics,
-            pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: try store.pseudonymKey()),
+            pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: pseudonymKey),
             tokens: config.tokens, refused: refused, keepAliveMs: config.keepAliveMs,
             status: { ingest.status.current },
             nowMs: WallClock.nowMs, configJSON: summary, egov: config.egov)
         let services: [any Service] =
-            ingest.services + [
+            store.services + ingest.services + [
                 AuditService(store: store, refused: refused, logger: logger),
                 EscalationService(store: store, metrics: metrics, afterMs: config.escalateAfterMs, logger: logger),
                 ReportDelivery(store: store, xroad: config.egov.xroad, logger: logger, nowMs: WallClock.nowMs),
                 FeedKeepAlive(changes: store.changes, every: .milliseconds(config.keepAliveMs)),
-                SystemdWatchdog(notifier: notifier, healthy: { store.isHealthy() }),
+                SystemdWatchdog(notifier: notifier, healthy: { await store.isHealthy() }),
             ]
         let perClient = ConnectionsPerClient(limit: config.http.maxConnectionsPerClient, metrics: metrics, logger: logger)
         let http1 = HTTPServerBuilder.http1(
@@ -74,7 +83,7 @@ public enum CollectorService {
                 availableConnectionsDelegate: MaximumAvailableConnections(config.http.maxConnections, logger: logger)),
             services: services,
             onServerRunning: { channel in
-                notifier.ready(status: "storing to \(config.databasePath)")
+                notifier.ready(status: "storing to \(config.storage.description)")
                 await onRunning(channel.localAddress?.port ?? config.httpPort)
             },
             logger: logger)

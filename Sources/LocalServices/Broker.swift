@@ -12,7 +12,7 @@ public final class Broker: @unchecked Sendable {
     /// benchmarks log as the production config does (mosquitto's default), since a log
     /// line per packet costs the broker, and the thread reading the log, real time.
     public init(extraConfig: String = "", logEveryPacket: Bool = true) throws {
-        port = try Self.freePort()
+        port = try freeLoopbackPort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-broker-\(port)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try
@@ -25,7 +25,7 @@ public final class Broker: @unchecked Sendable {
     /// A broker whose whole mosquitto.conf is `config(port, directory)`: the directory is the
     /// broker's own, for its password file, ACL and persistence.
     public init(config: (Int, URL) throws -> String) throws {
-        port = try Self.freePort()
+        port = try freeLoopbackPort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-broker-\(port)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try config(port, directory).write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
@@ -75,22 +75,6 @@ public final class Broker: @unchecked Sendable {
     }
 
     enum BrokerError: Error { case exited(String) }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                guard bind(fd, $0, length) == 0, getsockname(fd, $0, &length) == 0 else { throw BrokerError.exited("no free port") }
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 /// The first element of `stream` that satisfies `match`, failing after `seconds`

@@ -13,7 +13,7 @@ import Wire
     func record(_ json: String) throws -> AlertRecord { try JSONDecoder().decode(AlertRecord.self, from: Data(json.utf8)) }
 
     /// The only alert of the store.
-    func onlyAlertID(_ s: EventStore) throws -> Int64 {
+    func onlyAlertID(_ s: SQLiteStore) throws -> Int64 {
         let all = try s.alerts(state: nil, site: nil, limit: 10)
         try #require(all.count == 1)
         return try record(all[0]).id

@@ -12,7 +12,7 @@ import Wire
     let topics = try! Topics(site: "s1", gateway: "gw-1")
 
     /// How often `store.changes` woke a subscriber while `body` ran (0 or 1: wake-ups coalesce).
-    func wakeups(_ s: EventStore, _ body: () throws -> Void) async rethrows -> Int {
+    func wakeups(_ s: SQLiteStore, _ body: () throws -> Void) async rethrows -> Int {
         let (stream, cancel) = s.changes.subscribe()
         try body()
         cancel()  // ends the stream after what it holds

@@ -19,7 +19,7 @@ extension StoreFixtures {
         return dir.appendingPathComponent("c.sqlite").path
     }
 
-    func store() throws -> EventStore { try EventStore(path: try databasePath()) }
+    func store() throws -> SQLiteStore { try SQLiteStore(path: try databasePath()) }
 
     func alarm(_ worker: String, _ type: EventType, _ condition: String = "", phase: Phase, at t: Int64) -> ReceivedMessage {
         let e = CloudEvent(

@@ -8,10 +8,10 @@ import Wire
 
 /// Telemetry is stored a message at a time; exports give its readings one by one, in time order, filtered.
 @Suite struct TelemetryExportTests {
-    func store() throws -> EventStore {
+    func store() throws -> SQLiteStore {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return try EventStore(path: dir.appendingPathComponent("c.sqlite").path)
+        return try SQLiteStore(path: dir.appendingPathComponent("c.sqlite").path)
     }
 
     /// A message of `gateway` with one gas reading of `worker` at each time.
@@ -27,7 +27,7 @@ import Wire
     }
 
     /// The NDJSON export, a message a page, as (worker, time) pairs.
-    func export(_ s: EventStore, _ filter: RecordFilter = RecordFilter(), pseudonyms: Pseudonyms? = nil) throws -> [String] {
+    func export(_ s: SQLiteStore, _ filter: RecordFilter = RecordFilter(), pseudonyms: Pseudonyms? = nil) throws -> [String] {
         var cursor: PageCursor?, inOrder = ReadingsInTimeOrder(), lines: [String] = []
         repeat {
             let (text, next) = try Export.telemetryPage(s, filter, after: cursor, .ndjson, &inOrder, pseudonyms: pseudonyms, pageSize: 1)
@@ -88,7 +88,7 @@ import Wire
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("c.sqlite").path
-        let s = try EventStore(path: path)
+        let s = try SQLiteStore(path: path)
         _ = try s.commit([try message("gw-1", "a", [("lin", 1_000), ("chen", 1_500), ("lin", 2_000)])], receivedMs: 0)
         let p = Pseudonyms(key: try s.pseudonymKey())
         let lin = p.worker("lin"), chen = p.worker("chen")
@@ -100,7 +100,7 @@ import Wire
         let (csv, _) = try Export.telemetryPage(s, RecordFilter(), after: nil, .csv, &inOrder, pseudonyms: p)
         #expect(!csv.contains("lin") && !csv.contains("chen") && csv.contains(p.device("D-lin")))
         // The same key after a restart, and another collector's key gives other pseudonyms.
-        #expect(try EventStore(path: path).pseudonymKey() == p.key)
+        #expect(try SQLiteStore(path: path).pseudonymKey() == p.key)
         #expect(Pseudonyms(key: try store().pseudonymKey()).worker("lin") != lin)
     }
 

@@ -10,8 +10,12 @@ import Wire
 ///   host: 127.0.0.1
 ///   port: 1883
 ///   share_group: canary       # optional: MQTT 5 shared subscription, for several collectors
-/// storage:
+/// storage:                   # exactly one of sqlite and postgres (docs/scaling.md)
 ///   sqlite: /var/lib/canary/collector.sqlite
+///   postgres:                 # instead of sqlite: several collectors on one database
+///     url: postgres://canary@db.example:5432/canary   # a password in the URL: keep the file mode 600
+///     pool: 8                 # connections at most
+///     keep_telemetry: 24      # months of telemetry kept; older months' partitions are dropped (default: all)
 /// http:
 ///   host: 127.0.0.1           # 0.0.0.0 to serve the site network: needs tls and tokens
 ///   port: 8080                # 0 picks a free port (tests)
@@ -36,7 +40,7 @@ import Wire
 /// ```
 public struct CollectorConfig: Sendable {
     public var mqtt: MQTTConfiguration
-    public var databasePath: String
+    public var storage: StorageSettings
     public var httpHost: String
     public var httpPort: Int
     /// How often an idle alert feed sends a keep-alive; clients call a feed silent for three of these broken.
@@ -52,12 +56,12 @@ public struct CollectorConfig: Sendable {
     public var logLevel: String
 
     public init(
-        mqtt: MQTTConfiguration, databasePath: String, httpHost: String = "127.0.0.1", httpPort: Int = 8080, keepAliveMs: Int64 = 15_000,
+        mqtt: MQTTConfiguration, storage: StorageSettings, httpHost: String = "127.0.0.1", httpPort: Int = 8080, keepAliveMs: Int64 = 15_000,
         ingest: Ingest.Settings = .init(), exportsNameWorkers: Bool = false, escalateAfterMs: Int64 = 60_000,
         tokens: Tokens = Tokens(), http: HTTPSettings = HTTPSettings(), egov: EGovSettings = EGovSettings(), logLevel: String = "info"
     ) {
         self.mqtt = mqtt
-        self.databasePath = databasePath
+        self.storage = storage
         self.httpHost = httpHost
         self.httpPort = httpPort
         self.keepAliveMs = keepAliveMs
@@ -98,7 +102,7 @@ public struct CollectorConfig: Sendable {
         let escalateAfterMs = try root.section("alerts").durationMs("escalate_after", default: 60_000, in: 1_000...3_600_000)
         let level = try DaemonStartup.logLevel(root)
         let config = CollectorConfig(
-            mqtt: mqtt, databasePath: try storage.string("sqlite", default: "/var/lib/canary/collector.sqlite"),
+            mqtt: mqtt, storage: try StorageSettings.read(storage),
             httpHost: try http.string("host", default: "127.0.0.1"), httpPort: try http.int("port", default: 8080, in: 0...65_535),
             keepAliveMs: try http.durationMs("keep_alive", default: 15_000, in: 1_000...300_000),
             ingest: ingest, exportsNameWorkers: named, escalateAfterMs: escalateAfterMs,
@@ -117,7 +121,7 @@ public struct CollectorConfig: Sendable {
         return """
             {"mqtt":{"host":\(JSONText.quoted(mqtt.host)),"port":\(mqtt.port),"client_id":\(JSONText.quoted(mqtt.clientID)),\
             "tls":\(mqtt.caFile != nil),"share_group":\(ingest.shareGroup.map(JSONText.quoted) ?? "null")},\
-            "storage":{"sqlite":\(JSONText.quoted(databasePath))},\
+            "storage":\(storage.summaryJSON),\
             "http":{"host":\(JSONText.quoted(httpHost)),"port":\(httpPort),"tls":\(http.tls != nil),"insecure":\(http.insecure),\
             "idle_timeout_ms":\(http.idleTimeoutMs),"max_connections":\(http.maxConnections),"max_connections_per_client":\(http.maxConnectionsPerClient)},\
             "export":{"workers":"\(exportsNameWorkers ? "named" : "pseudonymised")"},"alerts":{"escalate_after_ms":\(escalateAfterMs)},\

@@ -20,7 +20,7 @@ struct Export {
     enum Dataset: String { case telemetry, events }
     enum Format: String { case csv, ndjson }
 
-    let store: EventStore
+    let store: any CollectorStore
     let pseudonyms: Pseudonyms?
     /// Whose health readings may go out (the workers who consent to research use, docs/collector.md,
     /// "A worker's own data and consent"); nil: everyone's (a worker's own MyData document).
@@ -29,7 +29,7 @@ struct Export {
     static let pageSize = 500
 
     /// `finished` is told how many lines left (the CSV header not counted), also when the client went away first.
-    func response(_ dataset: Dataset, _ format: Format, filter: RecordFilter, finished: @escaping @Sendable (Int) -> Void = { _ in }) -> Response {
+    func response(_ dataset: Dataset, _ format: Format, filter: RecordFilter, finished: @escaping @Sendable (Int) async -> Void = { _ in }) -> Response {
         let store = self.store, pseudonyms = self.pseudonyms, consent = self.healthConsent
         let contentType = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
         let disposition = "attachment; filename=\"canary-\(dataset.rawValue).\(format.rawValue)\""
@@ -43,19 +43,24 @@ struct Export {
                 var cursor: PageCursor?
                 var inOrder = ReadingsInTimeOrder()
                 var lines = 0
-                defer { finished(lines) }
-                while true {
-                    let (text, next) =
-                        try dataset == .telemetry
-                        ? Self.telemetryPage(store, filter, after: cursor, format, &inOrder, pseudonyms: pseudonyms, consent: consent)
-                        : Self.eventsPage(store, filter, after: cursor, format, pseudonyms: pseudonyms, consent: consent)
-                    if !text.isEmpty {
-                        try await writer.write(ByteBuffer(string: text))
-                        lines += text.utf8.count { $0 == 0x0A }
+                do {
+                    while true {
+                        let (text, next) =
+                            try await dataset == .telemetry
+                            ? Self.telemetryPage(store, filter, after: cursor, format, &inOrder, pseudonyms: pseudonyms, consent: consent)
+                            : Self.eventsPage(store, filter, after: cursor, format, pseudonyms: pseudonyms, consent: consent)
+                        if !text.isEmpty {
+                            try await writer.write(ByteBuffer(string: text))
+                            lines += text.utf8.count { $0 == 0x0A }
+                        }
+                        guard let next else { break }
+                        cursor = next
                     }
-                    guard let next else { break }
-                    cursor = next
+                } catch {
+                    await finished(lines)
+                    throw error
                 }
+                await finished(lines)
                 try await writer.finish(nil)
             })
     }
@@ -69,11 +74,11 @@ struct Export {
     /// One page of messages as text (the readings of it now certain to come
     /// next), and the cursor for the next page (nil at the end).
     static func telemetryPage(
-        _ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?, _ format: Format,
+        _ store: any CollectorStore, _ filter: RecordFilter, after cursor: PageCursor?, _ format: Format,
         _ inOrder: inout ReadingsInTimeOrder, pseudonyms: Pseudonyms?, consent: Set<WorkerID>? = nil,
         pageSize: Int = pageSize
-    ) throws -> (String, PageCursor?) {
-        let messages = try store.telemetry(filter, after: cursor, limit: pageSize)
+    ) async throws -> (String, PageCursor?) {
+        let messages = try await store.telemetry(filter, after: cursor, limit: pageSize)
         var text = ""
         // A page's workers and devices are hashed once each, not once per reading.
         var workers: [String: String] = [:], devices: [String: String] = [:]
@@ -133,10 +138,10 @@ struct Export {
     }
 
     static func eventsPage(
-        _ store: EventStore, _ filter: RecordFilter, after cursor: PageCursor?,
+        _ store: any CollectorStore, _ filter: RecordFilter, after cursor: PageCursor?,
         _ format: Format, pseudonyms: Pseudonyms?, consent: Set<WorkerID>? = nil
-    ) throws -> (String, PageCursor?) {
-        let rows = try store.events(filter, after: cursor, limit: pageSize)
+    ) async throws -> (String, PageCursor?) {
+        let rows = try await store.events(filter, after: cursor, limit: pageSize)
         var text = ""
         let decoder = JSONDecoder()
         for var r in rows {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Wire
 
 /// Daily de-identified statistics per site, for the national open-data
@@ -30,7 +29,7 @@ struct OpenData {
     static func day(_ ms: Int64) -> String { String(RFC3339.format(ms: ms + dayOffsetMs).prefix(10)) }
 
     /// Every (site, day) with readings or alarms in [fromMs, toMs), in order.
-    static func days(_ store: EventStore, fromMs: Int64?, toMs: Int64?, nowMs: Int64) throws -> [Day] {
+    static func days(_ store: any CollectorStore, fromMs: Int64?, toMs: Int64?, nowMs: Int64) async throws -> [Day] {
         var days: [String: Day] = [:]
         func key(_ site: String, _ date: String) -> String { "\(site)\u{0}\(date)" }
         func touch(_ site: String, _ ms: Int64, _ edit: (inout Day) -> Void) {
@@ -40,24 +39,17 @@ struct OpenData {
             days[k] = d
         }
         // Alarms: the alerts the gateways opened (not the collector's own kinds), by the day they opened.
-        let alerts = try store.pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT site, worker, kind, condition, state, opened_ms, updated_ms FROM alerts
-                    WHERE worker != '' AND opened_ms >= ? AND opened_ms < ?
-                    """, arguments: [fromMs ?? .min, toMs ?? .max])
-        }
+        let alerts = try await store.alertsOpened(fromMs: fromMs ?? .min, toMs: toMs ?? .max)
         for a in alerts {
-            let kind: String = a["kind"], opened: Int64 = a["opened_ms"]
+            let kind = a.kind, opened = a.openedMs
             guard alarmKinds.contains(kind) else { continue }
-            touch(a["site"], opened) { d in
+            touch(a.site, opened) { d in
                 d.alarms[kind, default: 0] += 1
-                let condition: String = a["condition"]
+                let condition = a.condition
                 if kind == "gas", let gas = gases.first(where: { condition.hasPrefix($0 + ".") }), !condition.hasSuffix(".fault"),
                     !condition.hasSuffix(".stale")
                 {
-                    let end: Int64 = (a["state"] as String) == "cleared" ? a["updated_ms"] : min(nowMs, toMs ?? nowMs)
+                    let end = a.state == .cleared ? a.updatedMs : min(nowMs, toMs ?? nowMs)
                     d.gasMinutes[gas, default: 0] += Double(max(0, end - opened)) / 60_000
                     d.gasAlarms[gas, default: 0] += 1
                 }
@@ -67,7 +59,7 @@ struct OpenData {
         var cursor: PageCursor?
         let filter = RecordFilter(fromMs: fromMs, toMs: toMs)
         repeat {
-            let page = try store.telemetry(filter, after: cursor, limit: Export.pageSize)
+            let page = try await store.telemetry(filter, after: cursor, limit: Export.pageSize)
             for m in page {
                 guard
                     case .telemetry(let t) = try? IncomingMessage.decode(

@@ -4,7 +4,7 @@ import Foundation
 /// Worker and device identifiers as researchers' exports show them
 /// (docs/collector.md, "Exports": exports name no one unless the site allows
 /// names): HMAC-SHA256 under a key kept in the collector's
-/// database (``EventStore/pseudonymKey()``), its first 48 bits in hex.
+/// database (``CollectorStore/pseudonymKey()``), its first 48 bits in hex.
 ///
 /// The same worker gets the same pseudonym in every export of one collector,
 /// so a year can be exported month by month and joined. Without the key a

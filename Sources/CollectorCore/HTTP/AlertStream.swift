@@ -29,7 +29,7 @@ import ServiceLifecycle
 /// stream then sends `event: reload` (its `id:` the real last change) and goes
 /// on from there; the client must load the alerts in full again.
 struct AlertStream {
-    let store: EventStore
+    let store: any CollectorStore
     let metrics: CollectorMetrics
     let status: @Sendable () -> CollectorStatus
     /// A keep-alive this often keeps proxies from closing an idle stream, finds clients that went away,
@@ -42,14 +42,14 @@ struct AlertStream {
     /// `connectionClosed`: the client's connection's end. A client that hangs up ends the
     /// stream at once, so `canary_collector_sse_clients` follows it; without it the stream
     /// noticed only when its next write failed, up to a keep-alive interval later.
-    func response(_ request: Request, connectionClosed: EventLoopFuture<Void>) throws -> Response {
+    func response(_ request: Request, connectionClosed: EventLoopFuture<Void>) async throws -> Response {
         let header = request.headers[Self.lastEventID] ?? request.uri.queryParameters.get("last_event_id")
         var requested: Int64?
         if let header {
             guard let n = Int64(header), n >= 0 else { throw APIError(message: "Last-Event-ID '\(header)' is not an id this stream gave out") }
             requested = n
         }
-        let last = try store.lastAlertChange()
+        let last = try await store.lastAlertChange()
         let reload = requested.map { $0 > last } ?? false
         let start = reload ? last : requested ?? last
         let store = self.store, signal = store.changes, metrics = self.metrics, status = self.status, keepAliveMs = self.keepAliveMs
@@ -88,7 +88,7 @@ struct AlertStream {
                             announced = now
                             quietSince = .now
                         }
-                        let changes = try store.alertChanges(after: sent, limit: 500)
+                        let changes = try await store.alertChanges(after: sent, limit: 500)
                         if !changes.isEmpty {
                             var text = ""
                             for c in changes {

@@ -10,7 +10,7 @@ import Wire
 /// role); `/metrics` needs none from loopback. Health values are shown only
 /// to the `medical` role (``HealthData``).
 public struct CollectorAPI: Sendable {
-    let store: EventStore
+    let store: any CollectorStore
     let metrics: CollectorMetrics
     /// Workers and devices in exports; nil: by name.
     let pseudonyms: Pseudonyms?
@@ -27,7 +27,7 @@ public struct CollectorAPI: Sendable {
     let egov: EGovSettings
 
     init(
-        store: EventStore, metrics: CollectorMetrics, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
+        store: any CollectorStore, metrics: CollectorMetrics, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
         keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64, configJSON: String = "{}",
         egov: EGovSettings = EGovSettings()
     ) {
@@ -57,7 +57,7 @@ public struct CollectorAPI: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
         router.get("/healthz") { _, _ -> EditedResponse<Health> in
-            let db = store.isHealthy(), now = self.status()
+            let db = await store.isHealthy(), now = self.status()
             // Storing is what matters: a broker outage is reported but does not make the collector unhealthy.
             let healthy = db && now.storing
             return EditedResponse(
@@ -69,7 +69,7 @@ public struct CollectorAPI: Sendable {
             .add(middleware: LoopbackOr(authenticator: authenticator, policy: requiring(.admin)))
             .get { _, _ -> Response in
                 // Counted when scraped, from the database: never behind the feed that announced the change.
-                if let gateways = try? store.gateways() {
+                if let gateways = try? await store.gateways() {
                     self.metrics.gatewaysOffline.set(Int64(gateways.count { $0.state == .offline }))
                 }
                 return Response(
@@ -81,7 +81,7 @@ public struct CollectorAPI: Sendable {
         let coordinators = api.group().add(middleware: authenticator).add(middleware: requiring(.coordinator))
         coordinators.get("events") { request, context -> Response in
             let limit = try request.limit(default: 100, max: 1_000)
-            let rows = try store.events(try request.recordFilter(), after: try request.cursor(), limit: limit)
+            let rows = try await store.events(try request.recordFilter(), after: try request.cursor(), limit: limit)
             let health = context.seesHealth
             let next = rows.count == limit ? rows.last.map { "\"\($0.cursor)\"" } ?? "null" : "null"
             let events = rows.map { health ? $0.json : HealthData.withoutHealth(event: $0.json) }
@@ -89,16 +89,16 @@ public struct CollectorAPI: Sendable {
         }
         coordinators.get("alerts") { request, context -> Response in
             let state = try request.name("state").map { text throws(APIError) in
-                guard let f = EventStore.StateFilter(text) else { throw APIError(message: "state must be open, pre-alarm, alarm or cleared") }
+                guard let f = AlertStateFilter(text) else { throw APIError(message: "state must be open, pre-alarm, alarm or cleared") }
                 return f
             }
             let handling = try request.name("handling").map { text throws(APIError) in
-                guard let f = EventStore.HandlingFilter(text) else {
+                guard let f = AlertHandlingFilter(text) else {
                     throw APIError(message: "handling must be unacknowledged, acknowledged, resolved or unresolved")
                 }
                 return f
             }
-            let rows = try store.alerts(
+            let rows = try await store.alerts(
                 state: state, handling: handling, site: try request.name("site"), worker: try request.name("worker"),
                 limit: try request.limit(default: 500, max: 10_000))
             let health = context.seesHealth
@@ -106,7 +106,7 @@ public struct CollectorAPI: Sendable {
         }
         coordinators.post("alerts/:id/acknowledge") { request, context -> Response in
             let (id, coordinator) = try Self.alertAndCaller(context)
-            return try self.handled { try store.acknowledge(id, by: coordinator.name, address: context.clientAddress, nowMs: self.nowMs()) }
+            return try await self.handled { try await store.acknowledge(id, by: coordinator.name, address: context.clientAddress, nowMs: self.nowMs()) }
         }
         coordinators.post("alerts/:id/resolve") { request, context -> Response in
             let (id, coordinator) = try Self.alertAndCaller(context)
@@ -135,8 +135,8 @@ public struct CollectorAPI: Sendable {
             } else if r.outcome != nil {
                 throw APIError(message: "an outcome goes with real-incident only")
             }
-            return try self.handled {
-                try store.resolve(
+            return try await self.handled {
+                try await store.resolve(
                     id, by: coordinator.name, reason: r.reason, note: r.note, outcome: r.outcome, egov: self.egov,
                     address: context.clientAddress, nowMs: self.nowMs())
             }
@@ -145,7 +145,7 @@ public struct CollectorAPI: Sendable {
             .add(middleware: BearerTokenAuthenticator(tokens: tokens, refused: refused, acceptsQueryToken: true))
             .add(middleware: requiring(.coordinator))
             .get { request, context -> Response in
-                try AlertStream(
+                try await AlertStream(
                     store: store, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs,
                     health: context.seesHealth
                 )
@@ -155,14 +155,14 @@ public struct CollectorAPI: Sendable {
             .get { request, context -> Response in
                 let now = self.status()
                 return .json(
-                    try store.workers(
+                    try await store.workers(
                         site: try request.name("site"), current: now.hearing && now.storing,
                         health: context.seesHealth) + "\n")
             }
         api.group("gateways").add(middleware: authenticator).add(middleware: requiring(.admin, .coordinator))
-            .get { _, _ in GatewayList(gateways: try store.gateways()) }
+            .get { _, _ in GatewayList(gateways: try await store.gateways()) }
         api.group("reports").add(middleware: authenticator).add(middleware: requiring(.coordinator, .admin))
-            .get { _, _ -> Response in .json("{\"reports\":[\(try store.reports().map(\.json).joined(separator: ","))]}\n") }
+            .get { _, _ -> Response in .json("{\"reports\":[\(try await store.reports().map(\.json).joined(separator: ","))]}\n") }
         let admins = api.group().add(middleware: authenticator).add(middleware: requiring(.admin))
         admins.get("audit") { request, _ -> AuditPage in
             let after: Int64
@@ -173,31 +173,31 @@ public struct CollectorAPI: Sendable {
                 after = 0
             }
             let limit = try request.limit(default: 1_000, max: 10_000)
-            let entries = try store.auditLog(after: after, limit: limit)
+            let entries = try await store.auditLog(after: after, limit: limit)
             return AuditPage(audit: entries, next_after: entries.count == limit ? entries.last?.seq : nil)
         }
         admins.get("config") { _, _ -> Response in .json(self.configJSON + "\n") }
         // Open data: de-identified daily statistics, for the operator to publish (docs/collector.md, "Open data").
         let opendata = api.group("opendata").add(middleware: authenticator).add(middleware: requiring(.researcher, .admin))
         opendata.get("daily.csv") { request, _ -> Response in
-            let days = try OpenData.days(store, fromMs: try request.time("from"), toMs: try request.time("to"), nowMs: self.nowMs())
+            let days = try await OpenData.days(store, fromMs: try request.time("from"), toMs: try request.time("to"), nowMs: self.nowMs())
             return Response(
                 status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenData.csv(days))))
         }
         opendata.get("daily.json") { request, _ -> Response in
-            .json(OpenData.json(try OpenData.days(store, fromMs: try request.time("from"), toMs: try request.time("to"), nowMs: self.nowMs())))
+            .json(OpenData.json(try await OpenData.days(store, fromMs: try request.time("from"), toMs: try request.time("to"), nowMs: self.nowMs())))
         }
         opendata.get("metadata.json") { _, _ -> Response in .json(OpenData.metadata()) }
         let mydata = api.group("mydata").add(middleware: authenticator).add(middleware: requiring(.worker))
         mydata.get(":site/:worker") { request, context -> Response in
             let who = try Self.ownData(context)
-            try store.audit(
+            try await store.audit(
                 [
                     AuditEntry(
                         action: "mydata", actor: try context.requireIdentity().name, address: context.clientAddress,
                         detail: ["site": who.site, "worker": who.worker])
                 ], nowMs: self.nowMs())
-            return try MyDataDocument(store: store, who: who).response(generatedMs: self.nowMs())
+            return try await MyDataDocument(store: store, who: who).response(generatedMs: self.nowMs())
         }
         mydata.put(":site/:worker/consent") { request, context -> ConsentRecord in
             let who = try Self.ownData(context)
@@ -206,10 +206,10 @@ public struct CollectorAPI: Sendable {
             guard let c = try? JSONDecoder().decode(Consent.self, from: Data(buffer: body)) else {
                 throw APIError(message: "the body must be {\"research\": true or false}")
             }
-            try store.setConsent(
+            try await store.setConsent(
                 site: who.site, worker: who.worker, research: c.research, by: try context.requireIdentity().name,
                 address: context.clientAddress, nowMs: self.nowMs())
-            return try store.consent(site: who.site, worker: who.worker)
+            return try await store.consent(site: who.site, worker: who.worker)
         }
         api.group("export").add(middleware: authenticator).add(middleware: requiring(.researcher))
             .get(":file") { request, context -> Response in
@@ -222,17 +222,17 @@ public struct CollectorAPI: Sendable {
                 }
                 var filter = try request.recordFilter()
                 if let pseudonyms = self.pseudonyms, let worker = filter.worker {
-                    filter.worker = try Self.worker(pseudonym: worker, pseudonyms, store)
+                    filter.worker = try await Self.worker(pseudonym: worker, pseudonyms, store)
                 }
                 let audit = AuditEntry(
                     action: "export", actor: try context.requireIdentity().name, address: context.clientAddress,
                     detail: ["export": file, "filter": request.uri.query ?? ""])
                 // Health readings only of the workers who consent to research use.
-                let export = Export(store: store, pseudonyms: self.pseudonyms, healthConsent: try store.consentingWorkers())
+                let export = Export(store: store, pseudonyms: self.pseudonyms, healthConsent: try await store.consentingWorkers())
                 return export.response(dataset, format, filter: filter) { rows in
                     var entry = audit
                     entry.detail["rows"] = String(rows)
-                    try? store.audit([entry], nowMs: self.nowMs())
+                    try? await store.audit([entry], nowMs: self.nowMs())
                 }
             }
         return router
@@ -242,8 +242,8 @@ public struct CollectorAPI: Sendable {
     /// pseudonymised export cannot be filtered by a real id: that would tell
     /// the researcher whether a named person is in the data and which
     /// pseudonym is theirs.
-    static func worker(pseudonym: String, _ pseudonyms: Pseudonyms, _ store: EventStore) throws -> String {
-        guard pseudonym.hasPrefix("w-"), let id = try store.workerIDs().first(where: { pseudonyms.worker($0) == pseudonym }) else {
+    static func worker(pseudonym: String, _ pseudonyms: Pseudonyms, _ store: any CollectorStore) async throws -> String {
+        guard pseudonym.hasPrefix("w-"), let id = try await store.workerIDs().first(where: { pseudonyms.worker($0) == pseudonym }) else {
             throw APIError(message: "worker must be a worker's pseudonym (w-…) as the exports show it")
         }
         return id
@@ -266,9 +266,9 @@ public struct CollectorAPI: Sendable {
     }
 
     /// The alert after a coordinator's action, which the feed says too.
-    private func handled(_ action: () throws -> String) throws -> Response {
+    private func handled(_ action: () async throws -> String) async throws -> Response {
         do {
-            let alert = try action()
+            let alert = try await action()
             return .json(alert + "\n")
         } catch AlertHandlingError.noSuchAlert {
             throw APIError(status: .notFound, message: "no such alert")

@@ -10,14 +10,14 @@ import Wire
 /// entries about their data. The right of access of Taiwan's PDPA (art. 3 and
 /// 10), and the MyData idea of a person taking their own data with them.
 struct MyDataDocument {
-    let store: EventStore
+    let store: any CollectorStore
     let who: WorkerID
 
-    func response(generatedMs: Int64) throws -> Response {
+    func response(generatedMs: Int64) async throws -> Response {
         let store = self.store, who = self.who
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let consent = String(decoding: try encoder.encode(try store.consent(site: who.site, worker: who.worker)), as: UTF8.self)
+        let consent = String(decoding: try encoder.encode(try await store.consent(site: who.site, worker: who.worker)), as: UTF8.self)
         let filter = RecordFilter(site: who.site, worker: who.worker)
         return Response(
             status: .ok,
@@ -32,11 +32,11 @@ struct MyDataDocument {
                             {"worker":{"site":\(JSONText.quoted(who.site)),"id":\(JSONText.quoted(who.worker))},\
                             "generated":"\(RFC3339.format(ms: generatedMs))","consent":\(consent),"alerts":[
                             """))
-                let alerts = try store.alerts(state: nil, site: who.site, worker: who.worker, limit: 1_000_000)
+                let alerts = try await store.alerts(state: nil, handling: nil, site: who.site, worker: who.worker, limit: 1_000_000)
                 try await writer.write(ByteBuffer(string: alerts.joined(separator: ",") + "],\"events\":["))
                 var cursor: PageCursor?, first = true
                 repeat {
-                    let rows = try store.events(filter, after: cursor, limit: Export.pageSize)
+                    let rows = try await store.events(filter, after: cursor, limit: Export.pageSize)
                     if !rows.isEmpty {
                         try await writer.write(ByteBuffer(string: (first ? "" : ",") + rows.map(\.json).joined(separator: ",")))
                         first = false
@@ -48,7 +48,7 @@ struct MyDataDocument {
                 var inOrder = ReadingsInTimeOrder()
                 first = true
                 repeat {
-                    let (text, next) = try Export.telemetryPage(store, filter, after: cursor, .ndjson, &inOrder, pseudonyms: nil)
+                    let (text, next) = try await Export.telemetryPage(store, filter, after: cursor, .ndjson, &inOrder, pseudonyms: nil)
                     let lines = text.split(separator: "\n")
                     if !lines.isEmpty {
                         try await writer.write(ByteBuffer(string: (first ? "" : ",") + lines.joined(separator: ",")))
@@ -56,7 +56,7 @@ struct MyDataDocument {
                     }
                     cursor = next
                 } while cursor != nil
-                let audit = String(decoding: try encoder.encode(try store.auditLog(about: who)), as: UTF8.self)
+                let audit = String(decoding: try encoder.encode(try await store.auditLog(about: who)), as: UTF8.self)
                 try await writer.write(ByteBuffer(string: "],\"audit\":\(audit)}\n"))
                 try await writer.finish(nil)
             })

@@ -15,8 +15,8 @@ struct Acker: Service {
     let client: MQTTClient
     let metrics: CollectorMetrics
     let logger: Logger
-    private let outcomes: AsyncStream<EventStore.CommitOutcome>
-    private let handOver: AsyncStream<EventStore.CommitOutcome>.Continuation
+    private let outcomes: AsyncStream<CommitOutcome>
+    private let handOver: AsyncStream<CommitOutcome>.Continuation
 
     init(client: MQTTClient, metrics: CollectorMetrics, logger: Logger) {
         self.client = client
@@ -26,7 +26,7 @@ struct Acker: Service {
     }
 
     /// Queues the acks of `outcome`; returns at once.
-    func acknowledge(_ outcome: EventStore.CommitOutcome) {
+    func acknowledge(_ outcome: CommitOutcome) {
         if !outcome.acks.isEmpty { handOver.yield(outcome) }
     }
 

@@ -17,7 +17,7 @@ struct AlarmLane: Service {
         await withGracefulShutdownHandler {
             for await _ in queue.wakeups {
                 while case let batch = queue.take(max: maxBatch), !batch.isEmpty {
-                    store(batch)
+                    await store(batch)
                 }
             }
         } onGracefulShutdown: {
@@ -25,12 +25,12 @@ struct AlarmLane: Service {
         }
     }
 
-    func store(_ batch: [MQTTMessage]) {
+    func store(_ batch: [MQTTMessage]) async {
         var unreadable: Set<Topics> = []
         let valid = committer.validate(batch) { unreadable.insert($0) }
-        if !unreadable.isEmpty { committer.noteUnreadable(unreadable) }
+        if !unreadable.isEmpty { await committer.noteUnreadable(unreadable) }
         for chunk in BatchCommitter.transactions(valid, readingsPerCommit: committer.settings.readingsPerCommit) {
-            if let outcome = committer.commit(chunk) {
+            if let outcome = await committer.commit(chunk) {
                 acker.acknowledge(outcome)
             } else if chunk.contains(where: { if case .status = $0.message { true } else { false } }) {
                 session.askForStatusesAgain()

@@ -8,7 +8,7 @@ import Wire
 /// sets the status board's `storing` to false (the feed says so) and returns
 /// nil: nothing of it is acknowledged.
 struct BatchCommitter: Sendable {
-    let store: EventStore
+    let store: any CollectorStore
     let metrics: CollectorMetrics
     let status: StatusBoard
     let settings: Ingest.Settings
@@ -56,10 +56,10 @@ struct BatchCommitter: Sendable {
     }
 
     /// Commits a chunk; nil when the database refused it (nothing is acknowledged then).
-    func commit(_ valid: [ReceivedMessage], _ durability: EventStore.Durability = .durable) -> EventStore.CommitOutcome? {
-        let outcome: EventStore.CommitOutcome
+    func commit(_ valid: [ReceivedMessage], _ durability: CommitDurability = .durable) async -> CommitOutcome? {
+        let outcome: CommitOutcome
         do {
-            outcome = try store.commit(valid, receivedMs: WallClock.nowMs(), durability: durability)
+            outcome = try await store.commit(valid, receivedMs: WallClock.nowMs(), durability: durability)
         } catch {
             metrics.storeErrors.increment()
             noteStoring(false)
@@ -84,9 +84,9 @@ struct BatchCommitter: Sendable {
 
     /// An alarm the collector cannot read is an alarm nobody sees: its
     /// gateway's alert says so on the feed (``AlertBook/unreadableAlarm``).
-    func noteUnreadable(_ unreadable: Set<Topics>) {
+    func noteUnreadable(_ unreadable: Set<Topics>) async {
         do {
-            try store.noteUnreadable(unreadable, receivedMs: WallClock.nowMs())
+            _ = try await store.noteUnreadable(unreadable, receivedMs: WallClock.nowMs())
         } catch {
             metrics.storeErrors.increment()
             noteStoring(false)

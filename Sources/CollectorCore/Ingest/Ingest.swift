@@ -45,7 +45,7 @@ public struct Ingest: Sendable {
     let telemetryLane: TelemetryLane
     let acker: Acker
 
-    public init(store: EventStore, client: MQTTClient, metrics: CollectorMetrics, settings: Settings = Settings(), logger: Logger) {
+    public init(store: any CollectorStore, client: MQTTClient, metrics: CollectorMetrics, settings: Settings = Settings(), logger: Logger) {
         status = StatusBoard(changes: store.changes)
         session = BrokerSession(
             client: client, status: status, metrics: metrics, shareGroup: settings.shareGroup,

@@ -1,11 +1,11 @@
-import Dispatch
 import MQTT
 import ServiceLifecycle
 
 /// Telemetry in two stages that overlap on two cores: validation, a little
-/// at a time, while the batch before commits. Commits run on `commits`, a
-/// thread of its own, so a commit waiting for the disk or the write lock
-/// holds none of the cooperative pool's threads, which the alarm lane needs.
+/// at a time, while the batch before commits. A commit waiting for the disk
+/// or the write lock holds none of the cooperative pool's threads, which the
+/// alarm lane needs: the store waits off the pool (GRDB's writer queue,
+/// PostgreSQL's event loop).
 /// What waits is committed in transactions of `readingsPerCommit` (alarms
 /// get the write lock between them) of which only the last waits for the
 /// disk: one fsync makes all of them durable, and then all are acknowledged.
@@ -14,7 +14,6 @@ struct TelemetryLane: Service {
     let queue = WorkQueue<MQTTMessage>(capacity: MQTTClient.receiveCapacity)
     /// Validated, waiting for its commit.
     private let valid = WorkQueue<ReceivedMessage>(capacity: MQTTClient.receiveCapacity)
-    private let commits = DispatchQueue(label: "canary.collector.telemetry-commit")
     let committer: BatchCommitter
     let acker: Acker
     let maxBatch: Int
@@ -51,18 +50,15 @@ struct TelemetryLane: Service {
         for await _ in valid.wakeups {
             while case let batch = valid.take(max: maxBatch), !batch.isEmpty {
                 let chunks = BatchCommitter.transactions(batch, readingsPerCommit: committer.settings.readingsPerCommit)
-                var committed = EventStore.CommitOutcome()
+                var committed = CommitOutcome()
                 for (k, chunk) in chunks.enumerated() {
-                    let durability: EventStore.Durability = k == chunks.count - 1 ? .closing : .deferred
-                    let outcome = await withCheckedContinuation { done in
-                        commits.async { done.resume(returning: committer.commit(chunk, durability)) }
-                    }
-                    if let outcome {
+                    let durability: CommitDurability = k == chunks.count - 1 ? .closing : .deferred
+                    if let outcome = await committer.commit(chunk, durability) {
                         committed.add(outcome)
                     } else if durability == .closing {
                         // The ones before are stored but may not be on disk: not acknowledged, the
                         // gateways resend them, and the resends are acknowledged as duplicates.
-                        committed = EventStore.CommitOutcome()
+                        committed = CommitOutcome()
                     }
                 }
                 acker.acknowledge(committed)

@@ -28,7 +28,7 @@ import Wire
 /// Every attempt is in the audit log. Each second it also opens a
 /// `report-overdue` alert for a report not delivered 7 hours after its incident.
 struct ReportDelivery: Service {
-    let store: EventStore
+    let store: any CollectorStore
     let xroad: EGovSettings.XRoad?
     let logger: Logger
     let nowMs: @Sendable () -> Int64
@@ -39,11 +39,11 @@ struct ReportDelivery: Service {
         let client = try xroad.map(Self.client)
         while !Task.isShuttingDownGracefully {
             do {
-                try store.flagOverdueReports(nowMs: nowMs())
-                if let client, let xroad, let report = try store.nextPendingReport(), report.nextAttemptMs <= nowMs() {
+                _ = try await store.flagOverdueReports(nowMs: nowMs())
+                if let client, let xroad, let report = try await store.nextPendingReport(), report.nextAttemptMs <= nowMs() {
                     let (outcome, status, xroadError) = await attempt(report, client, xroad)
                     let retryMs = min(xroad.firstRetryMs << min(report.attempts, 16), Self.maxRetryMs)
-                    try store.recordAttempt(report.id, outcome, status: status, xroadError: xroadError, retryAfterMs: retryMs, nowMs: nowMs())
+                    try await store.recordAttempt(report.id, outcome, status: status, xroadError: xroadError, retryAfterMs: retryMs, nowMs: nowMs())
                     log(report, outcome)
                     continue
                 }

@@ -17,20 +17,46 @@ struct AlertHandling: Equatable {
     /// The columns ``init(_:from:)`` reads, in this order.
     static let columns = "acknowledged_ms, acknowledged_by, resolved_ms, resolved_by, resolution, note, escalated_ms"
 
-    init() {}
+    var state: AlertRecord.Handling { resolvedMs != nil ? .resolved : acknowledgedMs != nil ? .acknowledged : .unacknowledged }
 
-    /// From ``columns`` starting at column `i` of a row of the ingest's cached statements.
-    init(_ c: BoundStatement.Columns, from i: Int32) {
-        acknowledgedMs = c.optionalInt64(i)
-        acknowledgedBy = c.text(i + 1)
-        resolvedMs = c.optionalInt64(i + 2)
-        resolvedBy = c.text(i + 3)
-        resolution = c.text(i + 4).flatMap(AlertRecord.Resolution.init)
-        note = c.text(i + 5)
-        escalatedMs = c.optionalInt64(i + 6)
+    /// A coordinator's acknowledgement: someone is on it. The first stands; false when this changes nothing.
+    mutating func acknowledge(by coordinator: String, nowMs: Int64) throws(AlertHandlingError) -> Bool {
+        guard resolvedMs == nil else { throw .alreadyResolved }
+        guard acknowledgedMs == nil else { return false }
+        acknowledgedMs = nowMs
+        acknowledgedBy = coordinator
+        return true
     }
 
-    var state: AlertRecord.Handling { resolvedMs != nil ? .resolved : acknowledgedMs != nil ? .acknowledged : .unacknowledged }
+    /// A coordinator's resolution with its reason (acknowledging it too, if nobody had).
+    mutating func resolve(by coordinator: String, reason: AlertRecord.Resolution, note: String?, nowMs: Int64) throws(AlertHandlingError) {
+        guard resolvedMs == nil else { throw .alreadyResolved }
+        if acknowledgedMs == nil {
+            acknowledgedMs = nowMs
+            acknowledgedBy = coordinator
+        }
+        resolvedMs = nowMs
+        resolvedBy = coordinator
+        resolution = reason
+        self.note = note
+    }
+
+    /// The alert `snapshot` (its JSON) with this handling, as JSON.
+    func applied(to snapshot: String) throws -> String {
+        var record = try JSONDecoder().decode(AlertRecord.self, from: Data(snapshot.utf8))
+        apply(to: &record)
+        return record.json
+    }
+
+    /// The audit line of a resolution.
+    static func resolutionDetail(_ id: Int64, reason: AlertRecord.Resolution, note: String?, outcome: IncidentOutcome?) -> [String: String] {
+        var detail = ["alert": String(id), "reason": reason.rawValue, "note": note ?? ""]
+        if let o = outcome {
+            detail["outcome"] = "deaths \(o.deaths), injured \(o.injured), hospitalised \(o.hospitalised): \(o.description)"
+            detail["related_alerts"] = (o.related_alerts ?? []).map(String.init).joined(separator: ",")
+        }
+        return detail
+    }
 
     /// `record` as coordinators see it with this handling.
     func apply(to record: inout AlertRecord) {
@@ -45,8 +71,21 @@ struct AlertHandling: Equatable {
     }
 }
 
+extension AlertHandling {
+    /// From ``columns`` starting at column `i` of a row of the ingest's cached statements.
+    init(_ c: BoundStatement.Columns, from i: Int32) {
+        acknowledgedMs = c.optionalInt64(i)
+        acknowledgedBy = c.text(i + 1)
+        resolvedMs = c.optionalInt64(i + 2)
+        resolvedBy = c.text(i + 3)
+        resolution = c.text(i + 4).flatMap(AlertRecord.Resolution.init)
+        note = c.text(i + 5)
+        escalatedMs = c.optionalInt64(i + 6)
+    }
+}
+
 /// What a coordinator asked of an alert that cannot be done.
-enum AlertHandlingError: Error, Equatable {
+public enum AlertHandlingError: Error, Equatable {
     case noSuchAlert
     /// A resolved alert is closed: it is neither acknowledged nor resolved again.
     case alreadyResolved
@@ -54,20 +93,14 @@ enum AlertHandlingError: Error, Equatable {
     case noSuchRelatedAlert(Int64)
 }
 
-extension EventStore {
+extension SQLiteStore {
     /// Acknowledges alert `id` for `coordinator`: someone is on it. The first
     /// acknowledgement stands; acknowledging again changes nothing. The alert's JSON.
     /// The audit log records it in the same transaction, with the client's `address`.
-    func acknowledge(_ id: Int64, by coordinator: String, address: String? = nil, nowMs: Int64) throws -> String {
+    public func acknowledge(_ id: Int64, by coordinator: String, address: String? = nil, nowMs: Int64) throws -> String {
         try durableWrite { db in
             try Self.audit(AuditEntry(action: "acknowledge", actor: coordinator, address: address, detail: ["alert": String(id)]), nowMs: nowMs, db)
-            return try changeHandling(of: id, db) { h in
-                guard h.resolvedMs == nil else { throw AlertHandlingError.alreadyResolved }
-                guard h.acknowledgedMs == nil else { return false }
-                h.acknowledgedMs = nowMs
-                h.acknowledgedBy = coordinator
-                return true
-            }
+            return try changeHandling(of: id, db) { try $0.acknowledge(by: coordinator, nowMs: nowMs) }
         }
     }
 
@@ -75,27 +108,15 @@ extension EventStore {
     /// from ``AlertHandling/resolutions`` and an optional note. A real incident
     /// comes with its `outcome`; when OSH Act art. 37 makes it reportable, its
     /// report is made in the same transaction (docs/egov.md). The alert's JSON.
-    func resolve(
+    public func resolve(
         _ id: Int64, by coordinator: String, reason: AlertRecord.Resolution, note: String?, outcome: IncidentOutcome? = nil,
         egov: EGovSettings = EGovSettings(), address: String? = nil, nowMs: Int64
     ) throws -> String {
         try durableWrite { db in
-            var detail = ["alert": String(id), "reason": reason.rawValue, "note": note ?? ""]
-            if let o = outcome {
-                detail["outcome"] = "deaths \(o.deaths), injured \(o.injured), hospitalised \(o.hospitalised): \(o.description)"
-                detail["related_alerts"] = (o.related_alerts ?? []).map(String.init).joined(separator: ",")
-            }
+            let detail = AlertHandling.resolutionDetail(id, reason: reason, note: note, outcome: outcome)
             try Self.audit(AuditEntry(action: "resolve", actor: coordinator, address: address, detail: detail), nowMs: nowMs, db)
             let alert = try changeHandling(of: id, db) { h in
-                guard h.resolvedMs == nil else { throw AlertHandlingError.alreadyResolved }
-                if h.acknowledgedMs == nil {
-                    h.acknowledgedMs = nowMs
-                    h.acknowledgedBy = coordinator
-                }
-                h.resolvedMs = nowMs
-                h.resolvedBy = coordinator
-                h.resolution = reason
-                h.note = note
+                try h.resolve(by: coordinator, reason: reason, note: note, nowMs: nowMs)
                 return true
             }
             if let outcome { try Self.makeReport(for: id, outcome: outcome, by: coordinator, nowMs: nowMs, egov: egov, db) }
@@ -106,7 +127,7 @@ extension EventStore {
     /// Escalates every open alert that nobody acknowledged or resolved within
     /// `afterMs` of its opening (by the gateway's clock or the collector's,
     /// whichever is earlier). The escalated alerts' JSON.
-    func escalate(nowMs: Int64, afterMs: Int64) throws -> [String] {
+    public func escalate(nowMs: Int64, afterMs: Int64) throws -> [String] {
         let due = """
             SELECT alert_id FROM alerts
             WHERE acknowledged_ms IS NULL AND resolved_ms IS NULL AND escalated_ms IS NULL AND state != 'cleared'
@@ -135,9 +156,7 @@ extension EventStore {
         let snapshot = row.snapshot
         var handling = row.handling
         guard try edit(&handling) else { return snapshot }
-        var record = try JSONDecoder().decode(AlertRecord.self, from: Data(snapshot.utf8))
-        handling.apply(to: &record)
-        let changed = record.json
+        let changed = try handling.applied(to: snapshot)
         try db.execute(
             sql: """
                 UPDATE alerts SET acknowledged_ms = ?, acknowledged_by = ?, resolved_ms = ?, resolved_by = ?, resolution = ?, note = ?,

@@ -28,9 +28,9 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
-extension EventStore {
+extension SQLiteStore {
     /// Appends entries in one durable transaction.
-    func audit(_ entries: [AuditEntry], nowMs: Int64) throws {
+    public func audit(_ entries: [AuditEntry], nowMs: Int64) throws {
         guard !entries.isEmpty else { return }
         try durableWrite { db in
             for e in entries { try Self.audit(e, nowMs: nowMs, db) }
@@ -46,7 +46,7 @@ extension EventStore {
     }
 
     /// The audit log, oldest first, after `seq`.
-    func auditLog(after seq: Int64, limit: Int) throws -> [AuditRecord] {
+    public func auditLog(after seq: Int64, limit: Int) throws -> [AuditRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]).map(Self.record)
         }
@@ -60,7 +60,7 @@ extension EventStore {
 
     /// The audit entries about one worker's data: their consent and MyData downloads, and what
     /// coordinators did with their alerts.
-    func auditLog(about who: WorkerID) throws -> [AuditRecord] {
+    public func auditLog(about who: WorkerID) throws -> [AuditRecord] {
         try pool.read { db in
             try Row.fetchAll(
                 db,
@@ -76,7 +76,7 @@ extension EventStore {
     }
 
     /// The config the collector started with last time, as its `config` entry recorded it.
-    func lastConfigAudited() throws -> String? {
+    public func lastConfigAudited() throws -> String? {
         try pool.read {
             try String.fetchOne($0, sql: "SELECT json_extract(detail, '$.config') FROM audit WHERE action = 'config' ORDER BY seq DESC LIMIT 1")
         }

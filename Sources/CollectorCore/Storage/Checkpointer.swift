@@ -68,10 +68,13 @@ final class Checkpointer: Sendable {
     /// Waits for a checkpoint when the log has grown past `catchUpFrames`
     /// pages; at once otherwise. Not on the writer's connection: alarms
     /// commit meanwhile.
-    func catchUp() {
+    func catchUp() async {
         guard framesInLog >= catchUpFrames else { return }
-        queue.sync {
-            do { try checkpoint() } catch { failed(error) }
+        await withCheckedContinuation { done in
+            queue.async {
+                do { try self.checkpoint() } catch { self.failed(error) }
+                done.resume()
+            }
         }
     }
 

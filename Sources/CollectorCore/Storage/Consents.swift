@@ -6,9 +6,9 @@ import Wire
 /// special-category data under Taiwan's PDPA (art. 6): without a worker's
 /// consent it is not used for research, so no consent is the default, and a
 /// withdrawal takes a worker's health readings out of every export after it.
-extension EventStore {
+extension SQLiteStore {
     /// Records `site`/`worker`'s consent, and the change in the audit log, in one durable transaction.
-    func setConsent(site: String, worker: String, research: Bool, by actor: String, address: String?, nowMs: Int64) throws {
+    public func setConsent(site: String, worker: String, research: Bool, by actor: String, address: String?, nowMs: Int64) throws {
         try durableWrite { db in
             try db.execute(
                 sql: """
@@ -23,7 +23,7 @@ extension EventStore {
     }
 
     /// `site`/`worker`'s consent; never given: no.
-    func consent(site: String, worker: String) throws -> ConsentRecord {
+    public func consent(site: String, worker: String) throws -> ConsentRecord {
         try pool.read { db in
             guard
                 let row = try Row.fetchOne(
@@ -35,7 +35,7 @@ extension EventStore {
     }
 
     /// The workers who consent to research use of their health readings.
-    func consentingWorkers() throws -> Set<WorkerID> {
+    public func consentingWorkers() throws -> Set<WorkerID> {
         try pool.read { db in
             Set(
                 try Row.fetchAll(db, sql: "SELECT site, worker FROM consents WHERE research").map { WorkerID(site: $0["site"], worker: $0["worker"]) }

@@ -19,6 +19,19 @@ public struct ReportRow: Sendable, Equatable {
     public var requestID: String?
     public var requestHash: String?
 
+    /// The JSON of `/api/v1/reports`.
+    var json: String {
+        var out = "{\"id\":\(id),\"alert\":\(alertID),\"x_road_id\":\(JSONText.quoted(xroadID)),\"state\":\(JSONText.quoted(state)),"
+        out += "\"known_at\":\"\(RFC3339.format(ms: knownMs))\",\"deadline\":\"\(RFC3339.format(ms: deadlineMs))\",\"attempts\":\(attempts)"
+        if let e = lastError { out += ",\"last_error\":\(JSONText.quoted(e))" }
+        if let t = deliveredMs { out += ",\"delivered\":\"\(RFC3339.format(ms: t))\"" }
+        if let r = requestID { out += ",\"x_road_request_id\":\(JSONText.quoted(r))" }
+        if let h = requestHash { out += ",\"x_road_request_hash\":\(JSONText.quoted(h))" }
+        return out + ",\"report\":\(body)}"
+    }
+}
+
+extension ReportRow {
     init(_ r: Row) {
         id = r["report_id"]
         alertID = r["alert_id"]
@@ -34,21 +47,10 @@ public struct ReportRow: Sendable, Equatable {
         requestID = r["request_id"]
         requestHash = r["request_hash"]
     }
-
-    /// The JSON of `/api/v1/reports`.
-    var json: String {
-        var out = "{\"id\":\(id),\"alert\":\(alertID),\"x_road_id\":\(JSONText.quoted(xroadID)),\"state\":\(JSONText.quoted(state)),"
-        out += "\"known_at\":\"\(RFC3339.format(ms: knownMs))\",\"deadline\":\"\(RFC3339.format(ms: deadlineMs))\",\"attempts\":\(attempts)"
-        if let e = lastError { out += ",\"last_error\":\(JSONText.quoted(e))" }
-        if let t = deliveredMs { out += ",\"delivered\":\"\(RFC3339.format(ms: t))\"" }
-        if let r = requestID { out += ",\"x_road_request_id\":\(JSONText.quoted(r))" }
-        if let h = requestHash { out += ",\"x_road_request_hash\":\(JSONText.quoted(h))" }
-        return out + ",\"report\":\(body)}"
-    }
 }
 
 /// What one delivery attempt came to (``ReportDelivery``).
-enum DeliveryOutcome: Equatable {
+public enum DeliveryOutcome: Equatable {
     case delivered(requestID: String?, requestHash: String?)
     /// Our side is wrong (a `Client.*` error, another 4xx): a person must look; not retried.
     case refused(String)
@@ -56,7 +58,7 @@ enum DeliveryOutcome: Equatable {
     case failed(String)
 }
 
-extension EventStore {
+extension SQLiteStore {
     /// Makes the report of alert `id`'s incident in the resolving transaction, when `outcome`
     /// is reportable and none of the incident's alerts is in a report already.
     static func makeReport(
@@ -98,7 +100,7 @@ extension EventStore {
 
     /// The pending report due first: when it is due, and the report. One at a time, so never
     /// two deliveries of reports are in flight at once.
-    func nextPendingReport() throws -> ReportRow? {
+    public func nextPendingReport() throws -> ReportRow? {
         try pool.read {
             try Row.fetchOne($0, sql: "SELECT * FROM incident_reports WHERE state = 'pending' ORDER BY next_attempt_ms, report_id LIMIT 1")
                 .map(ReportRow.init)
@@ -107,7 +109,7 @@ extension EventStore {
 
     /// Records an attempt at delivering report `id` and its outcome, with the audit line, in one
     /// durable transaction; a failure is retried `retryAfterMs` later.
-    func recordAttempt(_ id: Int64, _ outcome: DeliveryOutcome, status: Int?, xroadError: String?, retryAfterMs: Int64, nowMs: Int64) throws {
+    public func recordAttempt(_ id: Int64, _ outcome: DeliveryOutcome, status: Int?, xroadError: String?, retryAfterMs: Int64, nowMs: Int64) throws {
         try durableWrite { db in
             var detail = ["report": String(id), "status": status.map(String.init) ?? "none"]
             if let xroadError { detail["x_road_error"] = xroadError }
@@ -140,7 +142,7 @@ extension EventStore {
     /// first knew of its incident: an hour before the legal deadline, someone must act. True
     /// when one opened. Waits for the disk: the alert is not undone by a power cut.
     @discardableResult
-    func flagOverdueReports(nowMs: Int64) throws -> Bool {
+    public func flagOverdueReports(nowMs: Int64) throws -> Bool {
         let due = "SELECT * FROM incident_reports WHERE state != 'delivered' AND overdue_alerted = 0 AND known_ms + ? <= ?"
         let warnMs = IncidentReport.deadlineMs - 3_600_000
         guard try pool.read({ try Row.fetchOne($0, sql: due + " LIMIT 1", arguments: [warnMs, nowMs]) }) != nil else { return false }
@@ -148,7 +150,7 @@ extension EventStore {
             var opened = false
             for report in try Row.fetchAll(db, sql: due, arguments: [warnMs, nowMs]).map(ReportRow.init) {
                 let site = try String.fetchOne(db, sql: "SELECT site FROM alerts WHERE alert_id = ?", arguments: [report.alertID]) ?? ""
-                opened = try AlertBook.applyOverdueReport(report, site: site, nowMs: nowMs, db: db) || opened
+                opened = try Self.apply(AlertBook.overdue(report, site: site, nowMs: nowMs), onlyIfNew: true, db: db) || opened
                 try db.execute(sql: "UPDATE incident_reports SET overdue_alerted = 1 WHERE report_id = ?", arguments: [report.id])
             }
             return opened

@@ -114,9 +114,39 @@ struct WorkerUpdates: Sendable {
         inBatch = [:]
     }
 
+    /// A row of `workers` to upsert.
+    struct WorkerRow {
+        var site: String, worker: String, gateway: String
+        var lastSeenMs: Int64
+        var location: String?, locationMs: Int64?
+    }
+
+    /// A row of `worker_readings` to upsert.
+    struct ReadingRow {
+        var site: String, worker: String, kind: String, device: String
+        var timeMs: Int64
+        var values: String
+    }
+
+    /// What to write (after `endBatch`), in key order: writers that share a database then
+    /// take the rows' locks in one order and cannot deadlock on them.
+    mutating func rows() -> (workers: [WorkerRow], readings: [ReadingRow]) {
+        for (key, r) in readings { heard(site: key.site, worker: key.worker, gateway: r.gateway, atMs: r.timeMs) }
+        let workerRows = workers.sorted { ($0.key.site, $0.key.worker) < ($1.key.site, $1.key.worker) }.map { key, seen in
+            WorkerRow(
+                site: key.site, worker: key.worker, gateway: seen.gateway, lastSeenMs: seen.lastSeenMs, location: seen.location?.json,
+                locationMs: seen.location?.timeMs)
+        }
+        let readingRows = readings.sorted { ($0.key.site, $0.key.worker, $0.key.kind) < ($1.key.site, $1.key.worker, $1.key.kind) }.map {
+            key, r in
+            ReadingRow(site: key.site, worker: key.worker, kind: key.kind, device: r.device, timeMs: r.timeMs, values: r.values)
+        }
+        return (workerRows, readingRows)
+    }
+
     /// Writes it all (after `endBatch`).
     mutating func write(_ db: Database) throws {
-        for (key, r) in readings { heard(site: key.site, worker: key.worker, gateway: r.gateway, atMs: r.timeMs) }
+        let (workerRows, readingRows) = rows()
         let worker = try BoundStatement(
             db,
             sql: """
@@ -128,10 +158,8 @@ struct WorkerUpdates: Sendable {
                                     THEN excluded.location ELSE location END,
                     location_ms = MAX(COALESCE(location_ms, excluded.location_ms), COALESCE(excluded.location_ms, location_ms))
                 """)
-        for (key, seen) in workers {
-            try worker.run(
-                .text(key.site), .text(key.worker), .text(seen.gateway), .int(seen.lastSeenMs), .text(seen.location?.json),
-                .int(seen.location?.timeMs))
+        for w in workerRows {
+            try worker.run(.text(w.site), .text(w.worker), .text(w.gateway), .int(w.lastSeenMs), .text(w.location), .int(w.locationMs))
         }
         let reading = try BoundStatement(
             db,
@@ -140,8 +168,8 @@ struct WorkerUpdates: Sendable {
                 ON CONFLICT (site, worker, kind) DO UPDATE SET device = excluded.device, time_ms = excluded.time_ms, "values" = excluded."values"
                 WHERE excluded.time_ms >= worker_readings.time_ms
                 """)
-        for (key, r) in readings {
-            try reading.run(.text(key.site), .text(key.worker), .text(key.kind), .text(r.device), .int(r.timeMs), .text(r.values))
+        for r in readingRows {
+            try reading.run(.text(r.site), .text(r.worker), .text(r.kind), .text(r.device), .int(r.timeMs), .text(r.values))
         }
     }
 

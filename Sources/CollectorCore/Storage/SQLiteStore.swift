@@ -1,21 +1,8 @@
 import Foundation
 import GRDB
+import ServiceLifecycle
 import Synchronization
 import Wire
-
-/// A validated message and where it came from, ready to store.
-public struct ReceivedMessage: Sendable {
-    public var topics: Topics
-    public var message: IncomingMessage
-    /// The CloudEvent as received; stored as is so exports give third parties the exact wire form.
-    public var raw: [UInt8]
-
-    public init(topics: Topics, message: IncomingMessage, raw: [UInt8]) {
-        self.topics = topics
-        self.message = message
-        self.raw = raw
-    }
-}
 
 /// The collector's storage: SQLite in WAL mode through GRDB, one writer
 /// (the ingest) and concurrent readers (the HTTP API).
@@ -27,7 +14,7 @@ public struct ReceivedMessage: Sendable {
 /// acknowledged again and otherwise ignored. Checkpoints run on their own
 /// connection (``Checkpointer``). Every committed change to the alert log
 /// wakes ``changes`` (``AlertLogObserver``).
-public final class EventStore: Sendable {
+public final class SQLiteStore: CollectorStore {
     let pool: DatabasePool
     /// Fires after each commit that changed the alert log: the feed's wake-up.
     public let changes = ChangeSignal()
@@ -35,6 +22,8 @@ public final class EventStore: Sendable {
     private let checkpointer: Checkpointer
     /// Worker state from deferred commits, written with the closing one.
     private let pendingWorkers = Mutex(WorkerUpdates())
+    /// None: SQLite is a library in this process.
+    public var services: [any Service] { [] }
 
     /// `checkpointFailed` hears of a checkpoint that failed (the WAL then grows until one succeeds).
     public convenience init(path: String, checkpointFailed: @escaping @Sendable (any Error) -> Void = { _ in }) throws {
@@ -56,9 +45,12 @@ public final class EventStore: Sendable {
         pool.add(transactionObserver: alertLog)
     }
 
+    /// Runs `body` at once: the file was opened and migrated by `init`.
+    public func beforeServices<T: Sendable>(_ body: (any CollectorStore) async throws -> T) async throws -> T { try await body(self) }
+
     /// The key of the exports' pseudonyms (``Pseudonyms``): 32 random bytes, made on first use
     /// and kept, so that pseudonyms stay the same from export to export.
-    func pseudonymKey() throws -> [UInt8] {
+    public func pseudonymKey() throws -> [UInt8] {
         try pool.write { db in
             if let key = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = 'pseudonyms'") { return Array(key) }
             var rng = SystemRandomNumberGenerator()
@@ -89,55 +81,14 @@ public final class EventStore: Sendable {
     /// Pages in the WAL after the last commit (tests).
     var framesInLog: Int { checkpointer.framesInLog }
 
-    /// What a committed batch means for the gateways and the feed.
-    public struct CommitOutcome: Sendable {
-        /// Per gateway, the ids to acknowledge: stored now or already stored.
-        public var acks: [Topics: [String]] = [:]
-        public var storedAlarms = 0
-        public var storedReadings = 0
-        public var duplicates = 0
-        public var alertChanges = 0
-        /// Alarms whose own time was implausible, and the collector's clock taken instead (``AlertBook/plausibleTime``),
-        /// with the topic each came on, for the log.
-        public var implausibleTimes: [(topic: String, timeMs: Int64)] = []
-
-        mutating func ack(_ topics: Topics, _ id: String) {
-            acks[topics, default: []].append(id)
-        }
-
-        /// This and `later`, as if committed together.
-        mutating func add(_ later: CommitOutcome) {
-            acks.merge(later.acks) { $0 + $1 }
-            storedAlarms += later.storedAlarms
-            storedReadings += later.storedReadings
-            duplicates += later.duplicates
-            alertChanges += later.alertChanges
-            implausibleTimes += later.implausibleTimes
-        }
-    }
-
-    /// How a commit treats the disk and the workers' state.
-    public enum Durability: Sendable {
-        /// Waits for the disk (`synchronous = FULL`), which makes every
-        /// transaction before it durable too; writes the batch's worker state.
-        case durable
-        /// Does not wait for the disk (`synchronous = NORMAL` in WAL mode), so
-        /// a power cut can undo it: its ids may be acknowledged only after a
-        /// durable commit that follows. Its worker state is kept for `closing`.
-        case deferred
-        /// Durable, and writes the worker state kept by `deferred` commits too.
-        case closing
-    }
-
     /// Stores `batch` in one transaction. A run of deferred commits closed by
     /// one that waits for the disk keeps the write lock free for alarms
     /// between its transactions, and costs the disk one fsync; the same few
     /// hundred worker upserts are written once, not in every transaction
-    /// (docs/performance.md).
-    public func commit(_ batch: [ReceivedMessage], receivedMs: Int64, durability: Durability = .durable) throws -> CommitOutcome {
-        // The telemetry stage, not an alarm, waits when checkpoints fall behind.
-        defer { if durability == .closing { checkpointer.catchUp() } }
-        return try pool.writeWithoutTransaction { db in
+    /// (docs/performance.md). It runs on GRDB's writer queue, so a commit
+    /// waiting for the disk holds none of Swift's cooperative threads.
+    public func commit(_ batch: [ReceivedMessage], receivedMs: Int64, durability: CommitDurability = .durable) async throws -> CommitOutcome {
+        let outcome = try await pool.writeWithoutTransaction { db in
             try db.execute(sql: durability == .deferred ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL")
             var outcome = CommitOutcome()
             var workers = durability == .durable ? WorkerUpdates() : pendingWorkers.withLock { $0 }
@@ -154,6 +105,9 @@ public final class EventStore: Sendable {
             }
             return outcome
         }
+        // The telemetry stage, not an alarm, waits when checkpoints fall behind.
+        if durability == .closing { await checkpointer.catchUp() }
+        return outcome
     }
 
     private func store(_ batch: [ReceivedMessage], receivedMs: Int64, workers: inout WorkerUpdates, db: Database) throws -> CommitOutcome {
@@ -187,18 +141,14 @@ public final class EventStore: Sendable {
                 outcome.storedAlarms += 1
                 let timeMs = AlertBook.plausibleTime(e.data.time_ms, receivedMs: receivedMs)
                 if timeMs != e.data.time_ms { outcome.implausibleTimes.append((m.topics.events, e.data.time_ms)) }
-                if try AlertBook.apply(e, topics: m.topics, timeMs: timeMs, receivedMs: receivedMs, db: db) { outcome.alertChanges += 1 }
+                if try Self.apply(AlertBook.change(e, topics: m.topics, timeMs: timeMs, receivedMs: receivedMs), db: db) { outcome.alertChanges += 1 }
                 if let worker = e.subject {
                     workers.heard(site: site, worker: worker, gateway: gateway, atMs: timeMs)
                     if let l = e.data.location { workers.located(site: site, worker: worker, l) }
                 }
             case .telemetry(let e):
                 outcome.ack(m.topics, e.id)
-                var first = e.readings.first?.time_ms ?? RFC3339.parse(e.time) ?? receivedMs, last = first
-                for r in e.readings {
-                    first = min(first, r.time_ms)
-                    last = max(last, r.time_ms)
-                }
+                let (first, last) = TelemetrySpan.of(e, receivedMs: receivedMs)
                 guard
                     try telemetry.run(
                         .text(e.source), .text(e.id), .text(site), .text(gateway), .int(first), .int(last),
@@ -223,7 +173,7 @@ public final class EventStore: Sendable {
                         WHERE excluded.state != gateways.state
                         """, arguments: [site, gateway, e.data.state, receivedMs])
                 guard db.changesCount > 0 else { continue }
-                if try AlertBook.apply(e, topics: m.topics, receivedMs: receivedMs, db: db) { outcome.alertChanges += 1 }
+                if try Self.apply(AlertBook.change(e, topics: m.topics, receivedMs: receivedMs), db: db) { outcome.alertChanges += 1 }
             }
         }
         if longest > 0 {
@@ -232,16 +182,16 @@ public final class EventStore: Sendable {
         return outcome
     }
 
-    /// Opens an alert for each gateway whose alarm could not be read (`AlertBook.applyUnreadable`);
+    /// Opens an alert for each gateway whose alarm could not be read (``AlertBook/unreadableAlarm``);
     /// true when one opened. It may not wait for the disk (the connection's `synchronous` is the
     /// last commit's): a power cut can undo it, and the gateway's resend, never acknowledged,
     /// opens it again.
     @discardableResult
-    func noteUnreadable(_ gateways: Set<Topics>, receivedMs: Int64) throws -> Bool {
+    public func noteUnreadable(_ gateways: Set<Topics>, receivedMs: Int64) throws -> Bool {
         try pool.write { db in
             var opened = false
             for topics in gateways {
-                opened = try AlertBook.applyUnreadable(topics: topics, receivedMs: receivedMs, db: db) || opened
+                opened = try Self.apply(AlertBook.unreadable(topics: topics, receivedMs: receivedMs), onlyIfNew: true, db: db) || opened
             }
             return opened
         }

@@ -2,24 +2,7 @@ import Foundation
 import GRDB
 import Wire
 
-/// What the API and the exports filter on; every field optional.
-public struct RecordFilter: Sendable, Equatable {
-    public var fromMs: Int64?
-    /// Exclusive.
-    public var toMs: Int64?
-    public var site: String?
-    public var worker: String?
-    /// Events: `fall` or `tw.canary.alarm.fall`. Telemetry: the reading kind (`gas`, `position`, …).
-    public var type: String?
-
-    public init(fromMs: Int64? = nil, toMs: Int64? = nil, site: String? = nil, worker: String? = nil, type: String? = nil) {
-        self.fromMs = fromMs
-        self.toMs = toMs
-        self.site = site
-        self.worker = worker
-        self.type = type
-    }
-
+extension RecordFilter {
     func sql(typeColumn: String, expandType: Bool) -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments: StatementArguments = []
@@ -47,44 +30,7 @@ public struct RecordFilter: Sendable, Equatable {
     }
 }
 
-/// Position in a time-ordered listing: the last row's time and sequence
-/// number, so the next page starts exactly after it even when rows share a time.
-public struct PageCursor: Sendable, Equatable, CustomStringConvertible {
-    public var timeMs: Int64
-    public var seq: Int64
-
-    public init(timeMs: Int64, seq: Int64) {
-        self.timeMs = timeMs
-        self.seq = seq
-    }
-
-    public init?(_ text: String) {
-        let parts = text.split(separator: "_")
-        guard parts.count == 2, let t = Int64(parts[0]), let s = Int64(parts[1]) else { return nil }
-        self.init(timeMs: t, seq: s)
-    }
-
-    public var description: String { "\(timeMs)_\(seq)" }
-}
-
-public struct StoredEvent: Sendable {
-    public var cursor: PageCursor
-    /// The CloudEvent JSON as received.
-    public var json: String
-    public var site: String?
-    public var worker: String?
-}
-
-/// A stored telemetry message: where it came from, and the CloudEvent as received.
-public struct StoredTelemetry: Sendable {
-    /// The earliest reading's time and the row's sequence number.
-    public var cursor: PageCursor
-    public var site: String
-    public var gateway: String
-    public var event: [UInt8]
-}
-
-extension EventStore {
+extension SQLiteStore {
     /// Alarm events by time, oldest first, after `cursor`.
     public func events(_ filter: RecordFilter, after cursor: PageCursor?, limit: Int) throws -> [StoredEvent] {
         let (clause, arguments) = filter.sql(typeColumn: "type", expandType: true)
@@ -150,36 +96,8 @@ extension EventStore {
         }
     }
 
-    /// Which alerts by their state: open (pre-alarm or alarm), or in one state.
-    public enum StateFilter: Sendable, Equatable {
-        case open
-        case only(AlarmPhase)
-
-        /// `open`, `pre-alarm`, `alarm` or `cleared`; nil for anything else.
-        public init?(_ text: String) {
-            if text == "open" { self = .open } else if let p = AlarmPhase(rawValue: text) { self = .only(p) } else { return nil }
-        }
-    }
-
-    /// Which alerts by their handling: in one, or not resolved (unacknowledged or acknowledged).
-    public enum HandlingFilter: Sendable, Equatable {
-        case only(AlertRecord.Handling)
-        case unresolved
-
-        /// `unacknowledged`, `acknowledged`, `resolved` or `unresolved`; nil for anything else.
-        public init?(_ text: String) {
-            if text == "unresolved" {
-                self = .unresolved
-            } else if let h = AlertRecord.Handling(rawValue: text) {
-                self = .only(h)
-            } else {
-                return nil
-            }
-        }
-    }
-
     /// Alerts, newest first; nil filters take all.
-    public func alerts(state: StateFilter?, handling: HandlingFilter? = nil, site: String?, worker: String? = nil, limit: Int) throws -> [String] {
+    public func alerts(state: AlertStateFilter?, handling: AlertHandlingFilter? = nil, site: String?, worker: String? = nil, limit: Int) throws -> [String] {
         var clauses: [String] = [], arguments: StatementArguments = []
         switch state {
         case nil: break
@@ -212,6 +130,22 @@ extension EventStore {
         }
     }
 
+    public func alertsOpened(fromMs: Int64, toMs: Int64) throws -> [OpenedAlert] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT site, worker, kind, condition, state, opened_ms, updated_ms FROM alerts
+                    WHERE worker != '' AND opened_ms >= ? AND opened_ms < ?
+                    """, arguments: [fromMs, toMs]
+            ).map {
+                OpenedAlert(
+                    site: $0["site"], worker: $0["worker"], kind: $0["kind"], condition: $0["condition"], state: $0["state"],
+                    openedMs: $0["opened_ms"], updatedMs: $0["updated_ms"])
+            }
+        }
+    }
+
     /// Alert changes after `seq`, in order: the SSE feed.
     public func alertChanges(after seq: Int64, limit: Int) throws -> [(seq: Int64, snapshot: String)] {
         try pool.read { db in
@@ -226,10 +160,7 @@ extension EventStore {
         try pool.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(seq), 0) FROM alert_changes") ?? 0 }
     }
 
-    /// Every worker heard from, with their open alerts, as the JSON of `/api/v1/workers`.
-    /// `current`: whether what is stored is up to date (the collector hears the broker and
-    /// can store); when it is not, a worker without an open alarm is `unknown`, not `ok`.
-    /// `health`: whether health readings and values are shown (the `medical` role, ``HealthData``).
+    /// Every worker heard from, with their open alerts, as the JSON of `/api/v1/workers` (``WorkersDocument``).
     public func workers(site: String?, current: Bool = true, health: Bool = true) throws -> String {
         try pool.read { db in
             var arguments: StatementArguments = []
@@ -238,49 +169,34 @@ extension EventStore {
                 clause = "site = ?"
                 arguments += [site]
             }
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE \(clause) ORDER BY site, worker", arguments: arguments)
+            let workers = try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE \(clause) ORDER BY site, worker", arguments: arguments).map {
+                WorkersDocument.Worker(
+                    site: $0["site"], worker: $0["worker"], gateway: $0["gateway"], lastSeenMs: $0["last_seen_ms"], location: $0["location"])
+            }
             // A resolved alert is the coordinators' word that it needs nothing more, whatever its state.
             let open = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT site, worker, state, snapshot FROM alerts WHERE state != 'cleared' AND resolved_ms IS NULL ORDER BY alert_id
-                    """)
-            let latest = try Row.fetchAll(
+                    """
+            ).map { WorkersDocument.OpenAlert(site: $0["site"], worker: $0["worker"], state: $0["state"], snapshot: $0["snapshot"]) }
+            let readings = try Row.fetchAll(
                 db, sql: #"SELECT site, worker, kind, device, time_ms, "values" FROM worker_readings WHERE \#(clause) ORDER BY kind"#,
-                arguments: arguments)
+                arguments: arguments
+            ).map {
+                WorkersDocument.Reading(
+                    site: $0["site"], worker: $0["worker"], kind: $0["kind"], device: $0["device"], timeMs: $0["time_ms"], values: $0["values"])
+            }
             let offline = Set(
                 try Row.fetchAll(db, sql: "SELECT site, gateway FROM gateways WHERE state = 'offline'").map {
-                    "\($0["site"] as String)\u{0}\($0["gateway"] as String)"
+                    GatewayKey(site: $0["site"], gateway: $0["gateway"])
                 })
-            // Grouped once, not filtered once per worker: a large site has thousands of rows of each.
-            func key(_ row: Row) -> String { "\(row["site"] as String)\u{0}\(row["worker"] as String)" }
-            let openByWorker = Dictionary(grouping: open, by: key), latestByWorker = Dictionary(grouping: latest, by: key)
-            var items: [String] = []
-            for r in rows {
-                let site: String = r["site"], worker: String = r["worker"]
-                let mine = openByWorker[key(r)] ?? []
-                let states = Set(mine.map { $0["state"] as String })
-                // Unknown is not safe: with the gateway that hears a worker offline, or the broker out
-                // of reach, "ok" would be a guess.
-                let unheard = !current || offline.contains("\(site)\u{0}\(r["gateway"] as String)")
-                let state = states.contains("alarm") ? "alarm" : states.contains("pre-alarm") ? "pre-alarm" : unheard ? "unknown" : "ok"
-                let shown = (latestByWorker[key(r)] ?? []).filter { health || !HealthData.readingKinds.contains($0["kind"]) }
-                let readings = shown.map { x -> String in
-                    "\(JSONText.quoted(x["kind"])):{\"device\":\(JSONText.quoted(x["device"])),\"time_ms\":\(x["time_ms"] as Int64),\"values\":\(x["values"] as String)}"
-                }
-                items.append(
-                    """
-                    {"site":\(JSONText.quoted(site)),"worker":\(JSONText.quoted(worker)),"gateway":\(JSONText.quoted(r["gateway"])),\
-                    "state":"\(state)","last_seen":"\(RFC3339.format(ms: r["last_seen_ms"]))","location":\(r["location"] as String? ?? "null"),\
-                    "readings":{\(readings.joined(separator: ","))},"open_alerts":[\(mine.map { health ? $0["snapshot"] : HealthData.withoutHealth(alert: $0["snapshot"]) }.joined(separator: ","))]}
-                    """)
-            }
-            return "{\"workers\":[\(items.joined(separator: ","))]}"
+            return WorkersDocument.json(workers: workers, open: open, readings: readings, offline: offline, current: current, health: health)
         }
     }
 
     /// Every worker id heard from: a researcher's pseudonym is found among their pseudonyms.
-    func workerIDs() throws -> [String] {
+    public func workerIDs() throws -> [String] {
         try pool.read { try String.fetchAll($0, sql: "SELECT DISTINCT worker FROM workers") }
     }
 

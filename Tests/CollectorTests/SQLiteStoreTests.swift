@@ -231,7 +231,7 @@ import Wire
     /// waits for one, and the next commit starts the WAL afresh.
     @Test func aLongWALIsCaughtUpByTheTelemetryStage() throws {
         let path = try databasePath()
-        let s = try EventStore(path: path, checkpointer: Checkpointer(path: path, framesPerCheckpoint: .max, catchUpFrames: 100) { _ in })
+        let s = try SQLiteStore(path: path, checkpointer: Checkpointer(path: path, framesPerCheckpoint: .max, catchUpFrames: 100) { _ in })
         let readings = (0..<10).map {
             TelemetryBatch.Reading(worker: "w\($0)", device: "D\($0)", kind: "gas", time_ms: 1_000, values: ["o2": 20.9, "co": 1])
         }

@@ -1,0 +1,119 @@
+import Foundation
+
+/// A private PostgreSQL cluster for the tests and benchmarks: `initdb` in a
+/// temporary directory, the server on a free loopback port, not the system's
+/// service. PostgreSQL refuses to run as root, so as root (CI) the cluster
+/// belongs to the Debian package's `postgres` user and the server is started
+/// as that user with `setpriv`, which execs (no forked parent between us and
+/// the server, so stopping and killing reach the server itself).
+///
+/// Every caller gets a database of its own (``createDatabase(_:)``), so tests
+/// running in parallel share one cluster without seeing each other's rows.
+public final class PostgresServer: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
+    /// The superuser `initdb` made; local connections are trusted (a test cluster on loopback).
+    public let user = "canary"
+    private var pid: pid_t?
+    private let lock = NSLock()
+
+    /// Where Debian's PostgreSQL 15 is (the `postgresql` package).
+    static let binaries = URL(fileURLWithPath: "/usr/lib/postgresql/15/bin")
+
+    public init() throws {
+        port = try freeLoopbackPort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-postgres-\(port)")
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if geteuid() == 0 { _ = try runToEnd(["/bin/chown", "postgres:postgres", directory.path]) }
+        let initdb = try run(
+            Self.asOwner([
+                Self.binaries.appendingPathComponent("initdb").path, "-D", directory.appendingPathComponent("data").path,
+                "-U", user, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync",
+            ]), input: "")
+        guard initdb.status == 0 else { throw PostgresServerError.failed("initdb: \(initdb.errors)") }
+        try start()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A `postgres://` URL of database `name` on this server.
+    public func url(database name: String) -> String { "postgres://\(user)@127.0.0.1:\(port)/\(name)" }
+
+    /// Makes an empty database and returns its URL.
+    public func createDatabase(_ name: String) throws -> String {
+        let result = try psql("CREATE DATABASE \"\(name)\"")
+        guard result.status == 0 else { throw PostgresServerError.failed("CREATE DATABASE \(name): \(result.errors)") }
+        return url(database: name)
+    }
+
+    /// Runs `sql` with psql against database `database`; the exit code and what it printed (unaligned, tuples only).
+    public func psql(_ sql: String, database: String = "postgres") throws -> (status: Int32, output: String, errors: String) {
+        try run(
+            [
+                "/usr/bin/psql", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", database, "-X", "-A", "-t",
+                "-v", "ON_ERROR_STOP=1", "-c", sql,
+            ], input: "")
+    }
+
+    /// Starts the server and returns once it accepts connections (its log says so).
+    public func start() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard pid == nil else { return }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw PostgresServerError.failed("pipe failed") }
+        let child: pid_t
+        do {
+            child = try spawn(
+                Self.asOwner([
+                    Self.binaries.appendingPathComponent("postgres").path, "-D", directory.appendingPathComponent("data").path,
+                    "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
+                    "-c", "max_connections=200",
+                ]), stdout: fds[1], stderr: fds[1], closing: [fds[0]])
+        } catch {
+            close(fds[0])
+            close(fds[1])
+            throw error
+        }
+        close(fds[1])
+        pid = child
+        let log = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("ready to accept connections") {
+            let chunk = log.availableData
+            if chunk.isEmpty { throw PostgresServerError.failed(String(decoding: seen, as: UTF8.self)) }
+            seen += chunk
+        }
+        // Keep draining the log so the server never blocks on a full pipe.
+        let drain = Thread { while !log.availableData.isEmpty {} }
+        drain.start()
+    }
+
+    /// Stops the server: a fast shutdown (SIGINT), which ends every session and
+    /// writes a checkpoint, as an operator's `pg_ctl stop` does.
+    public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let child = pid else { return }
+        kill(child, SIGINT)
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        pid = nil
+    }
+
+    /// `argv` as the cluster's owner: ourselves, or `postgres` when we are root.
+    private static func asOwner(_ argv: [String]) -> [String] {
+        geteuid() == 0 ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] + argv : argv
+    }
+}
+
+enum PostgresServerError: Error, CustomStringConvertible {
+    case failed(String)
+    var description: String {
+        switch self { case .failed(let why): "PostgreSQL: \(why)" }
+    }
+}
