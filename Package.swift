@@ -132,7 +132,12 @@ let package = Package(
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport", "LocalServices"]),
         .testTarget(name: "BlueZTests", dependencies: ["BlueZ", "DeviceFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore", "EdgeCore"]),
-        .testTarget(name: "CollectorTests", dependencies: ["CollectorCore", "DaemonSupport", "Wire", "RiskCore", "EdgeCore"]),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: [
+                "CollectorCore", "DaemonSupport", "Wire", "RiskCore", "EdgeCore", "LocalServices",
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         // The daemons as real processes against a real broker (needs the executables built).
         .testTarget(

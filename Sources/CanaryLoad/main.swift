@@ -28,7 +28,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 func number(_ k: Int, otherwise: Int) -> Int { arguments.dropFirst(k).first.flatMap(Int.init) ?? otherwise }
 switch arguments.first {
 case "ingest": try await Ingest.run(messages: number(1, otherwise: 20_000), readings: number(2, otherwise: 10))
-case "offline": try Ingest.offline(Ingest.payloads(number(1, otherwise: 20_000), readings: number(2, otherwise: 10)))
+case "offline": try await Ingest.offline(Ingest.payloads(number(1, otherwise: 20_000), readings: number(2, otherwise: 10)))
 case "latency": try await Latency.run(seconds: number(1, otherwise: 30))
 default:
     FileHandle.standardError.write(Data("usage: CanaryLoad ingest [MESSAGES [READINGS]] | offline [MESSAGES [READINGS]] | latency [SECONDS]\n".utf8))
@@ -154,7 +154,7 @@ extension Ingest {
 
     /// Where the ingest's time goes, without MQTT: validation alone, then
     /// storing alone in transactions of 2,000 messages; best of 5 passes.
-    static func offline(_ payloads: [(topic: String, payload: [UInt8])]) throws {
+    static func offline(_ payloads: [(topic: String, payload: [UInt8])]) async throws {
         let topics = try Topics(site: "bench", gateway: "gw-1")
         let clock = ContinuousClock()
         var decodeTimes: [Duration] = [], storeTimes: [Duration] = []
@@ -174,9 +174,9 @@ extension Ingest {
             defer { try? FileManager.default.removeItem(at: dir) }
             let store = try SQLiteStore(path: dir.appendingPathComponent("collector.sqlite").path)
             storeTimes.append(
-                try clock.measure {
+                try await clock.measure {
                     for start in stride(from: 0, to: decoded.count, by: 2_000) {
-                        _ = try store.commit(Array(decoded[start..<min(start + 2_000, decoded.count)]), receivedMs: 0)
+                        _ = try await store.commit(Array(decoded[start..<min(start + 2_000, decoded.count)]), receivedMs: 0)
                     }
                 })
         }

@@ -26,7 +26,7 @@ struct CanaryCollector: AsyncParsableCommand {
         let logger = DaemonStartup.logger("canary-collector", level: settings.logLevel)
         let metrics = CollectorMetrics()
         metrics.bootstrapProcessWide()
-        let app = try CollectorService.make(config: settings, logger: logger, metrics: metrics) { port in
+        let app = try await CollectorService.make(config: settings, logger: logger, metrics: metrics) { port in
             // One line a script (the demo, the tests) can wait for and read the port from.
             let scheme = settings.http.tls == nil ? "http" : "https"
             FileHandle.standardOutput.write(Data("canary-collector: API on \(scheme)://\(settings.httpHost):\(port)/api/v1\n".utf8))

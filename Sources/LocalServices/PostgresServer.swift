@@ -3,9 +3,15 @@ import Foundation
 /// A private PostgreSQL cluster for the tests and benchmarks: `initdb` in a
 /// temporary directory, the server on a free loopback port, not the system's
 /// service. PostgreSQL refuses to run as root, so as root (CI) the cluster
-/// belongs to the Debian package's `postgres` user and the server is started
-/// as that user with `setpriv`, which execs (no forked parent between us and
-/// the server, so stopping and killing reach the server itself).
+/// belongs to the Debian package's `postgres` user and runs as that user
+/// (`setpriv`).
+///
+/// The server runs under a small shell that holds the read end of a pipe
+/// whose write end only this process has: when this process ends, however it
+/// ends, the pipe closes, and the shell stops the server and removes the
+/// cluster. No server outlives the tests that started it. ``stop()`` writes
+/// `stop` down the pipe instead: the server stops and the cluster stays, for
+/// ``start()`` to start again.
 ///
 /// Every caller gets a database of its own (``createDatabase(_:)``), so tests
 /// running in parallel share one cluster without seeing each other's rows.
@@ -14,7 +20,8 @@ public final class PostgresServer: @unchecked Sendable {
     public let directory: URL
     /// The superuser `initdb` made; local connections are trusted (a test cluster on loopback).
     public let user = "canary"
-    private var pid: pid_t?
+    /// The shell's pid, and the pipe's write end that keeps it waiting.
+    private var running: (pid: pid_t, keepAlive: Int32)?
     private let lock = NSLock()
 
     /// Where Debian's PostgreSQL 15 is (the `postgresql` package).
@@ -35,9 +42,14 @@ public final class PostgresServer: @unchecked Sendable {
         try start()
     }
 
+    /// Stops the server; the shell removes the cluster.
     deinit {
-        stop()
-        try? FileManager.default.removeItem(at: directory)
+        lock.lock()
+        defer { lock.unlock() }
+        guard let (child, keepAlive) = running else { return }
+        close(keepAlive)
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
     }
 
     /// A `postgres://` URL of database `name` on this server.
@@ -63,24 +75,32 @@ public final class PostgresServer: @unchecked Sendable {
     public func start() throws {
         lock.lock()
         defer { lock.unlock() }
-        guard pid == nil else { return }
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw PostgresServerError.failed("pipe failed") }
+        guard running == nil else { return }
+        var fds: [Int32] = [0, 0], keep: [Int32] = [0, 0]
+        guard pipe(&fds) == 0, pipe(&keep) == 0 else { throw PostgresServerError.failed("pipe failed") }
+        // Neither end of the keep-alive pipe may leak into other children (a daemon under test).
+        for fd in keep { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let server = [
+            Self.binaries.appendingPathComponent("postgres").path, "-D", directory.appendingPathComponent("data").path,
+            "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200",
+        ]
         let child: pid_t
         do {
             child = try spawn(
-                Self.asOwner([
-                    Self.binaries.appendingPathComponent("postgres").path, "-D", directory.appendingPathComponent("data").path,
-                    "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-                    "-c", "max_connections=200",
-                ]), stdout: fds[1], stderr: fds[1], closing: [fds[0]])
+                Self.asOwner(
+                    [
+                        "/bin/sh", "-c",
+                        #"dir=$1; shift; "$@" & server=$!; read what; kill -INT $server; wait $server; [ "$what" = stop ] || rm -rf "$dir""#,
+                        "sh", directory.path,
+                    ] + server),
+                stdin: keep[0], stdout: fds[1], stderr: fds[1], closing: [fds[0], keep[1]])
         } catch {
-            close(fds[0])
-            close(fds[1])
+            for fd in fds + keep { close(fd) }
             throw error
         }
         close(fds[1])
-        pid = child
+        close(keep[0])
+        running = (child, keep[1])
         let log = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
         var seen = Data()
         while !String(decoding: seen, as: UTF8.self).contains("ready to accept connections") {
@@ -98,11 +118,12 @@ public final class PostgresServer: @unchecked Sendable {
     public func stop() {
         lock.lock()
         defer { lock.unlock() }
-        guard let child = pid else { return }
-        kill(child, SIGINT)
+        guard let (child, keepAlive) = running else { return }
+        _ = write(keepAlive, "stop\n", 5)
+        close(keepAlive)
         var status: Int32 = 0
         waitpid(child, &status, 0)
-        pid = nil
+        running = nil
     }
 
     /// `argv` as the cluster's owner: ourselves, or `postgres` when we are root.
@@ -114,6 +135,8 @@ public final class PostgresServer: @unchecked Sendable {
 enum PostgresServerError: Error, CustomStringConvertible {
     case failed(String)
     var description: String {
-        switch self { case .failed(let why): "PostgreSQL: \(why)" }
+        switch self {
+        case .failed(let why): "PostgreSQL: \(why)"
+        }
     }
 }

@@ -13,7 +13,7 @@ import Wire
     @Test func defaultsNeedNoKeys() throws {
         let c = try load("")
         #expect(c.mqtt.host == "127.0.0.1" && c.mqtt.port == 1883 && c.mqtt.clientID == "canary-collector")
-        #expect(c.httpPort == 8080 && c.databasePath == "/var/lib/canary/collector.sqlite")
+        #expect(c.httpPort == 8080 && c.storage == .sqlite(path: "/var/lib/canary/collector.sqlite"))
         #expect(c.ingest.shareGroup == nil && c.ingest.maxBatch == 2_000)
         #expect(!c.exportsNameWorkers, "exports pseudonymise unless told")
         #expect(try load("export: {workers: named}\n").exportsNameWorkers)
@@ -22,7 +22,7 @@ import Wire
     @Test func errorsNameTheFileTheLineAndTheKey() {
         let cases: [(String, String)] = [
             ("mqtt:\n  port: 99999\n", "collector.yaml:2: mqtt.port: must be an integer in 1…65535 (found \"99999\")"),
-            ("storage:\n  sqllite: x\n", "collector.yaml:2: storage.sqllite: unknown key (known here: sqlite)"),
+            ("storage:\n  sqllite: x\n", "collector.yaml:2: storage.sqllite: unknown key (known here: postgres, sqlite)"),
             ("ingest:\n  max_message: lots\n", "collector.yaml:2: ingest.max_message: must be a size like 512MiB or 2GiB"),
             ("http: 8080\n", "collector.yaml:1: http: must be a mapping of keys to values"),
             ("log_level: loud\n", "collector.yaml:1: log_level: must be one of"),

@@ -23,42 +23,49 @@ import Wire
         #expect(IncidentOutcome(deaths: 0, injured: 1, hospitalised: 0, description: "", related_alerts: nil).problem != nil)
     }
 
-    @Test func aReportableIncidentGetsOneReportWithItsDeadlineAndAnUndeliveredOneAnAlertAt7Hours() throws {
-        let s = try store()
-        let known: Int64 = 1_767_254_400_000
-        _ = try s.commit([alarm("lin", .fall, phase: .alarm, at: known)], receivedMs: known)
-        _ = try s.commit([alarm("lin", .immobility, phase: .alarm, at: known + 15_000)], receivedMs: known + 15_000)
-        _ = try s.commit([alarm("wang", .sos, phase: .alarm, at: known + 20_000)], receivedMs: known + 20_000)
-        let ids = try s.alerts(state: nil, site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
-        let fall = try #require(ids.first { $0.kind == "fall" }).id, immobility = try #require(ids.first { $0.kind == "immobility" }).id
-        let sos = try #require(ids.first { $0.kind == "sos" }).id
+    @Test(arguments: StoreKind.allCases) func aReportableIncidentGetsOneReportWithItsDeadlineAndAnUndeliveredOneAnAlertAt7Hours(
+        _ kind: StoreKind
+    ) async throws {
+        try await withStore(kind) { s in
+            let known: Int64 = 1_767_254_400_000
+            _ = try await s.commit([alarm("lin", .fall, phase: .alarm, at: known)], receivedMs: known)
+            _ = try await s.commit([alarm("lin", .immobility, phase: .alarm, at: known + 15_000)], receivedMs: known + 15_000)
+            _ = try await s.commit([alarm("wang", .sos, phase: .alarm, at: known + 20_000)], receivedMs: known + 20_000)
+            let ids = try await s.alerts(state: nil, site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
+            let fall = try #require(ids.first { $0.kind == "fall" }).id, immobility = try #require(ids.first { $0.kind == "immobility" }).id
+            let sos = try #require(ids.first { $0.kind == "sos" }).id
 
-        // Not reportable: recorded in the audit, no report.
-        _ = try s.resolve(sos, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1), nowMs: known + 60_000)
-        #expect(try s.reports().isEmpty)
-        // An outcome naming an alert that does not exist resolves nothing.
-        #expect(throws: AlertHandlingError.noSuchRelatedAlert(999)) {
-            try s.resolve(
-                fall, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [999]),
+            // Not reportable: recorded in the audit, no report.
+            _ = try await s.resolve(sos, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1), nowMs: known + 60_000)
+            #expect(try await s.reports().isEmpty)
+            // An outcome naming an alert that does not exist resolves nothing.
+            await #expect(throws: AlertHandlingError.noSuchRelatedAlert(999)) {
+                try await s.resolve(
+                    fall, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [999]),
+                    nowMs: known + 60_000)
+            }
+            _ = try await s.resolve(
+                fall, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [immobility]),
                 nowMs: known + 60_000)
-        }
-        _ = try s.resolve(
-            fall, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1, related: [immobility]),
-            nowMs: known + 60_000)
-        let report = try #require(try s.reports().first)
-        #expect(report.state == "pending" && report.knownMs == known && report.deadlineMs == known + 8 * 3_600_000 && report.userID == "Night shift")
-        // The immobility was part of it: resolving it as a real incident too makes no second report.
-        _ = try s.resolve(
-            immobility, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1), nowMs: known + 70_000)
-        #expect(try s.reports().count == 1)
+            let report = try #require(try await s.reports().first)
+            #expect(
+                report.state == "pending" && report.knownMs == known && report.deadlineMs == known + 8 * 3_600_000 && report.userID == "Night shift")
+            // The immobility was part of it: resolving it as a real incident too makes no second report.
+            _ = try await s.resolve(
+                immobility, by: "Night shift", reason: .realIncident, note: nil, outcome: outcome(injured: 1, hospitalised: 1), nowMs: known + 70_000)
+            #expect(try await s.reports().count == 1)
 
-        // Undelivered 7 hours after the collector knew: an alert, once; a delivered report opens none.
-        #expect(try !s.flagOverdueReports(nowMs: known + 7 * 3_600_000 - 1))
-        #expect(try s.flagOverdueReports(nowMs: known + 7 * 3_600_000))
-        let overdue = try s.alerts(state: .open, site: nil, limit: 10).map { try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8)) }
+            // Undelivered 7 hours after the collector knew: an alert, once; a delivered report opens none.
+            #expect(try await !s.flagOverdueReports(nowMs: known + 7 * 3_600_000 - 1))
+            #expect(try await s.flagOverdueReports(nowMs: known + 7 * 3_600_000))
+            let overdue = try await s.alerts(state: .open, site: nil, limit: 10).map {
+                try JSONDecoder().decode(AlertRecord.self, from: Data($0.utf8))
+            }
             .filter { $0.kind == "report-overdue" }
-        #expect(overdue.count == 1 && overdue[0].condition == "report-\(report.id)" && overdue[0].severity == .critical && overdue[0].site == "s1")
-        #expect(try !s.flagOverdueReports(nowMs: known + 7 * 3_600_000 + 1_000), "once")
+            #expect(
+                overdue.count == 1 && overdue[0].condition == "report-\(report.id)" && overdue[0].severity == .critical && overdue[0].site == "s1")
+            #expect(try await !s.flagOverdueReports(nowMs: known + 7 * 3_600_000 + 1_000), "once")
+        }
     }
 
     @Test func deliveryAnswersAreReadAsTheProtocolSays() {

@@ -17,46 +17,49 @@ import Wire
         return ReceivedMessage(topics: topics, message: try IncomingMessage.decode(topic: topics.telemetry, payload: raw), raw: raw)
     }
 
-    @Test func aDayPerSiteWithNoNamesAndSmallCountsSuppressed() throws {
-        let s = try store()
-        // 2026-01-01 08:00 Taiwan time is 00:00 UTC.
-        let day: Int64 = 1_767_225_600_000
-        let hour: Int64 = 3_600_000
-        // Four workers heard in two hours each: 8 worker-hours.
-        var readings: [TelemetryBatch.Reading] = []
-        for (k, w) in ["chen", "lin", "wang", "huang"].enumerated() {
-            for h in [1, 2] { readings.append(.init(worker: w, device: "d\(k)", kind: "gas", time_ms: day + Int64(h) * hour, values: [:])) }
-        }
-        _ = try s.commit([try telemetry("t1", readings)], receivedMs: day + 3 * hour)
-        // Three SOS presses, one fall, one H2S alarm 12 minutes long.
-        for (k, w) in ["chen", "lin", "wang"].enumerated() {
-            _ = try s.commit([alarm(w, .sos, phase: .alarm, at: day + hour + Int64(k))], receivedMs: day + hour + Int64(k))
-        }
-        _ = try s.commit([alarm("lin", .fall, phase: .alarm, at: day + 2 * hour)], receivedMs: day + 2 * hour)
-        _ = try s.commit([alarm("huang", .gas, "H2S.high", phase: .alarm, at: day + 2 * hour)], receivedMs: day + 2 * hour)
-        _ = try s.commit(
-            [alarm("huang", .gas, "H2S.high", phase: .cleared, at: day + 2 * hour + 12 * 60_000)], receivedMs: day + 2 * hour + 12 * 60_000)
-        // 2026-01-02 07:59 Taiwan time still belongs to the 1st... and 08:00 UTC+8 of the 2nd does not.
-        _ = try s.commit([alarm("chen", .immobility, phase: .alarm, at: day + 24 * hour)], receivedMs: day + 24 * hour)
+    @Test(arguments: StoreKind.allCases) func aDayPerSiteWithNoNamesAndSmallCountsSuppressed(_ kind: StoreKind) async throws {
+        try await withStore(kind) { s in
+            // 2026-01-01 08:00 Taiwan time is 00:00 UTC.
+            let day: Int64 = 1_767_225_600_000
+            let hour: Int64 = 3_600_000
+            // Four workers heard in two hours each: 8 worker-hours.
+            var readings: [TelemetryBatch.Reading] = []
+            for (k, w) in ["chen", "lin", "wang", "huang"].enumerated() {
+                for h in [1, 2] { readings.append(.init(worker: w, device: "d\(k)", kind: "gas", time_ms: day + Int64(h) * hour, values: [:])) }
+            }
+            _ = try await s.commit([try telemetry("t1", readings)], receivedMs: day + 3 * hour)
+            // Three SOS presses, one fall, one H2S alarm 12 minutes long.
+            for (k, w) in ["chen", "lin", "wang"].enumerated() {
+                _ = try await s.commit([alarm(w, .sos, phase: .alarm, at: day + hour + Int64(k))], receivedMs: day + hour + Int64(k))
+            }
+            _ = try await s.commit([alarm("lin", .fall, phase: .alarm, at: day + 2 * hour)], receivedMs: day + 2 * hour)
+            _ = try await s.commit([alarm("huang", .gas, "H2S.high", phase: .alarm, at: day + 2 * hour)], receivedMs: day + 2 * hour)
+            _ = try await s.commit(
+                [alarm("huang", .gas, "H2S.high", phase: .cleared, at: day + 2 * hour + 12 * 60_000)], receivedMs: day + 2 * hour + 12 * 60_000)
+            // 2026-01-02 07:59 Taiwan time still belongs to the 1st... and 08:00 UTC+8 of the 2nd does not.
+            _ = try await s.commit([alarm("chen", .immobility, phase: .alarm, at: day + 24 * hour)], receivedMs: day + 24 * hour)
 
-        let days = try OpenData.days(s, fromMs: nil, toMs: nil, nowMs: day + 30 * hour)
-        #expect(days.map(\.date) == ["2026-01-01", "2026-01-02"])
-        let csv = OpenData.csv(days)
-        let lines = csv.split(whereSeparator: \.isNewline).map(String.init)
-        let header = lines[0].split(separator: ",").map(String.init)
-        let first = Dictionary(uniqueKeysWithValues: zip(header, lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
-        #expect(first["date"] == "2026-01-01" && first["site"] == "s1" && first["worker_hours_monitored"] == "8")
-        #expect(
-            first["alarms_sos"] == "3" && first["alarms_gas"] == "" && first["alarms_fall"] == "" && first["alarms_immobility"] == "0",
-            "1 and 2 are suppressed, 0 is not: \(first)")
-        #expect(first["minutes_in_h2s_alarm"] == "" && first["minutes_in_co_alarm"] == "0", "one alarm's minutes would point at it")
-        let fields = Set(lines.flatMap { $0.split(separator: ",").map(String.init) })
-        #expect(fields.isDisjoint(with: ["chen", "lin", "wang", "huang", "d0", "d1"]), "nobody named")
-        let second = Dictionary(uniqueKeysWithValues: zip(header, lines[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
-        #expect(second["worker_hours_monitored"] == "" && second["alarms_immobility"] == "", "nobody heard, one alarm: suppressed")
-        let json = OpenData.json(days)
-        #expect(json.contains(#""alarms_sos":3"#) && json.contains(#""alarms_fall":null"#) && json.contains(#""date":"2026-01-01""#))
-        #expect(try JSONSerialization.jsonObject(with: Data(OpenData.metadata().utf8)) is [String: Any])
-        #expect(OpenData.metadata().contains("Open Government Data License, version 1.0"))
+            let days = try await OpenData.days(s, fromMs: nil, toMs: nil, nowMs: day + 30 * hour)
+            #expect(days.map(\.date) == ["2026-01-01", "2026-01-02"])
+            let csv = OpenData.csv(days)
+            let lines = csv.split(whereSeparator: \.isNewline).map(String.init)
+            let header = lines[0].split(separator: ",").map(String.init)
+            let first = Dictionary(
+                uniqueKeysWithValues: zip(header, lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+            #expect(first["date"] == "2026-01-01" && first["site"] == "s1" && first["worker_hours_monitored"] == "8")
+            #expect(
+                first["alarms_sos"] == "3" && first["alarms_gas"] == "" && first["alarms_fall"] == "" && first["alarms_immobility"] == "0",
+                "1 and 2 are suppressed, 0 is not: \(first)")
+            #expect(first["minutes_in_h2s_alarm"] == "" && first["minutes_in_co_alarm"] == "0", "one alarm's minutes would point at it")
+            let fields = Set(lines.flatMap { $0.split(separator: ",").map(String.init) })
+            #expect(fields.isDisjoint(with: ["chen", "lin", "wang", "huang", "d0", "d1"]), "nobody named")
+            let second = Dictionary(
+                uniqueKeysWithValues: zip(header, lines[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+            #expect(second["worker_hours_monitored"] == "" && second["alarms_immobility"] == "", "nobody heard, one alarm: suppressed")
+            let json = OpenData.json(days)
+            #expect(json.contains(#""alarms_sos":3"#) && json.contains(#""alarms_fall":null"#) && json.contains(#""date":"2026-01-01""#))
+            #expect(try JSONSerialization.jsonObject(with: Data(OpenData.metadata().utf8)) is [String: Any])
+            #expect(OpenData.metadata().contains("Open Government Data License, version 1.0"))
+        }
     }
 }

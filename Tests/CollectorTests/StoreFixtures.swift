@@ -1,14 +1,34 @@
 import EdgeCore
 import Foundation
+import LocalServices
+import Logging
 import RiskCore
+import ServiceLifecycle
+import Testing
 import Wire
 
 @testable import CollectorCore
 
-/// A fresh store on a real SQLite file, and alarm events of one gateway as the
-/// ingest hands them to it: what the store's test suites share.
+/// A fresh store, on a real SQLite file or in a real PostgreSQL database, and
+/// alarm events of one gateway as the ingest hands them to it: what the
+/// store's test suites share. The suites run each test on both stores.
 protocol StoreFixtures {
     var topics: Topics { get }
+}
+
+/// Which implementation of ``CollectorStore`` a test runs on.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+/// One PostgreSQL cluster for the test process (started on first use, in a temporary
+/// directory); each test gets a database of its own.
+let testPostgres = Result { try PostgresServer() }
+
+/// A fresh database on the test cluster, and its URL.
+func freshPostgresDatabase() throws -> String {
+    try testPostgres.get().createDatabase("t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
 }
 
 extension StoreFixtures {
@@ -20,6 +40,37 @@ extension StoreFixtures {
     }
 
     func store() throws -> SQLiteStore { try SQLiteStore(path: try databasePath()) }
+
+    /// Runs `body` with a fresh store of `kind`. A PostgreSQL store's services (its connection
+    /// pool, the change listener) run meanwhile, as in the collector, and stop after it.
+    func withStore<T: Sendable>(_ kind: StoreKind, _ body: @Sendable (any CollectorStore) async throws -> T) async throws -> T {
+        switch kind {
+        case .sqlite:
+            return try await body(try store())
+        case .postgres:
+            var logger = Logger(label: "test-postgres")
+            logger.logLevel = .warning
+            let store = try PostgresStore(url: try freshPostgresDatabase() + "?sslmode=disable", pool: 4, keepTelemetryMonths: nil, logger: logger)
+            try await store.beforeServices { _ in }
+            let group = ServiceGroup(services: store.services, logger: logger)
+            return try await withThrowingTaskGroup(of: T?.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return nil
+                }
+                do {
+                    let result = try await body(store)
+                    await group.triggerGracefulShutdown()
+                    try await tasks.waitForAll()
+                    return result
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    try? await tasks.waitForAll()
+                    throw error
+                }
+            }
+        }
+    }
 
     func alarm(_ worker: String, _ type: EventType, _ condition: String = "", phase: Phase, at t: Int64) -> ReceivedMessage {
         let e = CloudEvent(

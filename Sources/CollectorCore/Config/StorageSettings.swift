@@ -30,7 +30,8 @@ public enum StorageSettings: Sendable, Equatable {
         case .postgres(let url, let pool, let keep):
             var shown = URLComponents(string: url)
             if shown?.password != nil { shown?.password = "***" }
-            return "{\"postgres\":{\"url\":\(JSONText.quoted(shown?.string ?? "")),\"pool\":\(pool),\"keep_telemetry_months\":\(keep.map(String.init) ?? "null")}}"
+            return
+                "{\"postgres\":{\"url\":\(JSONText.quoted(shown?.string ?? "")),\"pool\":\(pool),\"keep_telemetry_months\":\(keep.map(String.init) ?? "null")}}"
         }
     }
 

@@ -29,7 +29,9 @@ struct Export {
     static let pageSize = 500
 
     /// `finished` is told how many lines left (the CSV header not counted), also when the client went away first.
-    func response(_ dataset: Dataset, _ format: Format, filter: RecordFilter, finished: @escaping @Sendable (Int) async -> Void = { _ in }) -> Response {
+    func response(
+        _ dataset: Dataset, _ format: Format, filter: RecordFilter, finished: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> Response {
         let store = self.store, pseudonyms = self.pseudonyms, consent = self.healthConsent
         let contentType = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
         let disposition = "attachment; filename=\"canary-\(dataset.rawValue).\(format.rawValue)\""

@@ -106,7 +106,9 @@ public struct CollectorAPI: Sendable {
         }
         coordinators.post("alerts/:id/acknowledge") { request, context -> Response in
             let (id, coordinator) = try Self.alertAndCaller(context)
-            return try await self.handled { try await store.acknowledge(id, by: coordinator.name, address: context.clientAddress, nowMs: self.nowMs()) }
+            return try await self.handled {
+                try await store.acknowledge(id, by: coordinator.name, address: context.clientAddress, nowMs: self.nowMs())
+            }
         }
         coordinators.post("alerts/:id/resolve") { request, context -> Response in
             let (id, coordinator) = try Self.alertAndCaller(context)

@@ -133,7 +133,6 @@ public enum CommitDurability: Sendable {
     case closing
 }
 
-
 /// What the API and the exports filter on; every field optional.
 public struct RecordFilter: Sendable, Equatable {
     public var fromMs: Int64?
@@ -218,3 +217,31 @@ public enum AlertHandlingFilter: Sendable, Equatable {
     }
 }
 
+extension CollectorStore {
+    /// A commit that waits for the disk.
+    public func commit(_ batch: [ReceivedMessage], receivedMs: Int64) async throws -> CommitOutcome {
+        try await commit(batch, receivedMs: receivedMs, durability: .durable)
+    }
+
+    public func alerts(state: AlertStateFilter?, site: String?, worker: String? = nil, limit: Int) async throws -> [String] {
+        try await alerts(state: state, handling: nil, site: site, worker: worker, limit: limit)
+    }
+
+    public func alerts(state: AlertStateFilter?, handling: AlertHandlingFilter?, site: String?, limit: Int) async throws -> [String] {
+        try await alerts(state: state, handling: handling, site: site, worker: nil, limit: limit)
+    }
+
+    public func acknowledge(_ id: Int64, by coordinator: String, nowMs: Int64) async throws -> String {
+        try await acknowledge(id, by: coordinator, address: nil, nowMs: nowMs)
+    }
+
+    public func resolve(
+        _ id: Int64, by coordinator: String, reason: AlertRecord.Resolution, note: String?, outcome: IncidentOutcome? = nil,
+        egov: EGovSettings = EGovSettings(), nowMs: Int64
+    ) async throws -> String {
+        try await resolve(id, by: coordinator, reason: reason, note: note, outcome: outcome, egov: egov, address: nil, nowMs: nowMs)
+    }
+
+    /// Every worker, with health data, as up to date.
+    public func workers(site: String?) async throws -> String { try await workers(site: site, current: true, health: true) }
+}

@@ -97,7 +97,9 @@ extension SQLiteStore {
     }
 
     /// Alerts, newest first; nil filters take all.
-    public func alerts(state: AlertStateFilter?, handling: AlertHandlingFilter? = nil, site: String?, worker: String? = nil, limit: Int) throws -> [String] {
+    public func alerts(
+        state: AlertStateFilter?, handling: AlertHandlingFilter? = nil, site: String?, worker: String? = nil, limit: Int
+    ) throws -> [String] {
         var clauses: [String] = [], arguments: StatementArguments = []
         switch state {
         case nil: break

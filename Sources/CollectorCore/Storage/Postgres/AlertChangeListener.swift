@@ -29,7 +29,7 @@ struct AlertChangeListener: Service {
                         throw error
                     }
                     try? await c.close()
-                } catch where !Task.isCancelled {
+                } catch  where !Task.isCancelled {
                     store.logger.warning(
                         "the alert log's notifications are cut off; other collectors' changes reach this feed when they resume",
                         metadata: ["error": "\(error)"])

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -152,18 +153,25 @@ enum PostgresSchema {
         )
     ]
 
+    /// A migration's statements, one at a time (the extended query protocol takes one each):
+    /// each ends with a semicolon at the end of its line, which no semicolon inside one does.
+    static func statements(_ sql: String) -> [String] {
+        sql.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+
     /// Applies the migrations not applied yet.
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
         try await connection.withTransaction(logger: logger) { c in
             try await c.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.migrations))", logger: logger)
-            try await c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)", logger: logger)
+            try await c.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)", logger: logger)
             var applied: Set<Int> = []
             for try await version in try await c.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
                 applied.insert(version)
             }
             for m in migrations where !applied.contains(m.version) {
                 logger.notice("migrating the PostgreSQL schema", metadata: ["version": "\(m.version)"])
-                try await c.query(PostgresQuery(unsafeSQL: m.sql), logger: logger)
+                for statement in statements(m.sql) { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
                 try await c.query("INSERT INTO schema_migrations (version, applied_ms) VALUES (\(m.version), \(WallClock.nowMs()))", logger: logger)
             }
         }

@@ -143,7 +143,8 @@ extension PostgresStore {
                 ON CONFLICT (site, worker) DO UPDATE SET research = excluded.research, changed_ms = excluded.changed_ms
                 """, logger: logger)
             try await audit(
-                AuditEntry(action: "consent", actor: actor, address: address, detail: ["site": site, "worker": worker, "research": String(research)]),
+                AuditEntry(
+                    action: "consent", actor: actor, address: address, detail: ["site": site, "worker": worker, "research": String(research)]),
                 nowMs: nowMs, c)
         }
     }
@@ -233,7 +234,9 @@ extension PostgresStore {
         ).first.map(Self.report)
     }
 
-    public func recordAttempt(_ id: Int64, _ outcome: DeliveryOutcome, status: Int?, xroadError: String?, retryAfterMs: Int64, nowMs: Int64)
+    public func recordAttempt(
+        _ id: Int64, _ outcome: DeliveryOutcome, status: Int?, xroadError: String?, retryAfterMs: Int64, nowMs: Int64
+    )
         async throws
     {
         try await transaction { c in

@@ -73,7 +73,9 @@ extension PostgresStore {
         }
     }
 
-    public func alerts(state: AlertStateFilter?, handling: AlertHandlingFilter?, site: String?, worker: String?, limit: Int) async throws
+    public func alerts(
+        state: AlertStateFilter?, handling: AlertHandlingFilter?, site: String?, worker: String?, limit: Int
+    ) async throws
         -> [String]
     {
         var binds = PostgresBindings(), clauses: [String] = []
@@ -172,7 +174,9 @@ extension PostgresStore {
     public func gateways() async throws -> [GatewayRecord] {
         try await rows("SELECT site, gateway, state, time_ms FROM gateways ORDER BY site, gateway").compactMap { row in
             let (site, gateway, state, time) = try row.decode((String, String, String, Int64).self)
-            return GatewayStatus.State(rawValue: state).map { GatewayRecord(site: site, gateway: gateway, state: $0, since: RFC3339.format(ms: time)) }
+            return GatewayStatus.State(rawValue: state).map {
+                GatewayRecord(site: site, gateway: gateway, state: $0, since: RFC3339.format(ms: time))
+            }
         }
     }
 

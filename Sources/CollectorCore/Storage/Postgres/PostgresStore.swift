@@ -78,7 +78,8 @@ public final class PostgresStore: CollectorStore {
                 host: host, port: port, username: user, password: u.password, database: database,
                 tls: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration())))
         case "require":
-            pooled = .init(host: host, port: port, username: user, password: u.password, database: database, tls: .require(.makeClientConfiguration()))
+            pooled = .init(
+                host: host, port: port, username: user, password: u.password, database: database, tls: .require(.makeClientConfiguration()))
             single = .init(
                 host: host, port: port, username: user, password: u.password, database: database,
                 tls: .require(try NIOSSLContext(configuration: .makeClientConfiguration())))
@@ -121,15 +122,22 @@ public final class PostgresStore: CollectorStore {
 
     /// Runs `body` in one transaction; with `changingAlerts`, after taking the alert book's
     /// lock, and with a NOTIFY of the change log at its end.
+    /// An error of `body`'s own (``AlertHandlingError``) comes out as itself once the
+    /// transaction is rolled back.
     func transaction<T: Sendable>(changingAlerts: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection { c in
-            try await c.withTransaction(logger: logger) { c in
-                if changingAlerts { try await c.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.alertBook))", logger: logger) }
-                let result = try await body(c)
-                // Delivered at commit only, and to every listening collector, this one included.
-                if changingAlerts { try await c.query("NOTIFY \(unescaped: Self.changeChannel)", logger: logger) }
-                return result
+        do {
+            return try await withConnection { c in
+                try await c.withTransaction(logger: logger) { c in
+                    if changingAlerts { try await c.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.alertBook))", logger: logger) }
+                    let result = try await body(c)
+                    // Delivered at commit only, and to every listening collector, this one included.
+                    if changingAlerts { try await c.query("NOTIFY \(unescaped: Self.changeChannel)", logger: logger) }
+                    return result
+                }
             }
+        } catch let error as PostgresTransactionError {
+            if let own = error.closureError as? AlertHandlingError, error.rollbackError == nil { throw own }
+            throw error
         }
     }
 
@@ -165,7 +173,9 @@ public final class PostgresStore: CollectorStore {
         return outcome
     }
 
-    private func store(_ batch: [ReceivedMessage], receivedMs: Int64, workers: inout WorkerUpdates, _ c: PostgresConnection) async throws
+    private func store(
+        _ batch: [ReceivedMessage], receivedMs: Int64, workers: inout WorkerUpdates, _ c: PostgresConnection
+    ) async throws
         -> CommitOutcome
     {
         var outcome = CommitOutcome()

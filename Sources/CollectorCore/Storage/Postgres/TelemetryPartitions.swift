@@ -107,8 +107,7 @@ final class TelemetryPartitions: Sendable {
 
         func run() async throws {
             await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(3_600))
+                while (try? await Task.sleep(for: .seconds(3_600))) != nil {
                     do {
                         try await store.withConnection { c in
                             try await store.partitions.upkeep(c, nowMs: WallClock.nowMs(), logger: store.logger)
