@@ -52,6 +52,15 @@ public final class PostgresServer: @unchecked Sendable {
         waitpid(child, &status, 0)
     }
 
+    /// One cluster for the whole test process, started on first use: tests share it, each in
+    /// databases of its own (``freshDatabase()``).
+    public static let shared = Result { try PostgresServer() }
+
+    /// A new, empty database with a name nobody else uses, and its URL (without TLS: loopback).
+    public func freshDatabase() throws -> String {
+        try createDatabase("t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()) + "?sslmode=disable"
+    }
+
     /// A `postgres://` URL of database `name` on this server.
     public func url(database name: String) -> String { "postgres://\(user)@127.0.0.1:\(port)/\(name)" }
 

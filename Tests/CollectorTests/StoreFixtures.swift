@@ -22,14 +22,6 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 }
 
-/// One PostgreSQL cluster for the test process (started on first use, in a temporary
-/// directory); each test gets a database of its own.
-let testPostgres = Result { try PostgresServer() }
-
-/// A fresh database on the test cluster, and its URL.
-func freshPostgresDatabase() throws -> String {
-    try testPostgres.get().createDatabase("t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
-}
 
 extension StoreFixtures {
     /// A database file's path in a fresh directory.
@@ -50,7 +42,7 @@ extension StoreFixtures {
         case .postgres:
             var logger = Logger(label: "test-postgres")
             logger.logLevel = .warning
-            let store = try PostgresStore(url: try freshPostgresDatabase() + "?sslmode=disable", pool: 4, keepTelemetryMonths: nil, logger: logger)
+            let store = try PostgresStore(url: try PostgresServer.shared.get().freshDatabase(), pool: 4, keepTelemetryMonths: nil, logger: logger)
             try await store.beforeServices { _ in }
             let group = ServiceGroup(services: store.services, logger: logger)
             return try await withThrowingTaskGroup(of: T?.self) { tasks in

@@ -8,7 +8,7 @@ import Wire
 @testable import CollectorCore
 
 /// The whole path with real parts: simulated device bytes → canary-agent
-/// (process) → mosquitto → canary-collector (process) → SQLite → HTTP/SSE.
+/// (process) → mosquitto → canary-collector (process) → SQLite or PostgreSQL → HTTP/SSE.
 /// Waits are bounded polls for a condition, never fixed sleeps, except where
 /// the duration is the test's input (the 30-second broker outage).
 @Suite(.serialized) struct EndToEndTests {
@@ -50,8 +50,8 @@ import Wire
         }
     }
 
-    @Test func aShiftFromDeviceBytesToTheAlertFeed() async throws {
-        let site = try Worksite()
+    @Test(arguments: Worksite.Storage.allCases) func aShiftFromDeviceBytesToTheAlertFeed(_ storage: Worksite.Storage) async throws {
+        let site = try Worksite(storage: storage)
         try await site.startCollector()
         let expected = try await Worksite.expectedAlarms()
         #expect(expected.count == 9)
@@ -96,8 +96,7 @@ import Wire
         // Health readings only of workers who consent to research use: nobody here has.
         #expect(ndjson.body.split(separator: "\n").count == (try site.storedNonHealthReadings()) && !ndjson.body.contains("heart-rate"))
         // A researcher filters by the pseudonym the exports show, made with the collector's own key.
-        let key = try #require(try site.collectorDB { try Data.fetchOne($0, sql: "SELECT value FROM secrets WHERE name = 'pseudonyms'") })
-        let lin = Pseudonyms(key: Array(key)).worker("lin")
+        let lin = Pseudonyms(key: try site.pseudonymKey()).worker("lin")
         let csv = try await site.get("/api/v1/export/events.csv?worker=\(lin)")
         #expect(csv.body.split(whereSeparator: \.isNewline).count == 1 + expected.filter { $0.hasPrefix("lin ") }.count, "\(csv.body)")
         #expect(!csv.body.contains(",lin,") && csv.body.contains(",\(lin),"), "researchers' exports name workers by pseudonym")
@@ -112,8 +111,8 @@ import Wire
         #expect(try site.duplicateReadings() == 0)
     }
 
-    @Test func malformedMessagesFromARealClientAreRefusedAndCountedWhileGoodOnesFlow() async throws {
-        let site = try Worksite()
+    @Test(arguments: Worksite.Storage.allCases) func malformedMessagesFromARealClientAreRefusedAndCountedWhileGoodOnesFlow(_ storage: Worksite.Storage) async throws {
+        let site = try Worksite(storage: storage)
         try await site.startCollector()
         let topic = "canary/v1/test-site/gw-9/events"
         func good(_ n: Int) -> String {
@@ -173,14 +172,13 @@ import Wire
         // An alarm nobody can read is an alarm nobody sees: its gateway's alert says one came, once.
         let open = try await site.get("/api/v1/alerts?state=open").body
         #expect(open.contains(#""condition":"gw-9","event_id":"","gateway":"gw-9""#) && open.contains(#""kind":"unreadable-alarm""#), "\(open)")
-        let changes = try site.collectorDB {
-            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM alert_changes JOIN alerts USING (alert_id) WHERE kind = 'unreadable-alarm'")
-        }
-        #expect(changes == 1, "six refusals, one alert change")
+        let changes = try site.column(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM alert_changes JOIN alerts USING (alert_id) WHERE kind = 'unreadable-alarm'")
+        #expect(changes == ["1"], "six refusals, one alert change")
     }
 
-    @Test func aThirtySecondBrokerOutageLosesNothingAndStoresNothingTwice() async throws {
-        let site = try Worksite()
+    @Test(arguments: Worksite.Storage.allCases) func aThirtySecondBrokerOutageLosesNothingAndStoresNothingTwice(_ storage: Worksite.Storage) async throws {
+        let site = try Worksite(storage: storage)
         try await site.startCollector()
         let feed = try await site.feed()
         defer { feed.close() }
@@ -299,8 +297,8 @@ import Wire
         #expect(try await site.metric("canary_collector_gateways_offline") == 1)
     }
 
-    @Test func anAgentKilledMidStreamLosesNothingItHadTakenIn() async throws {
-        let site = try Worksite()
+    @Test(arguments: Worksite.Storage.allCases) func anAgentKilledMidStreamLosesNothingItHadTakenIn(_ storage: Worksite.Storage) async throws {
+        let site = try Worksite(storage: storage)
         try await site.startCollector()
         let first = try site.startAgent(speed: 2, label: "agent-1")
         #expect(await first.line(containing: "\"phase\"", within: 60) != nil)
@@ -319,7 +317,7 @@ import Wire
         let second = try site.startAgent(speed: 0, label: "agent-2")
         #expect(await second.exitCode(within: 180) == 0, "\(second.errors)")
         let stored = Set(try site.storedAlarmIDs())
-        let batches = Set(try site.collectorDB { try String.fetchAll($0, sql: "SELECT id FROM telemetry") })
+        let batches = Set(try site.column("SELECT id FROM telemetry"))
         for e in pending {
             #expect(e.isAlarm ? stored.contains(e.id) : batches.contains(e.id), "\(e.id) was in the outbox at the kill")
         }
@@ -328,8 +326,8 @@ import Wire
         #expect(try outbox.stats().alarms + outbox.stats().telemetry == 0)
     }
 
-    @Test func aCollectorKilledMidStreamLosesNothingAndStoresNothingTwice() async throws {
-        let site = try Worksite()
+    @Test(arguments: Worksite.Storage.allCases) func aCollectorKilledMidStreamLosesNothingAndStoresNothingTwice(_ storage: Worksite.Storage) async throws {
+        let site = try Worksite(storage: storage)
         try await site.startCollector()
         let agent = try site.startAgent(speed: 2, resendAfter: "3s")
         try await site.eventually { (try? site.storedAlarmIDs().count) ?? 0 >= 2 }

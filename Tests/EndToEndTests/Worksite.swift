@@ -4,13 +4,21 @@ import GRDB
 import LocalServices
 import RiskCore
 import SimulatedWorksite
+import Testing
 import TestSupport
 import Wire
 import WorksiteSimulator
 
 /// A real broker, a real collector process and the config for a real agent
-/// process, in a directory of their own.
+/// process, in a directory of their own; the collector stores in a SQLite file
+/// there or in a fresh database on the tests' PostgreSQL cluster.
 final class Worksite: @unchecked Sendable {
+    /// Where the collector stores.
+    enum Storage: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+    }
+
     let directory: URL
     let broker: Broker
     var collector: Daemon!
@@ -24,11 +32,26 @@ final class Worksite: @unchecked Sendable {
     private var moreHTTP = ""
     /// How often the collector's idle alert feed says it is alive.
     let keepAlive: String
+    let storage: Storage
+    /// The database's URL, with `postgres` storage.
+    let postgresURL: String?
+    /// The cluster it is on.
+    let postgres: PostgresServer?
+    /// The collectors' MQTT 5 shared-subscription group, when several share the load.
+    let shareGroup: String?
 
-    init(collectorConfig: String = "", keepAlive: String = "15s") throws {
+    /// `postgres`: the cluster, when not the tests' shared one (a test that stops it).
+    init(
+        collectorConfig: String = "", keepAlive: String = "15s", storage: Storage = .sqlite, shareGroup: String? = nil,
+        postgres: PostgresServer? = nil
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         broker = try Broker()
+        self.storage = storage
+        self.shareGroup = shareGroup
+        self.postgres = storage == .postgres ? try postgres ?? PostgresServer.shared.get() : nil
+        postgresURL = try self.postgres?.freshDatabase()
         self.collectorConfig = collectorConfig
         self.keepAlive = keepAlive
         try writeCollectorConfig(httpPort: 0)
@@ -50,14 +73,19 @@ final class Worksite: @unchecked Sendable {
     static let allRoles = "all-token"
 
     /// `httpPort` 0: any free port.
-    private func writeCollectorConfig(httpPort: Int) throws {
+    private func writeCollectorConfig(httpPort: Int, name: String = "collector") throws {
         try """
-        mqtt: {port: \(broker.port), client_id: collector-\(broker.port)}
-        storage: {sqlite: \(collectorDatabase)}
+        mqtt: {port: \(broker.port), client_id: \(name)-\(broker.port)\(shareGroup.map { ", share_group: " + $0 } ?? "")}
+        storage: \(storageConfig)
         http: {port: \(httpPort), keep_alive: \(keepAlive)\(moreHTTP.isEmpty ? "" : ", " + moreHTTP)}
         \(Self.tokens)
         \(collectorConfig)
-        """.write(toFile: directory.appendingPathComponent("collector.yaml").path, atomically: true, encoding: .utf8)
+        """.write(toFile: directory.appendingPathComponent("\(name).yaml").path, atomically: true, encoding: .utf8)
+    }
+
+    /// The collector's `storage:`.
+    var storageConfig: String {
+        if let postgresURL { "{postgres: {url: \"\(postgresURL)\", pool: 4}}" } else { "{sqlite: \(collectorDatabase)}" }
     }
 
     /// More `http:` settings for the collector, e.g. `"idle_timeout: 1s"`.
@@ -80,6 +108,14 @@ final class Worksite: @unchecked Sendable {
             "canary-collector", ["--config", directory.appendingPathComponent("collector.yaml").path],
             in: directory, label: "collector-\(UUID().uuidString.prefix(8))")
         apiPort = try await collector.collectorAPIPort(within: 120)
+    }
+
+    /// Another collector on the same broker and database (in the share group), its API on a port of its own.
+    func startAnotherCollector(_ name: String) async throws -> (daemon: Daemon, port: Int) {
+        try writeCollectorConfig(httpPort: 0, name: name)
+        let daemon = try Daemon(
+            "canary-collector", ["--config", directory.appendingPathComponent("\(name).yaml").path], in: directory, label: name)
+        return (daemon, try await daemon.collectorAPIPort(within: 120))
     }
 
     /// An agent process on the short shift; `speed` 0 plays it as fast as possible.
@@ -172,13 +208,31 @@ final class Worksite: @unchecked Sendable {
         try DatabaseQueue(path: collectorDatabase, configuration: c).write(write)
     }
 
-    func storedAlarmIDs() throws -> [String] {
-        try collectorDB { try String.fetchAll($0, sql: "SELECT id FROM events ORDER BY seq") }
+    /// A text column of the collector's database, read directly: SQLite's file, or PostgreSQL with psql.
+    func column(_ sql: String) throws -> [String] {
+        guard let postgresURL else { return try collectorDB { try String.fetchAll($0, sql: sql) } }
+        let database = String(URLComponents(string: postgresURL)!.path.dropFirst())
+        let result = try postgres!.psql(sql, database: database)
+        guard result.status == 0 else { throw SpawnError(message: "psql: \(result.errors)") }
+        return result.output.split(separator: "\n").map(String.init)
+    }
+
+    func storedAlarmIDs() throws -> [String] { try column("SELECT id FROM events ORDER BY seq") }
+
+    /// The key the collector made for the exports' pseudonyms.
+    func pseudonymKey() throws -> [UInt8] {
+        let hex = try column(storage == .postgres ? "SELECT encode(value, 'hex') FROM secrets" : "SELECT hex(value) FROM secrets")[0]
+        var bytes: [UInt8] = [], rest = Substring(hex)
+        while !rest.isEmpty {
+            bytes.append(UInt8(rest.prefix(2), radix: 16)!)
+            rest = rest.dropFirst(2)
+        }
+        return bytes
     }
 
     /// Telemetry readings stored, of the kinds that are not health data.
     func storedNonHealthReadings() throws -> Int {
-        let events = try collectorDB { try String.fetchAll($0, sql: "SELECT event FROM telemetry") }
+        let events = try column("SELECT event FROM telemetry")
         return try events.reduce(0) { n, e in
             n
                 + (try JSONDecoder().decode(CloudEvent<TelemetryBatch>.self, from: Data(e.utf8)).data.readings
@@ -188,7 +242,7 @@ final class Worksite: @unchecked Sendable {
 
     /// Telemetry readings stored more than once (same worker, device, kind and time).
     func duplicateReadings() throws -> Int {
-        let events = try collectorDB { try String.fetchAll($0, sql: "SELECT event FROM telemetry") }
+        let events = try column("SELECT event FROM telemetry")
         var seen = Set<String>(), duplicates = 0
         for e in events {
             for r in try JSONDecoder().decode(CloudEvent<TelemetryBatch>.self, from: Data(e.utf8)).data.readings

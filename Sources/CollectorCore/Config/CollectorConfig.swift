@@ -80,11 +80,16 @@ public struct CollectorConfig: Sendable {
 
     public static func read(_ root: ConfigSection) throws(ConfigError) -> CollectorConfig {
         let mqttSection = try root.section("mqtt")
-        let mqtt = try MQTTConfiguration.read(mqttSection, defaultClientID: "canary-collector")
+        var mqtt = try MQTTConfiguration.read(mqttSection, defaultClientID: "canary-collector")
         var ingest = Ingest.Settings()
         if let group = try mqttSection.string("share_group") {
             guard !group.contains(where: { "/+#".contains($0) }) else { throw mqttSection.error("share_group", "cannot contain / + #") }
             ingest.shareGroup = group
+            // A member of a group keeps no session: a broker queues a shared subscription's messages
+            // for a member whose session outlives its connection (mosquitto does), and they would
+            // wait there for a collector that is gone. Without one, the broker gives them to the
+            // members still connected, and the gateways resend what was in flight to it.
+            mqtt.cleanStart = true
         }
         let storage = try root.section("storage")
         let http = try root.section("http")

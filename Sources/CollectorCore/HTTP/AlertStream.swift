@@ -88,7 +88,8 @@ struct AlertStream {
                             announced = now
                             quietSince = .now
                         }
-                        let changes = try await store.alertChanges(after: sent, limit: 500)
+                        // A database out of reach (the status event says so) ends no stream: the next wake-up reads again.
+                        let changes = (try? await store.alertChanges(after: sent, limit: 500)) ?? []
                         if !changes.isEmpty {
                             var text = ""
                             for c in changes {

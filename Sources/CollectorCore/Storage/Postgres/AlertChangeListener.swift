@@ -32,7 +32,7 @@ struct AlertChangeListener: Service {
                 } catch  where !Task.isCancelled {
                     store.logger.warning(
                         "the alert log's notifications are cut off; other collectors' changes reach this feed when they resume",
-                        metadata: ["error": "\(error)"])
+                        metadata: ["error": "\((error as? PSQLError).map(PostgresStoreError.init) ?? error)"])
                 } catch {}
                 try? await Task.sleep(for: .seconds(1))
             }

@@ -7,8 +7,9 @@ import Synchronization
 import Wire
 
 /// The collector's storage in PostgreSQL (`storage.postgres`), through
-/// postgres-nio's connection pool: the same guarantees as ``SQLiteStore``,
-/// for any number of collectors on one database (docs/scaling.md).
+/// postgres-nio's connections (``PostgresConnections``): the same guarantees
+/// as ``SQLiteStore``, for any number of collectors on one database
+/// (docs/scaling.md).
 ///
 /// - A commit is one transaction; a durable one returns when PostgreSQL has
 ///   flushed its WAL (`synchronous_commit = on`, the server's default), a
@@ -26,10 +27,10 @@ import Wire
 ///   gave them.
 public final class PostgresStore: CollectorStore {
     public let changes: ChangeSignal
-    let client: PostgresClient
-    /// Where the database is, for the connections outside the pool (``beforeServices(_:)``, ``AlertChangeListener``).
+    let connections: PostgresConnections
+    /// Where the database is, for the connections outside ``connections`` (``beforeServices(_:)``, ``AlertChangeListener``).
     let connectionConfiguration: PostgresConnection.Configuration
-    /// Set on the store ``beforeServices(_:)`` lends: it runs on this one connection, not the pool.
+    /// Set on the store ``beforeServices(_:)`` lends: it runs on this one connection, not ``connections``.
     private let connection: PostgresConnection?
     let logger: Logger
     /// Worker state from deferred commits, written with the closing one.
@@ -42,9 +43,8 @@ public final class PostgresStore: CollectorStore {
     /// `url`: `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`.
     /// Nothing connects until the services run (or ``beforeServices(_:)``).
     public init(url: String, pool: Int, keepTelemetryMonths: Int?, logger: Logger) throws {
-        let (pooled, single) = try Self.configurations(url: url, pool: pool)
-        client = PostgresClient(configuration: pooled, backgroundLogger: logger)
-        connectionConfiguration = single
+        connectionConfiguration = try Self.configuration(url: url)
+        connections = PostgresConnections(configuration: connectionConfiguration, limit: pool, logger: logger)
         connection = nil
         self.logger = logger
         changes = ChangeSignal()
@@ -55,7 +55,7 @@ public final class PostgresStore: CollectorStore {
     /// `store`, on `connection`.
     private init(_ store: PostgresStore, on connection: PostgresConnection) {
         connectionConfiguration = store.connectionConfiguration
-        client = store.client
+        connections = store.connections
         self.connection = connection
         logger = store.logger
         changes = store.changes
@@ -63,43 +63,30 @@ public final class PostgresStore: CollectorStore {
         partitions = store.partitions
     }
 
-    /// The pool's configuration and a single connection's, from `url` (TLS as libpq's `sslmode`: prefer by default).
-    static func configurations(url: String, pool: Int) throws -> (PostgresClient.Configuration, PostgresConnection.Configuration) {
+    /// A connection's configuration from `url` (TLS as libpq's `sslmode`: prefer by default).
+    static func configuration(url: String) throws -> PostgresConnection.Configuration {
         guard let u = URLComponents(string: url), let host = u.host, u.path.count > 1 else { throw PostgresStoreError.badURL(url) }
-        let user = u.user ?? "canary", database = String(u.path.dropFirst()), port = u.port ?? 5432
-        var pooled: PostgresClient.Configuration, single: PostgresConnection.Configuration
+        let tls: PostgresConnection.Configuration.TLS
         switch u.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer" {
-        case "disable":
-            pooled = .init(host: host, port: port, username: user, password: u.password, database: database, tls: .disable)
-            single = .init(host: host, port: port, username: user, password: u.password, database: database, tls: .disable)
-        case "prefer":
-            pooled = .init(host: host, port: port, username: user, password: u.password, database: database, tls: .prefer(.makeClientConfiguration()))
-            single = .init(
-                host: host, port: port, username: user, password: u.password, database: database,
-                tls: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration())))
-        case "require":
-            pooled = .init(
-                host: host, port: port, username: user, password: u.password, database: database, tls: .require(.makeClientConfiguration()))
-            single = .init(
-                host: host, port: port, username: user, password: u.password, database: database,
-                tls: .require(try NIOSSLContext(configuration: .makeClientConfiguration())))
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case "require": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         default: throw PostgresStoreError.badURL(url)
         }
-        pooled.options.maximumConnections = pool
-        pooled.options.minimumConnections = 1
+        var c = PostgresConnection.Configuration(
+            host: host, port: u.port ?? 5432, username: u.user ?? "canary", password: u.password, database: String(u.path.dropFirst()), tls: tls)
         // A database out of reach fails a commit within seconds (the gateways resend), not after a long wait.
-        pooled.options.connectTimeout = .seconds(3)
-        single.options.connectTimeout = .seconds(3)
-        return (pooled, single)
+        c.options.connectTimeout = .seconds(3)
+        return c
     }
 
-    /// The pool, the feed's listener and the telemetry partitions' upkeep.
+    /// The connections, the feed's listener and the telemetry partitions' upkeep.
     public var services: [any Service] {
-        [client, AlertChangeListener(store: self), TelemetryPartitions.Upkeep(store: self)]
+        [connections, AlertChangeListener(store: self), TelemetryPartitions.Upkeep(store: self)]
     }
 
     /// Migrates the schema, makes the telemetry partitions of the months around now, and runs
-    /// `body` with this store on a connection of its own (the pool runs only with the services).
+    /// `body` with this store on a connection of its own (the others open only once the services run).
     public func beforeServices<T: Sendable>(_ body: (any CollectorStore) async throws -> T) async throws -> T {
         let c = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
         do {
@@ -114,10 +101,15 @@ public final class PostgresStore: CollectorStore {
         }
     }
 
-    /// Runs `body` on a connection: this store's own, or one from the pool.
+    /// Runs `body` on a connection: this store's own, or one of ``connections``. PostgreSQL's
+    /// errors come out as ``PostgresStoreError/database(_:)``, which the log can show.
     func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        if let connection { return try await body(connection) }
-        return try await client.withConnection { try await body($0) }
+        do {
+            if let connection { return try await body(connection) }
+            return try await connections.withConnection(body)
+        } catch let error as PSQLError {
+            throw PostgresStoreError(error)
+        }
     }
 
     /// Runs `body` in one transaction; with `changingAlerts`, after taking the alert book's
@@ -137,7 +129,8 @@ public final class PostgresStore: CollectorStore {
             }
         } catch let error as PostgresTransactionError {
             if let own = error.closureError as? AlertHandlingError, error.rollbackError == nil { throw own }
-            throw error
+            let cause = error.beginError ?? error.closureError ?? error.commitError ?? error.rollbackError
+            throw (cause as? PSQLError).map(PostgresStoreError.init) ?? cause ?? error
         }
     }
 
@@ -381,10 +374,27 @@ public final class PostgresStore: CollectorStore {
 
 enum PostgresStoreError: Error, CustomStringConvertible {
     case badURL(String)
+    /// The collector is shutting down.
+    case closed
+    /// What PostgreSQL or the connection said.
+    case database(String)
+
+    /// `error` without its query and values (postgres-nio's own description hides everything, its
+    /// debug description shows the values bound, which can be health data): the error's code, the
+    /// server's SQLSTATE and message, or what broke the connection.
+    init(_ error: PSQLError) {
+        var parts = ["\(error.code)"]
+        if let state = error.serverInfo?[.sqlState] { parts.append("SQLSTATE \(state)") }
+        if let message = error.serverInfo?[.message] { parts.append(message) }
+        if let underlying = error.underlying { parts.append("\(underlying)") }
+        self = .database(parts.joined(separator: ": "))
+    }
 
     var description: String {
         switch self {
         case .badURL: "storage.postgres.url must be postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]"
+        case .closed: "the store's connections are closed (shutting down)"
+        case .database(let what): "PostgreSQL: \(what)"
         }
     }
 }
