@@ -120,6 +120,8 @@ import Wire
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1", database: database
         ).output
         #expect(!left.contains("telemetry_y2026m01") && left.contains("telemetry_y2026m03"), "\(left)")
-        #expect(try PostgresServer.shared.get().psql("SELECT COUNT(*) FROM telemetry", database: database).output.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        #expect(
+            try PostgresServer.shared.get().psql("SELECT COUNT(*) FROM telemetry", database: database).output.trimmingCharacters(
+                in: .whitespacesAndNewlines) == "1")
     }
 }

@@ -22,7 +22,6 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 }
 
-
 extension StoreFixtures {
     /// A database file's path in a fresh directory.
     func databasePath() throws -> String {

@@ -111,7 +111,9 @@ import Wire
         #expect(try site.duplicateReadings() == 0)
     }
 
-    @Test(arguments: Worksite.Storage.allCases) func malformedMessagesFromARealClientAreRefusedAndCountedWhileGoodOnesFlow(_ storage: Worksite.Storage) async throws {
+    @Test(arguments: Worksite.Storage.allCases) func malformedMessagesFromARealClientAreRefusedAndCountedWhileGoodOnesFlow(
+        _ storage: Worksite.Storage
+    ) async throws {
         let site = try Worksite(storage: storage)
         try await site.startCollector()
         let topic = "canary/v1/test-site/gw-9/events"
@@ -177,7 +179,9 @@ import Wire
         #expect(changes == ["1"], "six refusals, one alert change")
     }
 
-    @Test(arguments: Worksite.Storage.allCases) func aThirtySecondBrokerOutageLosesNothingAndStoresNothingTwice(_ storage: Worksite.Storage) async throws {
+    @Test(arguments: Worksite.Storage.allCases) func aThirtySecondBrokerOutageLosesNothingAndStoresNothingTwice(
+        _ storage: Worksite.Storage
+    ) async throws {
         let site = try Worksite(storage: storage)
         try await site.startCollector()
         let feed = try await site.feed()
@@ -326,7 +330,9 @@ import Wire
         #expect(try outbox.stats().alarms + outbox.stats().telemetry == 0)
     }
 
-    @Test(arguments: Worksite.Storage.allCases) func aCollectorKilledMidStreamLosesNothingAndStoresNothingTwice(_ storage: Worksite.Storage) async throws {
+    @Test(arguments: Worksite.Storage.allCases) func aCollectorKilledMidStreamLosesNothingAndStoresNothingTwice(
+        _ storage: Worksite.Storage
+    ) async throws {
         let site = try Worksite(storage: storage)
         try await site.startCollector()
         let agent = try site.startAgent(speed: 2, resendAfter: "3s")

@@ -4,8 +4,8 @@ import GRDB
 import LocalServices
 import RiskCore
 import SimulatedWorksite
-import Testing
 import TestSupport
+import Testing
 import Wire
 import WorksiteSimulator
 

@@ -40,7 +40,7 @@ struct ReportDelivery: Service {
         while !Task.isShuttingDownGracefully {
             do {
                 _ = try await store.flagOverdueReports(nowMs: nowMs())
-                if let client, let xroad, let report = try await store.nextPendingReport(), report.nextAttemptMs <= nowMs() {
+                if let client, let xroad, let report = try await store.nextPendingReport(nowMs: nowMs()) {
                     let (outcome, status, xroadError) = await attempt(report, client, xroad)
                     let retryMs = min(xroad.firstRetryMs << min(report.attempts, 16), Self.maxRetryMs)
                     try await store.recordAttempt(report.id, outcome, status: status, xroadError: xroadError, retryAfterMs: retryMs, nowMs: nowMs())

@@ -65,7 +65,9 @@ public protocol CollectorStore: Sendable {
 
     // Occupational-accident reports.
     func reports() async throws -> [ReportRow]
-    func nextPendingReport() async throws -> ReportRow?
+    /// The pending report due first at `nowMs`, if one is due, for this collector to deliver: no
+    /// other collector on the database takes it for ``ReportRow/claimMs`` (or until this one records its attempt).
+    func nextPendingReport(nowMs: Int64) async throws -> ReportRow?
     func recordAttempt(_ id: Int64, _ outcome: DeliveryOutcome, status: Int?, xroadError: String?, retryAfterMs: Int64, nowMs: Int64) async throws
     func flagOverdueReports(nowMs: Int64) async throws -> Bool
 }

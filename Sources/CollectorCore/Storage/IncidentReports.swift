@@ -10,6 +10,10 @@ public struct ReportRow: Sendable, Equatable {
     public var userID: String
     public var knownMs: Int64
     public var deadlineMs: Int64 { knownMs + IncidentReport.deadlineMs }
+    /// How long a collector that took a report to deliver has it to itself: longer than an
+    /// attempt can take (`egov.xroad.timeout` is at most 5 min); a collector that died
+    /// meanwhile leaves it to another after this, well inside the 8 hours.
+    static let claimMs: Int64 = 600_000
     public var body: String
     public var state: String
     public var attempts: Int
@@ -98,12 +102,15 @@ extension SQLiteStore {
         try pool.read { try Row.fetchAll($0, sql: "SELECT * FROM incident_reports ORDER BY report_id DESC").map(ReportRow.init) }
     }
 
-    /// The pending report due first: when it is due, and the report. One at a time, so never
-    /// two deliveries of reports are in flight at once.
-    public func nextPendingReport() throws -> ReportRow? {
+    /// The pending report due first, if one is due. One at a time, so never two deliveries of
+    /// reports are in flight at once (one collector on a SQLite file: nobody else to claim it from).
+    public func nextPendingReport(nowMs: Int64) throws -> ReportRow? {
         try pool.read {
-            try Row.fetchOne($0, sql: "SELECT * FROM incident_reports WHERE state = 'pending' ORDER BY next_attempt_ms, report_id LIMIT 1")
-                .map(ReportRow.init)
+            try Row.fetchOne(
+                $0,
+                sql: "SELECT * FROM incident_reports WHERE state = 'pending' AND next_attempt_ms <= ? ORDER BY next_attempt_ms, report_id LIMIT 1",
+                arguments: [nowMs]
+            ).map(ReportRow.init)
         }
     }
 

@@ -226,12 +226,25 @@ extension PostgresStore {
         try await rows("SELECT \(unescaped: Self.reportColumns) FROM incident_reports ORDER BY report_id DESC").map(Self.report)
     }
 
-    /// The pending report due first. With several collectors each may try it; the provider
-    /// knows a repeat by its fixed X-Road-Id (docs/egov.md).
-    public func nextPendingReport() async throws -> ReportRow? {
-        try await rows(
-            "SELECT \(unescaped: Self.reportColumns) FROM incident_reports WHERE state = 'pending' ORDER BY next_attempt_ms, report_id LIMIT 1"
-        ).first.map(Self.report)
+    /// The pending report due first, claimed: its next attempt moved ``ReportRow/claimMs`` on,
+    /// so the other collectors leave it alone while this one delivers it (a row they find
+    /// locked they skip). Never two deliveries of one report in flight.
+    public func nextPendingReport(nowMs: Int64) async throws -> ReportRow? {
+        try await transaction { c in
+            try await rows(
+                """
+                WITH due AS (
+                    SELECT \(unescaped: Self.reportColumns) FROM incident_reports
+                    WHERE state = 'pending' AND next_attempt_ms <= \(nowMs)
+                    ORDER BY next_attempt_ms, report_id LIMIT 1 FOR UPDATE SKIP LOCKED
+                ), claimed AS (
+                    UPDATE incident_reports SET next_attempt_ms = \(nowMs + ReportRow.claimMs) FROM due
+                    WHERE incident_reports.report_id = due.report_id
+                )
+                SELECT * FROM due
+                """, c
+            ).first.map(Self.report)
+        }
     }
 
     public func recordAttempt(
