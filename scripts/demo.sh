@@ -5,11 +5,16 @@
 # a dying battery, a sensor fault, a fatigued heart). Prints the dashboard and API URLs and every alert as the
 # collector's SSE feed delivers it; then resolves the fall as a real incident, whose occupational-accident
 # report goes to a stand-in X-Road security server. Ctrl-C stops everything.
-#   scripts/demo.sh [scenario.yaml]    CANARY_DEMO_SPEED=4 plays it 4x faster; CANARY_DEMO_HTTP_PORT (8080)
+#   scripts/demo.sh [--postgres] [scenario.yaml]    CANARY_DEMO_SPEED=4 plays it 4x faster; CANARY_DEMO_HTTP_PORT (8080)
+# --postgres: two collectors sharing the load (an MQTT 5 shared subscription) on one PostgreSQL
+# database, a private cluster the demo starts; the second collector's API is on the next port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+postgres=false
+if [ "${1:-}" = --postgres ]; then postgres=true; shift; fi
 source scripts/lib/debian-packages.sh
 install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev libbluetooth-dev mosquitto curl openssl python3
+if $postgres; then install_missing_packages postgresql; fi
 swift build -c release --product canary-agent
 swift build -c release --product canary-collector
 swift build -c release --product XRoadStandIn
@@ -38,9 +43,26 @@ xroad_line="$(grep -m1 "xroad-standin: https" "$work/xroad.out")" || { echo "the
 xroad_url="$(echo "$xroad_line" | awk '{print $2}')"
 xroad_tls="$(echo "$xroad_line" | awk '{print $3, $4, $5}' | sed 's/=/: /g; s/ \([a-z_]*:\)/, \1/g')"
 
+storage="{sqlite: $work/collector.sqlite}"
+share=""
+if $postgres; then
+    # A private PostgreSQL 15 cluster on a free loopback port; as root it belongs to the postgres user.
+    pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    as_owner=()
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$work"; chmod 755 "$work"; as_owner=(setpriv --reuid=postgres --regid=postgres --init-groups --); fi
+    "${as_owner[@]}" /usr/lib/postgresql/15/bin/initdb -D "$work/pg" -U canary --auth=trust --encoding=UTF8 --locale=C > "$work/initdb.log"
+    "${as_owner[@]}" /usr/lib/postgresql/15/bin/postgres -D "$work/pg" -p "$pg_port" -c listen_addresses=127.0.0.1 \
+        -c unix_socket_directories= > "$work/postgres.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do grep -q "ready to accept connections" "$work/postgres.log" 2>/dev/null && break; sleep 0.1; done
+    psql -h 127.0.0.1 -p "$pg_port" -U canary -d postgres -qc "CREATE DATABASE canary"
+    storage="{postgres: {url: \"postgres://canary@127.0.0.1:$pg_port/canary?sslmode=disable\", pool: 4}}"
+    share=", share_group: canary"
+fi
+
 cat > "$work/collector.yaml" <<YAML
-mqtt: {port: $mqtt_port}
-storage: {sqlite: $work/collector.sqlite}
+mqtt: {port: $mqtt_port, client_id: collector-a$share}
+storage: $storage
 http: {host: 127.0.0.1, port: $http_port}
 # The demo's coordinator, token demo-token (printf %s demo-token | sha256sum).
 tokens:
@@ -74,6 +96,15 @@ pids+=($!)
 for _ in $(seq 100); do grep -q "API on" "$work/collector.out" 2>/dev/null && break; sleep 0.1; done
 api="$(grep -o 'http://[^ ]*' "$work/collector.out" | head -1)"
 [ -n "$api" ] || { echo "the collector did not start:"; cat "$work/collector.log"; exit 1; }
+if $postgres; then
+    # The second collector: the same config but for its MQTT client id and its API's port.
+    sed "s/client_id: collector-a/client_id: collector-b/; s/port: $http_port}/port: $((http_port + 1))}/" "$work/collector.yaml" > "$work/collector-b.yaml"
+    "$bin/canary-collector" --config "$work/collector-b.yaml" > "$work/collector-b.out" 2> "$work/collector-b.log" &
+    pids+=($!)
+    for _ in $(seq 100); do grep -q "API on" "$work/collector-b.out" 2>/dev/null && break; sleep 0.1; done
+    api_b="$(grep -o 'http://[^ ]*' "$work/collector-b.out" | head -1)"
+    [ -n "$api_b" ] || { echo "the second collector did not start:"; cat "$work/collector-b.log"; exit 1; }
+fi
 
 echo
 echo "Canary demo: $scenario at ${speed}x real time"
@@ -83,6 +114,10 @@ echo "  API:     $api   (try curl -H 'Authorization: Bearer demo-token' $api/wor
 echo "  feed:    $api/alerts/stream (Server-Sent Events)"
 echo "  metrics: ${api%/api/v1}/metrics"
 echo "  logs:    $work"
+if $postgres; then
+    echo "  storage: PostgreSQL on 127.0.0.1:$pg_port (database canary), shared by two collectors;"
+    echo "           the second's API: $api_b   (the same alerts, in the same order, with the same ids)"
+fi
 echo
 echo "Alerts as the collector's feed delivers them:"
 # One readable line per alert change (scripts/lib/alert-lines.py): time, severity, who, what, where, what is done.

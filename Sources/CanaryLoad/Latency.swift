@@ -69,12 +69,18 @@ enum Latency {
         }
     }
 
-    static func run(seconds: Int) async throws {
+    /// `postgres`: the collector stores in a PostgreSQL cluster of the benchmark's own.
+    static func run(seconds: Int, postgres: Bool) async throws {
         let dir = try temporaryDirectory("latency")
         let broker = try Broker(logEveryPacket: false)
+        let server = postgres ? try PostgresServer() : nil
+        let storage =
+            try server.map { "{postgres: {url: \"\(try $0.freshDatabase())\"}}" }
+            ?? "{sqlite: \(dir.appendingPathComponent("collector.sqlite").path)}"
+        print("storage: \(postgres ? "PostgreSQL" : "SQLite")")
         try """
         mqtt: {port: \(broker.port)}
-        storage: {sqlite: \(dir.appendingPathComponent("collector.sqlite").path)}
+        storage: \(storage)
         http: {port: 0}
         log_level: warning
         tokens: [{name: bench, token_sha256: 9cd45473cca2d3baeb275ae25df73ddd512fb98b90d0a696b04b13f5e354b11f, roles: [coordinator]}]

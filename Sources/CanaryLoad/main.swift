@@ -13,15 +13,17 @@ import Wire
 
 // End-to-end benchmarks with real parts (scripts/bench-e2e.sh, release build):
 //
-//   CanaryLoad ingest [MESSAGES [READINGS]]   collector ingest into SQLite vs a subscriber that
-//                                   discards, the same queued messages from the same mosquitto,
+//   CanaryLoad ingest [MESSAGES [READINGS]]   collector ingest into SQLite, into PostgreSQL, and into
+//                                   PostgreSQL with two collectors sharing the load, vs a subscriber
+//                                   that discards: the same queued messages from the same mosquitto,
 //                                   one run; READINGS per telemetry message, 10 unless given
 //   CanaryLoad offline [MESSAGES [READINGS]]  the ingest's validation and storing alone, no MQTT
 //   CanaryLoad latency [SECONDS]   alarm latency, device bytes entering the agent → SSE event
 //                                   at a client, with 1,000 telemetry readings/s in the background
 //
-// Both start their own mosquitto on a free loopback port; latency also starts the
-// release canary-collector process (CANARY_BIN_DIR).
+// Both start their own mosquitto on a free loopback port, ingest a PostgreSQL cluster of
+// its own; latency also starts the release canary-collector process (CANARY_BIN_DIR),
+// on PostgreSQL with `latency SECONDS postgres`.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 /// The `k`th number after the command, or `otherwise`.
@@ -29,9 +31,10 @@ func number(_ k: Int, otherwise: Int) -> Int { arguments.dropFirst(k).first.flat
 switch arguments.first {
 case "ingest": try await Ingest.run(messages: number(1, otherwise: 20_000), readings: number(2, otherwise: 10))
 case "offline": try await Ingest.offline(Ingest.payloads(number(1, otherwise: 20_000), readings: number(2, otherwise: 10)))
-case "latency": try await Latency.run(seconds: number(1, otherwise: 30))
+case "latency": try await Latency.run(seconds: number(1, otherwise: 30), postgres: arguments.dropFirst(2).first == "postgres")
 default:
-    FileHandle.standardError.write(Data("usage: CanaryLoad ingest [MESSAGES [READINGS]] | offline [MESSAGES [READINGS]] | latency [SECONDS]\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: CanaryLoad ingest [MESSAGES [READINGS]] | offline [MESSAGES [READINGS]] | latency [SECONDS [postgres]]\n".utf8))
     exit(2)
 }
 
@@ -59,19 +62,21 @@ func connected(_ port: Int, _ id: String, cleanStart: Bool = false) async throws
 }
 
 enum Ingest {
-    /// The same messages, queued by the broker for an absent persistent
-    /// session, then drained once by a discarding subscriber and once by the
-    /// collector's ingest (validation, SQLite commit, acks).
+    /// The same messages, queued by the broker for absent persistent sessions, then drained
+    /// once by a discarding subscriber and once by the collector's ingest (validation,
+    /// commit, acks) on each store: SQLite, PostgreSQL, and PostgreSQL with two collectors
+    /// sharing the load (each session of the share group holds its half).
     static func run(messages count: Int, readings perMessage: Int) async throws {
         let broker = try Broker(extraConfig: "max_queued_messages 0\nmax_queued_bytes 0\n", logEveryPacket: false)
         let payloads = try payloads(count, readings: perMessage)
         let bytes = payloads.reduce(0) { $0 + $1.payload.count }
         print("messages: \(count) (1 in 10 an alarm, the rest telemetry of \(perMessage) readings), \(bytes / count) bytes each on average")
 
-        // Register both persistent sessions, then leave.
-        for id in ["bench-discard", "bench-collector"] {
+        // Register the persistent sessions, then leave.
+        let shared = ["bench-pg-a", "bench-pg-b"]
+        for id in ["bench-discard", "bench-sqlite", "bench-pg"] + shared {
             let c = try await connected(broker.port, id)
-            for f in Topics.collectorSubscriptions() { try await c.subscribe(f) }
+            for f in Topics.collectorSubscriptions(shareGroup: shared.contains(id) ? "bench" : nil) { try await c.subscribe(f) }
             await c.stop()
         }
         let publisher = try await connected(broker.port, "bench-publisher", cleanStart: true)
@@ -81,9 +86,9 @@ enum Ingest {
         }
         await publisher.stop()
 
-        // 1. A subscriber that discards.
+        // A subscriber that discards.
         let clock = ContinuousClock()
-        var begin = clock.now
+        let begin = clock.now
         let discard = try await connected(broker.port, "bench-discard")
         var received = 0
         for await _ in discard.messages {
@@ -92,41 +97,76 @@ enum Ingest {
         }
         let discardTime = clock.now - begin
         await discard.stop()
+        let alarms = (count + 9) / 10, readings = (count - alarms) * perMessage
+        func rates(_ name: String, _ time: Duration, _ commits: Double? = nil) -> String {
+            String(
+                format: "%@ %6.0f messages/s, %7.0f readings/s (%.2f s)%@", name.padding(toLength: 32, withPad: " ", startingAt: 0),
+                Double(count) / time.seconds, Double(readings) / time.seconds, time.seconds,
+                commits.map { String(format: ", %.0f commits, acks included", $0) } ?? "")
+        }
+        print(rates("discarding subscriber:", discardTime))
 
-        // 2. The collector's ingest into a real SQLite file.
         let dir = try temporaryDirectory("ingest")
-        let store = try SQLiteStore(path: dir.appendingPathComponent("collector.sqlite").path)
-        let metrics = CollectorMetrics()
-        begin = clock.now
-        // The ingest's own broker session connects, as in the collector.
-        let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: broker.port, clientID: "bench-collector"))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sqlite = try SQLiteStore(path: dir.appendingPathComponent("collector.sqlite").path)
+        let (sqliteTime, sqliteCommits) = try await drain([sqlite], clientIDs: ["bench-sqlite"], port: broker.port, count: count)
+        try await check(sqlite, alarms: alarms, readings: readings)
+        print(rates("collector ingest, SQLite:", sqliteTime, sqliteCommits))
+
+        let postgres = try PostgresServer()
+        for (label, ids) in [("PostgreSQL:", ["bench-pg"]), ("PostgreSQL, two collectors:", shared)] {
+            let url = try postgres.freshDatabase()
+            let stores = try ids.map { _ in try PostgresStore(url: url, pool: 4, keepTelemetryMonths: nil, logger: quiet) }
+            let (time, commits) = try await drain(stores, clientIDs: ids, shareGroup: ids.count > 1 ? "bench" : nil, port: broker.port, count: count)
+            try await check(stores[0], alarms: alarms, readings: readings)
+            print(rates("collector ingest, \(label)", time, commits))
+        }
+        print(String(format: "SQLite ingest / discarding subscriber: %.1f %% (target ≥ 80 %%)", 100 * discardTime.seconds / sqliteTime.seconds))
+    }
+
+    static var quiet: Logger {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let ingest = CollectorCore.Ingest(store: store, client: client, metrics: metrics, logger: logger)
-        let group = ServiceGroup(services: ingest.services, logger: logger)
-        let alarms = Double((count + 9) / 10), readings = Double((count - (count + 9) / 10) * perMessage)
-        var ingestTime = Duration.zero
+        return logger
+    }
+
+    /// Runs one collector's ingest per store (their MQTT sessions `clientIDs`) until every
+    /// message is acknowledged; how long it took and how many commits.
+    static func drain(
+        _ stores: [any CollectorStore], clientIDs: [String], shareGroup: String? = nil, port: Int, count: Int
+    ) async throws -> (Duration, Double) {
+        for s in stores { try await s.beforeServices { _ in } }
+        let clock = ContinuousClock()
+        let begin = clock.now
+        var services: [any Service] = [], metrics: [CollectorMetrics] = []
+        for (store, id) in zip(stores, clientIDs) {
+            let m = CollectorMetrics()
+            var settings = CollectorCore.Ingest.Settings()
+            settings.shareGroup = shareGroup
+            let client = try MQTTClient(MQTTConfiguration(host: "127.0.0.1", port: port, clientID: id))
+            services += store.services + CollectorCore.Ingest(store: store, client: client, metrics: m, settings: settings, logger: quiet).services
+            metrics.append(m)
+        }
+        let group = ServiceGroup(services: services, logger: quiet)
+        var time = Duration.zero
         try await withThrowingDiscardingTaskGroup { tasks in
             tasks.addTask { try await group.run() }
             // Every 10 ms: the whole exposition is rendered to read one counter.
-            while sample(metrics, "canary_collector_acknowledged_ids_total") < Double(count) {
+            while metrics.reduce(0, { $0 + sample($1, "canary_collector_acknowledged_ids_total") }) < Double(count) {
                 try await Task.sleep(for: .milliseconds(10))
             }
-            ingestTime = clock.now - begin
+            time = clock.now - begin
             await group.triggerGracefulShutdown()
         }
-        let stored = try store.counts()
-        guard Double(stored.events) == alarms, Double(stored.readings) == readings else {
+        return (time, metrics.reduce(0) { $0 + sample($1, "canary_collector_commits_total") })
+    }
+
+    /// Everything stored, once.
+    static func check(_ store: any CollectorStore, alarms: Int, readings: Int) async throws {
+        let stored = try await store.counts()
+        guard stored.events == alarms, stored.readings == readings else {
             throw SpawnError(message: "stored \(stored), expected \(alarms) alarms and \(readings) readings")
         }
-        let discardRate = Double(count) / discardTime.seconds, ingestRate = Double(count) / ingestTime.seconds
-        print(String(format: "discarding subscriber: %.0f messages/s (%.2f s)", discardRate, discardTime.seconds))
-        print(
-            String(
-                format: "collector ingest:      %.0f messages/s (%.2f s), %.0f readings/s, %.0f commits, acks included",
-                ingestRate, ingestTime.seconds, readings / ingestTime.seconds, sample(metrics, "canary_collector_commits_total")))
-        print(String(format: "ratio: %.1f %% (target ≥ 80 %%)", 100 * ingestRate / discardRate))
-        try? FileManager.default.removeItem(at: dir)
     }
 }
 

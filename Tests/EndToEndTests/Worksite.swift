@@ -119,12 +119,13 @@ final class Worksite: @unchecked Sendable {
     }
 
     /// An agent process on the short shift; `speed` 0 plays it as fast as possible.
-    func startAgent(speed: Double, resendAfter: String = "30s", label: String = "agent") throws -> Daemon {
+    /// `brokerPort`: the agent's broker, when not the collector's (a site bridged to a central one).
+    func startAgent(speed: Double, resendAfter: String = "30s", label: String = "agent", brokerPort: Int? = nil) throws -> Daemon {
         let config = directory.appendingPathComponent("\(label).yaml").path
         try """
         site: test-site
         gateway: gw-1
-        mqtt: {port: \(broker.port)}
+        mqtt: {port: \(brokerPort ?? broker.port)}
         outbox: {path: \(outboxPath)}
         uplink: {resend_after: \(resendAfter)}
         source: {simulate: \(Self.scenarioPath), speed: \(speed)}
