@@ -100,7 +100,7 @@ enum Ingest {
         let alarms = (count + 9) / 10, readings = (count - alarms) * perMessage
         func rates(_ name: String, _ time: Duration, _ commits: Double? = nil) -> String {
             String(
-                format: "%@ %6.0f messages/s, %7.0f readings/s (%.2f s)%@", name.padding(toLength: 32, withPad: " ", startingAt: 0),
+                format: "%@ %6.0f messages/s, %7.0f readings/s (%.2f s)%@", name.padding(toLength: 40, withPad: " ", startingAt: 0),
                 Double(count) / time.seconds, Double(readings) / time.seconds, time.seconds,
                 commits.map { String(format: ", %.0f commits, acks included", $0) } ?? "")
         }
@@ -109,16 +109,17 @@ enum Ingest {
         let dir = try temporaryDirectory("ingest")
         defer { try? FileManager.default.removeItem(at: dir) }
         let sqlite = try SQLiteStore(path: dir.appendingPathComponent("collector.sqlite").path)
-        let (sqliteTime, sqliteCommits) = try await drain([sqlite], clientIDs: ["bench-sqlite"], port: broker.port, count: count)
-        try await check(sqlite, alarms: alarms, readings: readings)
+        let (sqliteTime, sqliteCommits) = try await drain(
+            [sqlite], clientIDs: ["bench-sqlite"], port: broker.port, count: count, alarms: alarms, readings: readings)
         print(rates("collector ingest, SQLite:", sqliteTime, sqliteCommits))
 
         let postgres = try PostgresServer()
         for (label, ids) in [("PostgreSQL:", ["bench-pg"]), ("PostgreSQL, two collectors:", shared)] {
             let url = try postgres.freshDatabase()
             let stores = try ids.map { _ in try PostgresStore(url: url, pool: 4, keepTelemetryMonths: nil, logger: quiet) }
-            let (time, commits) = try await drain(stores, clientIDs: ids, shareGroup: ids.count > 1 ? "bench" : nil, port: broker.port, count: count)
-            try await check(stores[0], alarms: alarms, readings: readings)
+            let (time, commits) = try await drain(
+                stores, clientIDs: ids, shareGroup: ids.count > 1 ? "bench" : nil, port: broker.port, count: count, alarms: alarms,
+                readings: readings)
             print(rates("collector ingest, \(label)", time, commits))
         }
         print(String(format: "SQLite ingest / discarding subscriber: %.1f %% (target ≥ 80 %%)", 100 * discardTime.seconds / sqliteTime.seconds))
@@ -131,9 +132,10 @@ enum Ingest {
     }
 
     /// Runs one collector's ingest per store (their MQTT sessions `clientIDs`) until every
-    /// message is acknowledged; how long it took and how many commits.
+    /// message is acknowledged, and checks that every one is stored once; how long it took and
+    /// how many commits.
     static func drain(
-        _ stores: [any CollectorStore], clientIDs: [String], shareGroup: String? = nil, port: Int, count: Int
+        _ stores: [any CollectorStore], clientIDs: [String], shareGroup: String? = nil, port: Int, count: Int, alarms: Int, readings: Int
     ) async throws -> (Duration, Double) {
         for s in stores { try await s.beforeServices { _ in } }
         let clock = ContinuousClock()
@@ -156,17 +158,13 @@ enum Ingest {
                 try await Task.sleep(for: .milliseconds(10))
             }
             time = clock.now - begin
+            let stored = try await stores[0].counts()
+            guard stored.events == alarms, stored.readings == readings else {
+                throw SpawnError(message: "stored \(stored), expected \(alarms) alarms and \(readings) readings")
+            }
             await group.triggerGracefulShutdown()
         }
         return (time, metrics.reduce(0) { $0 + sample($1, "canary_collector_commits_total") })
-    }
-
-    /// Everything stored, once.
-    static func check(_ store: any CollectorStore, alarms: Int, readings: Int) async throws {
-        let stored = try await store.counts()
-        guard stored.events == alarms, stored.readings == readings else {
-            throw SpawnError(message: "stored \(stored), expected \(alarms) alarms and \(readings) readings")
-        }
     }
 }
 

@@ -26,8 +26,8 @@ public enum CollectorService {
                 metrics.checkpointFailures.increment()
                 logger.error("WAL checkpoint failed; the log grows until one succeeds", metadata: ["error": "\(error)"])
             }
-        case .postgres(let url, let pool, let keep):
-            store = try PostgresStore(url: url, pool: pool, keepTelemetryMonths: keep, logger: logger)
+        case .postgres(let url, let password, let pool, let keep):
+            store = try PostgresStore(url: url, password: password, pool: pool, keepTelemetryMonths: keep, logger: logger)
         }
         let client = try MQTTClient(config.mqtt)
         let ingest = Ingest(store: store, client: client, metrics: metrics, settings: config.ingest, logger: logger)

@@ -162,5 +162,41 @@ import Wire
         #expect(c.ingest.shareGroup == "canary" && c.ingest.messageLimit == 65_536 && c.ingest.maxBatch == 10 && c.httpPort == 0)
         let defaults = try load("")
         #expect(c.keepAliveMs == 5_000 && defaults.keepAliveMs == 15_000)
+        // A member of a share group keeps no MQTT session (a broker would queue the group's messages in it).
+        #expect(c.mqtt.cleanStart && !defaults.mqtt.cleanStart)
+    }
+
+    @Test func postgresIsTheOtherStoreAndItsPasswordASecretFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("canary-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let secret = dir.appendingPathComponent("postgres.pass").path
+        try "s3cret\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        chmod(secret, 0o600)
+        let url = "postgres://canary@db.example:5433/canary?sslmode=require"
+        let c = try load("storage:\n  postgres: {url: \"\(url)\", password_file: \(secret), pool: 4, keep_telemetry: 24}\n")
+        #expect(c.storage == .postgres(url: url, password: "s3cret", pool: 4, keepTelemetryMonths: 24))
+        #expect(c.summaryJSON.contains(#""password_file":true"#) && !c.summaryJSON.contains("s3cret"))
+        #expect(
+            try load("storage: {postgres: {url: \"postgres://c@h/d\"}}\n").storage
+                == .postgres(url: "postgres://c@h/d", password: nil, pool: 8, keepTelemetryMonths: nil))
+        let refusals: [(String, String)] = [
+            ("storage:\n  sqlite: /x\n  postgres: {url: \"postgres://c@h/d\"}\n", "storage.postgres: and sqlite are two stores: name one of them"),
+            ("storage:\n  postgres: {url: \"postgres://c:pw@h/d\"}\n", "storage.postgres.url: holds a password: put it in password_file (mode 600)"),
+            ("storage:\n  postgres: {url: \"mysql://c@h/d\"}\n", "storage.postgres.url: must be postgres://"),
+            ("storage:\n  postgres: {pool: 4}\n", "storage.postgres.url: is required"),
+        ]
+        for (yaml, message) in refusals {
+            #expect(throws: ConfigError.self) { try load(yaml) }
+            do {
+                _ = try load(yaml)
+            } catch {
+                #expect(error.description.contains(message), "\(error.description)")
+            }
+        }
+        chmod(secret, 0o644)
+        #expect(throws: ConfigError.self, "a password others may read") {
+            try load("storage:\n  postgres: {url: \"\(url)\", password_file: \(secret)}\n")
+        }
     }
 }

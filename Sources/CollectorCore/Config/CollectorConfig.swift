@@ -13,7 +13,8 @@ import Wire
 /// storage:                   # exactly one of sqlite and postgres (docs/scaling.md)
 ///   sqlite: /var/lib/canary/collector.sqlite
 ///   postgres:                 # instead of sqlite: several collectors on one database
-///     url: postgres://canary@db.example:5432/canary   # a password in the URL: keep the file mode 600
+///     url: postgres://canary@db.example:5432/canary   # ?sslmode=disable|prefer|require; prefer by default
+///     password_file: /etc/canary/postgres.pass         # optional; mode 600; first line is the password
 ///     pool: 8                 # connections at most
 ///     keep_telemetry: 24      # months of telemetry kept; older months' partitions are dropped (default: all)
 /// http:

@@ -6,9 +6,10 @@ import Foundation
 /// database (several collectors sharing the load, docs/scaling.md).
 public enum StorageSettings: Sendable, Equatable {
     case sqlite(path: String)
-    /// `pool`: connections at most. `keepTelemetryMonths`: telemetry older than this many
-    /// whole months is dropped, a month's partition at a time; nil keeps everything.
-    case postgres(url: String, pool: Int, keepTelemetryMonths: Int?)
+    /// `url` holds no password; `password` comes from `password_file` (mode 600). `pool`:
+    /// connections at most. `keepTelemetryMonths`: telemetry older than this many whole
+    /// months is dropped, a month's partition at a time; nil keeps everything.
+    case postgres(url: String, password: String?, pool: Int, keepTelemetryMonths: Int?)
 
     static func read(_ s: ConfigSection) throws(ConfigError) -> StorageSettings {
         let postgres = try s.section("postgres")
@@ -17,21 +18,28 @@ public enum StorageSettings: Sendable, Equatable {
         let url = try postgres.requiredString("url")
         guard let parsed = URLComponents(string: url), ["postgres", "postgresql"].contains(parsed.scheme ?? ""), parsed.host != nil,
             parsed.path.count > 1
-        else { throw postgres.error("url", "must be postgres://user[:password]@host[:port]/database") }
+        else { throw postgres.error("url", "must be postgres://user@host[:port]/database[?sslmode=disable|prefer|require]") }
+        // A config file is readable by whoever reads configs; a secret goes in a file of its own.
+        guard parsed.password == nil else { throw postgres.error("url", "holds a password: put it in password_file (mode 600)") }
+        var password: String?
+        if let file = try postgres.secretFile("password_file") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw postgres.error("password_file", "cannot read \(file)") }
+            password = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        }
         let pool = try postgres.int("pool", default: 8, in: 1...200)
         let keep = postgres.has("keep_telemetry") ? try postgres.int("keep_telemetry", default: 0, in: 1...1_200) : nil
-        return .postgres(url: url, pool: pool, keepTelemetryMonths: keep)
+        return .postgres(url: url, password: password, pool: pool, keepTelemetryMonths: keep)
     }
 
     /// For `/api/v1/config` and the audit log: a PostgreSQL URL without its password.
     var summaryJSON: String {
         switch self {
         case .sqlite(let path): return "{\"sqlite\":\(JSONText.quoted(path))}"
-        case .postgres(let url, let pool, let keep):
-            var shown = URLComponents(string: url)
-            if shown?.password != nil { shown?.password = "***" }
-            return
-                "{\"postgres\":{\"url\":\(JSONText.quoted(shown?.string ?? "")),\"pool\":\(pool),\"keep_telemetry_months\":\(keep.map(String.init) ?? "null")}}"
+        case .postgres(let url, let password, let pool, let keep):
+            return """
+                {"postgres":{"url":\(JSONText.quoted(url)),"password_file":\(password != nil),"pool":\(pool),\
+                "keep_telemetry_months":\(keep.map(String.init) ?? "null")}}
+                """
         }
     }
 
@@ -39,7 +47,7 @@ public enum StorageSettings: Sendable, Equatable {
     var description: String {
         switch self {
         case .sqlite(let path): path
-        case .postgres(let url, _, _):
+        case .postgres(let url, _, _, _):
             URLComponents(string: url).map { "postgres://\($0.host ?? ""):\($0.port ?? 5432)\($0.path)" } ?? "postgres"
         }
     }

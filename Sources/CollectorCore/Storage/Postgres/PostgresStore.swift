@@ -40,10 +40,10 @@ public final class PostgresStore: CollectorStore {
     /// The NOTIFY channel of the alert log.
     static let changeChannel = "canary_alert_changes"
 
-    /// `url`: `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`.
-    /// Nothing connects until the services run (or ``beforeServices(_:)``).
-    public init(url: String, pool: Int, keepTelemetryMonths: Int?, logger: Logger) throws {
-        connectionConfiguration = try Self.configuration(url: url)
+    /// `url`: `postgres://user@host[:port]/database[?sslmode=disable|prefer|require]`; `password`,
+    /// when the server asks for one. Nothing connects until the services run (or ``beforeServices(_:)``).
+    public init(url: String, password: String? = nil, pool: Int, keepTelemetryMonths: Int?, logger: Logger) throws {
+        connectionConfiguration = try Self.configuration(url: url, password: password)
         connections = PostgresConnections(configuration: connectionConfiguration, limit: pool, logger: logger)
         connection = nil
         self.logger = logger
@@ -64,7 +64,7 @@ public final class PostgresStore: CollectorStore {
     }
 
     /// A connection's configuration from `url` (TLS as libpq's `sslmode`: prefer by default).
-    static func configuration(url: String) throws -> PostgresConnection.Configuration {
+    static func configuration(url: String, password: String? = nil) throws -> PostgresConnection.Configuration {
         guard let u = URLComponents(string: url), let host = u.host, u.path.count > 1 else { throw PostgresStoreError.badURL(url) }
         let tls: PostgresConnection.Configuration.TLS
         switch u.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer" {
@@ -74,7 +74,8 @@ public final class PostgresStore: CollectorStore {
         default: throw PostgresStoreError.badURL(url)
         }
         var c = PostgresConnection.Configuration(
-            host: host, port: u.port ?? 5432, username: u.user ?? "canary", password: u.password, database: String(u.path.dropFirst()), tls: tls)
+            host: host, port: u.port ?? 5432, username: u.user ?? "canary", password: password ?? u.password, database: String(u.path.dropFirst()),
+            tls: tls)
         // A database out of reach fails a commit within seconds (the gateways resend), not after a long wait.
         c.options.connectTimeout = .seconds(3)
         return c
