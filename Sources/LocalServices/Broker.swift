@@ -53,17 +53,8 @@ public final class Broker: @unchecked Sendable {
         }
         close(fds[1])
         pid = child
-        let log = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
-        var seen = Data()
         // "running" comes only after every listener is bound: a port taken meanwhile is an error, not a false start.
-        while !String(decoding: seen, as: UTF8.self).contains(" running") {
-            let chunk = log.availableData
-            if chunk.isEmpty { throw BrokerError.exited(String(decoding: seen, as: UTF8.self)) }
-            seen += chunk
-        }
-        // Keep draining the log so the broker never blocks on a full pipe.
-        let drain = Thread { while !log.availableData.isEmpty {} }
-        drain.start()
+        try ServerLog(pipe: fds[0]).waitFor(" running")
     }
 
     public func stop() {

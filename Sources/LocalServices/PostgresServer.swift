@@ -110,16 +110,7 @@ public final class PostgresServer: @unchecked Sendable {
         close(fds[1])
         close(keep[0])
         running = (child, keep[1])
-        let log = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("ready to accept connections") {
-            let chunk = log.availableData
-            if chunk.isEmpty { throw PostgresServerError.failed(String(decoding: seen, as: UTF8.self)) }
-            seen += chunk
-        }
-        // Keep draining the log so the server never blocks on a full pipe.
-        let drain = Thread { while !log.availableData.isEmpty {} }
-        drain.start()
+        try ServerLog(pipe: fds[0]).waitFor("ready to accept connections")
     }
 
     /// Stops the server: a fast shutdown (SIGINT), which ends every session and

@@ -217,6 +217,16 @@ public enum AlertHandlingFilter: Sendable, Equatable {
             return nil
         }
     }
+
+    /// The condition on the `alerts` table's columns (the same SQL in SQLite and PostgreSQL).
+    var condition: String {
+        switch self {
+        case .only(.unacknowledged): "acknowledged_ms IS NULL AND resolved_ms IS NULL"
+        case .only(.acknowledged): "acknowledged_ms IS NOT NULL AND resolved_ms IS NULL"
+        case .only(.resolved): "resolved_ms IS NOT NULL"
+        case .unresolved: "resolved_ms IS NULL"
+        }
+    }
 }
 
 extension CollectorStore {

@@ -108,13 +108,7 @@ extension SQLiteStore {
             clauses.append("state = ?")
             arguments += [p.rawValue]
         }
-        switch handling {
-        case nil: break
-        case .only(.unacknowledged): clauses.append("acknowledged_ms IS NULL AND resolved_ms IS NULL")
-        case .only(.acknowledged): clauses.append("acknowledged_ms IS NOT NULL AND resolved_ms IS NULL")
-        case .only(.resolved): clauses.append("resolved_ms IS NOT NULL")
-        case .unresolved: clauses.append("resolved_ms IS NULL")
-        }
+        if let handling { clauses.append(handling.condition) }
         if let site {
             clauses.append("site = ?")
             arguments += [site]
