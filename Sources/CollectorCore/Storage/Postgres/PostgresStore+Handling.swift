@@ -7,7 +7,7 @@ import Wire
 /// with its audit line in one transaction that waits for the disk.
 extension PostgresStore {
     public func acknowledge(_ id: Int64, by coordinator: String, address: String?, nowMs: Int64) async throws -> String {
-        try await handling(of: id) { c in
+        try await handling { c in
             try await audit(AuditEntry(action: "acknowledge", actor: coordinator, address: address, detail: ["alert": String(id)]), nowMs: nowMs, c)
             return try await changeHandling(of: id, c) { try $0.acknowledge(by: coordinator, nowMs: nowMs) }
         }
@@ -17,7 +17,7 @@ extension PostgresStore {
         _ id: Int64, by coordinator: String, reason: AlertRecord.Resolution, note: String?, outcome: IncidentOutcome?,
         egov: EGovSettings, address: String?, nowMs: Int64
     ) async throws -> String {
-        try await handling(of: id) { c in
+        try await handling { c in
             let detail = AlertHandling.resolutionDetail(id, reason: reason, note: note, outcome: outcome)
             try await audit(AuditEntry(action: "resolve", actor: coordinator, address: address, detail: detail), nowMs: nowMs, c)
             let alert = try await changeHandling(of: id, c) { h in
@@ -55,9 +55,9 @@ extension PostgresStore {
         return escalated
     }
 
-    /// A coordinator's action on alert `id`, in a transaction that holds the alert book's lock;
-    /// the store's errors become ``AlertHandlingError``s where they are the coordinator's.
-    private func handling(of id: Int64, _ body: (PostgresConnection) async throws -> String) async throws -> String {
+    /// A coordinator's action, in a transaction that holds the alert book's lock; the feed
+    /// wakes once it is committed.
+    private func handling(_ body: (PostgresConnection) async throws -> String) async throws -> String {
         let alert = try await transaction(changingAlerts: true, body)
         changes.fire()
         return alert
