@@ -100,7 +100,7 @@ enum Ingest {
         let alarms = (count + 9) / 10, readings = (count - alarms) * perMessage
         func rates(_ name: String, _ time: Duration, _ commits: Double? = nil) -> String {
             String(
-                format: "%@ %6.0f messages/s, %7.0f readings/s (%.2f s)%@", name.padding(toLength: 40, withPad: " ", startingAt: 0),
+                format: "%@ %6.0f messages/s, %7.0f readings/s (%.2f s)%@", name.padding(toLength: 44, withPad: " ", startingAt: 0),
                 Double(count) / time.seconds, Double(readings) / time.seconds, time.seconds,
                 commits.map { String(format: ", %.0f commits, acks included", $0) } ?? "")
         }

@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// Wakes this collector's feed when any collector on the database commits a
 /// change to the alert log: `LISTEN canary_alert_changes` on a connection
 /// of its own (a pooled one goes back to the pool), to which every
-/// transaction that changed an alert sent `NOTIFY` (``PostgresStore``).
+/// change appended to the log sent `NOTIFY` (``PostgresStore/logChanged``).
 ///
 /// A notification carries nothing: the feed reads the log after the last id
 /// it sent, so a notification lost with a dropped connection loses no change.

@@ -78,12 +78,14 @@ extension PostgresStore {
         let changed = try h.applied(to: snapshot)
         try await c.query(
             """
-            UPDATE alerts SET acknowledged_ms = \(h.acknowledgedMs), acknowledged_by = \(h.acknowledgedBy), resolved_ms = \(h.resolvedMs),
-                resolved_by = \(h.resolvedBy), resolution = \(h.resolution?.rawValue), note = \(h.note), escalated_ms = \(h.escalatedMs),
-                snapshot = \(changed)
-            WHERE alert_id = \(id)
+            WITH changed AS (
+                UPDATE alerts SET acknowledged_ms = \(h.acknowledgedMs), acknowledged_by = \(h.acknowledgedBy), resolved_ms = \(h.resolvedMs),
+                    resolved_by = \(h.resolvedBy), resolution = \(h.resolution?.rawValue), note = \(h.note), escalated_ms = \(h.escalatedMs),
+                    snapshot = \(changed)
+                WHERE alert_id = \(id) RETURNING alert_id, snapshot
+            )
+            \(unescaped: Self.logChanged)
             """, logger: logger)
-        try await c.query("INSERT INTO alert_changes (alert_id, snapshot) VALUES (\(id), \(changed))", logger: logger)
         return changed
     }
 

@@ -21,10 +21,10 @@ import Wire
 /// - Every transaction that may change an alert takes one advisory lock first
 ///   (``PostgresLocks/alertBook``): one event at a time decides an alert, and
 ///   the change log's ids are in commit order.
-/// - Such a transaction ends with `NOTIFY canary_alert_changes`, delivered
-///   at commit to every collector's ``AlertChangeListener``, which wakes its
-///   feed: every collector's feed carries every change, with the ids the log
-///   gave them.
+/// - Each change appended to the log sends `NOTIFY canary_alert_changes`,
+///   delivered at commit to every collector's ``AlertChangeListener``, which
+///   wakes its feed: every collector's feed carries every change, with the ids
+///   the log gave them.
 public final class PostgresStore: CollectorStore {
     public let changes: ChangeSignal
     let connections: PostgresConnections
@@ -114,7 +114,7 @@ public final class PostgresStore: CollectorStore {
     }
 
     /// Runs `body` in one transaction; with `changingAlerts`, after taking the alert book's
-    /// lock, and with a NOTIFY of the change log at its end.
+    /// lock. What appends to the alert log notifies too (``logChanged``).
     /// An error of `body`'s own (``AlertHandlingError``) comes out as itself once the
     /// transaction is rolled back.
     func transaction<T: Sendable>(changingAlerts: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
@@ -122,10 +122,7 @@ public final class PostgresStore: CollectorStore {
             return try await withConnection { c in
                 try await c.withTransaction(logger: logger) { c in
                     if changingAlerts { try await c.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.alertBook))", logger: logger) }
-                    let result = try await body(c)
-                    // Delivered at commit only, and to every listening collector, this one included.
-                    if changingAlerts { try await c.query("NOTIFY \(unescaped: Self.changeChannel)", logger: logger) }
-                    return result
+                    return try await body(c)
                 }
             }
         } catch let error as PostgresTransactionError {
@@ -321,15 +318,16 @@ public final class PostgresStore: CollectorStore {
                     resolution: resolution.flatMap(AlertRecord.Resolution.init), note: note, escalatedMs: eMs))
             superseded = newer
         }
-        let record: AlertRecord
         switch try AlertBook.step(d, newest: newest, superseded: superseded, onlyIfNew: onlyIfNew) {
         case .ignore: return false
-        case .update(let updated, let location):
-            record = updated
+        case .update(let record, let location):
             try await c.query(
                 """
-                UPDATE alerts SET state = \(d.phase.rawValue), updated_ms = \(d.timeMs), location = \(location), snapshot = \(record.json)
-                WHERE alert_id = \(record.id)
+                WITH changed AS (
+                    UPDATE alerts SET state = \(d.phase.rawValue), updated_ms = \(d.timeMs), location = \(location), snapshot = \(record.json)
+                    WHERE alert_id = \(record.id) RETURNING alert_id, snapshot
+                )
+                \(unescaped: Self.logChanged)
                 """, logger: logger)
         case .open:
             let inserted = try await rows(
@@ -339,12 +337,23 @@ public final class PostgresStore: CollectorStore {
                         \(d.location.map(AlertRecord.json)), '{}', \(d.receivedMs))
                 RETURNING alert_id
                 """, c)
-            record = AlertBook.opened(d, id: try inserted[0].decode(Int64.self))
-            try await c.query("UPDATE alerts SET snapshot = \(record.json) WHERE alert_id = \(record.id)", logger: logger)
+            let record = AlertBook.opened(d, id: try inserted[0].decode(Int64.self))
+            try await c.query(
+                """
+                WITH changed AS (UPDATE alerts SET snapshot = \(record.json) WHERE alert_id = \(record.id) RETURNING alert_id, snapshot)
+                \(unescaped: Self.logChanged)
+                """, logger: logger)
         }
-        try await c.query("INSERT INTO alert_changes (alert_id, snapshot) VALUES (\(record.id), \(record.json))", logger: logger)
         return true
     }
+
+    /// The end of a statement whose `changed` holds the alerts it changed (`alert_id`,
+    /// `snapshot`): their changes appended to the log, and the log's `NOTIFY` (delivered at
+    /// commit, once however many a transaction sends), in the same round trip to the server.
+    static let logChanged = """
+        , logged AS (INSERT INTO alert_changes (alert_id, snapshot) SELECT alert_id, snapshot FROM changed RETURNING 1)
+        SELECT pg_notify('\(changeChannel)', '') FROM logged
+        """
 
     public func noteUnreadable(_ gateways: Set<Topics>, receivedMs: Int64) async throws -> Bool {
         let opened = try await transaction(changingAlerts: true) { c in
