@@ -105,7 +105,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
         } while ContinuousClock.now < until
         #expect(audit.contains(#""action":"acknowledge","actor":"Night shift","address":"127.0.0.1","detail":{"alert":"\#(fatigueID)"}"#), "\(audit)")
-        #expect(audit.contains(#""action":"export","actor":"Study A""#) && audit.contains(#""rows":"#))
+        #expect(audit.contains(#""action":"export","actor":"Study A""#) && audit.contains(#""action":"export-end","actor":"Study A""#))
+        #expect(audit.contains(#""rows":"#))
         #expect(audit.contains(#""action":"token-refused","actor":"","address":"127.0.0.1""#) && audit.contains(#""reason":"unknown token""#))
         #expect(audit.contains(#""action":"config""#))
         #expect(throws: DatabaseError.self) { try site.collectorWrite { try $0.execute(sql: "UPDATE audit SET actor = 'nobody'") } }
@@ -117,6 +118,19 @@ import Testing
         try await site.startCollector()
         let starts = try await site.get("/api/v1/audit", token: "admin-token").body
         #expect(starts.contains(#""changed":"true""#) && starts.contains(#""changed":"false""#), "\(starts)")
+    }
+
+    /// Every export is in the audit log before a line of it goes out: with the log refusing
+    /// writes (a trigger made by another connection to the real file), nothing is exported.
+    @Test func anExportTheAuditLogCannotRecordIsNotMade() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        #expect(try await site.get("/api/v1/export/events.csv", token: "researcher-token").status == 200)
+        try site.collectorWrite {
+            try $0.execute(sql: "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        }
+        let refused = try await site.get("/api/v1/export/events.csv", token: "researcher-token")
+        #expect(refused.status == 503 && refused.body.contains("nothing was exported"), "\(refused.status) \(refused.body)")
     }
 
     /// A client resuming from beyond the last change (the database was restored or moved aside)

@@ -226,15 +226,30 @@ public struct CollectorAPI: Sendable {
                 if let pseudonyms = self.pseudonyms, let worker = filter.worker {
                     filter.worker = try await Self.worker(pseudonym: worker, pseudonyms, store)
                 }
+                // Audited before anything goes out: an export the log cannot record is not made.
                 let audit = AuditEntry(
                     action: "export", actor: try context.requireIdentity().name, address: context.clientAddress,
                     detail: ["export": file, "filter": request.uri.query ?? ""])
+                do {
+                    try await store.audit([audit], nowMs: self.nowMs())
+                } catch {
+                    context.logger.error("an export refused: the audit log cannot record it", metadata: ["error": "\(error)"])
+                    throw APIError(status: .serviceUnavailable, message: "the audit log cannot record this export now; nothing was exported")
+                }
                 // Health readings only of the workers who consent to research use.
                 let export = Export(store: store, pseudonyms: self.pseudonyms, healthConsent: try await store.consentingWorkers())
+                let logger = context.logger
                 return export.response(dataset, format, filter: filter) { rows in
-                    var entry = audit
-                    entry.detail["rows"] = String(rows)
-                    try? await store.audit([entry], nowMs: self.nowMs())
+                    var end = audit
+                    end.action = "export-end"
+                    end.detail["rows"] = String(rows)
+                    do {
+                        try await store.audit([end], nowMs: self.nowMs())
+                    } catch {
+                        logger.error(
+                            "could not record an export's end in the audit log (its start is recorded)",
+                            metadata: ["export": "\(file)", "rows": "\(rows)", "error": "\(error)"])
+                    }
                 }
             }
         return router
