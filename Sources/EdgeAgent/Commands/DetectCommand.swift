@@ -18,6 +18,16 @@ struct DetectCommand: ParsableCommand {
     @Flag(help: "Also print every impact candidate's features and score (for training the fall model).")
     var features = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The recordings' sampling rate in Hz (12.5–100), when their t_ms cannot be trusted: sample i is then at the first t_ms + i/rate.",
+            discussion: "Without it, the rate is measured from t_ms. Either way the detectors get 50 Hz (docs/detection.md)."))
+    var rate: Double?
+
+    func validate() throws {
+        if let rate, !(12.5...100).contains(rate) { throw ValidationError("--rate must be 12.5 to 100 (Hz)") }
+    }
+
     struct FileResult: Encodable {
         struct Event: Encodable {
             var type: String
@@ -46,18 +56,23 @@ struct DetectCommand: ParsableCommand {
     }
 
     private func replay(_ path: String) -> FileResult {
-        var pipeline = MotionPipeline(worker: "replay")
+        var pipeline = MotionPipeline(worker: "replay", rateHz: rate)
         pipeline.fall.recordsCandidates = features
         var events: [SafetyEvent] = []
         var rejected = 0
         var error: String?
         do {
             let reader = try LineReader(path: path)
-            var lineNumber = 0
+            var lineNumber = 0, taken = 0, firstMs: Int64?
             while let line = try reader.nextLine() {
                 lineNumber += 1
                 do {
-                    guard let sample = try MotionCSV.parse(line, lineNumber: lineNumber) else { continue }
+                    guard var sample = try MotionCSV.parse(line, lineNumber: lineNumber) else { continue }
+                    if let rate {
+                        firstMs = firstMs ?? sample.timeMs
+                        sample.timeMs = firstMs! + Int64((Double(taken) * 1_000 / rate).rounded())
+                        taken += 1
+                    }
                     events += try pipeline.ingest(sample)
                 } catch {
                     rejected += 1
