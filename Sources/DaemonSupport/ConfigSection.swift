@@ -137,6 +137,13 @@ public final class ConfigSection {
         return path
     }
 
+    /// The first line of the ``secretFile(_:)`` at `key` (a password file); nil without the key.
+    public func secretLine(_ key: String) throws(ConfigError) -> String? {
+        guard let file = try secretFile(key) else { return nil }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw error(key, "cannot read \(file)") }
+        return text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+    }
+
     /// ``secretFile(_:)``'s check, for a path the caller resolved itself.
     public func checkSecret(_ key: String, path: String) throws(ConfigError) {
         var info = stat()

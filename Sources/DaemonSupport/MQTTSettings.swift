@@ -30,12 +30,7 @@ extension MQTTConfiguration {
             clientID: try s.string("client_id", default: username ?? defaultClientID))
         c.keepAliveSeconds = Int(try s.durationMs("keepalive", default: 30_000, in: 5_000...3_600_000) / 1_000)
         c.username = username
-        if let file = try s.secretFile("password_file") {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw s.error("password_file", "cannot read \(file)")
-            }
-            c.password = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        }
+        c.password = try s.secretLine("password_file")
         if c.password != nil, c.username == nil { throw s.error("password_file", "needs a username") }
         let tls = try s.section("tls")
         c.caFile = try tls.string("ca_file")

@@ -21,11 +21,7 @@ public enum StorageSettings: Sendable, Equatable {
         else { throw postgres.error("url", "must be postgres://user@host[:port]/database[?sslmode=disable|prefer|require]") }
         // A config file is readable by whoever reads configs; a secret goes in a file of its own.
         guard parsed.password == nil else { throw postgres.error("url", "holds a password: put it in password_file (mode 600)") }
-        var password: String?
-        if let file = try postgres.secretFile("password_file") {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw postgres.error("password_file", "cannot read \(file)") }
-            password = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        }
+        let password = try postgres.secretLine("password_file")
         let pool = try postgres.int("pool", default: 8, in: 1...200)
         let keep = postgres.has("keep_telemetry") ? try postgres.int("keep_telemetry", default: 0, in: 1...1_200) : nil
         return .postgres(url: url, password: password, pool: pool, keepTelemetryMonths: keep)
