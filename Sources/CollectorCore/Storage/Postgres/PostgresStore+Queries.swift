@@ -2,36 +2,49 @@ import Foundation
 import PostgresNIO
 import Wire
 
-extension PostgresStore {
-    /// `filter` as a WHERE clause on `table`'s time column, binding into `binds` (``RecordFilter``).
-    private func clause(_ filter: RecordFilter, typeColumn: String, expandType: Bool, _ binds: inout PostgresBindings) -> [String] {
-        var clauses: [String] = []
-        func bind(_ sql: String, _ value: some PostgresDynamicTypeEncodable) {
-            binds.append(value)
-            clauses.append(sql.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+/// The conditions of a query built from optional filters, and the values they bind, numbered
+/// as PostgreSQL's placeholders are ($1, $2, …).
+struct QueryConditions {
+    private(set) var binds = PostgresBindings()
+    private var clauses: [String] = []
+
+    /// `sql`, each `?` in it standing for the next of `values`.
+    mutating func add(_ sql: String, _ values: any PostgresDynamicTypeEncodable...) {
+        var parts = sql.split(separator: "?", omittingEmptySubsequences: false).map(String.init)
+        for (k, v) in values.enumerated() {
+            binds.append(v)
+            parts[k] += "$\(binds.count)"
         }
-        if let v = filter.fromMs { bind("time_ms >= ?", v) }
-        if let v = filter.toMs { bind("time_ms < ?", v) }
-        if let v = filter.site { bind("site = ?", v) }
-        if let v = filter.worker { bind("worker = ?", v) }
-        if let v = filter.type { bind("\(typeColumn) = ?", expandType && !v.contains(".") ? EventTypes.alarmPrefix + v : v) }
-        return clauses
+        clauses.append(parts.joined())
+    }
+
+    /// `WHERE …`, or nothing without conditions.
+    var whereClause: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
+
+    /// `LIMIT $n`, binding `n`: the last thing bound.
+    mutating func limit(_ n: Int) -> String {
+        binds.append(Int64(n))
+        return "LIMIT $\(binds.count)"
+    }
+}
+
+extension PostgresStore {
+    /// `filter` as conditions on the time, site, worker and type columns (``RecordFilter``).
+    private func conditions(_ filter: RecordFilter, typeColumn: String, expandType: Bool) -> QueryConditions {
+        var c = QueryConditions()
+        if let v = filter.fromMs { c.add("time_ms >= ?", v) }
+        if let v = filter.toMs { c.add("time_ms < ?", v) }
+        if let v = filter.site { c.add("site = ?", v) }
+        if let v = filter.worker { c.add("worker = ?", v) }
+        if let v = filter.type { c.add("\(typeColumn) = ?", expandType && !v.contains(".") ? EventTypes.alarmPrefix + v : v) }
+        return c
     }
 
     public func events(_ filter: RecordFilter, after cursor: PageCursor?, limit: Int) async throws -> [StoredEvent] {
-        var binds = PostgresBindings()
-        var clauses = clause(filter, typeColumn: "type", expandType: true, &binds)
-        if let c = cursor {
-            binds.append(c.timeMs)
-            binds.append(c.seq)
-            clauses.append("(time_ms, seq) > ($\(binds.count - 1), $\(binds.count))")
-        }
-        binds.append(Int64(limit))
-        let sql = """
-            SELECT seq, time_ms, event, site, worker FROM events \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "))
-            ORDER BY time_ms, seq LIMIT $\(binds.count)
-            """
-        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
+        var c = conditions(filter, typeColumn: "type", expandType: true)
+        if let cursor { c.add("(time_ms, seq) > (?, ?)", cursor.timeMs, cursor.seq) }
+        let sql = "SELECT seq, time_ms, event, site, worker FROM events \(c.whereClause) ORDER BY time_ms, seq \(c.limit(limit))"
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: c.binds)).map { row in
             let (seq, time, event, site, worker) = try row.decode((Int64, Int64, String, String?, String?).self)
             return StoredEvent(cursor: PageCursor(timeMs: time, seq: seq), json: event, site: site, worker: worker)
         }
@@ -40,33 +53,18 @@ extension PostgresStore {
     /// As ``SQLiteStore/telemetry(_:after:limit:)``: messages by their first reading's time, found
     /// from `from - longest` so none with a reading in range is missed.
     public func telemetry(_ filter: RecordFilter, after cursor: PageCursor?, limit: Int) async throws -> [StoredTelemetry] {
-        try await withConnection { c in
-            var binds = PostgresBindings(), clauses: [String] = []
+        try await withConnection { connection in
+            var c = QueryConditions()
             if let from = filter.fromMs {
-                let longest = try await rows("SELECT ms FROM telemetry_longest", c).first?.decode(Int64.self) ?? 0
-                binds.append(from - longest)
-                binds.append(from)
-                clauses += ["first_ms >= $\(binds.count - 1)", "last_ms >= $\(binds.count)"]
+                let longest = try await rows("SELECT ms FROM telemetry_longest", connection).first?.decode(Int64.self) ?? 0
+                c.add("first_ms >= ?", from - longest)
+                c.add("last_ms >= ?", from)
             }
-            if let to = filter.toMs {
-                binds.append(to)
-                clauses.append("first_ms < $\(binds.count)")
-            }
-            if let site = filter.site {
-                binds.append(site)
-                clauses.append("site = $\(binds.count)")
-            }
-            if let cursor {
-                binds.append(cursor.timeMs)
-                binds.append(cursor.seq)
-                clauses.append("(first_ms, seq) > ($\(binds.count - 1), $\(binds.count))")
-            }
-            binds.append(Int64(limit))
-            let sql = """
-                SELECT seq, first_ms, site, gateway, event FROM telemetry \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "))
-                ORDER BY first_ms, seq LIMIT $\(binds.count)
-                """
-            return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds), c).map { row in
+            if let to = filter.toMs { c.add("first_ms < ?", to) }
+            if let site = filter.site { c.add("site = ?", site) }
+            if let cursor { c.add("(first_ms, seq) > (?, ?)", cursor.timeMs, cursor.seq) }
+            let sql = "SELECT seq, first_ms, site, gateway, event FROM telemetry \(c.whereClause) ORDER BY first_ms, seq \(c.limit(limit))"
+            return try await rows(PostgresQuery(unsafeSQL: sql, binds: c.binds), connection).map { row in
                 let (seq, first, site, gateway, event) = try row.decode((Int64, Int64, String, String, String).self)
                 return StoredTelemetry(cursor: PageCursor(timeMs: first, seq: seq), site: site, gateway: gateway, event: Array(event.utf8))
             }
@@ -78,29 +76,17 @@ extension PostgresStore {
     ) async throws
         -> [String]
     {
-        var binds = PostgresBindings(), clauses: [String] = []
+        var c = QueryConditions()
         switch state {
         case nil: break
-        case .open: clauses.append("state != 'cleared'")
-        case .only(let p):
-            binds.append(p.rawValue)
-            clauses.append("state = $\(binds.count)")
+        case .open: c.add("state != 'cleared'")
+        case .only(let p): c.add("state = ?", p.rawValue)
         }
-        if let handling { clauses.append(handling.condition) }
-        if let site {
-            binds.append(site)
-            clauses.append("site = $\(binds.count)")
-        }
-        if let worker {
-            binds.append(worker)
-            clauses.append("worker = $\(binds.count)")
-        }
-        binds.append(Int64(limit))
-        let sql = """
-            SELECT snapshot FROM alerts \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "))
-            ORDER BY updated_ms DESC, alert_id DESC LIMIT $\(binds.count)
-            """
-        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try $0.decode(String.self) }
+        if let handling { c.add(handling.condition) }
+        if let site { c.add("site = ?", site) }
+        if let worker { c.add("worker = ?", worker) }
+        let sql = "SELECT snapshot FROM alerts \(c.whereClause) ORDER BY updated_ms DESC, alert_id DESC \(c.limit(limit))"
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: c.binds)).map { try $0.decode(String.self) }
     }
 
     public func alertsOpened(fromMs: Int64, toMs: Int64) async throws -> [OpenedAlert] {
