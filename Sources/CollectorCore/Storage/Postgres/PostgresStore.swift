@@ -145,12 +145,17 @@ public final class PostgresStore: CollectorStore {
     // MARK: Ingest
 
     public func commit(_ batch: [ReceivedMessage], receivedMs: Int64, durability: CommitDurability) async throws -> CommitOutcome {
-        try await partitions.ensure(for: batch, receivedMs: receivedMs, store: self)
+        // Each telemetry message's span, by its place in the batch: its partition, then its row.
+        let spans = batch.map { m -> (firstMs: Int64, lastMs: Int64)? in
+            guard case .telemetry(let e) = m.message else { return nil }
+            return TelemetrySpan.of(e, receivedMs: receivedMs)
+        }
+        try await partitions.ensure(firstMs: spans.compactMap { $0?.firstMs }, store: self)
         let changesAlerts = batch.contains { if case .telemetry = $0.message { false } else { true } }
         var workers = durability == .durable ? WorkerUpdates() : pendingWorkers.withLock { $0 }
         let (outcome, kept) = try await transaction(changingAlerts: changesAlerts) { c in
             if durability == .deferred { try await c.query("SET LOCAL synchronous_commit = off", logger: logger) }
-            let outcome = try await store(batch, receivedMs: receivedMs, workers: &workers, c)
+            let outcome = try await store(batch, spans: spans, receivedMs: receivedMs, workers: &workers, c)
             workers.endBatch(batch)
             if durability != .deferred { try await write(&workers, c) }
             return (outcome, workers)
@@ -165,12 +170,13 @@ public final class PostgresStore: CollectorStore {
     }
 
     private func store(
-        _ batch: [ReceivedMessage], receivedMs: Int64, workers: inout WorkerUpdates, _ c: PostgresConnection
+        _ batch: [ReceivedMessage], spans: [(firstMs: Int64, lastMs: Int64)?], receivedMs: Int64, workers: inout WorkerUpdates,
+        _ c: PostgresConnection
     ) async throws
         -> CommitOutcome
     {
         var outcome = CommitOutcome()
-        try await storeTelemetry(batch, receivedMs: receivedMs, workers: &workers, outcome: &outcome, c)
+        try await storeTelemetry(batch, spans: spans, receivedMs: receivedMs, workers: &workers, outcome: &outcome, c)
         for m in batch {
             let site = m.topics.site, gateway = m.topics.gateway
             switch m.message {
@@ -215,7 +221,8 @@ public final class PostgresStore: CollectorStore {
     /// The batch's telemetry in one statement (arrays unnested into rows), in `source` + `id`
     /// order, so two collectors storing the same resends lock their keys in one order.
     private func storeTelemetry(
-        _ batch: [ReceivedMessage], receivedMs: Int64, workers: inout WorkerUpdates, outcome: inout CommitOutcome, _ c: PostgresConnection
+        _ batch: [ReceivedMessage], spans: [(firstMs: Int64, lastMs: Int64)?], receivedMs: Int64, workers: inout WorkerUpdates,
+        outcome: inout CommitOutcome, _ c: PostgresConnection
     ) async throws {
         struct Message {
             var index: Int, source: String, id: String, site: String, gateway: String
@@ -223,9 +230,8 @@ public final class PostgresStore: CollectorStore {
         }
         var messages: [Message] = []
         for (index, m) in batch.enumerated() {
-            guard case .telemetry(let e) = m.message else { continue }
+            guard case .telemetry(let e) = m.message, let (first, last) = spans[index] else { continue }
             outcome.ack(m.topics, e.id)
-            let (first, last) = TelemetrySpan.of(e, receivedMs: receivedMs)
             messages.append(
                 Message(
                     index: index, source: e.source, id: e.id, site: m.topics.site, gateway: m.topics.gateway, firstMs: first, lastMs: last,

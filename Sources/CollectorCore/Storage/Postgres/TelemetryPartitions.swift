@@ -19,8 +19,9 @@ import Wire
 /// then not be made once the default held rows of that month.
 final class TelemetryPartitions: Sendable {
     let keepMonths: Int?
-    /// The months (``month(ofMs:)``) known to have a partition.
-    private let made = Mutex<Set<Int>>([])
+    /// The months (``month(ofMs:)``) known to have a partition, with the times each holds: a
+    /// time in one of them needs no calendar arithmetic (the ingest asks for every message).
+    private let made = Mutex<[Int: Range<Int64>]>([:])
 
     init(keepMonths: Int?) { self.keepMonths = keepMonths }
 
@@ -44,13 +45,11 @@ final class TelemetryPartitions: Sendable {
         return c
     }()
 
-    /// Makes the partitions `batch`'s telemetry needs that are not known to exist.
-    func ensure(for batch: [ReceivedMessage], receivedMs: Int64, store: PostgresStore) async throws {
-        var months = Set<Int>()
-        for m in batch {
-            if case .telemetry(let e) = m.message { months.insert(Self.month(ofMs: TelemetrySpan.of(e, receivedMs: receivedMs).firstMs)) }
-        }
-        let missing = months.subtracting(made.withLock { $0 })
+    /// Makes the partitions that messages first read at `firstMs` need and that are not known to exist.
+    func ensure(firstMs: [Int64], store: PostgresStore) async throws {
+        let known = made.withLock { Array($0.values) }
+        var missing = Set<Int>()
+        for t in firstMs where !known.contains(where: { $0.contains(t) }) { missing.insert(Self.month(ofMs: t)) }
         guard !missing.isEmpty else { return }
         try await store.withConnection { c in try await make(missing, c, logger: store.logger) }
     }
@@ -69,7 +68,9 @@ final class TelemetryPartitions: Sendable {
                             """), logger: logger)
             }
         }
-        made.withLock { $0.formUnion(months) }
+        made.withLock { made in
+            for month in months { made[month] = Self.startMs(of: month)..<Self.startMs(of: month + 1) }
+        }
     }
 
     /// This month's partition and the next two's made, and those past `keepMonths` dropped.
@@ -96,7 +97,7 @@ final class TelemetryPartitions: Sendable {
                 try await c.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.partitions))", logger: logger)
                 try await c.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(name)"), logger: logger)
             }
-            made.withLock { _ = $0.remove(month) }
+            made.withLock { _ = $0.removeValue(forKey: month) }
             logger.notice("dropped a month of telemetry (storage.postgres.keep_telemetry)", metadata: ["partition": "\(name)"])
         }
     }
