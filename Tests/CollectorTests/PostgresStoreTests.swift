@@ -1,7 +1,5 @@
 import Foundation
 import LocalServices
-import Logging
-import ServiceLifecycle
 import Testing
 import Wire
 
@@ -11,35 +9,6 @@ import Wire
 /// back, collectors that share one, partitions by month.
 @Suite struct PostgresStoreTests: StoreFixtures {
     let topics = try! Topics(site: "s1", gateway: "gw-1")
-
-    static var logger: Logger {
-        var logger = Logger(label: "test-postgres")
-        logger.logLevel = .warning
-        return logger
-    }
-
-    /// Runs `body` with stores on `url`, their services running, as collectors on one database do.
-    /// `started`: as the collector starts them (the schema migrated, this month's partitions made).
-    func withStores<T: Sendable>(
-        _ n: Int, url: String, keepTelemetryMonths: Int? = nil, started: Bool = true, _ body: @Sendable ([PostgresStore]) async throws -> T
-    ) async throws -> T {
-        let stores = try (0..<n).map { _ in
-            try PostgresStore(url: url, pool: 4, keepTelemetryMonths: keepTelemetryMonths, logger: Self.logger)
-        }
-        if started { for s in stores { try await s.beforeServices { _ in } } }
-        let group = ServiceGroup(services: stores.flatMap(\.services), logger: Self.logger)
-        return try await withThrowingTaskGroup(of: T?.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return nil
-            }
-            defer { tasks.cancelAll() }
-            let result = try await body(stores)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        }
-    }
 
     @Test func aDatabaseThatGoesAwayFailsCommitsAndTheFirstCommitAfterItsReturnIsStored() async throws {
         let server = try PostgresServer()
@@ -114,7 +83,7 @@ import Wire
         #expect(partitions.contains("telemetry_y2026m01") && partitions.contains("telemetry_y2026m03"), "\(partitions)")
         // Keeping 1 month in April 2026: January and February go (March ended less than a month ago).
         try await withStores(1, url: url, keepTelemetryMonths: 1, started: false) { stores in
-            try await stores[0].withConnection { c in try await stores[0].partitions.upkeep(c, nowMs: 1_775_001_600_000, logger: Self.logger) }
+            try await stores[0].withConnection { c in try await stores[0].partitions.upkeep(c, nowMs: 1_775_001_600_000, logger: stores[0].logger) }
         }
         let left = try PostgresServer.shared.get().psql(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1", database: database

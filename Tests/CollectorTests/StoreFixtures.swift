@@ -39,26 +39,35 @@ extension StoreFixtures {
         case .sqlite:
             return try await body(try store())
         case .postgres:
-            var logger = Logger(label: "test-postgres")
-            logger.logLevel = .warning
-            let store = try PostgresStore(url: try PostgresServer.shared.get().freshDatabase(), pool: 4, keepTelemetryMonths: nil, logger: logger)
-            try await store.beforeServices { _ in }
-            let group = ServiceGroup(services: store.services, logger: logger)
-            return try await withThrowingTaskGroup(of: T?.self) { tasks in
-                tasks.addTask {
-                    try await group.run()
-                    return nil
-                }
-                do {
-                    let result = try await body(store)
-                    await group.triggerGracefulShutdown()
-                    try await tasks.waitForAll()
-                    return result
-                } catch {
-                    await group.triggerGracefulShutdown()
-                    try? await tasks.waitForAll()
-                    throw error
-                }
+            return try await withStores(1, url: try PostgresServer.shared.get().freshDatabase()) { try await body($0[0]) }
+        }
+    }
+
+    /// Runs `body` with `n` stores on `url`, their services running, as collectors on one database
+    /// run them, and stopped after it. `started`: as the collector starts them (the schema
+    /// migrated, this month's partitions made).
+    func withStores<T: Sendable>(
+        _ n: Int, url: String, keepTelemetryMonths: Int? = nil, started: Bool = true, _ body: @Sendable ([PostgresStore]) async throws -> T
+    ) async throws -> T {
+        var logger = Logger(label: "test-postgres")
+        logger.logLevel = .warning
+        let stores = try (0..<n).map { _ in try PostgresStore(url: url, pool: 4, keepTelemetryMonths: keepTelemetryMonths, logger: logger) }
+        if started { for s in stores { try await s.beforeServices { _ in } } }
+        let group = ServiceGroup(services: stores.flatMap(\.services), logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return nil
+            }
+            do {
+                let result = try await body(stores)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
             }
         }
     }
