@@ -154,6 +154,27 @@ public struct RecordFilter: Sendable, Equatable {
     }
 }
 
+extension RecordFilter {
+    /// A condition's value: the filters hold times and names.
+    enum Value {
+        case int(Int64)
+        case text(String)
+    }
+
+    /// The filter's conditions on the time, site, worker and type columns, each SQL with one
+    /// `?` for its value: the same for both stores, which number or bind the placeholders.
+    /// `expandType`: `fall` stands for `tw.canary.alarm.fall`.
+    func conditions(typeColumn: String, expandType: Bool) -> [(sql: String, value: Value)] {
+        var out: [(sql: String, value: Value)] = []
+        if let v = fromMs { out.append(("time_ms >= ?", .int(v))) }
+        if let v = toMs { out.append(("time_ms < ?", .int(v))) }
+        if let v = site { out.append(("site = ?", .text(v))) }
+        if let v = worker { out.append(("worker = ?", .text(v))) }
+        if let v = type { out.append(("\(typeColumn) = ?", .text(expandType && !v.contains(".") ? EventTypes.alarmPrefix + v : v))) }
+        return out
+    }
+}
+
 /// Position in a time-ordered listing: the last row's time and sequence
 /// number, so the next page starts exactly after it even when rows share a time.
 public struct PageCursor: Sendable, Equatable, CustomStringConvertible {

@@ -3,30 +3,17 @@ import GRDB
 import Wire
 
 extension RecordFilter {
+    /// ``conditions(typeColumn:expandType:)`` as a WHERE condition and its arguments.
     func sql(typeColumn: String, expandType: Bool) -> (String, StatementArguments) {
-        var clauses: [String] = []
+        let conditions = conditions(typeColumn: typeColumn, expandType: expandType)
         var arguments: StatementArguments = []
-        if let v = fromMs {
-            clauses.append("time_ms >= ?")
-            arguments += [v]
+        for (_, value) in conditions {
+            switch value {
+            case .int(let v): arguments += [v]
+            case .text(let v): arguments += [v]
+            }
         }
-        if let v = toMs {
-            clauses.append("time_ms < ?")
-            arguments += [v]
-        }
-        if let v = site {
-            clauses.append("site = ?")
-            arguments += [v]
-        }
-        if let v = worker {
-            clauses.append("worker = ?")
-            arguments += [v]
-        }
-        if let v = type {
-            clauses.append("\(typeColumn) = ?")
-            arguments += [expandType && !v.contains(".") ? EventTypes.alarmPrefix + v : v]
-        }
-        return (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
+        return (conditions.isEmpty ? "1" : conditions.map(\.sql).joined(separator: " AND "), arguments)
     }
 }
 

@@ -29,14 +29,15 @@ struct QueryConditions {
 }
 
 extension PostgresStore {
-    /// `filter` as conditions on the time, site, worker and type columns (``RecordFilter``).
+    /// `filter`'s conditions (``RecordFilter/conditions(typeColumn:expandType:)``), numbered.
     private func conditions(_ filter: RecordFilter, typeColumn: String, expandType: Bool) -> QueryConditions {
         var c = QueryConditions()
-        if let v = filter.fromMs { c.add("time_ms >= ?", v) }
-        if let v = filter.toMs { c.add("time_ms < ?", v) }
-        if let v = filter.site { c.add("site = ?", v) }
-        if let v = filter.worker { c.add("worker = ?", v) }
-        if let v = filter.type { c.add("\(typeColumn) = ?", expandType && !v.contains(".") ? EventTypes.alarmPrefix + v : v) }
+        for (sql, value) in filter.conditions(typeColumn: typeColumn, expandType: expandType) {
+            switch value {
+            case .int(let v): c.add(sql, v)
+            case .text(let v): c.add(sql, v)
+            }
+        }
         return c
     }
 
