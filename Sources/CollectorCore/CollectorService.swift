@@ -1,4 +1,5 @@
 import DaemonSupport
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -46,6 +47,8 @@ public enum CollectorService {
                         detail: ["config": summary, "changed": String(try await store.lastConfigAudited() != summary)])
                 ],
                 nowMs: WallClock.nowMs())
+            // A hook's place in the change log is made before any change can arrive: none falls before it.
+            for hook in config.webhooks { try await store.registerWebhook(hook.name) }
             return try await store.pseudonymKey()
         }
         let api = CollectorAPI(
@@ -53,8 +56,8 @@ public enum CollectorService {
             pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: pseudonymKey),
             tokens: config.tokens, refused: refused, keepAliveMs: config.keepAliveMs,
             status: { ingest.status.current },
-            nowMs: WallClock.nowMs, configJSON: summary, egov: config.egov)
-        let services: [any Service] =
+            nowMs: WallClock.nowMs, configJSON: summary, egov: config.egov, plans: config.plans)
+        var services: [any Service] =
             store.services + ingest.services + [
                 AuditService(store: store, refused: refused, logger: logger),
                 EscalationService(store: store, metrics: metrics, afterMs: config.escalateAfterMs, logger: logger),
@@ -62,6 +65,12 @@ public enum CollectorService {
                 FeedKeepAlive(changes: store.changes, every: .milliseconds(config.keepAliveMs)),
                 SystemdWatchdog(notifier: notifier, healthy: { await store.isHealthy() }),
             ]
+        if !config.webhooks.isEmpty {
+            services.append(
+                WebhookDelivery(
+                    store: store, hooks: config.webhooks, words: AlertWords(plans: config.plans), metrics: metrics, logger: logger,
+                    nowMs: WallClock.nowMs, owner: UUID().uuidString))
+        }
         let perClient = ConnectionsPerClient(limit: config.http.maxConnectionsPerClient, metrics: metrics, logger: logger)
         let http1 = HTTPServerBuilder.http1(
             configuration: .init(

@@ -118,6 +118,36 @@ public final class ConfigSection {
         return out
     }
 
+    /// A list of numbers (`[100, 700]`); nil when absent.
+    public func numbers(_ key: String) throws(ConfigError) -> [Double]? {
+        guard let n = node(key) else { return nil }
+        guard let items = n.sequence, let values = Self.numbers(items) else { throw error(key, "must be a list of numbers", at: n) }
+        return values
+    }
+
+    /// A list of points, each a pair of numbers (`[[0, 0], [10, 0], [10, 8]]`); empty when absent.
+    public func points(_ key: String) throws(ConfigError) -> [(x: Double, y: Double)] {
+        guard let n = node(key) else { return [] }
+        guard let items = n.sequence else { throw error(key, "must be a list of [x, y] points", at: n) }
+        var out: [(x: Double, y: Double)] = []
+        for item in items {
+            guard let pair = item.sequence.flatMap(Self.numbers), pair.count == 2 else {
+                throw error(key, "must be a list of [x, y] points, each two numbers", at: item)
+            }
+            out.append((pair[0], pair[1]))
+        }
+        return out
+    }
+
+    private static func numbers(_ items: Node.Sequence) -> [Double]? {
+        var out: [Double] = []
+        for item in items {
+            guard let v = item.float, v.isFinite else { return nil }
+            out.append(v)
+        }
+        return out
+    }
+
     public func string(_ key: String, default d: String) throws(ConfigError) -> String {
         try string(key) ?? d
     }

@@ -37,6 +37,8 @@ import Wire
 /// tokens:                     # who may use the API, with which roles (docs/collector.md, "Access")
 ///   - {name: control-room, token_sha256: <64 hex digits: printf %s TOKEN | sha256sum>, roles: [coordinator]}
 /// egov: ...                   # the occupational-accident reports' employer, sites, roster and X-Road (``EGovSettings``)
+/// sites: ...                  # each site's plan: floors, pictures, zones, gateways (``SitePlans``)
+/// webhooks: ...               # who is told of alarms, escalations and resolutions (``WebhookSettings``)
 /// log_level: info             # trace, debug, info, notice, warning, error, critical
 /// ```
 public struct CollectorConfig: Sendable {
@@ -54,12 +56,15 @@ public struct CollectorConfig: Sendable {
     public var tokens: Tokens
     public var http: HTTPSettings
     public var egov: EGovSettings
+    public var plans: SitePlans
+    public var webhooks: [WebhookSettings]
     public var logLevel: String
 
     public init(
         mqtt: MQTTConfiguration, storage: StorageSettings, httpHost: String = "127.0.0.1", httpPort: Int = 8080, keepAliveMs: Int64 = 15_000,
         ingest: Ingest.Settings = .init(), exportsNameWorkers: Bool = false, escalateAfterMs: Int64 = 60_000,
-        tokens: Tokens = Tokens(), http: HTTPSettings = HTTPSettings(), egov: EGovSettings = EGovSettings(), logLevel: String = "info"
+        tokens: Tokens = Tokens(), http: HTTPSettings = HTTPSettings(), egov: EGovSettings = EGovSettings(), plans: SitePlans = SitePlans(),
+        webhooks: [WebhookSettings] = [], logLevel: String = "info"
     ) {
         self.mqtt = mqtt
         self.storage = storage
@@ -72,6 +77,8 @@ public struct CollectorConfig: Sendable {
         self.tokens = tokens
         self.http = http
         self.egov = egov
+        self.plans = plans
+        self.webhooks = webhooks
         self.logLevel = logLevel
     }
 
@@ -112,7 +119,8 @@ public struct CollectorConfig: Sendable {
             httpHost: try http.string("host", default: "127.0.0.1"), httpPort: try http.int("port", default: 8080, in: 0...65_535),
             keepAliveMs: try http.durationMs("keep_alive", default: 15_000, in: 1_000...300_000),
             ingest: ingest, exportsNameWorkers: named, escalateAfterMs: escalateAfterMs,
-            tokens: try Tokens.read(root), http: try HTTPSettings.read(http), egov: try EGovSettings.read(root), logLevel: level)
+            tokens: try Tokens.read(root), http: try HTTPSettings.read(http), egov: try EGovSettings.read(root),
+            plans: try SitePlans.read(root), webhooks: try WebhookSettings.read(root), logLevel: level)
         try config.refuseOpenNetwork(http)
         try root.finish()
         return config
@@ -131,7 +139,9 @@ public struct CollectorConfig: Sendable {
             "http":{"host":\(JSONText.quoted(httpHost)),"port":\(httpPort),"tls":\(http.tls != nil),"insecure":\(http.insecure),\
             "idle_timeout_ms":\(http.idleTimeoutMs),"max_connections":\(http.maxConnections),"max_connections_per_client":\(http.maxConnectionsPerClient)},\
             "export":{"workers":"\(exportsNameWorkers ? "named" : "pseudonymised")"},"alerts":{"escalate_after_ms":\(escalateAfterMs)},\
-            "tokens":[\(tokenList.joined(separator: ","))],"log_level":\(JSONText.quoted(logLevel))}
+            "tokens":[\(tokenList.joined(separator: ","))],\
+            "sites":[\(plans.sites.keys.sorted().map(JSONText.quoted).joined(separator: ","))],\
+            "webhooks":[\(webhooks.map(\.summaryJSON).joined(separator: ","))],"log_level":\(JSONText.quoted(logLevel))}
             """
     }
 

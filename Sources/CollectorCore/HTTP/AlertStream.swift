@@ -37,6 +37,7 @@ struct AlertStream {
     let keepAliveMs: Int64
     /// Whether the caller sees health values (``HealthData``).
     let health: Bool
+    let words: AlertWords
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 
     /// `connectionClosed`: the client's connection's end. A client that hangs up ends the
@@ -53,7 +54,7 @@ struct AlertStream {
         let reload = requested.map { $0 > last } ?? false
         let start = reload ? last : requested ?? last
         let store = self.store, signal = store.changes, metrics = self.metrics, status = self.status, keepAliveMs = self.keepAliveMs
-        let health = self.health
+        let health = self.health, words = self.words
         @Sendable func alive(_ seq: Int64) -> ByteBuffer {
             ByteBuffer(string: "id: \(seq)\nevent: keep-alive\ndata: {\"every_ms\":\(keepAliveMs)}\n\n")
         }
@@ -93,7 +94,7 @@ struct AlertStream {
                         if !changes.isEmpty {
                             var text = ""
                             for c in changes {
-                                text += "id: \(c.seq)\nevent: alert\ndata: \(health ? c.snapshot : HealthData.withoutHealth(alert: c.snapshot))\n\n"
+                                text += "id: \(c.seq)\nevent: alert\ndata: \(CollectorAPI.shown(c.snapshot, health: health, words: words))\n\n"
                             }
                             try await writer.write(ByteBuffer(string: text))
                             sent = changes.last!.seq

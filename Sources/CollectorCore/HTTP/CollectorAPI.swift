@@ -25,11 +25,13 @@ public struct CollectorAPI: Sendable {
     let configJSON: String
     /// Who the employer is, for the occupational-accident reports a resolution makes.
     let egov: EGovSettings
+    /// Each site's plan: served to the dashboard, and the zones alerts are placed in.
+    let plans: SitePlans
 
     init(
         store: any CollectorStore, metrics: CollectorMetrics, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
         keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64, configJSON: String = "{}",
-        egov: EGovSettings = EGovSettings()
+        egov: EGovSettings = EGovSettings(), plans: SitePlans = SitePlans()
     ) {
         self.store = store
         self.metrics = metrics
@@ -41,6 +43,12 @@ public struct CollectorAPI: Sendable {
         self.nowMs = nowMs
         self.configJSON = configJSON
         self.egov = egov
+        self.plans = plans
+    }
+
+    /// An alert as a caller sees it: without health values unless they may see them, with its words.
+    static func shown(_ alert: String, health: Bool, words: AlertWords) -> String {
+        words.annotated(health ? alert : HealthData.withoutHealth(alert: alert))
     }
 
     public func router() -> Router<CollectorRequestContext> {
@@ -101,12 +109,12 @@ public struct CollectorAPI: Sendable {
             let rows = try await store.alerts(
                 state: state, handling: handling, site: try request.name("site"), worker: try request.name("worker"),
                 limit: try request.limit(default: 500, max: 10_000))
-            let health = context.seesHealth
-            return .json("{\"alerts\":[\(rows.map { health ? $0 : HealthData.withoutHealth(alert: $0) }.joined(separator: ","))]}\n")
+            let health = context.seesHealth, words = AlertWords(plans: self.plans)
+            return .json("{\"alerts\":[\(rows.map { Self.shown($0, health: health, words: words) }.joined(separator: ","))]}\n")
         }
         coordinators.post("alerts/:id/acknowledge") { request, context -> Response in
             let (id, coordinator) = try Self.alertAndCaller(context)
-            return try await self.handled {
+            return try await self.handled(context) {
                 try await store.acknowledge(id, by: coordinator.name, address: context.clientAddress, nowMs: self.nowMs())
             }
         }
@@ -137,7 +145,7 @@ public struct CollectorAPI: Sendable {
             } else if r.outcome != nil {
                 throw APIError(message: "an outcome goes with real-incident only")
             }
-            return try await self.handled {
+            return try await self.handled(context) {
                 try await store.resolve(
                     id, by: coordinator.name, reason: r.reason, note: r.note, outcome: r.outcome, egov: self.egov,
                     address: context.clientAddress, nowMs: self.nowMs())
@@ -149,7 +157,7 @@ public struct CollectorAPI: Sendable {
             .get { request, context -> Response in
                 try await AlertStream(
                     store: store, metrics: self.metrics, status: self.status, keepAliveMs: self.keepAliveMs,
-                    health: context.seesHealth
+                    health: context.seesHealth, words: AlertWords(plans: self.plans)
                 )
                 .response(request, connectionClosed: context.connectionClosed)
             }
@@ -163,6 +171,25 @@ public struct CollectorAPI: Sendable {
             }
         api.group("gateways").add(middleware: authenticator).add(middleware: requiring(.admin, .coordinator))
             .get { _, _ in GatewayList(gateways: try await store.gateways()) }
+        // The site plans for the dashboard, and their pictures.
+        let plans = api.group("sites").add(middleware: authenticator).add(middleware: requiring(.coordinator, .admin))
+        plans.get { _, _ -> Response in .json(self.plans.json) }
+        plans.get(":site/floors/:level/image") { _, context -> Response in
+            guard let level = Int(try context.parameters.require("level")),
+                let image = self.plans.floor(try context.parameters.require("site"), level)?.image
+            else { throw APIError(status: .notFound, message: "no such plan") }
+            guard let bytes = FileManager.default.contents(atPath: image.file) else {
+                context.logger.error("a site plan's picture cannot be read", metadata: ["file": "\(image.file)"])
+                throw APIError(status: .serviceUnavailable, message: "the plan's picture cannot be read now")
+            }
+            // An SVG is served as a picture, never as a document that could run scripts in the page's origin.
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: image.contentType, .cacheControl: "no-cache", .init("X-Content-Type-Options")!: "nosniff",
+                    .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+                ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
         api.group("reports").add(middleware: authenticator).add(middleware: requiring(.coordinator, .admin))
             .get { _, _ -> Response in .json("{\"reports\":[\(try await store.reports().map(\.json).joined(separator: ","))]}\n") }
         let admins = api.group().add(middleware: authenticator).add(middleware: requiring(.admin))
@@ -283,10 +310,10 @@ public struct CollectorAPI: Sendable {
     }
 
     /// The alert after a coordinator's action, which the feed says too.
-    private func handled(_ action: () async throws -> String) async throws -> Response {
+    private func handled(_ context: CollectorRequestContext, _ action: () async throws -> String) async throws -> Response {
         do {
             let alert = try await action()
-            return .json(alert + "\n")
+            return .json(Self.shown(alert, health: context.seesHealth, words: AlertWords(plans: plans)) + "\n")
         } catch AlertHandlingError.noSuchAlert {
             throw APIError(status: .notFound, message: "no such alert")
         } catch AlertHandlingError.alreadyResolved {

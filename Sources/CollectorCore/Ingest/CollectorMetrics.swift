@@ -74,6 +74,14 @@ public final class CollectorMetrics: Sendable {
         registry.makeCounter(descriptor: Self.name(Self.rejectedName, Self.rejectedHelp), labels: [("kind", kind)])
     }
 
+    static let webhookAttemptsName = "canary_collector_webhook_attempts_total"
+    static let webhookAttemptsHelp = "Attempts to tell a webhook of an alert change, by hook and result (delivered or failed)."
+
+    /// Attempts at one hook with one result.
+    func webhookAttempts(hook: String, result: String) -> Prometheus.Counter {
+        registry.makeCounter(descriptor: Self.name(Self.webhookAttemptsName, Self.webhookAttemptsHelp), labels: [("hook", hook), ("result", result)])
+    }
+
     /// A metric's full name and help as swift-prometheus takes them.
     private static func name(_ full: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: full, unitName: "", helpText: help)

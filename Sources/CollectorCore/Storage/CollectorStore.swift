@@ -70,6 +70,17 @@ public protocol CollectorStore: Sendable {
     func nextPendingReport(nowMs: Int64) async throws -> ReportRow?
     func recordAttempt(_ id: Int64, _ outcome: DeliveryOutcome, status: Int?, xroadError: String?, retryAfterMs: Int64, nowMs: Int64) async throws
     func flagOverdueReports(nowMs: Int64) async throws -> Bool
+
+    // Webhooks (``WebhookDelivery``): each hook's place in the alert change log, which is their queue.
+    /// Gives `hook` a place at the log's end if it has none: every change after this is told to it.
+    func registerWebhook(_ hook: String) async throws
+    /// `hook`'s place, if `owner` may deliver its changes: it holds the lease (renewed to `nowMs + leaseMs`)
+    /// or the lease ran out. Nil while another collector on the database holds it.
+    func claimWebhook(_ hook: String, owner: String, nowMs: Int64, leaseMs: Int64) async throws -> Int64?
+    /// Moves `hook`'s place on to `seq` (renewing the lease); false if `owner` no longer holds it.
+    func advanceWebhook(_ hook: String, to seq: Int64, owner: String, nowMs: Int64, leaseMs: Int64) async throws -> Bool
+    /// Alert `id` as it was before change `seq`: its previous entry in the log, if it has one.
+    func alertChange(before seq: Int64, alert id: Int64) async throws -> String?
 }
 
 /// An alert as the open data counts it.

@@ -193,6 +193,21 @@ enum StoreSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        m.registerMigration("v7") { db in
+            try db.execute(
+                sql: """
+                    -- Each webhook's place in alert_changes, which is its queue (docs/collector.md, "Webhooks"): changes
+                    -- after seq are not told yet. owner holds the lease until lease_until_ms (several collectors on PostgreSQL).
+                    CREATE TABLE webhook_cursors (
+                        hook TEXT PRIMARY KEY,
+                        seq INTEGER NOT NULL,
+                        owner TEXT NOT NULL,
+                        lease_until_ms INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    -- An alert's previous state, to tell what a change did.
+                    CREATE INDEX alert_changes_alert ON alert_changes (alert_id, seq);
+                    """)
+        }
         return m
     }
 }

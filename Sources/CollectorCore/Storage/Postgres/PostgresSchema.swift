@@ -150,7 +150,19 @@ enum PostgresSchema {
                 PRIMARY KEY (site, worker)
             );
             """
-        )
+        ),
+        (
+            2,
+            """
+            CREATE TABLE webhook_cursors (
+                hook TEXT PRIMARY KEY,
+                seq BIGINT NOT NULL,
+                owner TEXT NOT NULL,
+                lease_until_ms BIGINT NOT NULL
+            );
+            CREATE INDEX alert_changes_alert ON alert_changes (alert_id, seq);
+            """
+        ),
     ]
 
     /// A migration's statements, one at a time (the extended query protocol takes one each):

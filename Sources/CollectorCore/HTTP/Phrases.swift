@@ -1,0 +1,124 @@
+import Wire
+
+/// One language's phrases for ``AlertWords``. Gas names are those of the
+/// Occupational Safety and Health Administration's Chinese terms (硫化氫,
+/// 一氧化碳, 氧氣, 可燃性氣體); floors without a name in the plan read as numbers.
+struct Phrases: Sendable {
+    var gas: @Sendable (String) -> (name: String, unit: String)
+    var gasLevel: @Sendable (_ gas: String, _ value: String, _ unit: String, _ below: Bool, _ limit: String) -> String
+    var exposure: @Sendable (_ gas: String, _ shortTerm: Bool, _ value: String, _ unit: String, _ limit: String) -> String
+    var gasProblem: @Sendable (_ gas: String, _ what: String) -> String
+    var fall: @Sendable (_ notUpForSeconds: String?) -> String
+    var still: @Sendable (_ seconds: String?) -> String
+    var sos: String
+    var battery: @Sendable (_ percent: String?) -> String
+    var deviceSilent: @Sendable (String) -> String
+    var fatigue: String
+    var gatewayOffline: @Sendable (String) -> String
+    var unreadable: @Sendable (String) -> String
+    var reportOverdue: String
+    var unknownPlace: String
+    var floor: @Sendable (Int) -> String
+    var inZone: @Sendable (_ zone: String, _ floor: String) -> String
+    var position: @Sendable (_ x: String, _ y: String, _ floor: String) -> String
+    var accuracy: @Sendable (String) -> String
+    var beaconZone: @Sendable (String) -> String
+    var nearGateway: @Sendable (String) -> String
+    var gateway: @Sendable (String) -> String
+    var severity: @Sendable (AlarmSeverity) -> String
+    var bracketed: @Sendable (String) -> String
+    var colon: String
+
+    static let english = Phrases(
+        gas: { code in
+            switch code {
+            case "H2S": ("H₂S", "ppm")
+            case "CO": ("CO", "ppm")
+            case "O2": ("O₂", "% vol")
+            case "LEL": ("flammable gas", "% LEL")
+            default: (code, "")
+            }
+        },
+        gasLevel: { gas, value, unit, below, limit in "\(gas) \(value) \(unit), \(below ? "below" : "above") the \(limit) \(unit) limit" },
+        exposure: { gas, short, value, unit, limit in
+            "\(gas) \(short ? "15-minute" : "8-hour") average \(value) \(unit), above its \(limit) \(unit) limit"
+        },
+        gasProblem: { gas, what in
+            switch what {
+            case "over-range": "\(gas) beyond what the sensor can measure"
+            case "fault": "\(gas) sensor fault"
+            case "stale": "\(gas) sensor silent"
+            default: "\(gas) \(what)"
+            }
+        },
+        fall: { s in s.map { "fall, not up for \($0) s" } ?? "fall" },
+        still: { s in s.map { "not moving for \($0) s" } ?? "not moving" },
+        sos: "SOS pressed",
+        battery: { p in p.map { "battery \($0) %" } ?? "battery low" },
+        deviceSilent: { "wearable \($0) silent" },
+        fatigue: "severe fatigue",
+        gatewayOffline: { "gateway \($0) offline: nobody hears its workers" },
+        unreadable: { "an alarm from gateway \($0) could not be read" },
+        reportOverdue: "occupational-accident report not delivered, an hour to its deadline",
+        unknownPlace: "location unknown",
+        floor: { "floor \($0)" },
+        inZone: { zone, floor in "in \(zone), \(floor)" },
+        position: { x, y, floor in "x \(x) m, y \(y) m, \(floor)" },
+        accuracy: { " (± \($0) m)" },
+        beaconZone: { "in zone \($0)" },
+        nearGateway: { "near gateway \($0)" },
+        gateway: { "gateway \($0)" },
+        severity: { $0.rawValue.uppercased() },
+        bracketed: { "[\($0)] " },
+        colon: ": ")
+
+    static let traditionalChinese = Phrases(
+        gas: { code in
+            switch code {
+            case "H2S": ("硫化氫", "ppm")
+            case "CO": ("一氧化碳", "ppm")
+            case "O2": ("氧氣", "% vol")
+            case "LEL": ("可燃性氣體", "% LEL")
+            default: (code, "")
+            }
+        },
+        gasLevel: { gas, value, unit, below, limit in "\(gas) \(value) \(unit)，\(below ? "低於" : "高於") \(limit) \(unit) 限值" },
+        exposure: { gas, short, value, unit, limit in
+            "\(gas) \(short ? "15 分鐘" : "8 小時")平均 \(value) \(unit)，超過 \(limit) \(unit) 容許濃度"
+        },
+        gasProblem: { gas, what in
+            switch what {
+            case "over-range": "\(gas) 超出感測器量測範圍"
+            case "fault": "\(gas) 感測器故障"
+            case "stale": "\(gas) 感測器無訊號"
+            default: "\(gas) \(what)"
+            }
+        },
+        fall: { s in s.map { "跌倒，\($0) 秒未起身" } ?? "跌倒" },
+        still: { s in s.map { "\($0) 秒未移動" } ?? "未移動" },
+        sos: "按下求救鈕",
+        battery: { p in p.map { "電量 \($0) %" } ?? "電量低" },
+        deviceSilent: { "穿戴裝置 \($0) 無訊號" },
+        fatigue: "嚴重疲勞",
+        gatewayOffline: { "閘道器 \($0) 離線：收不到其工作人員的訊號" },
+        unreadable: { "閘道器 \($0) 的一則警報無法解讀" },
+        reportOverdue: "職業災害通報尚未送達，距期限剩一小時",
+        unknownPlace: "位置不明",
+        floor: { "\($0) 樓" },
+        inZone: { zone, floor in "\(floor) \(zone) 內" },
+        position: { x, y, floor in "\(floor) x \(x) m、y \(y) m" },
+        accuracy: { "（± \($0) m）" },
+        beaconZone: { "\($0) 區" },
+        nearGateway: { "閘道器 \($0) 附近" },
+        gateway: { "閘道器 \($0)" },
+        severity: { s in
+            switch s {
+            case .critical: "危急"
+            case .alarm: "警報"
+            case .warning: "預警"
+            case .info: "資訊"
+            }
+        },
+        bracketed: { "【\($0)】" },
+        colon: "：")
+}
