@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 source scripts/lib/debian-packages.sh
 # The BlueZ test boots this machine's kernel under QEMU: kernel image, QEMU, busybox, BlueZ's btvirt.
 # The PostgreSQL store's tests start a private PostgreSQL 15 cluster of their own (initdb, postgres; not the system's service).
-# The dashboard's test drives a real browser: headless Chromium. The API's TLS test: openssl makes a certificate, curl checks it. The incident report is checked against its JSON Schema with python3-jsonschema.
+# The dashboard's test drives a real browser: headless Chromium, with a Chinese font so that its screenshots (.build/artefacts/) read in zh-TW. The API's TLS test: openssl makes a certificate, curl checks it. The incident report is checked against its JSON Schema with python3-jsonschema.
 install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev mosquitto mosquitto-clients python3 python3-jsonschema libbluetooth-dev openssl curl \
     bluez bluez-test-tools busybox-static qemu-system-x86 linux-image-amd64 zstd xz-utils cpio chromium-headless-shell \
-    postgresql
+    fonts-wqy-microhei postgresql
 
 if [ ! -d ../shared/data/sisfall-dev ] && [ -z "${CANARY_SHARED_DATA:-}" ]; then
     echo "error: the test data is missing: expected ../shared/data beside the repository (or set CANARY_SHARED_DATA)" >&2

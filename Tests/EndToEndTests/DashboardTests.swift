@@ -7,7 +7,7 @@ import Testing
 /// and says loudly when it cannot vouch for that.
 @Suite struct DashboardTests {
     /// "id state" of every alert row on the page.
-    static let pageAlerts = "[...document.querySelectorAll('#alerts tbody tr[data-alert]')].map(r => r.dataset.alert + ' ' + r.dataset.state)"
+    static let pageAlerts = "[...document.querySelectorAll('#alerts .alert[data-alert]')].map(r => r.dataset.alert + ' ' + r.dataset.state)"
     static let notLive = "document.body.classList.contains('stale') && document.getElementById('feed').textContent === 'NOT LIVE'"
     static let live = "!document.body.classList.contains('stale') && document.getElementById('feed').textContent === 'live'"
 
@@ -51,7 +51,7 @@ import Testing
             "\(banner(browser))")
         try await signIn(browser, "night-token")
         #expect(try await browser.until(Self.live, within: 60), "\(banner(browser))")
-        #expect(try browser.evaluate("document.querySelector('#alerts tbody').textContent") as? String == "no alerts")
+        #expect(try browser.evaluate("document.querySelector('#alerts').textContent") as? String == "No one in danger")
 
         // A shift: every alert the API has is on the page, in its state, without a reload. The agent
         // stops at the end, so its gateway is an alert too.
@@ -66,17 +66,12 @@ import Testing
         #expect(alerts.count >= 6)
         #expect(try await browser.until("\(Self.pageAlerts).length === \(expected.count)", within: 30))
         #expect(Set(try browser.evaluate(Self.pageAlerts) as? [String] ?? []) == expected)
-        #expect(try browser.evaluate("[...document.querySelectorAll('#alerts td')].some(td => td.textContent === 'gateway gw-1')") as? Bool == true)
-        // A worker's open alerts stand together: lin's fall and immobility, the second under the first.
-        let lin = """
-            (() => { const rows = [...document.querySelectorAll('#alerts tbody tr[data-alert]:not(.cleared)')];
-                     const mine = rows.map((r, i) => [r, i]).filter(([r]) => r.dataset.who === 'test-site/lin');
-                     return mine.length === 2 && mine[1][1] === mine[0][1] + 1 && mine[1][0].classList.contains('more')
-                         && !mine[0][0].classList.contains('more'); })()
-            """
+        #expect(try browser.evaluate("[...document.querySelectorAll('#alerts .who')].some(e => e.textContent === 'gateway gw-1')") as? Bool == true)
+        // A worker's alerts stand together on one card: lin's fall and immobility.
+        let lin = "[...document.querySelectorAll('#alerts .card[data-who=\"test-site/lin\"] .alert:not(.cleared)')].length"
         #expect(
-            try browser.evaluate(lin) as? Bool == true,
-            "\(peek(browser, "[...document.querySelectorAll('#alerts tbody tr')].map(r => r.dataset.who)"))")
+            try browser.evaluate(lin) as? Int == 2,
+            "\(peek(browser, "[...document.querySelectorAll('#alerts .card')].map(r => r.dataset.who)"))")
         // Grouping keeps a worker's alerts together where severity and time alone would part them.
         let order = """
             canaryDashboard.grouped([
@@ -91,7 +86,7 @@ import Testing
         #expect(try browser.evaluate("canaryDashboard.sounded") as? Int ?? 0 >= alerts.count)
 
         // Workers: lin has open alarms; chen's cleared, and with the gateway gone nobody can vouch for chen.
-        let workers = "Object.fromEntries([...document.querySelectorAll('#workers tbody tr[data-worker]')].map(r => [r.dataset.worker, r.className]))"
+        let workers = "Object.fromEntries([...document.querySelectorAll('#workers li[data-worker]')].map(r => [r.dataset.worker, r.className]))"
         #expect(
             try await browser.until("\(workers).lin === 'state-alarm' && \(workers).chen === 'state-unknown'", within: 30),
             "\(peek(browser, workers))")
@@ -99,7 +94,7 @@ import Testing
         // A coordinator acknowledges lin's fall on the page, then resolves it as a false alarm with a note:
         // the collector records who, and the resolved alert leaves the page.
         let fall = try #require(alerts.first { $0["worker"] as? String == "lin" && $0["kind"] as? String == "fall" }?["id"] as? Int)
-        let row = "document.querySelector('#alerts tr[data-alert=\"\(fall)\"]')"
+        let row = "document.querySelector('#alerts .alert[data-alert=\"\(fall)\"]')"
         _ = try browser.evaluate("\(row).querySelector('button.acknowledge').click()")
         #expect(
             try await browser.until("\(row).dataset.handling === 'acknowledged' && \(row).querySelector('button.acknowledge').hidden", within: 30))
@@ -121,7 +116,7 @@ import Testing
 
         // A note half typed on one alert survives a change to it from elsewhere (another coordinator's acknowledgement).
         let sos = try #require(alerts.first { $0["worker"] as? String == "wang" && $0["kind"] as? String == "sos" }?["id"] as? Int)
-        let sosRow = "document.querySelector('#alerts tr[data-alert=\"\(sos)\"]')"
+        let sosRow = "document.querySelector('#alerts .alert[data-alert=\"\(sos)\"]')"
         _ = try browser.evaluate("\(sosRow).querySelector('input.note').value = 'radio contact at'")
         #expect(try await site.post("/api/v1/alerts/\(sos)/acknowledge", token: "night-token").status == 200)
         #expect(try await browser.until("\(sosRow).dataset.handling === 'acknowledged'", within: 30))
@@ -145,7 +140,7 @@ import Testing
         let again = try site.startAgent(speed: 0, label: "agent-2")
         #expect(await again.exitCode(within: 120) == 0, "\(again.errors)")
         let gatewayBack =
-            "\(Self.pageAlerts).some(a => a.endsWith(' cleared')) && [...document.querySelectorAll('#alerts tr.cleared td')].some(td => td.textContent === 'gateway gw-1')"
+            "[...document.querySelectorAll('#alerts .card')].some(c => c.querySelector('.who').textContent === 'gateway gw-1' && c.querySelector('.alert.cleared') !== null)"
         #expect(try await browser.until(gatewayBack, within: 60), "\(peek(browser, Self.pageAlerts))")
     }
 
@@ -188,7 +183,7 @@ import Testing
         let sos = try #require(
             try await apiAlerts(site, "handling=unresolved").first { $0["worker"] as? String == "wang" && $0["kind"] as? String == "sos" }?["id"]
                 as? Int)
-        let row = "document.querySelector('#alerts tr[data-alert=\"\(sos)\"]')"
+        let row = "document.querySelector('#alerts .alert[data-alert=\"\(sos)\"]')"
         _ = try browser.evaluate(
             """
             (() => { const r = \(row); const reason = r.querySelector('select.reason'); reason.value = 'real-incident';
@@ -197,7 +192,7 @@ import Testing
                      r.querySelector('input.note').value = 'wang collapsed at the manhole, taken to hospital';
                      r.querySelector('button.resolve').click(); })()
             """)
-        let reportRow = "document.querySelector('#reports tr[data-report]')"
+        let reportRow = "document.querySelector('#reports li[data-report]')"
         #expect(
             try await browser.until("\(reportRow) !== null && \(reportRow).textContent.includes('min left')", within: 30),
             "\(peek(browser, "document.querySelector('#reports').textContent"))")

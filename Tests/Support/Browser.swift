@@ -17,8 +17,9 @@ public final class Browser: @unchecked Sendable {
     private var nextID = 0
     private var session = ""
 
-    /// Opens `url` in a new browser.
-    public init(_ url: String) throws {
+    /// Opens `url` in a new browser whose user prefers `languages` (its `Accept-Language`
+    /// and `navigator.languages`).
+    public init(_ url: String, languages: String = "en-US,en") throws {
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("canary-browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         var toBrowser: [Int32] = [0, 0], fromBrowser: [Int32] = [0, 0]
@@ -42,7 +43,8 @@ public final class Browser: @unchecked Sendable {
         pid = try spawn(
             [
                 Self.executable, "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
-                "--user-data-dir=\(profile.path)", "--autoplay-policy=no-user-gesture-required", "about:blank",
+                "--user-data-dir=\(profile.path)", "--autoplay-policy=no-user-gesture-required", "--accept-lang=\(languages)",
+                "--lang=\(languages.prefix { $0 != "," })", "about:blank",
             ],
             stdout: log, stderr: log, passing: [(3, browserReads), (4, browserWrites)])
         let target = try call("Target.createTarget", ["url": url])["targetId"] as? String ?? ""
@@ -56,6 +58,21 @@ public final class Browser: @unchecked Sendable {
         close(commands)
         close(answers)
         try? FileManager.default.removeItem(at: profile)
+    }
+
+    /// Shows the page as a screen `width` × `height` CSS pixels shows it (a phone's is touch and mobile).
+    public func resize(width: Int, height: Int, mobile: Bool) throws {
+        _ = try call(
+            "Emulation.setDeviceMetricsOverride", ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile], inPage: true)
+        _ = try call("Emulation.setTouchEmulationEnabled", ["enabled": mobile], inPage: true)
+    }
+
+    /// A PNG of what the page shows now, written to `file`.
+    public func screenshot(to file: URL) throws {
+        let data = try call("Page.captureScreenshot", ["format": "png"], inPage: true)["data"] as? String ?? ""
+        guard let png = Data(base64Encoded: data) else { throw SpawnError(message: "the browser sent no screenshot") }
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try png.write(to: file)
     }
 
     /// The value of a JavaScript expression in the page (JSON-like: strings, numbers, arrays, objects).

@@ -29,7 +29,7 @@ struct AlertWords {
             let what = what(alert, p), place = place(alert, p)
             let who = alert.worker.isEmpty ? p.gateway(alert.gateway) : alert.worker
             let line =
-                "\(p.bracketed(p.severity(alert.severity)))\(who) (\(plans.sites[alert.site]?.name ?? alert.site))\(p.colon)\(what)"
+                p.bracketed(p.severity(alert.severity)) + who + p.parenthesised(plans.sites[alert.site]?.name ?? alert.site) + p.colon + what
                 + (place.isEmpty ? "" : " — \(place)")
             return
                 "\(JSONText.quoted(language.code)):{\"what\":\(JSONText.quoted(what)),\"where\":\(JSONText.quoted(place)),\"line\":\(JSONText.quoted(line))}"

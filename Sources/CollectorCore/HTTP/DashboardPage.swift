@@ -1,20 +1,37 @@
 /// `GET /`: the rescue coordinators' dashboard, one self-contained page (no
 /// build step, nothing fetched from elsewhere: the control room may have no
-/// internet). It shows what the API says and nothing else:
+/// internet). It answers, within seconds, *who is in danger, where exactly,
+/// and what is it*, and shows what the API says and nothing else:
 ///
-/// - every unresolved alert, open ones first, a worker's together (the worker
-///   whose worst is worst first), from
+/// - one card per worker (or gateway) with unresolved alerts, the worst first:
+///   who, the site, where (in the site plan's words), and each alert in words
+///   (the collector's `words`, ``AlertWords``: "H₂S 18 ppm, above the 15 ppm
+///   limit", never a raw key), since when ("2 min ago", the exact time on
+///   hover), who acknowledged it or that it escalated, and the actions on the
+///   card: acknowledge, resolve with a reason and a note. From
 ///   `/api/v1/alerts?handling=unresolved`, kept current by the SSE feed
 ///   (`/api/v1/alerts/stream`), which it opens *before* loading the list so
 ///   that no change falls between the two (an alert is kept at its latest
-///   change); one that cleared stays, greyed, until a coordinator resolves
-///   it, so one that came and went unseen is still seen;
+///   change). A cleared alert stays, greyed, until a coordinator resolves it,
+///   so one that came and went unseen is still seen. Lines are updated in
+///   place, so a note being typed survives the feed's changes;
+/// - the site plan (`/api/v1/sites`, ``SitePlans``), floor by floor: its
+///   picture or its zones, the gateways in their state, every worker at their
+///   last location (the locator's fix with its accuracy, else the centre of
+///   the beacons' zone, else their gateway) in their state's colour with the
+///   fix's age and source; a worker in alarm pulses. A tap on a card centres
+///   the plan on that worker, 30 m across;
+/// - on a control-room screen (1000 px and wider) the plan and the cards side
+///   by side; on a phone the cards first, one column, no horizontal
+///   scrolling, touch targets 44 px high;
+/// - English and Traditional Chinese, chosen from the browser's languages
+///   and switched with a button (kept in local storage): every string of the
+///   page, and the alerts' words;
 /// - a token asked for once and kept in the browser's local storage: every
 ///   read and action of the page carries it (the feed as `access_token`,
-///   since `EventSource` cannot set headers); without one, or with one the
-///   collector refuses, the page says so and shows nothing;
-/// - acknowledge and resolve (with a reason and a note) on each alert; rows
-///   are updated in place, so a note being typed survives the feed's changes;
+///   since `EventSource` cannot set headers; a plan's picture is fetched with
+///   it and shown from memory); without one, or with one the collector
+///   refuses, the page says so and shows nothing;
 /// - workers with their state, last location and latest gas readings, from
 ///   `/api/v1/workers`, reloaded on every alert and every 5 s;
 /// - a real incident resolved with its outcome (deaths, injured, hospitalised;
@@ -37,8 +54,8 @@
 ///
 /// Values from gateways (worker ids, conditions) are set as text, never as
 /// markup. `window.canaryDashboard` exposes what the page holds, how many
-/// tones it played and how it orders alerts, for the browser test
-/// (DashboardTests).
+/// tones it played, how it orders alerts and its plan's frames, for the
+/// browser test (DashboardTests).
 enum DashboardPage {
     static let html = #"""
         <!doctype html>
@@ -46,70 +63,193 @@ enum DashboardPage {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Canary: live alerts</title>
+        <title>Canary</title>
         <style>
-          body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #f4f4f4; color: #111; }
-          header { display: flex; gap: 1em; align-items: center; padding: .6em 1em; background: #222; color: #fff; flex-wrap: wrap; }
-          header h1 { font-size: 1.2em; margin: 0; flex: 1; }
-          #feed { padding: .2em .6em; border-radius: .3em; background: #2a7; }
+          * { box-sizing: border-box; }
+          body { font: 16px/1.4 system-ui, "Noto Sans TC", "PingFang TC", "Microsoft JhengHei", sans-serif; margin: 0; background: #f2f2f2; color: #111;
+            overflow-wrap: anywhere; }
+          header { display: flex; gap: .5em 1em; align-items: center; padding: .5em 1em; background: #222; color: #fff; flex-wrap: wrap; }
+          header h1 { font-size: 1.2em; margin: 0; flex: 1 1 auto; }
+          header label { display: flex; gap: .4em; align-items: center; }
+          header input { width: 9em; max-width: 40vw; }
+          #feed { padding: .2em .6em; border-radius: .3em; background: #2a7; font-weight: bold; }
           #feed.stale { background: #d70; }
           #banner { display: none; padding: .8em 1em; background: #d70; color: #000; font-weight: bold; font-size: 1.1em; }
           body.stale #banner { display: block; }
           #message:empty { display: none; }
           #message { padding: .5em 1em; background: #fd8; }
-          main { padding: 0 1em 2em; }
-          table { border-collapse: collapse; width: 100%; background: #fff; margin-bottom: 1.5em; }
-          th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #ddd; vertical-align: top; }
-          tr.alarm, tr.state-alarm { background: #fcc; font-weight: bold; }
-          tr.pre-alarm, tr.state-pre-alarm { background: #ffe2b0; }
-          tr.escalated td:nth-child(11) { color: #b00; font-weight: bold; }
-          tr.cleared { color: #777; }
-          tr.more td:nth-child(2), tr.more td:nth-child(3) { color: transparent; }
-          tr:not(.more) td { border-top: 2px solid #bbb; }
-          tr.state-unknown { background: #ddd; font-style: italic; }
-          button, select, input { font: inherit; }
-          td.actions { white-space: nowrap; }
+          main { display: grid; gap: 1em; padding: 1em; grid-template-columns: minmax(0, 1fr); }
+          section { min-width: 0; }
+          h2 { font-size: 1.1em; margin: 0 0 .5em; }
+          @media (min-width: 1000px) {
+            main { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); grid-template-areas: "plan alerts" "plan reports" "workers workers"; align-items: start; }
+            #plan-section { grid-area: plan; position: sticky; top: 0; }
+            #alerts-section { grid-area: alerts; }
+            #reports-section { grid-area: reports; }
+            #workers-section { grid-area: workers; }
+          }
+          button, select, input { font: inherit; min-height: 44px; }
+          button { padding: .3em .9em; border-radius: .4em; border: 1px solid #666; background: #fff; cursor: pointer; }
+          button.primary { background: #124; color: #fff; border-color: #124; }
+          .card { background: #fff; border-radius: .5em; margin-bottom: .8em; border-left: .6em solid #999; box-shadow: 0 1px 3px #0003; }
+          .card.alarm { border-left-color: #c00; }
+          .card.pre-alarm { border-left-color: #e80; }
+          .card.cleared { opacity: .7; border-left-color: #999; }
+          .card .head { display: flex; flex-wrap: wrap; gap: .2em .8em; align-items: baseline; padding: .6em .8em; cursor: pointer; }
+          .card .who { font-size: 1.25em; font-weight: bold; margin: 0; }
+          .card .where { font-size: 1.05em; }
+          .card .site { color: #555; }
+          .alert { padding: .5em .8em; border-top: 1px solid #ddd; }
+          .alert .what { font-size: 1.15em; font-weight: bold; }
+          .alert.cleared .what { font-weight: normal; text-decoration: line-through; }
+          .badge { display: inline-block; padding: 0 .4em; border-radius: .3em; font-size: .85em; font-weight: bold; background: #ddd; margin-right: .4em; }
+          .badge.alarm { background: #c00; color: #fff; }
+          .badge.pre-alarm { background: #e80; color: #000; }
+          .meta { color: #444; margin: .2em 0; }
+          .alert.escalated .handling { color: #b00; font-weight: bold; }
+          .actions { display: flex; flex-wrap: wrap; gap: .4em; align-items: center; margin-top: .4em; }
+          .actions input.note { flex: 1 1 8em; min-width: 0; }
+          .outcome { display: flex; flex-wrap: wrap; gap: .3em; align-items: center; }
+          .outcome[hidden] { display: none; }
+          .outcome input { width: 4em; }
+          .empty { padding: .8em; background: #fff; border-radius: .5em; color: #333; }
+          #floors { display: flex; flex-wrap: wrap; gap: .4em; margin-bottom: .5em; }
+          #floors button.selected { background: #124; color: #fff; }
+          #plan { display: block; width: 100%; max-height: 75vh; background: #fff; border-radius: .5em; touch-action: manipulation; }
+          #plan .zone { fill: #e8eef6; stroke: #8aa; }
+          #plan .zone-name { fill: #467; }
+          #plan .gateway rect { fill: #2a7; }
+          #plan .gateway.offline rect { fill: #c00; }
+          #plan .accuracy { fill: #36c3; stroke: none; }
+          #plan .dot { stroke: #fff; }
+          #plan .ok .dot { fill: #2a7; }
+          #plan .pre-alarm .dot { fill: #e80; }
+          #plan .alarm .dot { fill: #c00; }
+          #plan .unknown .dot { fill: #888; }
+          #plan .ring { fill: none; stroke: #c00; transform-box: fill-box; transform-origin: center; animation: pulse 1s ease-out infinite; }
+          @keyframes pulse { from { transform: scale(1); opacity: 1; } to { transform: scale(2.5); opacity: 0; } }
+          #unplaced:empty { display: none; }
+          ul.list { list-style: none; margin: 0; padding: 0; }
+          ul.list li { background: #fff; padding: .5em .8em; border-bottom: 1px solid #ddd; }
+          li.state-alarm, li.alarm { background: #fcc; font-weight: bold; }
+          li.state-pre-alarm, li.pre-alarm { background: #ffe2b0; }
+          li.state-unknown { background: #ddd; font-style: italic; }
         </style>
         </head>
         <body>
         <header>
-          <h1>Canary: live alerts</h1>
-          <span id="feed" class="stale">connecting…</span>
-          <label>Token <input id="token" type="password" size="16" autocomplete="off"></label>
-          <button id="sound" type="button">Sound off: click to turn on</button>
+          <h1 data-t="title"></h1>
+          <span id="feed" class="stale"></span>
+          <button id="lang" type="button"></button>
+          <button id="sound" type="button"></button>
+          <label><span data-t="token"></span> <input id="token" type="password" autocomplete="off"></label>
         </header>
-        <div id="banner"></div>
+        <div id="banner" role="alert"></div>
         <div id="message"></div>
         <main>
-          <h2>Alerts</h2>
-          <table id="alerts">
-            <thead><tr><th>opened</th><th>site</th><th>who</th><th>kind</th><th>condition</th><th>severity</th><th>state</th><th>location</th><th>values</th><th>updated</th><th>handling</th><th>act</th></tr></thead>
-            <tbody></tbody>
-          </table>
-          <h2>Reports to the labour inspection (OSH Act art. 37)</h2>
-          <table id="reports">
-            <thead><tr><th>alert</th><th>incident</th><th>time left</th><th>delivery</th><th>attempts</th><th>last error</th></tr></thead>
-            <tbody></tbody>
-          </table>
-          <h2>Workers</h2>
-          <table id="workers">
-            <thead><tr><th>site</th><th>worker</th><th>gateway</th><th>state</th><th>last seen</th><th>location</th><th>gas</th></tr></thead>
-            <tbody></tbody>
-          </table>
+          <section id="alerts-section"><h2 data-t="inDanger"></h2><div id="alerts"></div></section>
+          <section id="plan-section">
+            <h2 data-t="plan"></h2>
+            <div id="floors"></div>
+            <svg id="plan" xmlns="http://www.w3.org/2000/svg"></svg>
+            <p id="unplaced"></p>
+          </section>
+          <section id="reports-section"><h2 data-t="reports"></h2><ul id="reports" class="list"></ul></section>
+          <section id="workers-section"><h2 data-t="workers"></h2><ul id="workers" class="list"></ul></section>
         </main>
         <script>
         "use strict";
         const api = "api/v1/";
-        const state = { alerts: new Map(), workers: [], feed: "connecting", collector: null, sounded: 0, soundOn: false, loaded: false,
-          heardAt: 0, keepAliveMs: 15000, lastEventId: null };
+        const state = { alerts: new Map(), workers: [], plans: [], gateways: [], reports: [], feed: "connecting", collector: null, sounded: 0,
+          soundOn: false, loaded: false, heardAt: 0, keepAliveMs: 15000, lastEventId: null, floor: null, view: null, images: new Map() };
         window.canaryDashboard = state;
 
-        const severityRank = { critical: 0, alarm: 1, warning: 2, info: 3 };
-        const cell = (row, text) => { const td = row.insertCell(); td.textContent = text ?? ""; return td; };
-        const time = iso => iso ? new Date(iso).toLocaleTimeString() : "";
-        const place = l => l ? `x ${l.x} y ${l.y} floor ${l.floor}` + (l.age_ms > 60000 ? ` (${Math.round(l.age_ms / 60000)} min old)` : "") : "";
-        const values = v => v ? Object.entries(v).map(([k, x]) => `${k} ${x}`).join(", ") : "";
+        // Every string of the page, in both languages; the alerts' own words come from the collector (`words`).
+        const phrases = {
+          en: {
+            title: "Canary: live alerts", live: "live", notLive: "NOT LIVE", token: "Token", other: "中文",
+            soundOff: "Sound off: tap to turn on", soundOn: "Sound on: tap to mute",
+            inDanger: "Who needs help", noAlerts: "No one in danger", plan: "Site plan", wholeFloor: "Whole floor", notOnPlan: "Not on the plan: {0}",
+            reports: "Reports to the labour inspection (OSH Act art. 37)", noReports: "No reportable incidents", workers: "Workers", noWorkers: "No workers heard yet",
+            acknowledge: "Acknowledge", resolve: "Resolve", note: "note", "real-incident": "real incident", "false-alarm": "false alarm", test: "test",
+            deaths: "deaths", injured: "injured", hospitalised: "hospitalised",
+            unacknowledged: "nobody has acknowledged", acknowledgedBy: "acknowledged by {0}, {1}", escalated: "ESCALATED {0}: nobody acknowledged",
+            "alarm": "ALARM", "pre-alarm": "PRE-ALARM", cleared: "cleared", ok: "ok", unknown: "unknown",
+            since: "opened {0}", justNow: "just now", secondsAgo: "{0} s ago", minutesAgo: "{0} min ago", hoursAgo: "{0} h ago", daysAgo: "{0} d ago",
+            gateway: "gateway {0}", online: "online", offline: "OFFLINE",
+            locator: "locator", "beacon-zone": "beacon zone", "gateway-source": "nearest gateway", fix: "{0}, {1}",
+            lastSeen: "heard {0}", position: "x {0} m, y {1} m", inZone: "in {0}", floor: "floor {0}", nearGateway: "near gateway {0}",
+            H2S: "H₂S {0} ppm", CO: "CO {0} ppm", O2: "O₂ {0} %", LEL: "flammable gas {0} % LEL", battery: "battery {0} %",
+            timeLeft: "{0} h {1} min left", overdue: "OVERDUE", delivered: "delivered {0}", refused: "REFUSED: needs a person",
+            retrying: "not delivered yet: retrying", notSent: "not sent yet", reportOf: "Alert {0}: {1}", attempts: "{0} attempts",
+            enterToken: "Enter your token (top right): the collector shows nothing without one.",
+            notAccepted: "The collector does not accept this token ({0}). Enter yours (top right).", mayNot: "This token may not do that: {0}.",
+            notSignedIn: "Not signed in: {0}",
+            silent: "The collector has gone silent: the connection may be broken, what you see may be out of date. Reconnecting…",
+            unreachable: "The collector cannot be reached: what you see may be out of date. Reconnecting…", loading: "Loading…",
+            brokerCut: "The collector is cut off from the broker: alarms from the worksites are not arriving. Check the workers by radio.",
+            cannotStore: "The collector cannot store: new alarms are held by the gateways and not shown. Check the workers by radio.",
+            couldNot: "Could not {0} alert {1}: {2}", cannotReach: "the collector cannot be reached.",
+            describe: "Describe what happened in the note: it goes into the incident's record.",
+            needToken: "Enter your coordinator token (top right) to acknowledge or resolve.",
+          },
+          "zh-TW": {
+            title: "Canary：即時警報", live: "連線中", notLive: "未連線", token: "權杖", other: "English",
+            soundOff: "聲音關閉：點此開啟", soundOn: "聲音開啟：點此靜音",
+            inDanger: "需要救援的人員", noAlerts: "目前無人處於危險", plan: "場區平面圖", wholeFloor: "整層", notOnPlan: "不在平面圖上：{0}",
+            reports: "職業災害通報（職業安全衛生法第 37 條）", noReports: "無須通報的事故", workers: "工作人員", noWorkers: "尚未收到任何工作人員的訊號",
+            acknowledge: "確認收到", resolve: "結案", note: "備註", "real-incident": "真實事故", "false-alarm": "誤報", test: "測試",
+            deaths: "死亡", injured: "受傷", hospitalised: "住院",
+            unacknowledged: "尚無人確認", acknowledgedBy: "{0} 已確認，{1}", escalated: "已升級 {0}：無人確認",
+            "alarm": "警報", "pre-alarm": "預警", cleared: "已解除", ok: "正常", unknown: "狀態不明",
+            since: "{0}發生", justNow: "剛剛", secondsAgo: "{0} 秒前", minutesAgo: "{0} 分鐘前", hoursAgo: "{0} 小時前", daysAgo: "{0} 天前",
+            gateway: "閘道器 {0}", online: "上線", offline: "離線",
+            locator: "定位器", "beacon-zone": "信標區域", "gateway-source": "最近的閘道器", fix: "{0}，{1}",
+            lastSeen: "{0}收到訊號", position: "x {0} m、y {1} m", inZone: "{0} 內", floor: "{0} 樓", nearGateway: "閘道器 {0} 附近",
+            H2S: "硫化氫 {0} ppm", CO: "一氧化碳 {0} ppm", O2: "氧氣 {0} %", LEL: "可燃性氣體 {0} % LEL", battery: "電量 {0} %",
+            timeLeft: "剩 {0} 小時 {1} 分鐘", overdue: "已逾期", delivered: "已送達 {0}", refused: "遭拒：需人工處理",
+            retrying: "尚未送達：重試中", notSent: "尚未送出", reportOf: "警報 {0}：{1}", attempts: "{0} 次嘗試",
+            enterToken: "請在右上角輸入您的權杖：沒有權杖，收集器不顯示任何資料。",
+            notAccepted: "收集器不接受此權杖（{0}）。請在右上角輸入您的權杖。", mayNot: "此權杖無權執行：{0}。",
+            notSignedIn: "尚未登入：{0}",
+            silent: "收集器沒有回應：連線可能中斷，畫面可能不是最新的。重新連線中…",
+            unreachable: "無法連上收集器：畫面可能不是最新的。重新連線中…", loading: "載入中…",
+            brokerCut: "收集器與訊息中介斷線：工地的警報送不進來。請以無線電確認工作人員。",
+            cannotStore: "收集器無法儲存：新警報留在閘道器上，未顯示。請以無線電確認工作人員。",
+            couldNot: "無法{0}警報 {1}：{2}", cannotReach: "無法連上收集器。",
+            describe: "請在備註中描述事發經過：它會寫入事故紀錄。",
+            needToken: "請在右上角輸入協調員權杖，才能確認或結案。",
+          },
+        };
+        state.language = localStorage.getItem("canaryLanguage")
+          ?? ((navigator.languages ?? [navigator.language]).some(l => /^zh/i.test(l)) ? "zh-TW" : "en");
+        const t = (key, ...args) => (phrases[state.language][key] ?? phrases.en[key] ?? key).replace(/\{(\d)\}/g, (_, i) => args[i] ?? "");
         const say = text => { document.getElementById("message").textContent = text; };
+
+        // Times as a coordinator reads them: how long ago, the exact time on hover.
+        function ago(ms) {
+          const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+          return s < 5 ? t("justNow") : s < 60 ? t("secondsAgo", s) : s < 3600 ? t("minutesAgo", Math.floor(s / 60))
+            : s < 86400 ? t("hoursAgo", Math.floor(s / 3600)) : t("daysAgo", Math.floor(s / 86400));
+        }
+        const exact = ms => new Date(ms).toLocaleString(state.language);
+        const number = v => Math.abs(v - Math.round(v)) < 0.05 ? String(Math.round(v)) : v.toFixed(1);
+        const words = a => (a.words && (a.words[state.language] ?? a.words.en)) ?? { what: a.kind, where: "" };
+        const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
+
+        function translatePage() {
+          document.documentElement.lang = state.language;
+          document.title = t("title");
+          for (const e of document.querySelectorAll("[data-t]")) e.textContent = t(e.dataset.t);
+          document.getElementById("lang").textContent = t("other");
+          document.getElementById("sound").textContent = t(state.soundOn ? "soundOn" : "soundOff");
+        }
+        document.getElementById("lang").addEventListener("click", () => {
+          state.language = state.language === "en" ? "zh-TW" : "en";
+          localStorage.setItem("canaryLanguage", state.language);
+          if (!tokenInput.value) state.refused = t("enterToken");
+          renderAll();
+        });
 
         let audio = null;
         function tone() {
@@ -123,10 +263,10 @@ enum DashboardPage {
           o.start();
           o.stop(audio.currentTime + 0.8);
         }
-        document.getElementById("sound").addEventListener("click", e => {
+        document.getElementById("sound").addEventListener("click", () => {
           state.soundOn = !state.soundOn;
           if (state.soundOn && !audio) audio = new AudioContext();
-          e.target.textContent = state.soundOn ? "Sound on: click to mute" : "Sound off: click to turn on";
+          translatePage();
         });
         // Until someone acknowledges it, an open alert keeps sounding.
         setInterval(() => {
@@ -141,24 +281,22 @@ enum DashboardPage {
         // What the collector says of a refused token, for the coordinator.
         async function refusal(r) {
           const why = (await r.json().catch(() => ({}))).error ?? `status ${r.status}`;
-          return r.status === 401 ? `The collector does not accept this token (${why}). Enter yours (top right).`
-            : r.status === 403 ? `This token may not do that: ${why}.` : why;
+          return r.status === 401 ? t("notAccepted", why) : r.status === 403 ? t("mayNot", why) : why;
         }
 
         // A coordinator's action; the feed brings the alert's new state to every open dashboard.
         async function act(id, action, body) {
-          const token = tokenInput.value;
-          if (!token) { say("Enter your coordinator token (top right) to acknowledge or resolve."); return; }
+          if (!tokenInput.value) { say(t("needToken")); return; }
+          const verb = t(action).toLowerCase();
           try {
             const r = await fetch(`${api}alerts/${id}/${action}`,
               { method: "POST", headers: { ...authorized(), "Content-Type": "application/json" }, body: JSON.stringify(body ?? {}) });
-            if (!r.ok) { say(`Could not ${action} alert ${id}: ${await refusal(r)}`); return; }
-            const answer = await r.json();
+            if (!r.ok) { say(t("couldNot", verb, id, await refusal(r))); return; }
             say("");
-            take(answer, false);
+            take(await r.json(), false);
             renderAlerts();
           } catch (e) {
-            say(`Could not ${action} alert ${id}: the collector cannot be reached.`);
+            say(t("couldNot", verb, id, t("cannotReach")));
           }
         }
 
@@ -173,46 +311,56 @@ enum DashboardPage {
         }
         const changedAt = a => [a.updated, a.acknowledged, a.resolved, a.escalated].filter(Boolean).sort().pop();
 
-        const rows = new Map();
-        // Rows are made once per alert and updated in place: a reason chosen or a note being typed survives the feed.
-        function alertRow(a) {
-          let row = rows.get(a.id);
-          if (!row) {
-            row = document.createElement("tr");
-            row.dataset.alert = a.id;
-            for (let i = 0; i < 11; i++) row.insertCell();
-            const actions = row.insertCell();
-            actions.className = "actions";
-            const ack = document.createElement("button");
-            ack.textContent = "Acknowledge";
-            ack.className = "acknowledge";
-            ack.addEventListener("click", () => act(a.id, "acknowledge"));
-            const reason = document.createElement("select");
-            reason.className = "reason";
-            for (const [value, label] of [["real-incident", "real incident"], ["false-alarm", "false alarm"], ["test", "test"]]) {
-              reason.add(new Option(label, value));
-            }
+        const who = a => a.worker ? `${a.site}/${a.worker}` : `${a.site}/gateway ${a.gateway}`;
+        const severityRank = { critical: 0, alarm: 1, warning: 2, info: 3 };
+        const stateRank = { alarm: 0, "pre-alarm": 1, cleared: 2 };
+        const worse = (a, b) => (stateRank[a.state] ?? 9) - (stateRank[b.state] ?? 9) || (severityRank[a.severity] ?? 9) - (severityRank[b.severity] ?? 9)
+          || (b.updated > a.updated ? 1 : -1);
+        // One card per worker (or gateway) in danger: their alerts worst first, the worker whose worst is worst first.
+        function grouped(list) {
+          const groups = new Map();
+          for (const a of [...list].sort(worse)) groups.set(who(a), [...(groups.get(who(a)) ?? []), a]);
+          return [...groups.values()];
+        }
+        state.grouped = list => grouped(list).flat();
+
+        // Lines are made once per alert and updated in place: a reason chosen or a note being typed survives the feed.
+        const lines = new Map(), cards = new Map();
+        function alertLine(a) {
+          let line = lines.get(a.id);
+          if (!line) {
+            line = el("div", "alert");
+            line.dataset.alert = a.id;
+            const top = el("div");
+            top.append(el("span", "badge"), el("span", "what"));
+            const meta = el("div", "meta");
+            meta.append(el("span", "since"), " · ", el("span", "handling"));
+            const actions = el("div", "actions");
+            const ack = el("button", "acknowledge primary");
+            ack.type = "button";
+            ack.addEventListener("click", e => { e.stopPropagation(); act(a.id, "acknowledge"); });
+            const reason = el("select", "reason");
+            for (const value of ["real-incident", "false-alarm", "test"]) reason.add(new Option(value, value));
             // A real incident's outcome decides whether the law wants a report: asked for when it is chosen.
-            const outcome = document.createElement("span");
-            outcome.className = "outcome";
+            const outcome = el("span", "outcome");
             outcome.hidden = true;
             for (const field of ["deaths", "injured", "hospitalised"]) {
-              const input = document.createElement("input");
-              input.type = "number"; input.min = "0"; input.value = "0"; input.size = 2; input.className = field; input.title = field;
-              outcome.append(` ${field} `, input);
+              const label = el("label");
+              const input = el("input", field);
+              input.type = "number"; input.min = "0"; input.value = "0";
+              label.append(el("span", "field-name"), input);
+              label.dataset.field = field;
+              outcome.append(label);
             }
             reason.addEventListener("change", () => { outcome.hidden = reason.value !== "real-incident"; });
-            const note = document.createElement("input");
-            note.className = "note";
-            note.placeholder = "note";
-            note.size = 14;
-            const resolve = document.createElement("button");
-            resolve.textContent = "Resolve";
-            resolve.className = "resolve";
-            resolve.addEventListener("click", () => {
+            const note = el("input", "note");
+            const resolve = el("button", "resolve");
+            resolve.type = "button";
+            resolve.addEventListener("click", e => {
+              e.stopPropagation();
               const body = { reason: reason.value, note: note.value || undefined };
               if (reason.value === "real-incident") {
-                if (!note.value) { say("Describe what happened in the note: it goes into the incident's record."); return; }
+                if (!note.value) { say(t("describe")); return; }
                 const count = f => Number(outcome.querySelector(`input.${f}`).value || 0);
                 // The worker's other unresolved alerts (the immobility after a fall) are the same incident.
                 const related = [...state.alerts.values()].filter(x => x.id !== a.id && x.worker && x.worker === a.worker && x.site === a.site
@@ -222,120 +370,311 @@ enum DashboardPage {
               }
               act(a.id, "resolve", body);
             });
-            actions.append(ack, " ", reason, outcome, " ", note, " ", resolve);
-            rows.set(a.id, row);
+            for (const c of [reason, note, outcome]) c.addEventListener("click", e => e.stopPropagation());
+            actions.append(ack, reason, outcome, note, resolve);
+            line.append(top, meta, actions);
+            lines.set(a.id, line);
           }
-          row.dataset.state = a.state;
-          row.dataset.handling = a.handling;
-          row.className = a.state + (a.escalated && a.handling === "unacknowledged" ? " escalated" : "");
-          row.dataset.who = who(a);
-          const texts = [time(a.opened), a.site, a.worker || `gateway ${a.gateway}`, a.kind, a.condition, a.severity, a.state,
-            place(a.location), values(a.values), time(a.updated),
-            a.handling === "acknowledged" ? `acknowledged by ${a.acknowledged_by} at ${time(a.acknowledged)}`
-              : a.escalated ? `ESCALATED at ${time(a.escalated)}: nobody acknowledged` : "unacknowledged"];
-          texts.forEach((t, i) => { if (row.cells[i].textContent !== (t ?? "")) row.cells[i].textContent = t ?? ""; });
-          row.querySelector("button.acknowledge").hidden = a.handling !== "unacknowledged";
-          return row;
+          line.dataset.state = a.state;
+          line.dataset.handling = a.handling;
+          line.className = `alert ${a.state}` + (a.escalated && a.handling === "unacknowledged" ? " escalated" : "");
+          const set = (selector, text) => { const e = line.querySelector(selector); if (e.textContent !== text) e.textContent = text; };
+          const badge = line.querySelector(".badge");
+          badge.className = `badge ${a.state}`;
+          set(".badge", t(a.state));
+          set(".what", words(a).what);
+          const since = line.querySelector(".since");
+          since.textContent = t("since", ago(Date.parse(a.opened)));
+          since.title = exact(Date.parse(a.opened));
+          set(".handling", a.handling === "acknowledged" ? t("acknowledgedBy", a.acknowledged_by, ago(Date.parse(a.acknowledged)))
+            : a.escalated ? t("escalated", ago(Date.parse(a.escalated))) : t("unacknowledged"));
+          const ack = line.querySelector("button.acknowledge");
+          ack.hidden = a.handling !== "unacknowledged";
+          set("button.acknowledge", t("acknowledge"));
+          set("button.resolve", t("resolve"));
+          for (const o of line.querySelector("select.reason").options) o.textContent = t(o.value);
+          for (const l of line.querySelectorAll(".outcome label")) l.querySelector(".field-name").textContent = t(l.dataset.field) + " ";
+          line.querySelector("input.note").placeholder = t("note");
+          return line;
         }
-
-        const who = a => a.worker ? `${a.site}/${a.worker}` : `${a.site}/gateway ${a.gateway}`;
-        const bySeverity = (a, b) => (severityRank[a.severity] ?? 9) - (severityRank[b.severity] ?? 9) || (b.updated > a.updated ? 1 : -1);
-        // Open alerts of one worker (a fall and the immobility after it) stay together, the worker whose worst is worst first.
-        function grouped(open) {
-          const groups = new Map();
-          for (const a of [...open].sort(bySeverity)) groups.set(who(a), [...(groups.get(who(a)) ?? []), a]);
-          return [...groups.values()].flat();
-        }
-        state.grouped = grouped;
 
         function renderAlerts() {
-          const body = document.querySelector("#alerts tbody");
+          const box = document.getElementById("alerts");
           const shown = [...state.alerts.values()].filter(a => a.handling !== "resolved");
-          const list = [...grouped(shown.filter(a => a.state !== "cleared")),
-            ...shown.filter(a => a.state === "cleared").sort((a, b) => (b.updated > a.updated ? 1 : -1))];
-          const wanted = list.map(alertRow);
-          for (const [id, row] of rows) if (!wanted.includes(row)) { row.remove(); rows.delete(id); }
-          if (!wanted.length) {
-            body.replaceChildren();
-            cell(body.insertRow(), "no alerts").colSpan = 12;
-            return;
+          const groups = grouped(shown);
+          const wanted = [];
+          for (const group of groups) {
+            const key = who(group[0]);
+            let card = cards.get(key);
+            if (!card) {
+              card = el("article", "card");
+              card.dataset.who = key;
+              const head = el("div", "head");
+              head.append(el("h3", "who"), el("span", "site"), el("span", "where"));
+              head.addEventListener("click", () => focusOn(key));
+              card.append(head, el("div", "lines"));
+              cards.set(key, card);
+            }
+            const worst = group[0], site = state.plans.find(s => s.id === worst.site);
+            card.className = `card ${worst.state}`;
+            card.querySelector(".who").textContent = worst.worker || t("gateway", worst.gateway);
+            card.querySelector(".site").textContent = site ? site.name : worst.site;
+            // Where: the latest location any of the worker's alerts carries, else where the worker was last heard.
+            const placed = [...group].sort((a, b) => (b.updated > a.updated ? 1 : -1)).find(a => a.location);
+            const worker = state.workers.find(w => w.site === worst.site && w.worker === worst.worker);
+            card.querySelector(".where").textContent = placed ? words(placed).where : worker ? whereText(worker) : words(worst).where;
+            const wantedLines = group.map(alertLine), holder = card.querySelector(".lines");
+            if (wantedLines.some((l, i) => holder.children[i] !== l) || holder.children.length !== wantedLines.length) holder.replaceChildren(...wantedLines);
+            wanted.push(card);
           }
-          const current = [...body.rows];
-          if (wanted.length !== current.length || wanted.some((row, i) => row !== current[i])) body.replaceChildren(...wanted);
-          // A worker's further alerts under their first, not repeated.
-          wanted.forEach((row, i) => row.classList.toggle("more", i > 0 && row.dataset.who === wanted[i - 1].dataset.who && !row.classList.contains("cleared")));
+          for (const [key, card] of cards) if (!wanted.includes(card)) cards.delete(key);
+          for (const [id] of lines) if (!shown.some(a => a.id === id)) lines.delete(id);
+          if (!wanted.length) { box.replaceChildren(el("p", "empty", t("noAlerts"))); return; }
+          if (wanted.some((c, i) => box.children[i] !== c) || box.children.length !== wanted.length) box.replaceChildren(...wanted);
+          renderPlan();
+        }
+
+        // The plan: each floor of each site, drawn on its picture or from its zones. One frame maps metres
+        // (x east, y north of the site's origin) to the picture: px = origin + x·scale, py = origin − y·scale.
+        function floors() {
+          const out = [];
+          for (const s of state.plans) for (const f of s.floors) out.push({ key: `${s.id}|${f.level}`, site: s.id, siteName: s.name, ...f,
+            gateways: s.gateways.filter(g => g.floor === f.level) });
+          for (const w of state.workers) {
+            const p = position(w);
+            if (p && !out.some(f => f.site === w.site && f.level === p.level)) {
+              out.push({ key: `${w.site}|${p.level}`, site: w.site, siteName: w.site, level: p.level, name: null, image: null, zones: [], gateways: [] });
+            }
+          }
+          return out.sort((a, b) => a.site.localeCompare(b.site) || a.level - b.level);
+        }
+        function frame(f) {
+          if (f.image) return { ox: f.image.origin_px[0], oy: f.image.origin_px[1], s: f.image.px_per_m, w: f.image.width_px, h: f.image.height_px };
+          // Drawn from the zones and whoever is there: 20 px a metre, 3 m around.
+          const points = [...f.zones.flatMap(z => z.outline), ...f.gateways.map(g => [g.x, g.y]),
+            ...state.workers.map(position).filter(p => p && `${p.site}|${p.level}` === f.key).map(p => [p.x, p.y])];
+          if (!points.length) points.push([0, 0], [10, 10]);
+          const xs = points.map(p => p[0]), ys = points.map(p => p[1]), s = 20;
+          const minX = Math.min(...xs) - 3, maxX = Math.max(...xs) + 3, minY = Math.min(...ys) - 3, maxY = Math.max(...ys) + 3;
+          return { ox: -minX * s, oy: maxY * s, s, w: (maxX - minX) * s, h: (maxY - minY) * s };
+        }
+        state.frame = key => { const f = floors().find(f => f.key === key); return f ? frame(f) : null; };
+        const centroid = points => [points.reduce((s, p) => s + p[0], 0) / points.length, points.reduce((s, p) => s + p[1], 0) / points.length];
+        // Where a worker is on the plan, in metres: the locator's fix, else the centre of the beacons' zone, else the gateway
+        // that hears them best (the one the worker was last heard through, when no location came at all).
+        function position(w) {
+          const l = w.location ?? { source: "gateway", zone: w.gateway, time_ms: Date.parse(w.last_seen) };
+          const site = state.plans.find(s => s.id === w.site);
+          if (l.source === "locator" && l.x !== undefined && l.y !== undefined) {
+            return { site: w.site, x: l.x, y: l.y, level: l.floor ?? 0, accuracy: l.accuracy ?? 0, source: l.source, timeMs: l.time_ms };
+          }
+          if (l.source === "beacon-zone" && site) {
+            for (const f of site.floors) {
+              const z = f.zones.find(z => z.name === l.zone);
+              if (z) { const [x, y] = centroid(z.outline); return { site: w.site, x, y, level: f.level, accuracy: 0, source: l.source, timeMs: l.time_ms }; }
+            }
+          }
+          const g = site && site.gateways.find(g => g.id === (l.zone ?? w.gateway));
+          return g ? { site: w.site, x: g.x, y: g.y, level: g.floor, accuracy: 0, source: "gateway-source", timeMs: l.time_ms } : null;
+        }
+        const svg = (tag, attributes, text) => {
+          const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+          for (const [k, v] of Object.entries(attributes)) e.setAttribute(k, v);
+          if (text !== undefined) e.textContent = text;
+          return e;
+        };
+        // A plan's picture is read with the token and shown from memory: an <image> cannot send one.
+        async function picture(url) {
+          if (!state.images.has(url)) {
+            state.images.set(url, null);
+            try {
+              const r = await fetch(url, { headers: authorized() });
+              if (r.ok) { state.images.set(url, URL.createObjectURL(await r.blob())); renderPlan(); } else state.images.delete(url);
+            } catch (e) { state.images.delete(url); }
+          }
+          return state.images.get(url);
+        }
+
+        function renderPlan() {
+          const all = floors(), tabs = document.getElementById("floors"), plan = document.getElementById("plan");
+          if (!all.some(f => f.key === state.floor)) state.floor = all.length ? all[0].key : null;
+          tabs.replaceChildren(...all.map(f => {
+            const b = el("button", f.key === state.floor ? "selected" : "", `${f.siteName} · ${f.name ?? t("floor", f.level)}`);
+            b.type = "button";
+            b.dataset.floor = f.key;
+            b.addEventListener("click", () => { state.floor = f.key; state.view = null; renderPlan(); });
+            return b;
+          }));
+          const whole = el("button", "", t("wholeFloor"));
+          whole.type = "button";
+          whole.id = "whole-floor";
+          whole.hidden = !state.view;
+          whole.addEventListener("click", () => { state.view = null; renderPlan(); });
+          tabs.append(whole);
+          const f = all.find(f => f.key === state.floor);
+          if (!f) { plan.replaceChildren(); plan.removeAttribute("viewBox"); return; }
+          const fr = frame(f), at = (x, y) => [fr.ox + x * fr.s, fr.oy - y * fr.s], size = Math.max(12, fr.w / 70);
+          const box = state.view ? [state.view.x - state.view.w / 2, state.view.y - state.view.h / 2, state.view.w, state.view.h] : [0, 0, fr.w, fr.h];
+          plan.setAttribute("viewBox", box.join(" "));
+          plan.style.aspectRatio = `${box[2]} / ${box[3]}`;
+          const parts = [];
+          if (f.image) {
+            const href = state.images.get(f.image.url);
+            if (href) parts.push(svg("image", { href, x: 0, y: 0, width: fr.w, height: fr.h }));
+            else picture(f.image.url);
+          }
+          for (const z of f.zones) {
+            parts.push(svg("polygon", { class: "zone", points: z.outline.map(p => at(...p).join(",")).join(" ") }));
+            // The name in the zone's top-left corner, clear of whoever stands in its middle.
+            const [x, y] = at(Math.min(...z.outline.map(p => p[0])), Math.max(...z.outline.map(p => p[1])));
+            parts.push(svg("text", { class: "zone-name", x: x + size / 3, y: y + size * 1.1, "font-size": size }, z.name));
+          }
+          for (const g of f.gateways) {
+            const [x, y] = at(g.x, g.y), known = state.gateways.find(k => k.site === f.site && k.gateway === g.id);
+            const mark = svg("g", { class: `gateway ${known ? known.state : ""}`, "data-gateway": g.id });
+            mark.append(svg("rect", { x: x - size / 2, y: y - size / 2, width: size, height: size }),
+              svg("text", { x: x + size, y: y - size * 0.2, "font-size": size * 0.8 }, `${g.id}${known && known.state === "offline" ? " " + t("offline") : ""}`));
+            parts.push(mark);
+          }
+          const danger = new Set([...state.alerts.values()].filter(a => a.handling !== "resolved" && a.state === "alarm").map(who));
+          const unplaced = [], besideGateway = new Map();
+          for (const w of state.workers) {
+            const p = position(w);
+            if (!p) { unplaced.push(w.worker); continue; }
+            if (`${w.site}|${p.level}` !== f.key) continue;
+            let [x, y] = at(p.x, p.y);
+            const key = `${w.site}/${w.worker}`;
+            // Those heard only through a gateway stand beside it in a row, not on it and on each other.
+            if (p.source === "gateway-source") {
+              const n = besideGateway.get(`${x},${y}`) ?? 0;
+              besideGateway.set(`${x},${y}`, n + 1);
+              [x, y] = [x + size * 1.5 * (n + 1), y + size * 1.5];
+            }
+            const mark = svg("g", { class: `worker ${w.state}`, "data-worker": key });
+            if (p.accuracy) mark.append(svg("circle", { class: "accuracy", cx: x, cy: y, r: p.accuracy * fr.s }));
+            if (danger.has(key)) mark.append(svg("circle", { class: "ring", cx: x, cy: y, r: size * 0.7 }));
+            mark.append(svg("circle", { class: "dot", cx: x, cy: y, r: size * 0.7, "stroke-width": size / 6 }));
+            const label = svg("text", { x: x + size, y: y - size / 2, "font-size": size }, w.worker);
+            const age = svg("text", { x: x + size, y: y + size * 0.6, "font-size": size * 0.75 }, t("fix", ago(p.timeMs), t(p.source)));
+            mark.append(label, age, svg("title", {}, `${w.worker}: ${t(w.state)}, ${t("fix", exact(p.timeMs), t(p.source))}`));
+            mark.addEventListener("click", () => focusOn(key));
+            parts.push(mark);
+          }
+          plan.replaceChildren(...parts);
+          document.getElementById("unplaced").textContent = unplaced.length ? t("notOnPlan", unplaced.join(", ")) : "";
+        }
+
+        // An alarm's card centres the plan on its worker (or gateway): that floor, 30 m across.
+        function focusOn(key) {
+          const w = state.workers.find(w => `${w.site}/${w.worker}` === key);
+          let p = w && position(w);
+          if (!p) {
+            const a = [...state.alerts.values()].find(a => who(a) === key && !a.worker), site = a && state.plans.find(s => s.id === a.site);
+            const g = site && site.gateways.find(g => g.id === a.gateway);
+            if (g) p = { site: a.site, x: g.x, y: g.y, level: g.floor };
+          }
+          if (!p) return;
+          state.floor = `${p.site}|${p.level}`;
+          const fr = state.frame(state.floor), [x, y] = [fr.ox + p.x * fr.s, fr.oy - p.y * fr.s], w30 = Math.min(fr.w, 30 * fr.s);
+          state.view = { x, y, w: w30, h: w30 * fr.h / fr.w };
+          renderPlan();
+          document.getElementById("plan").scrollIntoView({ block: "nearest" });
+        }
+
+        function whereText(w) {
+          const l = w.location;
+          if (!l) return t("nearGateway", w.gateway);
+          if (l.source === "locator" && l.x !== undefined) return `${t("position", number(l.x), number(l.y))}, ${t("floor", l.floor ?? 0)}`;
+          if (l.source === "beacon-zone") return t("inZone", l.zone);
+          return t("nearGateway", l.zone);
         }
 
         function renderWorkers() {
-          const body = document.querySelector("#workers tbody");
-          body.replaceChildren();
-          for (const w of state.workers) {
-            const row = body.insertRow();
-            row.className = `state-${w.state}`;
-            row.dataset.worker = w.worker;
-            cell(row, w.site);
-            cell(row, w.worker);
-            cell(row, w.gateway);
-            cell(row, w.state);
-            cell(row, time(w.last_seen));
-            cell(row, place(w.location));
-            cell(row, values(w.readings && w.readings.gas && w.readings.gas.values));
-          }
-          if (!state.workers.length) cell(body.insertRow(), "no workers heard yet").colSpan = 7;
+          const list = document.getElementById("workers");
+          list.replaceChildren(...state.workers.map(w => {
+            const li = el("li", `state-${w.state}`);
+            li.dataset.worker = w.worker;
+            const heard = el("span", "", t("lastSeen", ago(Date.parse(w.last_seen))));
+            heard.title = exact(Date.parse(w.last_seen));
+            // The gas detector's readings by name and unit; what is not a gas level (its motion) is left out.
+            const gas = Object.entries((w.readings && w.readings.gas && w.readings.gas.values) ?? {})
+              .map(([k, v]) => [{ h2s: "H2S", co: "CO", o2: "O2", lel: "LEL", battery: "battery" }[k], v]).filter(([k]) => k)
+              .map(([k, v]) => t(k, number(v)));
+            li.append(el("strong", "", w.worker), ` · ${t(w.state)} · `, heard, ` · ${whereText(w)}`, gas.length ? ` · ${gas.join(", ")}` : "");
+            return li;
+          }));
+          if (!state.workers.length) list.replaceChildren(el("li", "", t("noWorkers")));
+        }
+
+        // Reports with the time their deadline leaves: a coordinator must see one running out.
+        function renderReports() {
+          const list = document.getElementById("reports");
+          list.replaceChildren(...state.reports.map(rep => {
+            const li = el("li");
+            li.dataset.report = rep.id;
+            li.dataset.state = rep.state;
+            const left = Date.parse(rep.deadline) - Date.now();
+            const kinds = rep.report && rep.report.incident ? rep.report.incident.kinds.join(", ") : "";
+            const workers = rep.report ? rep.report.workers.map(w => w.name || w.id).join(", ") : "";
+            const status = rep.state === "delivered" ? t("delivered", exact(Date.parse(rep.delivered))) : rep.state === "refused" ? t("refused")
+              : rep.attempts ? t("retrying") : t("notSent");
+            const deadline = rep.state === "delivered" ? "" : left > 0 ? t("timeLeft", Math.floor(left / 3600000), Math.floor(left / 60000) % 60) : t("overdue");
+            li.append(el("strong", "", t("reportOf", rep.alert, `${kinds}: ${workers}`)), ` · ${deadline} · ${status} · ${t("attempts", rep.attempts)}`,
+              rep.last_error ? ` · ${rep.last_error}` : "");
+            li.className = rep.state === "delivered" ? "" : left < 3600000 || rep.state === "refused" ? "alarm" : "pre-alarm";
+            return li;
+          }));
+          if (!state.reports.length) list.replaceChildren(el("li", "", t("noReports")));
         }
 
         // Out of date is said loudly: the page cannot reach the collector, or the collector cannot vouch for what it shows.
         function renderFeed() {
           const c = state.collector;
           let problem = null;
-          if (state.refused) problem = "Not signed in: " + state.refused;
-          else if (state.feed === "silent") problem = "The collector has gone silent: the connection may be broken, what you see may be out of date. Reconnecting…";
-          else if (state.feed !== "open") problem = "The collector cannot be reached: what you see may be out of date. Reconnecting…";
-          else if (!state.loaded) problem = "Loading…";
-          else if (c && c.broker !== "connected") problem = "The collector is cut off from the broker: alarms from the worksites are not arriving. Check the workers by radio.";
-          else if (c && c.storing !== "ok") problem = "The collector cannot store: new alarms are held by the gateways and not shown. Check the workers by radio.";
+          if (state.refused) problem = t("notSignedIn", state.refused);
+          else if (state.feed === "silent") problem = t("silent");
+          else if (state.feed !== "open") problem = t("unreachable");
+          else if (!state.loaded) problem = t("loading");
+          else if (c && c.broker !== "connected") problem = t("brokerCut");
+          else if (c && c.storing !== "ok") problem = t("cannotStore");
           const feed = document.getElementById("feed");
-          feed.textContent = problem ? "NOT LIVE" : "live";
+          feed.textContent = problem ? t("notLive") : t("live");
           feed.className = problem ? "stale" : "";
           document.getElementById("banner").textContent = problem ?? "";
           document.body.classList.toggle("stale", problem !== null);
         }
 
-        async function loadWorkers() {
-          if (!tokenInput.value || state.refused) return;
-          try {
-            const r = await fetch(api + "workers", { headers: authorized() });
-            if (r.ok) { state.workers = (await r.json()).workers; renderWorkers(); }
-          } catch (e) { /* the feed's state says the collector is unreachable */ }
+        function renderAll() {
+          translatePage();
+          renderAlerts();
+          renderPlan();
+          renderWorkers();
+          renderReports();
+          renderFeed();
         }
 
-        // Reports with the time their deadline leaves: a coordinator must see one running out.
-        async function loadReports() {
-          if (!tokenInput.value || state.refused) return;
+        async function load(path) {
+          if (!tokenInput.value || state.refused) return null;
           try {
-            const r = await fetch(api + "reports", { headers: authorized() });
-            if (!r.ok) return;
-            state.reports = (await r.json()).reports;
-            const body = document.querySelector("#reports tbody");
-            body.replaceChildren();
-            for (const rep of state.reports) {
-              const row = body.insertRow();
-              row.dataset.report = rep.id;
-              row.dataset.state = rep.state;
-              const left = Date.parse(rep.deadline) - Date.now();
-              const kinds = rep.report && rep.report.incident ? rep.report.incident.kinds.join(", ") : "";
-              const workers = rep.report ? rep.report.workers.map(w => w.name || w.id).join(", ") : "";
-              cell(row, String(rep.alert));
-              cell(row, `${kinds}: ${workers}`);
-              cell(row, rep.state === "delivered" ? "" : left > 0 ? `${Math.floor(left / 3600000)} h ${Math.floor(left / 60000) % 60} min left` : "OVERDUE");
-              cell(row, rep.state === "delivered" ? `delivered ${time(rep.delivered)}` : rep.state === "refused" ? "REFUSED: needs a person"
-                : rep.attempts ? "not delivered yet: retrying" : "not sent yet");
-              cell(row, String(rep.attempts));
-              cell(row, rep.last_error ?? "");
-              row.className = rep.state === "delivered" ? "" : left < 3600000 || rep.state === "refused" ? "alarm" : "pre-alarm";
-            }
-            if (!state.reports.length) cell(body.insertRow(), "no reportable incidents").colSpan = 6;
-          } catch (e) { /* the feed's state says the collector is unreachable */ }
+            const r = await fetch(api + path, { headers: authorized() });
+            return r.ok ? await r.json() : null;
+          } catch (e) { return null; /* the feed's state says the collector is unreachable */ }
+        }
+        async function loadWorkers() {
+          const [workers, gateways] = await Promise.all([load("workers"), load("gateways")]);
+          if (workers) state.workers = workers.workers;
+          if (gateways) state.gateways = gateways.gateways;
+          renderWorkers();
+          renderAlerts();
+          renderPlan();
+        }
+        async function loadReports() {
+          const answer = await load("reports");
+          if (answer) { state.reports = answer.reports; renderReports(); }
+        }
+        async function loadPlans() {
+          const answer = await load("sites");
+          if (answer) { state.plans = answer.sites; renderAlerts(); renderPlan(); }
         }
 
         async function loadAlerts() {
@@ -394,7 +733,7 @@ enum DashboardPage {
           });
         }
         if (tokenInput.value) connect();
-        else { state.refused = "Enter your token (top right): the collector shows nothing without one."; say(state.refused); }
+        else { state.refused = t("enterToken"); say(state.refused); }
         // A connection can break without closing (a pulled cable): silent for three keep-alives is not live.
         // The page then says so and connects anew from the last change it has.
         setInterval(() => {
@@ -407,9 +746,10 @@ enum DashboardPage {
         }, 1000);
         setInterval(loadWorkers, 5000);
         setInterval(loadReports, 5000);
-        renderAlerts();
-        renderWorkers();
-        renderFeed();
+        // "2 min ago" stays true.
+        setInterval(() => { renderAlerts(); renderWorkers(); renderReports(); }, 10000);
+        renderAll();
+        loadPlans();
         loadWorkers();
         loadReports();
         </script>

@@ -27,6 +27,7 @@ struct Phrases: Sendable {
     var gateway: @Sendable (String) -> String
     var severity: @Sendable (AlarmSeverity) -> String
     var bracketed: @Sendable (String) -> String
+    var parenthesised: @Sendable (String) -> String
     var colon: String
 
     static let english = Phrases(
@@ -70,6 +71,7 @@ struct Phrases: Sendable {
         gateway: { "gateway \($0)" },
         severity: { $0.rawValue.uppercased() },
         bracketed: { "[\($0)] " },
+        parenthesised: { " (\($0))" },
         colon: ": ")
 
     static let traditionalChinese = Phrases(
@@ -120,5 +122,6 @@ struct Phrases: Sendable {
             }
         },
         bracketed: { "【\($0)】" },
+        parenthesised: { "（\($0)）" },
         colon: "：")
 }
