@@ -1,5 +1,4 @@
 import DaemonSupport
-import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -69,7 +68,7 @@ public enum CollectorService {
             services.append(
                 WebhookDelivery(
                     store: store, hooks: config.webhooks, words: AlertWords(plans: config.plans), metrics: metrics, logger: logger,
-                    nowMs: WallClock.nowMs, owner: UUID().uuidString))
+                    nowMs: WallClock.nowMs, owner: config.mqtt.clientID))
         }
         let perClient = ConnectionsPerClient(limit: config.http.maxConnectionsPerClient, metrics: metrics, logger: logger)
         let http1 = HTTPServerBuilder.http1(

@@ -34,7 +34,8 @@ struct WebhookDelivery: Service {
     let metrics: CollectorMetrics
     let logger: Logger
     let nowMs: @Sendable () -> Int64
-    /// This collector, in the hooks' leases.
+    /// This collector, in the hooks' leases: its MQTT client id, unique among the collectors on a broker,
+    /// so a collector restarted after a SIGKILL takes its hooks up again at once.
     let owner: String
 
     /// How long a collector has a hook to itself after it last took or moved its place: a collector

@@ -20,7 +20,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     UPDATE webhook_cursors SET owner = ?, lease_until_ms = ?
-                    WHERE hook = ? AND (owner = ? OR lease_until_ms < ?) RETURNING seq
+                    WHERE hook = ? AND (owner = ? OR lease_until_ms <= ?) RETURNING seq
                     """, arguments: [owner, nowMs + leaseMs, hook, owner, nowMs])
         }
     }

@@ -16,7 +16,7 @@ extension PostgresStore {
         try await rows(
             """
             UPDATE webhook_cursors SET owner = \(owner), lease_until_ms = \(nowMs + leaseMs)
-            WHERE hook = \(hook) AND (owner = \(owner) OR lease_until_ms < \(nowMs)) RETURNING seq
+            WHERE hook = \(hook) AND (owner = \(owner) OR lease_until_ms <= \(nowMs)) RETURNING seq
             """
         ).first?.decode(Int64.self)
     }
