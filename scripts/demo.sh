@@ -2,8 +2,8 @@
 # The demo, on a fresh Debian machine as root: installs what is missing,
 # builds, starts mosquitto on loopback, the collector, and the agent on a
 # simulated tank-cleaning worksite (four workers; an H2S leak, a fall, an SOS,
-# a dying battery, a sensor fault, a fatigued heart). Prints the dashboard and API URLs and every alert as the
-# collector's SSE feed delivers it; then resolves the fall as a real incident, whose occupational-accident
+# a dying battery, a sensor fault, a fatigued heart). Prints the dashboard and API URLs, every alert as the
+# collector's SSE feed delivers it, and the text messages a webhook receiver would send; then resolves the fall as a real incident, whose occupational-accident
 # report goes to a stand-in X-Road security server. Ctrl-C stops everything.
 #   scripts/demo.sh [--postgres] [scenario.yaml]    CANARY_DEMO_SPEED=4 plays it 4x faster; CANARY_DEMO_HTTP_PORT (8080)
 # --postgres: two collectors sharing the load (an MQTT 5 shared subscription) on one PostgreSQL
@@ -43,6 +43,13 @@ xroad_line="$(grep -m1 "xroad-standin: https" "$work/xroad.out")" || { echo "the
 xroad_url="$(echo "$xroad_line" | awk '{print $2}')"
 xroad_tls="$(echo "$xroad_line" | awk '{print $3, $4, $5}' | sed 's/=/: /g; s/ \([a-z_]*:\)/, \1/g')"
 
+# A worked webhook receiver: the front of a text-message gateway, told of every alarm, escalation and resolution.
+hook_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+head -c 24 /dev/urandom | base64 > "$work/hook.secret"
+chmod 600 "$work/hook.secret"
+python3 -u examples/webhooks/text-message-gateway.py "$hook_port" "$work/hook.secret" > "$work/text-messages.out" 2>&1 &
+pids+=($!)
+
 storage="{sqlite: $work/collector.sqlite}"
 share=""
 if $postgres; then
@@ -79,6 +86,26 @@ egov:
     path: /v1/reports
     tls: {$xroad_tls}
     first_retry: 1s
+# The tank farm's plan for the dashboard (docs/collector.md, "Site plans").
+sites:
+  - id: tank-farm-3
+    name: 小港儲槽區 Tank farm 3
+    floors:
+      - level: 0
+        name: 1F
+        image: {file: $PWD/examples/plans/tank-farm-3-1f.svg, width_px: 800, height_px: 600, origin_px: [100, 500], px_per_m: 25}
+        zones:
+          - {name: T-301, outline: [[18, 6], [15.7, 11.7], [10, 14], [4.3, 11.7], [2, 6], [4.3, 0.3], [10, -2], [15.7, 0.3]]}
+          - {name: Manhole, outline: [[-0.8, -0.8], [1.6, -0.8], [1.6, 1.6], [-0.8, 1.6]]}
+      - level: -1
+        name: B1
+        zones:
+          - {name: Pump room, outline: [[10, 5], [20, 5], [20, 12], [10, 12]]}
+    gateways:
+      - {id: gw-01, x: 1, y: 3, floor: 0}
+# Every alarm, escalation and resolution is told to the text-message gateway (examples/webhooks/).
+webhooks:
+  - {name: text-messages, url: "http://127.0.0.1:$hook_port/", secret_file: $work/hook.secret}
 YAML
 cat > "$work/agent.yaml" <<YAML
 site: $(sed -n 's/^site: *//p' "$scenario")
@@ -108,7 +135,7 @@ fi
 
 echo
 echo "Canary demo: $scenario at ${speed}x real time"
-echo "  dashboard: ${api%/api/v1}/   (open it in a browser: live alerts with sound, workers;"
+echo "  dashboard: ${api%/api/v1}/   (open it in a browser or on a phone: who needs help, the site plan, workers;"
 echo "             enter the coordinator token demo-token: the API answers nobody without one)"
 echo "  API:     $api   (try curl -H 'Authorization: Bearer demo-token' $api/workers)"
 echo "  feed:    $api/alerts/stream (Server-Sent Events)"
@@ -122,6 +149,9 @@ echo
 echo "Alerts as the collector's feed delivers them:"
 # One readable line per alert change (scripts/lib/alert-lines.py): time, severity, who, what, where, what is done.
 curl -sN -H 'Authorization: Bearer demo-token' "$api/alerts/stream" | python3 -u scripts/lib/alert-lines.py &
+pids+=($!)
+# And what the text-message gateway would send, as the webhook tells it.
+tail -n +1 -F "$work/text-messages.out" 2>/dev/null &
 pids+=($!)
 
 "$bin/canary-agent" run --config "$work/agent.yaml" > "$work/agent-events.jsonl" 2> "$work/agent.log" &

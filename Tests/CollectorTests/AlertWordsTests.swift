@@ -60,7 +60,9 @@ import Wire
         let gateway = try words(
             #""kind":"sos","condition":"","state":"alarm","values":{},"location":{"source":"gateway","zone":"gw-2","time_ms":0,"age_ms":0}"#)
         #expect(gateway["en"]?["where"] == "near gateway gw-2" && gateway["zh-TW"]?["where"] == "閘道器 gw-2 附近")
-        #expect(try words(#""kind":"sos","condition":"","state":"alarm","values":{}"#)["en"]?["where"] == "location unknown")
+        #expect(
+            try words(#""kind":"sos","condition":"","state":"alarm","values":{}"#)["en"]?["where"] == "near gateway gw-1", "the gateway that heard it"
+        )
     }
 
     @Test func aPlanIsCheckedWhenTheConfigIsRead() throws {

@@ -66,9 +66,10 @@ struct AlertWords {
         }
     }
 
-    /// Where the worker was: the plan's zone around a locator's fix (with its floor's name), the beacons' zone, or the gateway.
+    /// Where the worker was: the plan's zone around a locator's fix (with its floor's name), the beacons' zone, or the
+    /// gateway (the one that heard the alarm, when it carries no location).
     func place(_ a: AlertRecord, _ p: Phrases) -> String {
-        guard let l = a.location else { return a.worker.isEmpty ? "" : p.unknownPlace }
+        guard let l = a.location else { return a.worker.isEmpty ? "" : p.nearGateway(a.gateway) }
         let level = l.floor ?? 0
         let floor = plans.floor(a.site, level)?.name ?? p.floor(level)
         let accuracy = l.accuracy.map { p.accuracy(Self.number($0)) } ?? ""
