@@ -429,8 +429,9 @@ enum DashboardPage {
           }
           for (const [key, card] of cards) if (!wanted.includes(card)) cards.delete(key);
           for (const [id] of lines) if (!shown.some(a => a.id === id)) lines.delete(id);
-          if (!wanted.length) { box.replaceChildren(el("p", "empty", t("noAlerts"))); return; }
-          if (wanted.some((c, i) => box.children[i] !== c) || box.children.length !== wanted.length) box.replaceChildren(...wanted);
+          if (!wanted.length) box.replaceChildren(el("p", "empty", t("noAlerts")));
+          else if (wanted.some((c, i) => box.children[i] !== c) || box.children.length !== wanted.length) box.replaceChildren(...wanted);
+          // Who is in alarm pulses on the plan.
           renderPlan();
         }
 
@@ -647,7 +648,6 @@ enum DashboardPage {
         function renderAll() {
           translatePage();
           renderAlerts();
-          renderPlan();
           renderWorkers();
           renderReports();
           renderFeed();
@@ -666,7 +666,6 @@ enum DashboardPage {
           if (gateways) state.gateways = gateways.gateways;
           renderWorkers();
           renderAlerts();
-          renderPlan();
         }
         async function loadReports() {
           const answer = await load("reports");
@@ -674,7 +673,7 @@ enum DashboardPage {
         }
         async function loadPlans() {
           const answer = await load("sites");
-          if (answer) { state.plans = answer.sites; renderAlerts(); renderPlan(); }
+          if (answer) { state.plans = answer.sites; renderAlerts(); }
         }
 
         async function loadAlerts() {

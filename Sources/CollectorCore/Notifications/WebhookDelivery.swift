@@ -52,7 +52,7 @@ struct WebhookDelivery: Service {
     }
 
     /// What to do after a step.
-    enum Next: Equatable {
+    enum Next {
         /// More changes wait: go on at once.
         case more
         /// Nothing to send (or another collector has the hook): wait for the next change.

@@ -14,7 +14,7 @@ import Wire
 ///     sites: [tank-farm-3]           # optional: only these sites' alerts (default: every site)
 ///     min_severity: alarm            # info, warning, alarm or critical (default: alarm)
 ///     events: [opened, alarm, escalated, resolved]   # also: acknowledged, cleared
-///     timeout: 10s                   # an answer that takes longer is a failed attempt
+///     timeout: 10s                   # an answer that takes longer is a failed attempt; at most 20 s, inside the lease
 ///     first_retry: 1s                # then twice as long each time, at most 1 min apart
 /// ```
 public struct WebhookSettings: Sendable, Equatable {
@@ -77,7 +77,7 @@ public struct WebhookSettings: Sendable, Equatable {
             hooks.append(
                 WebhookSettings(
                     name: name, url: url, secret: Array(secret.utf8), sites: Set(try h.strings("sites")), minSeverity: minSeverity,
-                    events: h.has("events") ? events : Self.defaultEvents, timeoutMs: try h.durationMs("timeout", default: 10_000, in: 100...120_000),
+                    events: h.has("events") ? events : Self.defaultEvents, timeoutMs: try h.durationMs("timeout", default: 10_000, in: 100...20_000),
                     firstRetryMs: try h.durationMs("first_retry", default: 1_000, in: 100...60_000)))
         }
         return hooks
