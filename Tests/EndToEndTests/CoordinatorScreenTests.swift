@@ -57,10 +57,7 @@ extension DashboardTests {
 
         let agent = try site.startAgent(speed: 0)
         #expect(await agent.exitCode(within: 120) == 0, "\(agent.errors)")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await site.shiftStored()
         let expected = try await apiAlerts(site, "handling=unresolved").count
         #expect(try await browser.until("\(Self.pageAlerts).length === \(expected)", within: 30), "\(peek(browser, Self.pageAlerts))")
 

@@ -57,10 +57,7 @@ import Testing
         // stops at the end, so its gateway is an alert too.
         let agent = try site.startAgent(speed: 0)
         #expect(await agent.exitCode(within: 120) == 0, "\(agent.errors)")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await site.shiftStored()
         let alerts = try await apiAlerts(site, "handling=unresolved")
         let expected = Set(alerts.map { "\($0["id"]!) \($0["state"]!)" })
         #expect(alerts.count >= 6)
@@ -169,10 +166,7 @@ import Testing
         site.collector.kill(SIGCONT)
         #expect(await agent.exitCode(within: 120) == 0, "\(agent.errors)")
         #expect(try await browser.until(Self.live, within: 30), "\(banner(browser))")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await !site.get("/api/v1/alerts?state=open").body.contains("gateway-offline"), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await site.shiftStored()
         let expected = Set(try await apiAlerts(site, "handling=unresolved").map { "\($0["id"]!) \($0["state"]!)" })
         #expect(expected.count >= 6)
         #expect(try await browser.until("\(Self.pageAlerts).length === \(expected.count)", within: 30), "\(peek(browser, Self.pageAlerts))")

@@ -75,7 +75,7 @@ import Wire
         #expect(try site.storedAlarmIDs().sorted() == Worksite.printedIDs(agent).sorted())
 
         // The REST views agree with the feed. The agent said it stopped: its gateway's alert follows.
-        try await site.eventually { try await site.get("/api/v1/alerts?state=open").body.contains("gateway-offline") }
+        try await site.shiftStored()
         let open = try await site.get("/api/v1/alerts?state=open")
         #expect(open.status == 200)
         // lin's fall and immobility stay open (latched until acknowledged), wang's SOS too; chen's gas leak cleared.

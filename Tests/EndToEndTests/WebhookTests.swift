@@ -29,11 +29,6 @@ import Testing
         return (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: [[String: Any]]])?["alerts"] ?? []
     }
 
-    /// Waits until the collector has stored the shift to its end: the agent's last word is its gateway going offline.
-    func shiftStored(_ site: Worksite) async throws {
-        try await site.eventually { try await site.get("/api/v1/alerts?state=open").body.contains("gateway-offline") }
-    }
-
     /// The alert ids the receiver took an `opened` notification of.
     func opened(_ receiver: WebhookReceiver) -> Set<Int> {
         Set(
@@ -56,7 +51,7 @@ import Testing
             try await site.eventually { !receiver.received.isEmpty }
             receiver.setDown(false)
             #expect(await agent.exitCode(within: 120) == 0, "\(agent.errors)")
-            try await shiftStored(site)
+            try await site.shiftStored()
             let all = try await alerts(site)
             #expect(all.count >= 6)
             try await site.eventually { opened(receiver) == Set(all.compactMap { $0["id"] as? Int }) }
@@ -94,7 +89,7 @@ import Testing
             try await site.startCollector()
             let agent = try site.startAgent(speed: 0)
             #expect(await agent.exitCode(within: 120) == 0, "\(agent.errors)")
-            try await shiftStored(site)
+            try await site.shiftStored()
             try await site.eventually { !receiver.received.isEmpty }
             // Killed while its receiver is down: every notification is still to be made.
             try site.keepAPIPort()

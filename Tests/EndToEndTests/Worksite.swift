@@ -188,6 +188,11 @@ final class Worksite: @unchecked Sendable {
         }
     }
 
+    /// Waits until the collector has stored a shift to its end: the agent's last word is its gateway going offline.
+    func shiftStored() async throws {
+        try await eventually { try await self.get("/api/v1/alerts?state=open").body.contains("gateway-offline") }
+    }
+
     /// The sum of a metric's samples whose labels include each of `labels` (`key="value"`).
     func metricSum(_ name: String, labels: [String]) async throws -> Double {
         try await get("/metrics").body.split(separator: "\n")
