@@ -40,9 +40,9 @@ import Wire
             "a duplicate changes nothing")
         let id = try #require(try await s.pool.read { try Int64.fetchOne($0, sql: "SELECT alert_id FROM alerts") })
         #expect(try await wakeups(s) { _ = try await s.acknowledge(id, by: "control room", nowMs: 3_000) } == 1, "a coordinator's word")
-        #expect(try await wakeups(s) { _ = try await s.escalate(nowMs: 1_000_000, afterMs: 60_000) } == 0, "acknowledged: nothing to escalate")
+        #expect(try await wakeups(s) { _ = try s.escalate(nowMs: 1_000_000, afterMs: 60_000) } == 0, "acknowledged: nothing to escalate")
         _ = try await s.commit([alarm("chen", .sos, phase: .alarm, at: 4_000)], receivedMs: 4_000)
-        #expect(try await wakeups(s) { _ = try await s.escalate(nowMs: 1_000_000, afterMs: 60_000) } == 1, "an escalation")
+        #expect(try await wakeups(s) { _ = try s.escalate(nowMs: 1_000_000, afterMs: 60_000) } == 1, "an escalation")
     }
 
     @Test func aChangeThatIsRolledBackWakesNoOne() async throws {

@@ -7,7 +7,8 @@
 ///    ``FallFeatures`` are scored by the ``FallModel``; a fall raises a
 ///    *pre-alarm* at once.
 /// 3. The pre-alarm is cleared if the wearer cancels or gets up (trunk within
-///    `recoveryTiltDeg` of upright for `recoveryMs`); otherwise it becomes an
+///    `recoveryTiltDeg` of upright for `recoveryMs`; upright as this wearer
+///    showed it, ``UprightEstimator``); otherwise it becomes an
 ///    *alarm* after `preAlarmMs` (default 15 s), latched until acknowledged.
 ///
 /// Cost: O(1) per sample; the features of a candidate (at most one a second)
@@ -19,7 +20,8 @@ public struct FallDetector: Codable, Sendable, Equatable {
         public var preAlarmMs: Int64 = 15_000
         public var recoveryTiltDeg: Double = 40
         public var recoveryMs: Int64 = 2_000
-        /// The gravity direction, in device axes, when the wearer stands upright.
+        /// The gravity direction, in device axes, when the wearer stands upright, as the device's profile
+        /// says; the wearer's own is learned in the first still seconds of wear (``UprightEstimator``).
         public var uprightX: Double = 0, uprightY: Double = -1, uprightZ: Double = 0
         /// A gap in the stream longer than this ends the windows around it.
         public var maxGapMs: Int64 = 500
@@ -56,6 +58,8 @@ public struct FallDetector: Codable, Sendable, Equatable {
     private var nextCandidateAt = 0
     private var pendingPeaks: [Int] = []
     private var uprightSinceMs: Int64?
+    /// The wearer's upright: learned in the first still seconds, the profile's until then.
+    private var upright: UprightEstimator
     /// Every impact scored so far, when `recordsCandidates` is set.
     public private(set) var candidates: [Candidate] = []
     public var recordsCandidates = false
@@ -63,6 +67,7 @@ public struct FallDetector: Codable, Sendable, Equatable {
     public init(worker: String, settings: Settings = Settings()) {
         self.worker = worker
         self.settings = settings
+        upright = UprightEstimator(profile: settings.upright, rateHz: settings.sampleRateHz)
         let capacity = settings.samples(5) + 1
         ring = SampleRing(capacity: capacity)
         times = Array(repeating: 0, count: capacity)
@@ -83,6 +88,7 @@ public struct FallDetector: Codable, Sendable, Equatable {
         let n = ring.count
         ring.push(v, magnitude: magnitude)
         times[n % times.count] = s.timeMs
+        upright.observe(v, magnitude: magnitude)
 
         findPeaks(n: n, magnitude: magnitude)
         while let j = pendingPeaks.first, n >= j + settings.samples(2.5) {
@@ -138,7 +144,7 @@ public struct FallDetector: Codable, Sendable, Equatable {
 
     private mutating func evaluate(peak j: Int, location: Location?) -> [SafetyEvent] {
         guard j >= ring.oldest, j < ring.count else { return [] }
-        let features = FallFeatures.extract(ring: ring, peak: j, rateHz: settings.sampleRateHz, upright: settings.upright)
+        let features = FallFeatures.extract(ring: ring, peak: j, rateHz: settings.sampleRateHz, upright: upright.upright)
         let score = settings.model.score(features)
         let isFall = score > settings.model.threshold
         if recordsCandidates {
@@ -157,7 +163,7 @@ public struct FallDetector: Codable, Sendable, Equatable {
     private mutating func followUp(n: Int, atMs t: Int64, location: Location?) -> [SafetyEvent] {
         guard case .preAlarm(let since) = state else { return [] }
         let window = ring.clamp(n + 1 - settings.samples(0.5), n + 1)
-        if ring.meanVector(window).degrees(to: settings.upright) <= settings.recoveryTiltDeg {
+        if ring.meanVector(window).degrees(to: upright.upright) <= settings.recoveryTiltDeg {
             let from = uprightSinceMs ?? t
             uprightSinceMs = from
             if t - from >= settings.recoveryMs {

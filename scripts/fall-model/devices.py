@@ -1,0 +1,71 @@
+"""Recordings as other devices would deliver them, and the agent's detector run
+on them: shared by scripts/eval-falls-devices.py (sensitivity, specificity,
+detection time) and scripts/fall-model/features.py (the model's training data).
+
+Both datasets are stored at 50 Hz in milli-g (../shared/data/README.md). A
+device's condition is its sampling rate and its range:
+  rate    50 Hz as recorded, or low-passed and resampled to 20 or 12.5 Hz by a
+          polyphase filter (scipy.signal.resample_poly: 50·2/5 = 20, 50/4 = 12.5;
+          the anti-aliasing filter is part of it), t_ms at the new rate;
+  range   each axis clipped at ±8 g or ±4 g, as a sensor with that range
+          saturates (KFall's own saturates at 4 g; SisFall's at 16 g);
+  tilt    the device worn 30° askew (turned about its x axis, as a belt
+          clip leaning or a chest harness): the profile's upright is then off
+          by 30°. Such a device is put on at the start of a shift, so the
+          recording is led by 3 s of standing still in the same tilt, in which
+          the detector learns this wearer's upright (RiskCore's
+          UprightEstimator); the times of the recording's own samples stay.
+Needs numpy and scipy (Debian: python3-numpy, python3-scipy).
+"""
+import gzip, json, os, subprocess
+
+import numpy as np
+from scipy.signal import resample_poly
+
+# (name, rate in Hz, clip in mg or None, tilt in degrees)
+CONDITIONS = [("50 Hz", 50, None, 0), ("20 Hz", 20, None, 0), ("12.5 Hz", 12.5, None, 0), ("±8 g", 50, 8000, 0), ("±4 g", 50, 4000, 0),
+              ("20 Hz, ±4 g", 20, 4000, 0), ("tilted 30°", 50, None, 30)]
+POLYPHASE = {50: (1, 1), 20: (2, 5), 12.5: (1, 4)}
+
+
+def read(path):
+    with gzip.open(path, "rt") as f:
+        return np.loadtxt(f, delimiter=",", skiprows=1, ndmin=2)
+
+
+def transform(samples, rate, clip, tilt):
+    t, a = samples[:, 0], samples[:, 1:]
+    if tilt:
+        lead = 150  # 3 s at 50 Hz, standing: gravity along -y
+        t = np.concatenate([t[0] - 20.0 * np.arange(lead, 0, -1), t])
+        a = np.concatenate([np.tile([0.0, -1000.0, 0.0], (lead, 1)), a])
+        c, s = np.cos(np.radians(tilt)), np.sin(np.radians(tilt))
+        a = np.column_stack([a[:, 0], c * a[:, 1] - s * a[:, 2], s * a[:, 1] + c * a[:, 2]])
+    up, down = POLYPHASE[rate]
+    if (up, down) != (1, 1):
+        a = resample_poly(a, up, down, axis=0)
+        t = t[0] + 1000.0 / rate * np.arange(len(a))
+    if clip:
+        a = np.clip(a, -clip, clip)
+    return t, a
+
+
+def detect(agent, paths, work, condition, features=False):
+    """`canary-agent detect` on `paths` as a device in `condition` delivers them: one result per file,
+    its `file` the original's name."""
+    _, rate, clip, tilt = condition
+    written = []
+    for path in paths:
+        t, a = transform(read(path), rate, clip, tilt)
+        out = os.path.join(work, os.path.basename(path)[: -len(".gz")])
+        np.savetxt(out, np.column_stack([t, a]).round().astype(np.int64), fmt="%d", delimiter=",", header="t_ms,ax_mg,ay_mg,az_mg",
+                   comments="")
+        written.append(out)
+    command = [agent, "detect", *(["--features"] if features else []), "--motion-csv", *written]
+    result = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    for path in written:
+        os.remove(path)
+    rows = [json.loads(line) for line in result.splitlines()]
+    for row in rows:
+        row["file"] = os.path.basename(row["file"]) + ".gz"
+    return rows
