@@ -34,10 +34,10 @@ import Testing
     /// collector logged an attempt at it as failed (its answer came after the timeout, on a loaded host),
     /// or it is `inFlight`, the change a killed collector was sending (the receiver may take its last
     /// attempt after the kill; the next collector cannot know).
-    func duplicatesAreRetries(_ receiver: WebhookReceiver, _ site: Worksite, inFlight: Int? = nil) -> Bool {
+    func duplicatesAreRetries(_ receiver: WebhookReceiver, log: String, inFlight: Int? = nil) -> Bool {
         let changes = receiver.accepted.map(\.change)
         let twice = Set(changes.filter { c in changes.count { $0 == c } > 1 })
-        let failed = site.collector.errors.split(separator: "\n").filter { $0.contains("webhook not told") }
+        let failed = log.split(separator: "\n").filter { $0.contains("webhook not told") }
         return twice.allSatisfy { c in c == inFlight || failed.contains { $0.contains("change=\(c) ") } }
     }
 
@@ -76,7 +76,7 @@ import Testing
                 "the collector logs the failed attempt with its change")
             #expect(received.allSatisfy { $0.signed }, "every body signed with the hook's secret")
             let changes = receiver.accepted.map(\.change)
-            #expect(duplicatesAreRetries(receiver, site), "a change taken twice only by the retry rule: \(changes)")
+            #expect(duplicatesAreRetries(receiver, log: site.collector.errors), "a change taken twice only by the retry rule: \(changes)")
             #expect(changes == changes.sorted(), "in the order they happened")
 
             // What a gateway for text messages needs is in the body: the alarm in words, in both languages.
@@ -120,9 +120,41 @@ import Testing
             try await site.eventually { opened(receiver) == all }
             #expect(opened(receiver) == all, "every alert's opening told after the restart")
             #expect(
-                duplicatesAreRetries(receiver, site, inFlight: retrying),
+                duplicatesAreRetries(receiver, log: site.collector.errors, inFlight: retrying),
                 "a change taken twice only by the retry rule: \(receiver.accepted.map(\.change))")
             #expect(receiver.received.allSatisfy { $0.signed })
+        }
+    }
+
+    /// Two collectors on one database: the one that holds the hook dies with notifications waiting,
+    /// and the other takes the hook over once its lease has run out.
+    @Test func aHookWhoseCollectorDiesIsTakenOverByAnotherCollectorOnTheDatabase() async throws {
+        let receiver = WebhookReceiver(secret: Self.secret, down: true)
+        try await receiver.serving { port in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-hook-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let site = try Worksite(
+                collectorConfig: try Self.config(port: port, in: directory), keepAlive: "1s", storage: .postgres, shareGroup: "canary")
+            try await site.startCollector()
+            let (other, _) = try await site.startAnotherCollector("collector-b")
+            defer { other.kill(SIGTERM) }
+            let agent = try site.startAgent(speed: 0)
+            #expect(await agent.exitCode(within: 180) == 0, "\(agent.errors)")
+            try await site.eventually { try site.column("SELECT CAST(COUNT(*) AS TEXT) FROM alerts WHERE kind = 'gateway-offline'") == ["1"] }
+            try await site.eventually { !receiver.received.isEmpty }
+            let holder = try #require(try site.column("SELECT owner FROM webhook_cursors").first)
+            let retrying = try #require(receiver.received.first?.change)
+            let (dying, survivor) = holder.hasPrefix("collector-b") ? (other, site.collector!) : (site.collector!, other)
+            dying.kill(SIGKILL)
+            receiver.setDown(false)
+            let all = Set(try site.column("SELECT CAST(alert_id AS TEXT) FROM alerts").compactMap { Int($0) })
+            #expect(all.count >= 6)
+            try await site.eventually(within: 90) { opened(receiver) == all }
+            #expect(opened(receiver) == all, "every alert's opening told by the collector that took the hook over")
+            #expect(try site.column("SELECT owner FROM webhook_cursors").first != holder)
+            #expect(
+                duplicatesAreRetries(receiver, log: survivor.errors, inFlight: retrying),
+                "a change taken twice only by the retry rule: \(receiver.accepted.map(\.change))")
         }
     }
 }
