@@ -26,10 +26,12 @@ public enum AlarmPhase: String, Codable, Sendable, CaseIterable {
     case cleared
 }
 
-/// `data.severity`, least grave first.
-public enum AlarmSeverity: String, Codable, Sendable, CaseIterable {
+/// `data.severity`, least grave first: the order is the comparison.
+public enum AlarmSeverity: String, Codable, Sendable, CaseIterable, Comparable {
     case info
     case warning
     case alarm
     case critical
+
+    public static func < (a: AlarmSeverity, b: AlarmSeverity) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 }

@@ -45,8 +45,7 @@ public struct WebhookSettings: Sendable, Equatable {
 
     /// Whether this hook is told of `event` on `alert`.
     func wants(_ event: AlertEvent, _ alert: AlertRecord) -> Bool {
-        events.contains(event) && (sites.isEmpty || sites.contains(alert.site))
-            && AlarmSeverity.allCases.firstIndex(of: alert.severity)! >= AlarmSeverity.allCases.firstIndex(of: minSeverity)!
+        events.contains(event) && (sites.isEmpty || sites.contains(alert.site)) && alert.severity >= minSeverity
     }
 
     static func read(_ root: ConfigSection) throws(ConfigError) -> [WebhookSettings] {
