@@ -42,12 +42,9 @@ public struct SitePlans: Sendable, Equatable {
     public struct Image: Sendable, Equatable {
         public var file: String
         public var widthPx: Double, heightPx: Double
-        public var originPx: (x: Double, y: Double)
+        /// Where the site's origin is on the picture, in pixels from its top-left corner.
+        public var originPx: Point
         public var pxPerM: Double
-
-        public static func == (a: Image, b: Image) -> Bool {
-            a.file == b.file && a.widthPx == b.widthPx && a.heightPx == b.heightPx && a.originPx == b.originPx && a.pxPerM == b.pxPerM
-        }
 
         /// What the file is, from its name: the two kinds a plan comes as.
         var contentType: String { file.lowercased().hasSuffix(".svg") ? "image/svg+xml" : "image/png" }
@@ -127,7 +124,7 @@ public struct SitePlans: Sendable, Equatable {
         return Image(
             file: file, widthPx: try i.double("width_px", default: 0, in: 1...100_000),
             heightPx: try i.double("height_px", default: 0, in: 1...100_000),
-            originPx: (origin[0], origin[1]), pxPerM: try i.double("px_per_m", default: 0, in: 0.001...10_000))
+            originPx: Point(x: origin[0], y: origin[1]), pxPerM: try i.double("px_per_m", default: 0, in: 0.001...10_000))
     }
 
     func floor(_ site: String, _ level: Int) -> Floor? { sites[site]?.floors.first { $0.level == level } }
@@ -139,7 +136,7 @@ public struct SitePlans: Sendable, Equatable {
 
     /// `GET /api/v1/sites`: every plan, images as the URLs that serve them.
     var json: String {
-        func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)" }
+        let number = JSONText.number
         let list = sites.values.sorted { $0.id < $1.id }.map { s in
             let floors = s.floors.map { f in
                 var out = "{\"level\":\(f.level),\"name\":\(f.name.map(JSONText.quoted) ?? "null"),\"zones\":["
