@@ -30,15 +30,8 @@ import Testing
     }
 
     /// Runs `body` with the stand-in serving on its port, and stops it after.
-    func withStandIn(_ standIn: SecurityServerStandIn, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let (ports, sink) = AsyncStream.makeStream(of: Int.self)
-            group.addTask { try await standIn.run { sink.yield($0) } }
-            var next = ports.makeAsyncIterator()
-            let port = try #require(await next.next())
-            defer { group.cancelAll() }
-            try await body(port)
-        }
+    func withStandIn(_ standIn: SecurityServerStandIn, _ body: @Sendable (Int) async throws -> Void) async throws {
+        try await serving(standIn.run, body)
     }
 
     /// Runs the short shift and resolves lin's fall, with her immobility after it, as a real incident

@@ -68,14 +68,7 @@ public final class WebhookReceiver: Sendable {
     }
 
     /// Runs `body` with the receiver serving on its port, and stops it after.
-    public func serving(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let (ports, sink) = AsyncStream.makeStream(of: Int.self)
-            group.addTask { try await self.run { sink.yield($0) } }
-            var next = ports.makeAsyncIterator()
-            guard let port = await next.next() else { return }
-            defer { group.cancelAll() }
-            try await body(port)
-        }
+    public func serving(_ body: @Sendable (Int) async throws -> Void) async throws {
+        try await TestSupport.serving(run, body)
     }
 }
