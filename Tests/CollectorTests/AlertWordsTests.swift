@@ -71,15 +71,12 @@ import Wire
             "sites:\n  - {id: s1, floors: [{level: 0, zones: [{name: A, outline: [[0, 0], [4, 0], [4, 3]]}]}], gateways: [{id: gw-1, x: 1, y: 2}]}\n")
         #expect(plan.zone("s1", floor: 0, x: 3, y: 1) == "A" && plan.zone("s1", floor: 0, x: 1, y: 2) == nil, "inside the triangle, and outside it")
         #expect(plan.json.contains(#""gateways":[{"id":"gw-1","x":1,"y":2,"floor":0}]"#))
-        let refusals: [(String, String)] = [
+        let refusals: [(yaml: String, message: String)] = [
             ("sites:\n  - {id: s1, floors: [{zones: [{name: A, outline: [[0, 0], [4, 0]]}]}]}\n", "needs at least three [x, y] points"),
             ("sites:\n  - {id: s1, floors: [{zones: [{name: A, outline: [[0, 0, 1], [4, 0], [1, 1]]}]}]}\n", "each two numbers"),
             ("sites:\n  - {id: s1, floors: [{level: 0}, {level: 0}]}\n", "floor 0 is described twice"),
             ("sites:\n  - {id: s1, floors: [{image: {file: /etc/passwd}}]}\n", "must be a .png or .svg file"),
         ]
-        for (yaml, message) in refusals {
-            let error = #expect(throws: ConfigError.self) { try load(yaml) }
-            #expect(error?.description.contains(message) == true, "\(error?.description ?? "accepted")")
-        }
+        expectRefusals(refusals, load)
     }
 }
