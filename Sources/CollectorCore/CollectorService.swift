@@ -55,7 +55,7 @@ public enum CollectorService {
             pseudonyms: config.exportsNameWorkers ? nil : Pseudonyms(key: pseudonymKey),
             tokens: config.tokens, refused: refused, keepAliveMs: config.keepAliveMs,
             status: { ingest.status.current },
-            nowMs: WallClock.nowMs, configJSON: summary, egov: config.egov, plans: config.plans)
+            nowMs: WallClock.nowMs, configJSON: summary, egov: config.egov, plans: config.plans, clocks: ingest.clocks)
         var services: [any Service] =
             store.services + ingest.services + [
                 AuditService(store: store, refused: refused, logger: logger),

@@ -142,8 +142,34 @@ import Wire
                 AlertRecord.self, from: Data(try #require(try await s.alerts(state: .open, site: nil, limit: 10).first).utf8))
             #expect(record.gateway_time == RFC3339.format(ms: 0))
             // An outbox's resend after a week-long outage keeps its own time.
-            #expect(AlertBook.plausibleTime(now - 7 * 86_400_000, receivedMs: now) == now - 7 * 86_400_000)
-            #expect(AlertBook.plausibleTime(now + 60_000, receivedMs: now) == now + 60_000)
+            #expect(AlertBook.alarmTime(now - 7 * 86_400_000, receivedMs: now, clockOffsetMs: nil) == now - 7 * 86_400_000)
+            #expect(AlertBook.alarmTime(now + 60_000, receivedMs: now, clockOffsetMs: nil) == now + 60_000)
+            // A gateway's clock three minutes ahead is taken off its time; within 2 s it is noise.
+            #expect(AlertBook.alarmTime(now + 180_000, receivedMs: now + 50, clockOffsetMs: 179_000) == now + 1_000)
+            #expect(AlertBook.alarmTime(now + 1_500, receivedMs: now, clockOffsetMs: 1_500) == now + 1_500)
+        }
+    }
+
+    /// An alert keeps its worst reading apart from its current one: oxygen at 19, then 17.5, then 18.5,
+    /// then cleared at 20.9 is an alarm that went down to 17.5, at the time it did. A resend of an older
+    /// reading does not change it.
+    @Test(arguments: StoreKind.allCases) func anAlertKeepsItsWorstReading(_ kind: StoreKind) async throws {
+        try await withStore(kind) { s in
+            let t: Int64 = 1_767_254_400_000
+            func oxygen(_ value: Double, _ phase: Phase, at ms: Int64) -> ReceivedMessage {
+                let e = CloudEvent(
+                    SafetyEvent(
+                        worker: "chen", type: .gas, condition: "O2.low", phase: phase, severity: phase == .cleared ? .info : .alarm,
+                        timeMs: ms, values: ["value": value, "limit": 19.5]), topics: topics)
+                return ReceivedMessage(topics: topics, message: .alarm(e), raw: [UInt8](e.json()))
+            }
+            for (value, phase, ms) in [(19.0, Phase.alarm, t), (17.5, .alarm, t + 1_000), (18.5, .alarm, t + 2_000), (20.9, .cleared, t + 9_000)] {
+                _ = try await s.commit([oxygen(value, phase, at: ms)], receivedMs: t + 10_000)
+            }
+            let record = try JSONDecoder().decode(
+                AlertRecord.self, from: Data(try #require(try await s.alerts(state: nil, site: nil, limit: 10).first).utf8))
+            #expect(record.state == .cleared && record.severity == .info && record.values["value"] == 20.9)
+            #expect(record.worst == AlertRecord.Worst(severity: .alarm, values: ["value": 17.5, "limit": 19.5], time: RFC3339.format(ms: t + 1_000)))
         }
     }
 

@@ -99,6 +99,11 @@ import Testing
             try await apiAlerts(site, "handling=acknowledged").contains {
                 $0["id"] as? Int == fall && $0["acknowledged_by"] as? String == "Night shift"
             })
+        // No reason is chosen for the coordinator: a tap on Resolve without one asks for it and resolves nothing.
+        #expect(try browser.evaluate("\(row).querySelector('select.reason').value") as? String == "")
+        _ = try browser.evaluate("\(row).querySelector('button.resolve').click()")
+        #expect(try await browser.until("document.getElementById('message').textContent.includes('Choose why')", within: 10))
+        #expect(try await apiAlerts(site, "handling=resolved").contains { $0["id"] as? Int == fall } == false)
         _ = try browser.evaluate(
             """
             (() => { const r = \(row); r.querySelector('select.reason').value = 'false-alarm'; r.querySelector('input.note').value = 'dropped helmet';
@@ -186,6 +191,12 @@ import Testing
                      r.querySelector('input.note').value = 'wang collapsed at the manhole, taken to hospital';
                      r.querySelector('button.resolve').click(); })()
             """)
+        // A real incident is confirmed with its outcome first: the first tap only says what will be sent.
+        #expect(
+            try await browser.until("\(row).querySelector('.confirm').textContent.includes('0 dead, 1 injured, 1 in hospital')", within: 10),
+            "\(peek(browser, "\(row).textContent"))")
+        #expect(try await apiAlerts(site, "handling=resolved").contains { $0["id"] as? Int == sos } == false)
+        _ = try browser.evaluate("\(row).querySelector('button.resolve').click()")
         let reportRow = "document.querySelector('#reports li[data-report]')"
         #expect(
             try await browser.until("\(reportRow) !== null && \(reportRow).textContent.includes('min left')", within: 30),

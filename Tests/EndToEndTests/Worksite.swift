@@ -23,8 +23,10 @@ final class Worksite: @unchecked Sendable {
     let broker: Broker
     var collector: Daemon!
     var apiPort = 0
-    static let scenarioPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/short-shift.yaml").path
+    static let scenarioPath = fixture("short-shift.yaml")
+    static func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
+    }
 
     /// More of the collector's config (YAML top-level keys).
     let collectorConfig: String
@@ -118,9 +120,11 @@ final class Worksite: @unchecked Sendable {
         return (daemon, try await daemon.collectorAPIPort(within: 120))
     }
 
-    /// An agent process on the short shift; `speed` 0 plays it as fast as possible.
+    /// An agent process on the short shift (or another scenario of `Fixtures`); `speed` 0 plays it as fast as possible.
     /// `brokerPort`: the agent's broker, when not the collector's (a site bridged to a central one).
-    func startAgent(speed: Double, resendAfter: String = "30s", label: String = "agent", brokerPort: Int? = nil) throws -> Daemon {
+    func startAgent(
+        speed: Double, resendAfter: String = "30s", label: String = "agent", brokerPort: Int? = nil, scenario: String = Worksite.scenarioPath
+    ) throws -> Daemon {
         let config = directory.appendingPathComponent("\(label).yaml").path
         try """
         site: test-site
@@ -128,7 +132,7 @@ final class Worksite: @unchecked Sendable {
         mqtt: {port: \(brokerPort ?? broker.port)}
         outbox: {path: \(outboxPath)}
         uplink: {resend_after: \(resendAfter)}
-        source: {simulate: \(Self.scenarioPath), speed: \(speed)}
+        source: {simulate: \(scenario), speed: \(speed)}
         """.write(toFile: config, atomically: true, encoding: .utf8)
         return try Daemon("canary-agent", ["run", "--config", config], in: directory, label: label)
     }

@@ -19,12 +19,24 @@ import Testing
         let summary = events.map { "\($0.condition) \($0.phase.rawValue) \($0.timeMs)" }
         #expect(
             summary == [
-                "H2S.low alarm 2000", "H2S.high alarm 3000",
+                // The low alarm is told again at 25 ppm: its worst so far.
+                "H2S.low alarm 2000", "H2S.low alarm 3000", "H2S.high alarm 3000",
                 // 8 ppm is below high − margin and low − margin from t = 5 s; the hold is 5 s.
                 "H2S.low cleared 10000", "H2S.high cleared 10000",
             ])
-        #expect(events[1].severity == .alarm && events[0].severity == .warning)
-        #expect(events[1].values["value"] == 25)
+        #expect(events[2].severity == .alarm && events[0].severity == .warning && events[1].severity == .warning)
+        #expect(events[1].values["value"] == 25 && events[2].values["value"] == 25)
+    }
+
+    /// While an alarm is on, a reading further beyond its limit by the hysteresis margin is told again, so
+    /// the alert knows the worst the worker was exposed to; a smaller step, or a better reading, is not.
+    @Test func aWorseningAlarmIsToldAgainAtEachMarginItWorsens() throws {
+        var m = GasMonitor(worker: "w1", gas: .o2)
+        let events = try feed(&m, [20.9, 19.4, 19.3, 19.1, 19.15, 18.6, 18.9])
+        #expect(
+            events.map { "\($0.condition) \($0.phase.rawValue) \($0.values["value"]!)" } == [
+                "O2.low alarm 19.4", "O2.low alarm 19.1", "O2.low alarm 18.6",
+            ])
     }
 
     @Test func aReadingHoveringAtTheLimitDoesNotFlap() throws {
@@ -37,7 +49,7 @@ import Testing
     @Test func oxygenDeficiencyBelowTheLegalLevelIsCritical() throws {
         var m = GasMonitor(worker: "w1", gas: .o2)
         let events = try feed(&m, [20.9, 19.0, 17.5])
-        #expect(events.map(\.condition) == ["O2.low", "O2.critical"])
+        #expect(events.map(\.condition) == ["O2.low", "O2.low", "O2.critical"])
         #expect(events.last?.severity == .critical)
     }
 

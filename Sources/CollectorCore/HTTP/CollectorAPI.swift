@@ -27,11 +27,13 @@ public struct CollectorAPI: Sendable {
     let egov: EGovSettings
     /// Each site's plan: served to the dashboard, and the zones alerts are placed in.
     let plans: SitePlans
+    /// The gateways' clock offsets, shown with their state.
+    let clocks: GatewayClocks
 
     init(
         store: any CollectorStore, metrics: CollectorMetrics, pseudonyms: Pseudonyms?, tokens: Tokens, refused: RefusedTokens,
         keepAliveMs: Int64, status: @escaping @Sendable () -> CollectorStatus, nowMs: @escaping @Sendable () -> Int64, configJSON: String = "{}",
-        egov: EGovSettings = EGovSettings(), plans: SitePlans = SitePlans()
+        egov: EGovSettings = EGovSettings(), plans: SitePlans = SitePlans(), clocks: GatewayClocks = GatewayClocks()
     ) {
         self.store = store
         self.metrics = metrics
@@ -44,6 +46,7 @@ public struct CollectorAPI: Sendable {
         self.configJSON = configJSON
         self.egov = egov
         self.plans = plans
+        self.clocks = clocks
     }
 
     /// An alert as a caller sees it: without health values unless they may see them, with its words.
@@ -170,7 +173,15 @@ public struct CollectorAPI: Sendable {
                         health: context.seesHealth) + "\n")
             }
         api.group("gateways").add(middleware: authenticator).add(middleware: requiring(.admin, .coordinator))
-            .get { _, _ in GatewayList(gateways: try await store.gateways()) }
+            .get { _, _ in
+                let now = self.nowMs()
+                return GatewayList(
+                    gateways: try await store.gateways().map { g in
+                        var g = g
+                        g.clock_offset_ms = (try? Topics(site: g.site, gateway: g.gateway)).flatMap { self.clocks.offsetMs($0, atMs: now) }
+                        return g
+                    })
+            }
         // The site plans for the dashboard, and their pictures.
         let plans = api.group("sites").add(middleware: authenticator).add(middleware: requiring(.coordinator, .admin))
         plans.get { _, _ -> Response in .json(self.plans.json) }

@@ -101,7 +101,10 @@ enum DashboardPage {
           .card .site { color: #555; }
           .alert { padding: .5em .8em; border-top: 1px solid #ddd; }
           .alert .what { font-size: 1.15em; font-weight: bold; }
-          .alert.cleared .what { font-weight: normal; text-decoration: line-through; }
+          .alert.cleared .what { font-weight: normal; }
+          .confirm { flex-basis: 100%; font-weight: bold; color: #900; }
+          .confirm:empty { display: none; }
+          button.resolve.confirming { background: #c00; color: #fff; }
           .badge { display: inline-block; padding: 0 .4em; border-radius: .3em; font-size: .85em; font-weight: bold; background: #ddd; margin-right: .4em; }
           .badge.alarm { background: #c00; color: #fff; }
           .badge.pre-alarm { background: #e80; color: #000; }
@@ -128,7 +131,8 @@ enum DashboardPage {
           #plan .unknown .dot { fill: #888; }
           #plan .ring { fill: none; stroke: #c00; transform-box: fill-box; transform-origin: center; animation: pulse 1s ease-out infinite; }
           @keyframes pulse { from { transform: scale(1); opacity: 1; } to { transform: scale(2.5); opacity: 0; } }
-          #unplaced:empty { display: none; }
+          #unplaced:empty, #clocks:empty { display: none; }
+          #clocks { color: #840; }
           ul.list { list-style: none; margin: 0; padding: 0; }
           ul.list li { background: #fff; padding: .5em .8em; border-bottom: 1px solid #ddd; }
           li.state-alarm, li.alarm { background: #fcc; font-weight: bold; }
@@ -153,6 +157,7 @@ enum DashboardPage {
             <div id="floors"></div>
             <svg id="plan" xmlns="http://www.w3.org/2000/svg"></svg>
             <p id="unplaced"></p>
+            <p id="clocks"></p>
           </section>
           <section id="reports-section"><h2 data-t="reports"></h2><ul id="reports" class="list"></ul></section>
           <section id="workers-section"><h2 data-t="workers"></h2><ul id="workers" class="list"></ul></section>
@@ -172,6 +177,10 @@ enum DashboardPage {
             inDanger: "Who needs help", noAlerts: "No one in danger", plan: "Site plan", wholeFloor: "Whole floor", notOnPlan: "Not on the plan: {0}",
             reports: "Reports to the labour inspection (OSH Act art. 37)", noReports: "No reportable incidents", workers: "Workers", noWorkers: "No workers heard yet",
             acknowledge: "Acknowledge", resolve: "Resolve", note: "note", "real-incident": "real incident", "false-alarm": "false alarm", test: "test",
+            chooseReason: "why? choose…", needReason: "Choose why it is resolved: a real incident, a false alarm or a test.",
+            confirmIncident: "Resolve as a REAL INCIDENT: {0} dead, {1} injured, {2} in hospital. A death or a worker in hospital is reported to the labour inspection. Tap again to confirm.",
+            confirm: "Confirm real incident",
+            clockOff: "Gateway {0}'s clock is {1} {2}: its alarms' times are corrected by it.", ahead: "ahead", behind: "behind", seconds: "{0} s", minutes: "{0} min {1} s",
             deaths: "deaths", injured: "injured", hospitalised: "hospitalised",
             unacknowledged: "nobody has acknowledged", acknowledgedBy: "acknowledged by {0}, {1}", escalated: "ESCALATED {0}: nobody acknowledged",
             "alarm": "ALARM", "pre-alarm": "PRE-ALARM", cleared: "cleared", ok: "ok", unknown: "unknown",
@@ -199,6 +208,10 @@ enum DashboardPage {
             inDanger: "需要救援的人員", noAlerts: "目前無人處於危險", plan: "場區平面圖", wholeFloor: "整層", notOnPlan: "不在平面圖上：{0}",
             reports: "職業災害通報（職業安全衛生法第 37 條）", noReports: "無須通報的事故", workers: "工作人員", noWorkers: "尚未收到任何工作人員的訊號",
             acknowledge: "確認收到", resolve: "結案", note: "備註", "real-incident": "真實事故", "false-alarm": "誤報", test: "測試",
+            chooseReason: "原因？請選擇…", needReason: "請選擇結案原因：真實事故、誤報或測試。",
+            confirmIncident: "以「真實事故」結案：死亡 {0} 人、受傷 {1} 人、住院 {2} 人。有人死亡或住院須通報勞動檢查機構。再按一次以確認。",
+            confirm: "確認為真實事故",
+            clockOff: "閘道器 {0} 的時鐘{2} {1}：其警報時間已依此校正。", ahead: "快了", behind: "慢了", seconds: "{0} 秒", minutes: "{0} 分 {1} 秒",
             deaths: "死亡", injured: "受傷", hospitalised: "住院",
             unacknowledged: "尚無人確認", acknowledgedBy: "{0} 已確認，{1}", escalated: "已升級 {0}：無人確認",
             "alarm": "警報", "pre-alarm": "預警", cleared: "已解除", ok: "正常", unknown: "狀態不明",
@@ -339,7 +352,11 @@ enum DashboardPage {
             const ack = el("button", "acknowledge primary");
             ack.type = "button";
             ack.addEventListener("click", e => { e.stopPropagation(); act(a.id, "acknowledge"); });
+            // No reason is chosen for the coordinator: one careless tap must not resolve a false alarm as a real incident.
             const reason = el("select", "reason");
+            const choose = new Option("", "", true, true);
+            choose.disabled = true;
+            reason.add(choose);
             for (const value of ["real-incident", "false-alarm", "test"]) reason.add(new Option(value, value));
             // A real incident's outcome decides whether the law wants a report: asked for when it is chosen.
             const outcome = el("span", "outcome");
@@ -352,16 +369,27 @@ enum DashboardPage {
               label.dataset.field = field;
               outcome.append(label);
             }
-            reason.addEventListener("change", () => { outcome.hidden = reason.value !== "real-incident"; });
             const note = el("input", "note");
             const resolve = el("button", "resolve");
             resolve.type = "button";
+            // A real incident is confirmed with its outcome before it is sent: what it says may start a report to the authority.
+            const confirm = el("span", "confirm");
+            const unconfirm = () => { confirm.textContent = ""; resolve.classList.remove("confirming"); resolve.textContent = t("resolve"); };
+            reason.addEventListener("change", () => { outcome.hidden = reason.value !== "real-incident"; unconfirm(); });
+            outcome.addEventListener("input", unconfirm);
             resolve.addEventListener("click", e => {
               e.stopPropagation();
+              if (!reason.value) { say(t("needReason")); return; }
               const body = { reason: reason.value, note: note.value || undefined };
               if (reason.value === "real-incident") {
                 if (!note.value) { say(t("describe")); return; }
                 const count = f => Number(outcome.querySelector(`input.${f}`).value || 0);
+                if (!resolve.classList.contains("confirming")) {
+                  confirm.textContent = t("confirmIncident", count("deaths"), count("injured"), count("hospitalised"));
+                  resolve.classList.add("confirming");
+                  resolve.textContent = t("confirm");
+                  return;
+                }
                 // The worker's other unresolved alerts (the immobility after a fall) are the same incident.
                 const related = [...state.alerts.values()].filter(x => x.id !== a.id && x.worker && x.worker === a.worker && x.site === a.site
                   && x.handling !== "resolved").map(x => x.id);
@@ -371,7 +399,7 @@ enum DashboardPage {
               act(a.id, "resolve", body);
             });
             for (const c of [reason, note, outcome]) c.addEventListener("click", e => e.stopPropagation());
-            actions.append(ack, reason, outcome, note, resolve);
+            actions.append(ack, reason, outcome, note, resolve, confirm);
             line.append(top, meta, actions);
             lines.set(a.id, line);
           }
@@ -391,8 +419,8 @@ enum DashboardPage {
           const ack = line.querySelector("button.acknowledge");
           ack.hidden = a.handling !== "unacknowledged";
           set("button.acknowledge", t("acknowledge"));
-          set("button.resolve", t("resolve"));
-          for (const o of line.querySelector("select.reason").options) o.textContent = t(o.value);
+          set("button.resolve", t(line.querySelector("button.resolve").classList.contains("confirming") ? "confirm" : "resolve"));
+          for (const o of line.querySelector("select.reason").options) o.textContent = t(o.value || "chooseReason");
           for (const l of line.querySelectorAll(".outcome label")) l.querySelector(".field-name").textContent = t(l.dataset.field) + " ";
           line.querySelector("input.note").placeholder = t("note");
           return line;
@@ -563,7 +591,11 @@ enum DashboardPage {
           }
           plan.replaceChildren(...parts);
           document.getElementById("unplaced").textContent = unplaced.length ? t("notOnPlan", unplaced.join(", ")) : "";
+          // A gateway whose clock is off by more than the collector corrects silently: its site should set it right.
+          document.getElementById("clocks").textContent = state.gateways.filter(g => Math.abs(g.clock_offset_ms ?? 0) > 2000)
+            .map(g => t("clockOff", g.gateway, duration(Math.abs(g.clock_offset_ms)), t(g.clock_offset_ms > 0 ? "ahead" : "behind"))).join(" ");
         }
+        const duration = ms => { const s = Math.round(ms / 1000); return s < 60 ? t("seconds", s) : t("minutes", Math.floor(s / 60), s % 60); };
 
         // An alarm's card centres the plan on its worker (or gateway): that floor, 30 m across.
         function focusOn(key) {

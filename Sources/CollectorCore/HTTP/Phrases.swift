@@ -10,6 +10,20 @@ struct Phrases: Sendable {
     var gasProblem: @Sendable (_ gas: String, _ what: String) -> String
     var fall: @Sendable (_ notUpForSeconds: String?) -> String
     var still: @Sendable (_ seconds: String?) -> String
+    /// A cleared gas alarm by its worst reading: how far it went, and its limit.
+    var gasReached: @Sendable (_ gas: String, _ value: String, _ unit: String, _ below: Bool, _ limit: String) -> String
+    /// An open gas alarm's worst reading so far, when the current one is not it.
+    var worstSoFar: @Sendable (_ lowest: Bool, _ value: String, _ unit: String) -> String
+    /// A cleared alarm: what it was at its worst, and how long it lasted.
+    var cleared: @Sendable (_ what: String, _ after: String) -> String
+    var duration: @Sendable (_ hours: Int, _ minutes: Int, _ seconds: Int) -> String
+    /// The parts of a worker's equipment alert (``AlertCause``).
+    var devicesSilent: @Sendable ([String]) -> String
+    var notMeasured: @Sendable ([String]) -> String
+    var sensorFaults: @Sendable ([String]) -> String
+    var batteryOf: @Sendable (_ device: String, _ percent: String?) -> String
+    /// Between the parts of one alert's words.
+    var partSeparator: String
     var sos: String
     var battery: @Sendable (_ percent: String?) -> String
     var deviceSilent: @Sendable (String) -> String
@@ -54,6 +68,15 @@ struct Phrases: Sendable {
         },
         fall: { s in s.map { "fall, not up for \($0) s" } ?? "fall" },
         still: { s in s.map { "not moving for \($0) s" } ?? "not moving" },
+        gasReached: { gas, value, unit, below, limit in "\(gas) \(below ? "fell" : "rose") to \(value) \(unit) (limit \(limit) \(unit))" },
+        worstSoFar: { lowest, value, unit in "; \(lowest ? "lowest" : "highest") \(value) \(unit)" },
+        cleared: { what, after in "\(what) — cleared after \(after)" },
+        duration: { h, m, s in h > 0 ? "\(h) h \(m) min" : m > 0 ? "\(m) min" + (m < 10 && s > 0 ? " \(s) s" : "") : "\(s) s" },
+        devicesSilent: { $0.count == 1 ? "wearable \($0[0]) silent" : "wearables \($0.joined(separator: ", ")) silent" },
+        notMeasured: { "\($0.joined(separator: ", ")) not measured" },
+        sensorFaults: { "\($0.joined(separator: ", ")) sensor \($0.count == 1 ? "fault" : "faults")" },
+        batteryOf: { device, p in "battery of \(device) " + (p.map { "\($0) %" } ?? "low") },
+        partSeparator: "; ",
         sos: "SOS pressed",
         battery: { p in p.map { "battery \($0) %" } ?? "battery low" },
         deviceSilent: { "wearable \($0) silent" },
@@ -98,6 +121,15 @@ struct Phrases: Sendable {
         },
         fall: { s in s.map { "跌倒，\($0) 秒未起身" } ?? "跌倒" },
         still: { s in s.map { "\($0) 秒未移動" } ?? "未移動" },
+        gasReached: { gas, value, unit, below, limit in "\(gas) \(below ? "降至" : "升至") \(value) \(unit)（限值 \(limit) \(unit)）" },
+        worstSoFar: { lowest, value, unit in "；\(lowest ? "最低" : "最高") \(value) \(unit)" },
+        cleared: { what, after in "\(what)，\(after)後解除" },
+        duration: { h, m, s in h > 0 ? "\(h) 小時 \(m) 分鐘" : m > 0 ? "\(m) 分鐘" + (m < 10 && s > 0 ? " \(s) 秒" : "") : "\(s) 秒" },
+        devicesSilent: { "穿戴裝置 \($0.joined(separator: "、")) 無訊號" },
+        notMeasured: { "\($0.joined(separator: "、")) 未量測" },
+        sensorFaults: { "\($0.joined(separator: "、")) 感測器故障" },
+        batteryOf: { device, p in "\(device) " + (p.map { "電量 \($0) %" } ?? "電量低") },
+        partSeparator: "；",
         sos: "按下求救鈕",
         battery: { p in p.map { "電量 \($0) %" } ?? "電量低" },
         deviceSilent: { "穿戴裝置 \($0) 無訊號" },

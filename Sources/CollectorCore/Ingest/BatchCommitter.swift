@@ -12,6 +12,7 @@ struct BatchCommitter: Sendable {
     let metrics: CollectorMetrics
     let status: StatusBoard
     let settings: Ingest.Settings
+    let clocks: GatewayClocks
     let logger: Logger
 
     /// `unreadable`: the gateway of each refused message on an alarm topic.
@@ -19,12 +20,21 @@ struct BatchCommitter: Sendable {
         metrics.received.increment(by: Int64(batch.count))
         var valid: [ReceivedMessage] = []
         valid.reserveCapacity(batch.count)
+        let receivedMs = WallClock.nowMs()
         for m in batch {
             do {
                 let (site, gateway, message) = try IncomingMessage.decodeWithOrigin(
                     topic: m.topic, payload: m.payload,
                     limit: settings.messageLimit)
-                valid.append(ReceivedMessage(topics: try Topics(site: site, gateway: gateway), message: message, raw: m.payload))
+                let topics = try Topics(site: site, gateway: gateway)
+                switch message {
+                case .alarm(let e): clocks.observe(topics, timeMs: e.data.time_ms, receivedMs: receivedMs)
+                case .telemetry(let e): clocks.observe(topics, timeMs: TelemetrySpan.of(e, receivedMs: receivedMs).lastMs, receivedMs: receivedMs)
+                case .status: break
+                }
+                valid.append(
+                    ReceivedMessage(
+                        topics: topics, message: message, raw: m.payload, clockOffsetMs: clocks.offsetMs(topics, atMs: receivedMs)))
             } catch {
                 metrics.rejected(kind: error.kind).increment()
                 logger.warning("refused a message", metadata: ["topic": "\(m.topic)", "kind": "\(error.kind)", "why": "\(error)"])
@@ -76,7 +86,7 @@ struct BatchCommitter: Sendable {
         for (topic, timeMs) in outcome.implausibleTimes {
             metrics.implausibleTimes.increment()
             logger.warning(
-                "an alarm's time is implausible; its alert takes the collector's clock (check the gateway's)",
+                "an alarm's time is implausible; its alert takes the collector's clock (check the gateway's clock)",
                 metadata: ["topic": "\(topic)", "time_ms": "\(timeMs)"])
         }
         return outcome

@@ -6,7 +6,8 @@ import Wire
 public enum AlertEvent: String, Sendable, CaseIterable, Hashable {
     /// A new alert (a pre-alarm, or an alarm at once).
     case opened
-    /// An open alert became an alarm (a fall nobody got up from).
+    /// An open alert became an alarm (a fall nobody got up from), or graver (an alert of one
+    /// cause whose new member is: a low battery, then the device silent).
     case alarm
     /// Nobody acknowledged it in time.
     case escalated
@@ -21,7 +22,7 @@ public enum AlertEvent: String, Sendable, CaseIterable, Hashable {
         guard let before else { return .opened }
         if alert.handling == .resolved, before.handling != .resolved { return .resolved }
         if alert.escalated != nil, before.escalated == nil { return .escalated }
-        if alert.state == .alarm, before.state != .alarm { return .alarm }
+        if alert.state == .alarm, before.state != .alarm || alert.severity > before.severity { return .alarm }
         if alert.handling == .acknowledged, before.handling == .unacknowledged { return .acknowledged }
         if alert.state == .cleared, before.state != .cleared { return .cleared }
         return nil

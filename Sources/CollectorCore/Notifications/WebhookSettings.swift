@@ -43,9 +43,10 @@ public struct WebhookSettings: Sendable, Equatable {
 
     public static let defaultEvents: Set<AlertEvent> = [.opened, .alarm, .escalated, .resolved]
 
-    /// Whether this hook is told of `event` on `alert`.
+    /// Whether this hook is told of `event` on `alert`, as grave as it was at its worst: the
+    /// resolution of an alarm that had cleared is told too.
     func wants(_ event: AlertEvent, _ alert: AlertRecord) -> Bool {
-        events.contains(event) && (sites.isEmpty || sites.contains(alert.site)) && alert.severity >= minSeverity
+        events.contains(event) && (sites.isEmpty || sites.contains(alert.site)) && max(alert.severity, alert.worst?.severity ?? .info) >= minSeverity
     }
 
     static func read(_ root: ConfigSection) throws(ConfigError) -> [WebhookSettings] {

@@ -18,7 +18,8 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         public var address: String?
     }
     public struct Incident: Codable, Sendable, Equatable {
-        /// When the first alarm of the incident happened, by its gateway's clock.
+        /// When the first alarm of the incident happened, by its gateway's clock less its
+        /// estimated offset (``GatewayClocks``), and never after `known_at`.
         public var time: String
         /// When the collector first knew: the first alarm's arrival. The 8 hours run from here.
         public var known_at: String
@@ -36,10 +37,18 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         public var worker: String
         public var kind: String
         public var condition: String
+        /// The gravest it was (``AlertRecord/worst``).
         public var severity: AlarmSeverity
         public var opened: String
-        /// What was measured, with the limit where there is one (`value`, `limit`); absent for health values.
+        /// When it was at its worst: `severity` and `values` are those of then.
+        public var worst_at: String?
+        /// When its gateway said it was over; nil while it was on.
+        public var cleared: String?
+        /// What was measured at its worst, with the limit where there is one (`value`, `limit`):
+        /// what the worker was exposed to, not the reading that cleared it. Absent for health values.
         public var values: [String: Double]?
+        /// A worker's equipment alarm: each condition it covers, `kind/condition`.
+        public var covers: [String]?
         public var location: AlarmData.LocationData?
     }
     public struct Step: Codable, Sendable, Equatable {
@@ -48,6 +57,9 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         public var step: String
         public var alert_id: Int64
         public var by: String?
+
+        /// Cause before effect, at the same time.
+        var order: Int { ["alarm", "escalated", "acknowledged", "resolved"].firstIndex(of: step) ?? 4 }
     }
     public struct Worker: Codable, Sendable, Equatable {
         public var id: String
@@ -77,9 +89,13 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         nowMs: Int64, egov: EGovSettings
     ) -> IncidentReport {
         let first = alerts.min { ($0.opened, $0.id) < ($1.opened, $1.id) }!
+        let known = RFC3339.format(ms: knownMs)
         var timeline: [Step] = []
         for a in alerts {
-            timeline.append(Step(time: a.opened, step: "alarm", alert_id: a.id, by: a.gateway))
+            // An alarm is never after what was done about it: the answers are the collector's
+            // clock, the alarm its gateway's (corrected, but an estimate).
+            let alarm = ([a.opened] + [a.escalated, a.acknowledged, a.resolved].compactMap { $0 }).min()!
+            timeline.append(Step(time: alarm, step: "alarm", alert_id: a.id, by: a.gateway))
             if let t = a.escalated { timeline.append(Step(time: t, step: "escalated", alert_id: a.id, by: nil)) }
             if let t = a.acknowledged { timeline.append(Step(time: t, step: "acknowledged", alert_id: a.id, by: a.acknowledged_by)) }
             if let t = a.resolved { timeline.append(Step(time: t, step: "resolved", alert_id: a.id, by: a.resolved_by)) }
@@ -90,16 +106,18 @@ public struct IncidentReport: Codable, Sendable, Equatable {
             employer: Employer(name: egov.employerName, business_id: egov.businessID),
             site: Site(id: first.site, address: egov.siteAddresses[first.site]),
             incident: Incident(
-                time: first.opened, known_at: RFC3339.format(ms: knownMs), deadline: RFC3339.format(ms: knownMs + deadlineMs),
+                time: min(first.opened, known), known_at: known, deadline: RFC3339.format(ms: knownMs + deadlineMs),
                 kinds: Array(Set(alerts.map(\.kind))).sorted(),
                 location: alerts.lazy.compactMap(\.location).first),
             outcome: Outcome(deaths: outcome.deaths, injured: outcome.injured, hospitalised: outcome.hospitalised, description: outcome.description),
             alarms: alerts.map { a in
                 Alarm(
-                    alert_id: a.id, worker: a.worker, kind: a.kind, condition: a.condition, severity: a.severity, opened: a.opened,
-                    values: HealthData.alertKinds.contains(a.kind) ? nil : a.values, location: a.location)
+                    alert_id: a.id, worker: a.worker, kind: a.kind, condition: a.condition, severity: a.worst?.severity ?? a.severity,
+                    opened: a.opened, worst_at: a.worst?.time, cleared: a.state == .cleared ? a.updated : nil,
+                    values: HealthData.alertKinds.contains(a.kind) ? nil : a.worst?.values ?? a.values,
+                    covers: a.covers?.map { "\($0.kind)/\($0.condition)" }, location: a.location)
             },
-            timeline: timeline.sorted { ($0.time, $0.alert_id) < ($1.time, $1.alert_id) },
+            timeline: timeline.sorted { ($0.time, $0.alert_id, $0.order) < ($1.time, $1.alert_id, $1.order) },
             workers: workers.map { Worker(id: $0, name: egov.roster[$0]) },
             reported_by: coordinator, created: RFC3339.format(ms: nowMs))
     }

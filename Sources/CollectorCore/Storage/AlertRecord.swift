@@ -17,8 +17,8 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     public var severity: AlarmSeverity
     public var opened: String
     public var updated: String
-    /// What the gateway said the time of this state was, when that was implausible
-    /// and `updated` (or `opened`) is the collector's clock instead (``AlertBook/plausibleTime``).
+    /// What the gateway said the time of this state was, when `updated` (or `opened`) is not
+    /// that: the gateway's clock was off, or its time implausible (``AlertBook/alarmTime(_:receivedMs:clockOffsetMs:)``).
     public var gateway_time: String?
     /// The CloudEvent id of the event that made this state.
     public var event_id: String
@@ -36,6 +36,32 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     public var note: String?
     /// When it escalated: open, and nobody acknowledged it within `alerts.escalate_after`.
     public var escalated: String?
+    /// The alert at its worst, apart from its current `state`, `severity` and `values`
+    /// (``AlertBook/worse(_:than:)``): a cleared alarm is reported by what it was.
+    public var worst: Worst?
+    /// For an alert that stands for one cause (``AlertCause``): every condition of it, as its
+    /// gateway last reported each; nil for an alert of one condition.
+    public var covers: [Covered]?
+
+    /// The gravest severity an alert reached, the reading that made it (the lowest oxygen,
+    /// the highest H₂S, the longest stillness), and when.
+    public struct Worst: Codable, Sendable, Equatable {
+        public var severity: AlarmSeverity
+        public var values: [String: Double]
+        public var time: String
+    }
+
+    /// One condition an alert of one cause covers: its kind and condition as the gateway
+    /// sent them, its state, since when it has been on, and its last values.
+    public struct Covered: Codable, Sendable, Equatable {
+        public var kind: String
+        public var condition: String
+        public var state: AlarmPhase
+        public var severity: AlarmSeverity
+        public var since: String
+        public var updated: String
+        public var values: [String: Double]
+    }
 
     /// Where the coordinators are with an alert: apart from its `state`, which is what the
     /// gateway reports of the condition.
@@ -72,6 +98,10 @@ extension AlertRecord {
         field("acknowledged", acknowledged)
         field("acknowledged_by", acknowledged_by)
         field("condition", condition)
+        if let covers {
+            key("covers")
+            Self.json(covers, into: &out)
+        }
         field("escalated", escalated)
         field("event_id", event_id)
         field("gateway", gateway)
@@ -96,8 +126,43 @@ extension AlertRecord {
         key("values")
         JSONWriter.numbers(values, into: &out)
         field("worker", worker)
+        if let worst { out += ",\"worst\":" + Self.json(worst) }
         out += "}"
         return out
+    }
+
+    /// A worst reading as `JSONEncoder` writes it, sorted keys: the `worst` column and the snapshot's.
+    static func json(_ w: Worst) -> String {
+        var out = "{\"severity\":\"" + w.severity.rawValue + "\",\"time\":"
+        JSONWriter.string(w.time, into: &out)
+        out += ",\"values\":"
+        JSONWriter.numbers(w.values, into: &out)
+        return out + "}"
+    }
+
+    /// The conditions an alert covers as `JSONEncoder` writes them: the `covers` column and the snapshot's.
+    static func json(_ covers: [Covered]) -> String {
+        var out = ""
+        json(covers, into: &out)
+        return out
+    }
+
+    private static func json(_ covers: [Covered], into out: inout String) {
+        out += "["
+        for (i, c) in covers.enumerated() {
+            out += i == 0 ? "{\"condition\":" : ",{\"condition\":"
+            JSONWriter.string(c.condition, into: &out)
+            out += ",\"kind\":"
+            JSONWriter.string(c.kind, into: &out)
+            out += ",\"severity\":\"" + c.severity.rawValue + "\",\"since\":"
+            JSONWriter.string(c.since, into: &out)
+            out += ",\"state\":\"" + c.state.rawValue + "\",\"updated\":"
+            JSONWriter.string(c.updated, into: &out)
+            out += ",\"values\":"
+            JSONWriter.numbers(c.values, into: &out)
+            out += "}"
+        }
+        out += "]"
     }
 
     /// A location as `JSONEncoder` writes it, sorted keys, absent fields left out.

@@ -96,11 +96,14 @@ public struct ReceivedMessage: Sendable {
     public var message: IncomingMessage
     /// The CloudEvent as received; stored as is so exports give third parties the exact wire form.
     public var raw: [UInt8]
+    /// Its gateway's clock offset as estimated when it came (``GatewayClocks``); an alarm's alert is timed by it.
+    public var clockOffsetMs: Int64?
 
-    public init(topics: Topics, message: IncomingMessage, raw: [UInt8]) {
+    public init(topics: Topics, message: IncomingMessage, raw: [UInt8], clockOffsetMs: Int64? = nil) {
         self.topics = topics
         self.message = message
         self.raw = raw
+        self.clockOffsetMs = clockOffsetMs
     }
 }
 
@@ -112,7 +115,7 @@ public struct CommitOutcome: Sendable {
     public var storedReadings = 0
     public var duplicates = 0
     public var alertChanges = 0
-    /// Alarms whose own time was implausible, and the collector's clock taken instead (``AlertBook/plausibleTime``),
+    /// Alarms whose own time was implausible, and the collector's clock taken instead (``AlertBook/isPlausible(_:receivedMs:)``),
     /// with the topic each came on, for the log.
     public var implausibleTimes: [(topic: String, timeMs: Int64)] = []
 

@@ -6,4 +6,7 @@ public struct GatewayRecord: Codable, Sendable, Equatable {
     public var gateway: String
     public var state: GatewayStatus.State
     public var since: String
+    /// How far the gateway's clock is ahead of the collector's (behind when negative), as this
+    /// collector estimates it from the last 10 minutes of its messages (``GatewayClocks``).
+    public var clock_offset_ms: Int64? = nil
 }

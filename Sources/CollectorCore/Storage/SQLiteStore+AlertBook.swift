@@ -12,14 +12,14 @@ extension SQLiteStore {
         let newest = try BoundStatement(
             db,
             sql: """
-                SELECT alert_id, gateway, opened_ms, updated_ms, location, state, \(AlertHandling.columns) FROM alerts
+                SELECT \(AlertBook.OpenAlert.columns), \(AlertHandling.columns) FROM alerts
                 WHERE site = ? AND worker = ? AND kind = ? AND condition = ? AND gateway = ? AND state != 'cleared'
                 ORDER BY alert_id DESC LIMIT 1
                 """
         ).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.gateway)) {
             AlertBook.OpenAlert(
                 id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), location: $0.text(4),
-                state: $0.text(5).flatMap(AlarmPhase.init), handling: AlertHandling($0, from: 6))
+                state: $0.text(5).flatMap(AlarmPhase.init), handling: AlertHandling($0, from: 8), worst: $0.text(6), covers: $0.text(7))
         }
         var superseded = false
         if let resolved = newest, resolved.handling.resolvedMs != nil {
@@ -34,20 +34,22 @@ extension SQLiteStore {
         let record: AlertRecord
         switch try AlertBook.step(d, newest: newest, superseded: superseded, onlyIfNew: onlyIfNew) {
         case .ignore: return false
-        case .update(let updated, let location):
+        case .update(let updated, let c):
             record = updated
-            try BoundStatement(db, sql: "UPDATE alerts SET state = ?, updated_ms = ?, location = ?, snapshot = ? WHERE alert_id = ?")
-                .run(.text(d.phase.rawValue), .int(d.timeMs), .text(location), .text(record.json), .int(record.id))
-        case .open:
+            try BoundStatement(
+                db, sql: "UPDATE alerts SET state = ?, updated_ms = ?, location = ?, worst = ?, covers = ?, snapshot = ? WHERE alert_id = ?"
+            )
+            .run(.text(c.state.rawValue), .int(c.updatedMs), .text(c.location), .text(c.worst), .text(c.covers), .text(record.json), .int(record.id))
+        case .open(let c):
             try BoundStatement(
                 db,
                 sql: """
-                    INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, snapshot, created_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)
+                    INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, worst, covers, snapshot, created_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)
                     """
             ).run(
-                .text(d.site), .text(d.gateway), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.phase.rawValue),
-                .int(d.timeMs), .int(d.timeMs), .text(d.location.map(AlertRecord.json)), .int(d.receivedMs))
+                .text(d.site), .text(d.gateway), .text(d.worker), .text(d.kind), .text(d.condition), .text(c.state.rawValue),
+                .int(d.timeMs), .int(c.updatedMs), .text(c.location), .text(c.worst), .text(c.covers), .int(d.receivedMs))
             record = AlertBook.opened(d, id: db.lastInsertedRowID)
             try BoundStatement(db, sql: "UPDATE alerts SET snapshot = ? WHERE alert_id = ?").run(.text(record.json), .int(record.id))
         }

@@ -139,8 +139,10 @@ public final class SQLiteStore: CollectorStore {
                     continue
                 }
                 outcome.storedAlarms += 1
-                let timeMs = AlertBook.plausibleTime(e.data.time_ms, receivedMs: receivedMs)
-                if timeMs != e.data.time_ms { outcome.implausibleTimes.append((m.topics.events, e.data.time_ms)) }
+                let timeMs = AlertBook.alarmTime(e.data.time_ms, receivedMs: receivedMs, clockOffsetMs: m.clockOffsetMs)
+                if !AlertBook.isPlausible(e.data.time_ms, receivedMs: receivedMs) {
+                    outcome.implausibleTimes.append((m.topics.events, e.data.time_ms))
+                }
                 if try Self.apply(AlertBook.change(e, topics: m.topics, timeMs: timeMs, receivedMs: receivedMs), db: db) { outcome.alertChanges += 1 }
                 if let worker = e.subject {
                     workers.heard(site: site, worker: worker, gateway: gateway, atMs: timeMs)

@@ -208,6 +208,15 @@ enum StoreSchema {
                     CREATE INDEX alert_changes_alert ON alert_changes (alert_id, seq);
                     """)
         }
+        m.registerMigration("v8") { db in
+            try db.execute(
+                sql: """
+                    -- An alert at its worst (AlertRecord.Worst: severity, values, time) and, for an alert of one
+                    -- cause, the conditions it covers (AlertRecord.Covered), as JSON: what each change keeps.
+                    ALTER TABLE alerts ADD COLUMN worst TEXT;
+                    ALTER TABLE alerts ADD COLUMN covers TEXT;
+                    """)
+        }
         return m
     }
 }

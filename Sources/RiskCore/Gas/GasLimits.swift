@@ -28,6 +28,10 @@ public struct GasLimits: Codable, Sendable, Equatable {
         func isSafe(_ v: Double, margin: Double) -> Bool {
             direction == .above ? v < value - margin : v >= value + margin
         }
+        /// Further beyond the limit than `worst` by at least `step`.
+        func isWorse(_ v: Double, than worst: Double, by step: Double) -> Bool {
+            direction == .above ? v >= worst + step : v <= worst - step
+        }
     }
 
     public var limits: [Limit]

@@ -6,6 +6,12 @@
 /// `stale`. Each enters with phase `alarm` and leaves with `cleared`.
 /// A NaN, infinite or negative value is handled as a sensor fault: unknown is
 /// not safe.
+///
+/// While a named limit's alarm is on, a reading further beyond it than any
+/// before (by at least the hysteresis margin) is told again, as the same
+/// condition's `alarm` with the new value: the control room and the report to
+/// the authority need the worst the worker was exposed to (the lowest oxygen,
+/// the highest H₂S), not the reading that crossed the limit.
 public struct GasMonitor: Codable, Sendable, Equatable {
     public let worker: String
     public let gas: GasKind
@@ -16,12 +22,15 @@ public struct GasMonitor: Codable, Sendable, Equatable {
     private var latches: [HysteresisLatch] = []
     private var exposure = ExposureAverager()
     private var lastReadingMs: Int64?
+    /// Per named limit, the worst value told while its alarm is on.
+    private var worstTold: [Double?]
 
     public init(worker: String, gas: GasKind, limits: GasLimits? = nil) {
         self.worker = worker
         self.gas = gas
         self.limits = limits ?? .defaults(for: gas)
         latches = Array(repeating: HysteresisLatch(), count: self.limits.limits.count + Fixed.allCases.count)
+        worstTold = Array(repeating: nil, count: self.limits.limits.count)
     }
 
     public var stel: Double { clock.lastMs.map { exposure.stel(atMs: $0) } ?? 0 }
@@ -67,10 +76,20 @@ public struct GasMonitor: Codable, Sendable, Equatable {
         guard let value = usable else { return events }
         exposure.add(value: value, atMs: t, maxGapMs: limits.staleAfterMs)
         for (k, limit) in limits.limits.enumerated() {
-            events += update(
+            let changed = update(
                 k, beyond: limit.isBeyond(value), safe: limit.isSafe(value, margin: limits.margin),
                 at: t, hold: limits.holdMs, severity: limit.severity,
                 values: ["value": value, "limit": limit.value], location)
+            events += changed
+            if let entered = changed.first, entered.phase == .alarm {
+                worstTold[k] = value
+            } else if changed.isEmpty, latches[k].active, let worst = worstTold[k], limit.isWorse(value, than: worst, by: limits.margin) {
+                worstTold[k] = value
+                events.append(
+                    SafetyEvent(
+                        worker: worker, type: .gas, condition: "\(gas.rawValue).\(limit.name)", phase: .alarm, severity: limit.severity,
+                        timeMs: t, values: ["value": value, "limit": limit.value], location: location))
+            }
         }
         if let stelLimit = limits.stel {
             let stel = exposure.stel(atMs: t)

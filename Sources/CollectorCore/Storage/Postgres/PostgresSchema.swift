@@ -163,6 +163,13 @@ enum PostgresSchema {
             CREATE INDEX alert_changes_alert ON alert_changes (alert_id, seq);
             """
         ),
+        (
+            3,
+            """
+            ALTER TABLE alerts ADD COLUMN worst TEXT;
+            ALTER TABLE alerts ADD COLUMN covers TEXT;
+            """
+        ),
     ]
 
     /// A migration's statements, one at a time (the extended query protocol takes one each):

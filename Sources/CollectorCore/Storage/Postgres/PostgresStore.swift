@@ -193,8 +193,10 @@ public final class PostgresStore: CollectorStore {
                     continue
                 }
                 outcome.storedAlarms += 1
-                let timeMs = AlertBook.plausibleTime(e.data.time_ms, receivedMs: receivedMs)
-                if timeMs != e.data.time_ms { outcome.implausibleTimes.append((m.topics.events, e.data.time_ms)) }
+                let timeMs = AlertBook.alarmTime(e.data.time_ms, receivedMs: receivedMs, clockOffsetMs: m.clockOffsetMs)
+                if !AlertBook.isPlausible(e.data.time_ms, receivedMs: receivedMs) {
+                    outcome.implausibleTimes.append((m.topics.events, e.data.time_ms))
+                }
                 if try await apply(AlertBook.change(e, topics: m.topics, timeMs: timeMs, receivedMs: receivedMs), c) { outcome.alertChanges += 1 }
                 if let worker = e.subject {
                     workers.heard(site: site, worker: worker, gateway: gateway, atMs: timeMs)
@@ -305,7 +307,7 @@ public final class PostgresStore: CollectorStore {
     func apply(_ d: AlertBook.Change, onlyIfNew: Bool = false, _ c: PostgresConnection) async throws -> Bool {
         let found = try await rows(
             """
-            SELECT alert_id, gateway, opened_ms, updated_ms, location, state, \(unescaped: AlertHandling.columns),
+            SELECT \(unescaped: AlertBook.OpenAlert.columns), \(unescaped: AlertHandling.columns),
                 EXISTS (SELECT 1 FROM alerts n WHERE n.site = a.site AND n.worker = a.worker AND n.kind = a.kind
                         AND n.condition = a.condition AND n.gateway = a.gateway AND n.alert_id > a.alert_id)
             FROM alerts a
@@ -315,32 +317,36 @@ public final class PostgresStore: CollectorStore {
             """, c)
         var newest: AlertBook.OpenAlert?, superseded = false
         if let row = found.first {
-            let (id, gateway, openedMs, updatedMs, location, state, aMs, aBy, rMs, rBy, resolution, note, eMs, newer) = try row.decode(
-                (Int64, String, Int64, Int64, String?, String, Int64?, String?, Int64?, String?, String?, String?, Int64?, Bool).self)
+            let (id, gateway, openedMs, updatedMs, location, state, worst, covers, aMs, aBy, rMs, rBy, resolution, note, eMs, newer) =
+                try row.decode(
+                    (Int64, String, Int64, Int64, String?, String, String?, String?, Int64?, String?, Int64?, String?, String?, String?, Int64?, Bool)
+                        .self)
             newest = AlertBook.OpenAlert(
                 id: id, gateway: gateway, openedMs: openedMs, updatedMs: updatedMs, location: location, state: AlarmPhase(rawValue: state),
                 handling: AlertHandling(
                     acknowledgedMs: aMs, acknowledgedBy: aBy, resolvedMs: rMs, resolvedBy: rBy,
-                    resolution: resolution.flatMap(AlertRecord.Resolution.init), note: note, escalatedMs: eMs))
+                    resolution: resolution.flatMap(AlertRecord.Resolution.init), note: note, escalatedMs: eMs),
+                worst: worst, covers: covers)
             superseded = newer
         }
         switch try AlertBook.step(d, newest: newest, superseded: superseded, onlyIfNew: onlyIfNew) {
         case .ignore: return false
-        case .update(let record, let location):
+        case .update(let record, let columns):
             try await c.query(
                 """
                 WITH changed AS (
-                    UPDATE alerts SET state = \(d.phase.rawValue), updated_ms = \(d.timeMs), location = \(location), snapshot = \(record.json)
+                    UPDATE alerts SET state = \(columns.state.rawValue), updated_ms = \(columns.updatedMs), location = \(columns.location),
+                        worst = \(columns.worst), covers = \(columns.covers), snapshot = \(record.json)
                     WHERE alert_id = \(record.id) RETURNING alert_id, snapshot
                 )
                 \(unescaped: Self.logChanged)
                 """, logger: logger)
-        case .open:
+        case .open(let columns):
             let inserted = try await rows(
                 """
-                INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, snapshot, created_ms)
-                VALUES (\(d.site), \(d.gateway), \(d.worker), \(d.kind), \(d.condition), \(d.phase.rawValue), \(d.timeMs), \(d.timeMs),
-                        \(d.location.map(AlertRecord.json)), '{}', \(d.receivedMs))
+                INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, worst, covers, snapshot, created_ms)
+                VALUES (\(d.site), \(d.gateway), \(d.worker), \(d.kind), \(d.condition), \(columns.state.rawValue), \(d.timeMs),
+                        \(columns.updatedMs), \(columns.location), \(columns.worst), \(columns.covers), '{}', \(d.receivedMs))
                 RETURNING alert_id
                 """, c)
             let record = AlertBook.opened(d, id: try inserted[0].decode(Int64.self))
