@@ -5,7 +5,7 @@
 # a dying battery, a sensor fault, a fatigued heart). Prints the dashboard and API URLs, every alert as the
 # collector's SSE feed delivers it, and the text messages a webhook receiver would send; then resolves the fall as a real incident, whose occupational-accident
 # report goes to a stand-in X-Road security server. Ctrl-C stops everything.
-#   scripts/demo.sh [--postgres] [scenario.yaml]    CANARY_DEMO_SPEED=4 plays it 4x faster; CANARY_DEMO_HTTP_PORT (8080)
+#   scripts/demo.sh [--postgres] [scenario.yaml]    CANARY_DEMO_SPEED=4 plays it 4x faster; CANARY_DEMO_HTTP_PORT (8080); CANARY_DEMO_BIN
 # --postgres: two collectors sharing the load (an MQTT 5 shared subscription) on one PostgreSQL
 # database, a private cluster the demo starts; the second collector's API is on the next port.
 set -euo pipefail
@@ -15,10 +15,13 @@ if [ "${1:-}" = --postgres ]; then postgres=true; shift; fi
 source scripts/lib/debian-packages.sh
 install_missing_packages zlib1g-dev libssl-dev libmosquitto-dev libbluetooth-dev mosquitto curl openssl python3
 if $postgres; then install_missing_packages postgresql; fi
-swift build -c release --product canary-agent
-swift build -c release --product canary-collector
-swift build -c release --product XRoadStandIn
-bin=.build/release
+# CANARY_DEMO_BIN: binaries already built there (scripts/demo-alarm-count.sh uses the debug build's).
+bin="${CANARY_DEMO_BIN:-.build/release}"
+if [ -z "${CANARY_DEMO_BIN:-}" ]; then
+    swift build -c release --product canary-agent
+    swift build -c release --product canary-collector
+    swift build -c release --product XRoadStandIn
+fi
 scenario="$(realpath "${1:-examples/scenarios/tank-cleaning.yaml}")"
 speed="${CANARY_DEMO_SPEED:-1}"
 http_port="${CANARY_DEMO_HTTP_PORT:-8080}"
