@@ -21,7 +21,10 @@ import Wire
     func words(_ fields: String) throws -> [String: [String: String]] {
         let base =
             #""id":1,"site":"s1","gateway":"gw-1","worker":"chen","opened":"t","updated":"t","event_id":"e","severity":"alarm","handling":"unacknowledged""#
-        let alert = try JSONDecoder().decode(AlertRecord.self, from: Data("{\(base),\(fields)}".utf8))
+        // `fields` wins over the base's fields of the same name.
+        var merged = try #require(try JSONSerialization.jsonObject(with: Data("{\(base)}".utf8)) as? [String: Any])
+        merged.merge(try #require(try JSONSerialization.jsonObject(with: Data("{\(fields)}".utf8)) as? [String: Any])) { $1 }
+        let alert = try JSONDecoder().decode(AlertRecord.self, from: try JSONSerialization.data(withJSONObject: merged))
         return try JSONDecoder().decode([String: [String: String]].self, from: Data(AlertWords(plans: Self.plans).words(alert).utf8))
     }
 
@@ -34,6 +37,42 @@ import Wire
         #expect(
             try words(#""kind":"gas","condition":"CO.stel","state":"alarm","values":{"stel":212.3,"limit":200}"#)["en"]?["what"]
                 == "CO 15-minute average 212.3 ppm, above its 200 ppm limit")
+    }
+
+    /// A cleared alarm is told by its worst and how long it lasted, never by the reading that cleared it;
+    /// an open one names its worst so far when the current reading is not it.
+    @Test func aClearedAlarmIsToldByItsWorstAndHowLongItLasted() throws {
+        let cleared = try words(
+            #""kind":"gas","condition":"O2.low","state":"cleared","severity":"info","opened":"2026-01-01T08:00:00.000Z","#
+                + #""updated":"2026-01-01T08:00:40.000Z","values":{"value":20.9,"limit":19.5},"#
+                + #""worst":{"severity":"critical","values":{"value":17.04,"limit":19.5},"time":"2026-01-01T08:00:12.000Z"}"#)
+        #expect(cleared["en"]?["what"] == "O₂ fell to 17 % vol (limit 19.5 % vol) — cleared after 40 s")
+        #expect(cleared["zh-TW"]?["what"] == "氧氣 降至 17 % vol（限值 19.5 % vol），40 秒後解除")
+        #expect(cleared["en"]?["line"]?.hasPrefix("[CRITICAL] chen") == true && cleared["zh-TW"]?["line"]?.hasPrefix("【危急】chen") == true)
+        let open = try words(
+            #""kind":"gas","condition":"H2S.high","state":"alarm","values":{"value":21,"limit":20},"#
+                + #""worst":{"severity":"alarm","values":{"value":27.6,"limit":20},"time":"t"}"#)
+        #expect(open["en"]?["what"] == "H₂S 21 ppm, above the 20 ppm limit; highest 27.6 ppm")
+        #expect(open["zh-TW"]?["what"] == "硫化氫 21 ppm，高於 20 ppm 限值；最高 27.6 ppm")
+    }
+
+    /// A worker's equipment alert names what it covers that is on; once cleared, all it covered.
+    @Test func anEquipmentAlertNamesEverythingItCovers() throws {
+        func member(_ kind: String, _ condition: String, _ state: String, _ values: String = "{}") -> String {
+            #"{"kind":"\#(kind)","condition":"\#(condition)","state":"\#(state)","severity":"alarm","since":"t","updated":"t","order_ms":0,"values":\#(values)}"#
+        }
+        let covers = [
+            member("low-battery", "D1", "alarm", #"{"percent":4}"#), member("device-offline", "D1", "alarm"),
+            member("device-offline", "D2", "alarm"), member("gas", "O2.stale", "alarm"), member("gas", "H2S.stale", "alarm"),
+            member("gas", "CO.fault", "cleared"),
+        ]
+        let on = try words(#""kind":"equipment","condition":"equipment","state":"alarm","values":{},"covers":[\#(covers.joined(separator: ","))]"#)
+        #expect(on["en"]?["what"] == "wearables D1, D2 silent; O₂, H₂S not measured; battery of D1 4 %")
+        #expect(on["zh-TW"]?["what"] == "穿戴裝置 D1、D2 無訊號；氧氣、硫化氫 未量測；D1 電量 4 %")
+        let over = try words(
+            #""kind":"equipment","condition":"equipment","state":"cleared","opened":"2026-01-01T08:00:00.000Z","#
+                + #""updated":"2026-01-01T08:03:00.000Z","values":{},"covers":[\#(member("gas", "CO.fault", "cleared"))]"#)
+        #expect(over["en"]?["what"] == "CO sensor fault — cleared after 3 min")
     }
 
     @Test func fallsStillnessAndSOSInWordsNeverKeys() throws {

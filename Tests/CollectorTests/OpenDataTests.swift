@@ -62,4 +62,22 @@ import Wire
             #expect(OpenData.metadata().contains("Open Government Data License, version 1.0"))
         }
     }
+
+    /// A worker's equipment alert (a battery run flat, the detector silent, its sensors stale) is one alert,
+    /// counted once under each kind it covers.
+    @Test(arguments: StoreKind.allCases) func anEquipmentAlertCountsOnceUnderEachKindItCovers(_ kind: StoreKind) async throws {
+        try await withStore(kind) { s in
+            let t: Int64 = 1_767_225_600_000 + 3_600_000
+            for (k, (type, condition)) in [
+                (EventType.lowBattery, "D1"), (.deviceOffline, "D1"), (.deviceOffline, "D2"), (.gas, "O2.stale"), (.gas, "CO.stale"),
+            ]
+            .enumerated() {
+                _ = try await s.commit([alarm("huang", type, condition, phase: .alarm, at: t + Int64(k) * 1_000)], receivedMs: t + 10_000)
+            }
+            #expect(try await s.alertsOpened(fromMs: 0, toMs: .max).map(\.kind) == ["equipment"])
+            let day = try #require(try await OpenData.days(s, fromMs: nil, toMs: nil, nowMs: t + 60_000).first)
+            #expect(day.alarms == ["low-battery": 1, "device-offline": 1, "gas": 1], "\(day.alarms)")
+            #expect(day.gasMinutes.isEmpty, "a stale sensor is not minutes in alarm")
+        }
+    }
 }

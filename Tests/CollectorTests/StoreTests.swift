@@ -170,6 +170,18 @@ import Wire
                 AlertRecord.self, from: Data(try #require(try await s.alerts(state: nil, site: nil, limit: 10).first).utf8))
             #expect(record.state == .cleared && record.severity == .info && record.values["value"] == 20.9)
             #expect(record.worst == AlertRecord.Worst(severity: .alarm, values: ["value": 17.5, "limit": 19.5], time: RFC3339.format(ms: t + 1_000)))
+
+            // A gateway whose estimated clock offset grew between two readings: the later, worse one is corrected to
+            // an earlier time than the first, and still counts (the gateway's own times order them).
+            var first = oxygen(18.0, .alarm, at: t + 20_000), worse = oxygen(16.0, .alarm, at: t + 21_000)
+            first.clockOffsetMs = 3_000
+            worse.clockOffsetMs = 6_000
+            _ = try await s.commit([first], receivedMs: t + 30_000)
+            _ = try await s.commit([worse], receivedMs: t + 30_000)
+            let again = try JSONDecoder().decode(
+                AlertRecord.self, from: Data(try #require(try await s.alerts(state: .open, site: nil, limit: 10).first).utf8))
+            #expect(again.values["value"] == 16 && again.worst?.values["value"] == 16, "\(again)")
+            #expect(again.opened == RFC3339.format(ms: t + 17_000) && again.updated == RFC3339.format(ms: t + 17_000), "never back in time")
         }
     }
 

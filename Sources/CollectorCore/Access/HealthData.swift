@@ -20,6 +20,7 @@ enum HealthData {
             alertKinds.contains(record.kind)
         else { return json }
         record.values = [:]
+        record.worst?.values = [:]
         return record.json
     }
 

@@ -38,11 +38,10 @@ struct OpenData {
             edit(&d)
             days[k] = d
         }
-        // Alarms: the alerts the gateways opened (not the collector's own kinds), by the day they opened.
-        let alerts = try await store.alertsOpened(fromMs: fromMs ?? .min, toMs: toMs ?? .max)
-        for a in alerts {
-            let kind = a.kind, opened = a.openedMs
-            guard alarmKinds.contains(kind) else { continue }
+        // Alarms: the alerts the gateways opened (not the collector's own kinds), by the day they opened. A
+        // worker's equipment alert (one cause) counts once under each kind it covers.
+        func count(_ a: OpenedAlert, as kind: String) {
+            let opened = a.openedMs
             touch(a.site, opened) { d in
                 d.alarms[kind, default: 0] += 1
                 let condition = a.condition
@@ -53,6 +52,11 @@ struct OpenData {
                     d.gasMinutes[gas, default: 0] += Double(max(0, end - opened)) / 60_000
                     d.gasAlarms[gas, default: 0] += 1
                 }
+            }
+        }
+        for a in try await store.alertsOpened(fromMs: fromMs ?? .min, toMs: toMs ?? .max) {
+            for kind in a.kind == AlertCause.equipment ? a.coveredKinds : [a.kind] where alarmKinds.contains(kind) {
+                count(a, as: kind)
             }
         }
         // Worker-hours: each hour in which a worker's devices were heard at all.

@@ -35,7 +35,7 @@ enum AlertBook {
 
     /// The time an alarm's alert takes (docs/collector.md, "Times"): the gateway's own
     /// (`data.time_ms`), less the gateway's clock offset when that is beyond
-    /// ``GatewayClocks/tolerance`` (``GatewayClocks``); the collector's clock when the
+    /// ``GatewayClocks/toleranceMs`` (``GatewayClocks``); the collector's clock when the
     /// gateway's time is implausible. A gateway running minutes ahead would otherwise date
     /// an incident after the collector knew of it, and a coordinator's answer before the
     /// alarm it answered. The event is stored as received; the alert shows what the
@@ -54,6 +54,10 @@ enum AlertBook {
         var gatewayTimeMs: Int64? = nil
         /// The collector's clock when the event came.
         var receivedMs: Int64
+        /// What orders the changes of one alert: the gateway's own time when it is plausible
+        /// (one gateway's clock never goes back, ``AgentClock``), else the collector's. Not
+        /// `timeMs`: the offset taken off it is an estimate that moves between two events.
+        var orderMs: Int64
         var location: AlarmData.LocationData? = nil
         var values: [String: Double] = [:]
         /// The condition as its gateway sent it, when the alert it changes stands for its
@@ -68,7 +72,8 @@ enum AlertBook {
             site: topics.site, gateway: topics.gateway, worker: worker, kind: d.kind.rawValue,
             condition: d.condition, phase: d.phase, severity: d.severity, timeMs: timeMs, eventID: e.id,
             gatewayTimeMs: timeMs == d.time_ms ? nil : d.time_ms,
-            receivedMs: receivedMs, location: d.location, values: d.values)
+            receivedMs: receivedMs, orderMs: isPlausible(d.time_ms, receivedMs: receivedMs) ? d.time_ms : receivedMs,
+            location: d.location, values: d.values)
         if AlertCause.isEquipment(kind: change.kind, condition: d.condition, worker: worker) {
             change.member = (change.kind, d.condition)
             change.kind = AlertCause.equipment
@@ -91,7 +96,7 @@ enum AlertBook {
             site: topics.site, gateway: topics.gateway, worker: "", kind: gatewayOffline, condition: topics.gateway,
             phase: offline ? .alarm : .cleared,
             severity: !offline ? .info : e.data.reason == GatewayStatus.stopped ? .warning : .alarm,
-            timeMs: receivedMs, eventID: e.id, receivedMs: receivedMs)
+            timeMs: receivedMs, eventID: e.id, receivedMs: receivedMs, orderMs: receivedMs)
     }
 
     /// The kind of the alert a gateway's unreadable alarm opens (a newer agent's
@@ -107,7 +112,7 @@ enum AlertBook {
         Change(
             site: topics.site, gateway: topics.gateway, worker: "", kind: unreadableAlarm,
             condition: topics.gateway, phase: .alarm, severity: .alarm, timeMs: receivedMs, eventID: "",
-            receivedMs: receivedMs)
+            receivedMs: receivedMs, orderMs: receivedMs)
     }
 
     /// The kind of the alert an occupational-accident report not delivered 7 hours after its
@@ -119,7 +124,7 @@ enum AlertBook {
     static func overdue(_ r: ReportRow, site: String, nowMs: Int64) -> Change {
         Change(
             site: site, gateway: "", worker: "", kind: reportOverdue, condition: "report-\(r.id)", phase: .alarm,
-            severity: .critical, timeMs: nowMs, eventID: "", receivedMs: nowMs,
+            severity: .critical, timeMs: nowMs, eventID: "", receivedMs: nowMs, orderMs: nowMs,
             values: ["report": Double(r.id), "alert": Double(r.alertID), "deadline_ms": Double(r.deadlineMs)])
     }
 
@@ -129,7 +134,8 @@ enum AlertBook {
         var gateway: String
         var openedMs: Int64
         var updatedMs: Int64
-        /// The last known location's JSON.
+        /// The `orderMs` of its last change (``Change/orderMs``).
+        var orderMs: Int64
         var location: String?
         var state: AlarmPhase?
         var handling: AlertHandling
@@ -138,7 +144,7 @@ enum AlertBook {
         var covers: String? = nil
 
         /// The columns the stores read before ``AlertHandling/columns``, in this order.
-        static let columns = "alert_id, gateway, opened_ms, updated_ms, location, state, worst, covers"
+        static let columns = "alert_id, gateway, opened_ms, updated_ms, COALESCE(order_ms, updated_ms), location, state, worst, covers"
     }
 
     /// What a change does to the alerts of its key.
@@ -157,13 +163,15 @@ enum AlertBook {
     struct Columns {
         var state: AlarmPhase
         var updatedMs: Int64
+        var orderMs: Int64
         var location: String?
         var worst: String?
         var covers: String?
 
-        init(_ record: AlertRecord, updatedMs: Int64) {
+        init(_ record: AlertRecord, updatedMs: Int64, orderMs: Int64) {
             state = record.state
             self.updatedMs = updatedMs
+            self.orderMs = orderMs
             location = record.location.map(AlertRecord.json)
             worst = record.worst.map(AlertRecord.json)
             covers = record.covers.map(AlertRecord.json)
@@ -200,7 +208,7 @@ enum AlertBook {
             // A clear for an alert this collector never saw open: stored as an event, no alert.
             if d.phase == .cleared { return .ignore }
             let record = opened(d, id: 0)
-            return .open(Columns(record, updatedMs: d.timeMs))
+            return .open(Columns(record, updatedMs: d.timeMs, orderMs: d.orderMs))
         }
         guard !onlyIfNew else { return .ignore }
         var record = AlertRecord(
@@ -212,11 +220,12 @@ enum AlertBook {
             var members = covers ?? []
             let now = RFC3339.format(ms: d.timeMs)
             if let i = members.firstIndex(where: { $0.kind == member.kind && $0.condition == member.condition }) {
-                guard d.timeMs >= RFC3339.parse(members[i].updated) ?? .min else { return .ignore }
+                guard d.orderMs >= members[i].order_ms else { return .ignore }
                 if members[i].state == .cleared, d.phase != .cleared { members[i].since = now }
                 members[i].state = d.phase
                 members[i].severity = d.severity
                 members[i].updated = now
+                members[i].order_ms = d.orderMs
                 members[i].values = d.values
             } else {
                 // A clear of a member this alert never had changes nothing.
@@ -227,7 +236,7 @@ enum AlertBook {
             record.state = AlertCause.phase(members)
             record.severity = AlertCause.severity(members)
         } else {
-            guard d.timeMs >= open.updatedMs else { return .ignore }
+            guard d.orderMs >= open.orderMs else { return .ignore }
         }
         // Rebuilt from the columns, not by decoding the snapshot; the last known location is kept.
         record.location = try d.location ?? open.location.map { try JSONDecoder().decode(AlarmData.LocationData.self, from: Data($0.utf8)) }
@@ -235,7 +244,7 @@ enum AlertBook {
         record.worst = worse(Self.worst(of: d, severity: record.severity), than: before)
         record.gateway_time = d.gatewayTimeMs.map(RFC3339.format)
         open.handling.apply(to: &record)
-        return .update(record, Columns(record, updatedMs: max(d.timeMs, open.updatedMs)))
+        return .update(record, Columns(record, updatedMs: max(d.timeMs, open.updatedMs), orderMs: max(d.orderMs, open.orderMs)))
     }
 
     /// The alert `d` opens, once its row has `id`.
@@ -255,7 +264,7 @@ enum AlertBook {
         let time = RFC3339.format(ms: d.timeMs)
         return AlertRecord.Covered(
             kind: member.kind, condition: member.condition, state: d.phase, severity: d.severity, since: time, updated: time,
-            values: d.values)
+            order_ms: d.orderMs, values: d.values)
     }
 
     /// What `d` says of its alert at its worst, when it is on (a clear says nothing about how bad it was).

@@ -1,3 +1,4 @@
+import Foundation
 import Wire
 
 /// One cause, one alert. A worker whose devices all fall silent is one event
@@ -42,5 +43,13 @@ enum AlertCause {
     /// The severity of such an alert: its gravest member not cleared, `info` when all are.
     static func severity(_ covers: [AlertRecord.Covered]) -> AlarmSeverity {
         covers.filter { $0.state != .cleared }.map(\.severity).max() ?? .info
+    }
+
+    /// The kinds of the members in a `covers` column, each once, in order of first appearance.
+    static func kinds(covered json: String?) -> [String] {
+        guard let json, let covers = try? JSONDecoder().decode([AlertRecord.Covered].self, from: Data(json.utf8)) else { return [] }
+        var kinds: [String] = []
+        for c in covers where !kinds.contains(c.kind) { kinds.append(c.kind) }
+        return kinds
     }
 }

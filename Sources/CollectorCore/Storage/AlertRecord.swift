@@ -60,6 +60,8 @@ public struct AlertRecord: Codable, Sendable, Equatable {
         public var severity: AlarmSeverity
         public var since: String
         public var updated: String
+        /// The gateway's own time of its last report (``AlertBook/Change/orderMs``), which orders its reports.
+        public var order_ms: Int64
         public var values: [String: Double]
     }
 
@@ -154,6 +156,7 @@ extension AlertRecord {
             JSONWriter.string(c.condition, into: &out)
             out += ",\"kind\":"
             JSONWriter.string(c.kind, into: &out)
+            out += ",\"order_ms\":" + String(c.order_ms)
             out += ",\"severity\":\"" + c.severity.rawValue + "\",\"since\":"
             JSONWriter.string(c.since, into: &out)
             out += ",\"state\":\"" + c.state.rawValue + "\",\"updated\":"

@@ -88,6 +88,8 @@ public struct OpenedAlert: Sendable {
     public var site: String, worker: String, kind: String, condition: String
     public var state: AlarmPhase
     public var openedMs: Int64, updatedMs: Int64
+    /// The kinds of the conditions an alert of one cause covers (``AlertCause``), each once; empty for others.
+    public var coveredKinds: [String] = []
 }
 
 /// A validated message and where it came from, ready to store.

@@ -18,8 +18,9 @@ extension SQLiteStore {
                 """
         ).first(.text(d.site), .text(d.worker), .text(d.kind), .text(d.condition), .text(d.gateway)) {
             AlertBook.OpenAlert(
-                id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), location: $0.text(4),
-                state: $0.text(5).flatMap(AlarmPhase.init), handling: AlertHandling($0, from: 8), worst: $0.text(6), covers: $0.text(7))
+                id: $0.int64(0), gateway: $0.text(1) ?? "", openedMs: $0.int64(2), updatedMs: $0.int64(3), orderMs: $0.int64(4),
+                location: $0.text(5), state: $0.text(6).flatMap(AlarmPhase.init), handling: AlertHandling($0, from: 9), worst: $0.text(7),
+                covers: $0.text(8))
         }
         var superseded = false
         if let resolved = newest, resolved.handling.resolvedMs != nil {
@@ -37,19 +38,23 @@ extension SQLiteStore {
         case .update(let updated, let c):
             record = updated
             try BoundStatement(
-                db, sql: "UPDATE alerts SET state = ?, updated_ms = ?, location = ?, worst = ?, covers = ?, snapshot = ? WHERE alert_id = ?"
+                db,
+                sql: "UPDATE alerts SET state = ?, updated_ms = ?, order_ms = ?, location = ?, worst = ?, covers = ?, snapshot = ? WHERE alert_id = ?"
             )
-            .run(.text(c.state.rawValue), .int(c.updatedMs), .text(c.location), .text(c.worst), .text(c.covers), .text(record.json), .int(record.id))
+            .run(
+                .text(c.state.rawValue), .int(c.updatedMs), .int(c.orderMs), .text(c.location), .text(c.worst), .text(c.covers), .text(record.json),
+                .int(record.id))
         case .open(let c):
             try BoundStatement(
                 db,
                 sql: """
-                    INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, worst, covers, snapshot, created_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)
+                    INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, order_ms, location, worst, covers,
+                                        snapshot, created_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)
                     """
             ).run(
                 .text(d.site), .text(d.gateway), .text(d.worker), .text(d.kind), .text(d.condition), .text(c.state.rawValue),
-                .int(d.timeMs), .int(c.updatedMs), .text(c.location), .text(c.worst), .text(c.covers), .int(d.receivedMs))
+                .int(d.timeMs), .int(c.updatedMs), .int(c.orderMs), .text(c.location), .text(c.worst), .text(c.covers), .int(d.receivedMs))
             record = AlertBook.opened(d, id: db.lastInsertedRowID)
             try BoundStatement(db, sql: "UPDATE alerts SET snapshot = ? WHERE alert_id = ?").run(.text(record.json), .int(record.id))
         }

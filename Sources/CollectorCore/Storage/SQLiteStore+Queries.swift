@@ -118,13 +118,13 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT site, worker, kind, condition, state, opened_ms, updated_ms FROM alerts
+                    SELECT site, worker, kind, condition, state, opened_ms, updated_ms, covers FROM alerts
                     WHERE worker != '' AND opened_ms >= ? AND opened_ms < ?
                     """, arguments: [fromMs, toMs]
             ).map {
                 OpenedAlert(
                     site: $0["site"], worker: $0["worker"], kind: $0["kind"], condition: $0["condition"], state: $0["state"],
-                    openedMs: $0["opened_ms"], updatedMs: $0["updated_ms"])
+                    openedMs: $0["opened_ms"], updatedMs: $0["updated_ms"], coveredKinds: AlertCause.kinds(covered: $0["covers"]))
             }
         }
     }

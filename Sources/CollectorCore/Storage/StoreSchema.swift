@@ -213,8 +213,11 @@ enum StoreSchema {
                 sql: """
                     -- An alert at its worst (AlertRecord.Worst: severity, values, time) and, for an alert of one
                     -- cause, the conditions it covers (AlertRecord.Covered), as JSON: what each change keeps.
+                    -- order_ms: the gateway's own time of its last change, which orders its changes (updated_ms
+                    -- is that time less the gateway's estimated clock offset, an estimate that moves).
                     ALTER TABLE alerts ADD COLUMN worst TEXT;
                     ALTER TABLE alerts ADD COLUMN covers TEXT;
+                    ALTER TABLE alerts ADD COLUMN order_ms INTEGER;
                     """)
         }
         return m

@@ -168,6 +168,7 @@ enum PostgresSchema {
             """
             ALTER TABLE alerts ADD COLUMN worst TEXT;
             ALTER TABLE alerts ADD COLUMN covers TEXT;
+            ALTER TABLE alerts ADD COLUMN order_ms BIGINT;
             """
         ),
     ]

@@ -93,13 +93,16 @@ extension PostgresStore {
     public func alertsOpened(fromMs: Int64, toMs: Int64) async throws -> [OpenedAlert] {
         try await rows(
             """
-            SELECT site, worker, kind, condition, state, opened_ms, updated_ms FROM alerts
+            SELECT site, worker, kind, condition, state, opened_ms, updated_ms, covers FROM alerts
             WHERE worker != '' AND opened_ms >= \(fromMs) AND opened_ms < \(toMs)
             """
         ).compactMap { row in
-            let (site, worker, kind, condition, state, opened, updated) = try row.decode((String, String, String, String, String, Int64, Int64).self)
+            let (site, worker, kind, condition, state, opened, updated, covers) = try row.decode(
+                (String, String, String, String, String, Int64, Int64, String?).self)
             return AlarmPhase(rawValue: state).map {
-                OpenedAlert(site: site, worker: worker, kind: kind, condition: condition, state: $0, openedMs: opened, updatedMs: updated)
+                OpenedAlert(
+                    site: site, worker: worker, kind: kind, condition: condition, state: $0, openedMs: opened, updatedMs: updated,
+                    coveredKinds: AlertCause.kinds(covered: covers))
             }
         }
     }

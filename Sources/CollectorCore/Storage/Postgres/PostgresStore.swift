@@ -317,12 +317,15 @@ public final class PostgresStore: CollectorStore {
             """, c)
         var newest: AlertBook.OpenAlert?, superseded = false
         if let row = found.first {
-            let (id, gateway, openedMs, updatedMs, location, state, worst, covers, aMs, aBy, rMs, rBy, resolution, note, eMs, newer) =
+            let (id, gateway, openedMs, updatedMs, orderMs, location, state, worst, covers, aMs, aBy, rMs, rBy, resolution, note, eMs, newer) =
                 try row.decode(
-                    (Int64, String, Int64, Int64, String?, String, String?, String?, Int64?, String?, Int64?, String?, String?, String?, Int64?, Bool)
-                        .self)
+                    (
+                        Int64, String, Int64, Int64, Int64, String?, String, String?, String?, Int64?, String?, Int64?, String?, String?, String?,
+                        Int64?, Bool
+                    ).self)
             newest = AlertBook.OpenAlert(
-                id: id, gateway: gateway, openedMs: openedMs, updatedMs: updatedMs, location: location, state: AlarmPhase(rawValue: state),
+                id: id, gateway: gateway, openedMs: openedMs, updatedMs: updatedMs, orderMs: orderMs, location: location,
+                state: AlarmPhase(rawValue: state),
                 handling: AlertHandling(
                     acknowledgedMs: aMs, acknowledgedBy: aBy, resolvedMs: rMs, resolvedBy: rBy,
                     resolution: resolution.flatMap(AlertRecord.Resolution.init), note: note, escalatedMs: eMs),
@@ -335,7 +338,8 @@ public final class PostgresStore: CollectorStore {
             try await c.query(
                 """
                 WITH changed AS (
-                    UPDATE alerts SET state = \(columns.state.rawValue), updated_ms = \(columns.updatedMs), location = \(columns.location),
+                    UPDATE alerts SET state = \(columns.state.rawValue), updated_ms = \(columns.updatedMs), order_ms = \(columns.orderMs),
+                        location = \(columns.location),
                         worst = \(columns.worst), covers = \(columns.covers), snapshot = \(record.json)
                     WHERE alert_id = \(record.id) RETURNING alert_id, snapshot
                 )
@@ -344,9 +348,10 @@ public final class PostgresStore: CollectorStore {
         case .open(let columns):
             let inserted = try await rows(
                 """
-                INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, location, worst, covers, snapshot, created_ms)
+                INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, order_ms, location, worst, covers,
+                                    snapshot, created_ms)
                 VALUES (\(d.site), \(d.gateway), \(d.worker), \(d.kind), \(d.condition), \(columns.state.rawValue), \(d.timeMs),
-                        \(columns.updatedMs), \(columns.location), \(columns.worst), \(columns.covers), '{}', \(d.receivedMs))
+                        \(columns.updatedMs), \(columns.orderMs), \(columns.location), \(columns.worst), \(columns.covers), '{}', \(d.receivedMs))
                 RETURNING alert_id
                 """, c)
             let record = AlertBook.opened(d, id: try inserted[0].decode(Int64.self))
