@@ -102,11 +102,18 @@ public struct WorkerMonitor: Codable, Sendable {
         // Samples are timed by their index: notifications arrive in bursts (several per connection
         // event), so arrival times say little. A stream that continues (the next index, its time within
         // a second of arrival) goes on from the last sample; otherwise (the first notification, a gap,
-        // a reconnect) the last sample is taken to be now, the earlier ones one period apart.
+        // a reconnect) the last sample is taken to be now, the earlier ones one period apart, but never
+        // at or before the last sample taken: a stream timed by its index may run up to a second ahead
+        // of arrival, and a reconnect's first samples timed before its end would be refused as out of
+        // order, right when a fall matters most. Nothing is assumed about the gap itself: the new stream
+        // starts one period after the old one ended, or now, whichever is later.
         var firstMs = t - Int64(m.samples.count - 1) * step
-        if let last = lastSample, m.firstIndex &- last.index >= 1, m.firstIndex &- last.index <= UInt16(m.rateHz) {
-            let continued = last.timeMs + Int64(m.firstIndex &- last.index) * step
-            if abs(continued + Int64(m.samples.count - 1) * step - t) <= 1_000 { firstMs = continued }
+        if let last = lastSample {
+            if m.firstIndex &- last.index >= 1, m.firstIndex &- last.index <= UInt16(m.rateHz) {
+                let continued = last.timeMs + Int64(m.firstIndex &- last.index) * step
+                if abs(continued + Int64(m.samples.count - 1) * step - t) <= 1_000 { firstMs = continued }
+            }
+            firstMs = max(firstMs, last.timeMs + step)
         }
         if !m.samples.isEmpty {
             lastSample = SampleMark(
