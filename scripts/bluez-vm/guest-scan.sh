@@ -36,6 +36,10 @@ with_caps() {
     exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps="-all$caps" --ambient-caps="-all$caps" "$@"
 }
 unit_caps=",+net_raw,+net_admin"
+# The unprivileged user runs a copy from where it may enter: the build folder may lie under a
+# directory only root may (a clone under /root, as a newcomer working as root makes).
+unprivileged=/tmp/canary-unprivileged
+mkdir -p "$unprivileged" && install -m 755 "$bin/canary-agent" "$unprivileged/canary-agent" || fail "could not copy the agent for the unprivileged runs"
 
 # handles ADAPTER: the handles of the connected LE links the kernel holds on ADAPTER (state 1).
 handles() {
@@ -48,7 +52,7 @@ shift_() {
     if [ "$caps" = root ]; then
         "$bin/canary-agent" run --config "$config" > "$out/$name-events.jsonl" 2> "$out/$name-agent.log" &
     else
-        with_caps "$caps" "$bin/canary-agent" run --config "$config" > "$out/$name-events.jsonl" 2> "$out/$name-agent.log" &
+        with_caps "$caps" "$unprivileged/canary-agent" run --config "$config" > "$out/$name-events.jsonl" 2> "$out/$name-agent.log" &
     fi
     local agent=$!
     for _ in $(seq 300); do grep -q "scanning" "$out/$name-agent.log" && break; sleep 0.1; done
@@ -89,6 +93,6 @@ shift_() {
 shift_ shift "$2" "$3" drop
 shift_ heart "$4" "$5" keep "$unit_caps"
 # No capabilities: the agent says which it needs, and keeps retrying rather than crash.
-(with_caps "" timeout 4 "$bin/canary-agent" run --config "$5") > /dev/null 2> "$out/no-caps.log"
+(with_caps "" timeout 4 "$unprivileged/canary-agent" run --config "$5") > /dev/null 2> "$out/no-caps.log"
 cp /tmp/canary-outbox*.sqlite* "$out/" 2>/dev/null
 exit 0
