@@ -57,12 +57,14 @@ public enum RFC3339 {
     }
 
     /// Milliseconds since 1970 of an RFC 3339 time, or nil when it is not one.
-    /// A day that does not exist (February 30) or year 0 is not one: Foundation's
-    /// parser would roll the first over into March, so its answers are only
-    /// taken for a date that ``calendarDate(_:)`` finds real.
+    /// A day that does not exist (February 30), year 0 or a time of day that does
+    /// not (25:00, 24:00, 10:60, 99:99:99) is not one: Foundation's parser would
+    /// roll them over into the next month, day or hour, so its answers are only
+    /// taken for a date and a time that ``calendarDate(_:)`` and ``clockTime(_:)``
+    /// find real.
     public static func parse(_ s: String) -> Int64? {
         if let ms = canonical(s) { return ms }
-        guard calendarDate(s) else { return nil }
+        guard calendarDate(s), clockTime(s) else { return nil }
         let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         if let d = try? style.parse(s) { return Int64((d.timeIntervalSince1970 * 1000).rounded()) }
         if let d = try? Date.ISO8601FormatStyle().parse(s) { return Int64(d.timeIntervalSince1970 * 1000) }
@@ -81,6 +83,33 @@ extension RFC3339 {
         let year = number(0..<4), month = number(5..<7), day = number(8..<10)
         guard year >= 1, (1...12).contains(month), day >= 1 else { return false }
         return day <= daysIn(month: month, year: year)
+    }
+
+    /// Whether `s`, after its date, is a real time of day as RFC 3339 §5.6 has it: `T`,
+    /// `HH:MM:SS` (hour < 24, minute < 60, second ≤ 60 for a leap second), an optional
+    /// fraction, and `Z` or an offset `±HH:MM` (hour < 24, minute < 60), then nothing.
+    static func clockTime(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        func number(_ at: Int, below limit: Int) -> Bool {
+            guard at + 2 <= b.count, b[at..<at + 2].allSatisfy({ (0x30...0x39).contains($0) }) else { return false }
+            return Int(b[at] - 0x30) * 10 + Int(b[at + 1] - 0x30) < limit
+        }
+        guard b.count >= 20, b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"), number(11, below: 24),
+            b[13] == UInt8(ascii: ":"), number(14, below: 60), b[16] == UInt8(ascii: ":"), number(17, below: 61)
+        else { return false }
+        var i = 19
+        if b[i] == UInt8(ascii: ".") {
+            i += 1
+            let digits = i
+            while i < b.count, (0x30...0x39).contains(b[i]) { i += 1 }
+            guard i > digits else { return false }
+        }
+        guard i < b.count else { return false }
+        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") { return i + 1 == b.count }
+        guard b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), i + 6 == b.count, number(i + 1, below: 24), b[i + 3] == UInt8(ascii: ":"),
+            number(i + 4, below: 60)
+        else { return false }
+        return true
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

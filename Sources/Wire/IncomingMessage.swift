@@ -66,6 +66,7 @@ public enum IncomingMessage: Sendable, Equatable {
             case ("events", let t) where t.hasPrefix(EventTypes.alarmPrefix):
                 // The worker the alarm is about: an alert needs someone to be about (docs/schema/alarm.schema.json).
                 guard let subject, !subject.isEmpty else { throw .missingAttribute("subject") }
+                if let problem = WireName.problem(subject) { throw .badAttribute("subject", problem) }
                 let e = event(try AlarmData(tree()))
                 try validate(e.data, type: t)
                 return .alarm(e)
@@ -89,6 +90,7 @@ public enum IncomingMessage: Sendable, Equatable {
             throw .schema("data.kind '\(d.kind.rawValue)' does not match type '\(type)'")
         }
         guard d.values.values.allSatisfy(\.isFinite) else { throw .schema("data.values must be finite numbers") }
+        if let problem = WireName.problem(d.condition, mayBeEmpty: true) { throw .schema("data.condition \(problem)") }
     }
 }
 

@@ -167,6 +167,8 @@ extension TelemetryMessage {
             return try c.string()
         }
         let w = try string(worker, "worker"), d = try string(device, "device"), k = try string(kind, "kind")
+        if let problem = WireName.problem(w) { throw WireError.schema("\(path("worker")) \(problem)") }
+        if let problem = WireName.problem(d) { throw WireError.schema("\(path("device")) \(problem)") }
         let first = c.b[try present(time, "time_ms")]
         guard first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
             let t = SchemaReader.integer(try c.number())

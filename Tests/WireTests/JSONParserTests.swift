@@ -53,8 +53,12 @@ import Wire
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let generic = try encoder.encode(e)
         #expect(try JSONDecoder().decode(CloudEvent<TelemetryBatch>.self, from: fast) == e)
-        #expect(try IncomingMessage.decode(topic: topics.telemetry, payload: fast) == .telemetry(TelemetryMessage(e)))
         #expect(try JSONParser.parse(fast) == JSONParser.parse(generic))
+        // A worker named with a quote, a backslash and a newline is written right, and refused at the wire (docs/wire.md, "Names").
+        #expect(throws: WireError.self) { try IncomingMessage.decode(topic: topics.telemetry, payload: fast) }
+        var plain = e
+        plain.data.readings[0].worker = "chen"
+        #expect(try IncomingMessage.decode(topic: topics.telemetry, payload: plain.json()) == .telemetry(TelemetryMessage(plain)))
     }
 
     @Test func ackMatchesTheGenericEncoding() throws {

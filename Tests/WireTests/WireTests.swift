@@ -33,10 +33,14 @@ import Testing
         for text in [
             "2026-02-30T08:00:00.000Z", "2026-02-30T08:00:00+08:00", "2025-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
             "0000-01-01T00:00:00.000Z", "0000-01-01T00:00:00Z",
+            // Nor is a time of day that does not exist (Foundation's rolls 25:00 into the next day).
+            "2026-01-01T25:00:00.000Z", "2026-01-01T24:00:00Z", "2026-01-01T10:60:00Z", "2026-12-07T99:99:99Z",
+            "2026-01-01T10:00:00+25:00", "2026-01-01T10:00:00", "2026-01-01T10:00:00.Z",
         ] {
             #expect(RFC3339.parse(text) == nil, "\(text)")
         }
         #expect(RFC3339.parse("2024-02-29T08:00:00+08:00") == 1_709_164_800_000, "a leap day is one")
+        #expect(RFC3339.parse("2026-01-01T08:01:02.58Z") == 1_767_254_462_580, "a shorter fraction is one")
     }
 
     /// The fast reader of Canary's own form gives what Foundation's gives, over leap years and before 1970.

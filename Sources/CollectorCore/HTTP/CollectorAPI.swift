@@ -63,9 +63,7 @@ public struct CollectorAPI: Sendable {
 
         // The page holds no data: it asks for a token and then reads the API with it.
         router.get("/") { _, _ -> Response in
-            Response(
-                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
-                body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
+            Response(status: .ok, headers: PageSecurityHeaders.fields, body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
         router.get("/healthz") { _, _ -> EditedResponse<Health> in
             let db = await store.isHealthy(), now = self.status()
@@ -88,7 +86,7 @@ public struct CollectorAPI: Sendable {
                     body: .init(byteBuffer: ByteBuffer(string: self.metrics.exposition())))
             }
 
-        let api = router.group("api/v1")
+        let api = router.group("api/v1").add(middleware: NoStore())
         let coordinators = api.group().add(middleware: authenticator).add(middleware: requiring(.coordinator))
         coordinators.get("events") { request, context -> Response in
             let limit = try request.limit(default: 100, max: 1_000)

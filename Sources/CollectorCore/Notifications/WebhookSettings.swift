@@ -90,9 +90,23 @@ public struct WebhookSettings: Sendable, Equatable {
 
     static let maxRetryMs: Int64 = 60_000
 
-    /// For `/api/v1/config`: no secret.
+    /// `url` with its user info and every query value replaced by `REDACTED`: receivers often take a key
+    /// there (`http://user:pass@…/?key=…`), and the config view and the audit log must not spread it.
+    static func redacted(_ url: String) -> String {
+        guard var parts = URLComponents(string: url) else { return "REDACTED" }
+        if parts.user != nil || parts.password != nil {
+            parts.user = "REDACTED"
+            parts.password = nil
+        }
+        parts.queryItems = parts.queryItems?.map { URLQueryItem(name: $0.name, value: $0.value == nil ? nil : "REDACTED") }
+        parts.fragment = nil
+        return parts.string ?? "REDACTED"
+    }
+
+    /// For `/api/v1/config` and the audit log's `config` entry: no secret, and none of what a URL may
+    /// carry as one (``redacted(_:)``).
     var summaryJSON: String {
-        "{\"name\":\(JSONText.quoted(name)),\"url\":\(JSONText.quoted(url)),\"sites\":[\(sites.sorted().map(JSONText.quoted).joined(separator: ","))],"
+        "{\"name\":\(JSONText.quoted(name)),\"url\":\(JSONText.quoted(Self.redacted(url))),\"sites\":[\(sites.sorted().map(JSONText.quoted).joined(separator: ","))],"
             + "\"min_severity\":\"\(minSeverity.rawValue)\",\"events\":[\(events.map(\.rawValue).sorted().map(JSONText.quoted).joined(separator: ","))]}"
     }
 }

@@ -1,0 +1,122 @@
+import Foundation
+import LocalServices
+import TestSupport
+import Testing
+
+/// What a malicious gateway on the site network, or a curious visitor's
+/// browser, could do to the real collector (docs/collector.md, "Access",
+/// "Exports"), and what stops it.
+@Suite struct SecurityRoundTwoTests {
+    func publish(_ site: Worksite, _ kind: String, _ message: String) throws {
+        let topic = "canary/v1/test-site/gw-6/\(kind)"
+        #expect(try runToEnd(["/usr/bin/mosquitto_pub", "-p", "\(site.broker.port)", "-q", "1", "-t", topic, "-m", message]) == 0)
+    }
+
+    func alarm(_ subject: String, condition: String = "", id: String) -> String {
+        let t: Int64 = 1_767_254_400_000
+        let quoted = String(decoding: try! JSONEncoder().encode(subject), as: UTF8.self)
+        let cond = String(decoding: try! JSONEncoder().encode(condition), as: UTF8.self)
+        return """
+            {"specversion":"1.0","id":"\(t)-\(id)","source":"canary://test-site/gw-6","type":"tw.canary.alarm.gas",\
+            "time":"2026-01-01T08:00:00.000Z","subject":\(quoted),"data":{"kind":"gas","condition":\(cond),\
+            "phase":"alarm","severity":"alarm","time_ms":\(t),"values":{"value":-1.5,"=cmd|' /C calc'!A0":1}}}
+            """
+    }
+
+    /// A gateway names workers, devices and conditions within bounds: a 10,000-character worker id, one that is only
+    /// white space, one with U+202E or ESC, a condition carrying HTML or a formula, a reading's worker with a NUL: each
+    /// refused and counted, none stored; a worker named 林 or José is a name like any other.
+    @Test func namesFromAGatewayAreBoundedInLengthAndCharacters() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let bad = [
+            alarm(String(repeating: "x", count: 10_000), id: "long"), alarm("   ", id: "blank"), alarm("lin\u{202E}evil", id: "bidi"),
+            alarm("lin\u{1B}[31m", id: "esc"), alarm("lin", condition: "<img src=x onerror=alert(1)>", id: "html"),
+            alarm("lin", condition: "=HYPERLINK(\"http://evil.example/\")", id: "formula"),
+        ]
+        for message in bad { try publish(site, "events", message) }
+        try publish(
+            site, "telemetry",
+            """
+            {"specversion":"1.0","id":"1767254400000-telemetry-nul","source":"canary://test-site/gw-6","type":"tw.canary.telemetry",\
+            "time":"2026-01-01T08:00:00.000Z","data":{"readings":[{"kind":"gas","device":"D6","worker":"mei\\u0000","time_ms":1767254400000,\
+            "values":{"o2":20.9}}]}}
+            """)
+        for (k, name) in ["林", "José"].enumerated() { try publish(site, "events", alarm(name, id: "good\(k)")) }
+        try await site.eventually { try await site.metricSum("canary_collector_messages_rejected_total", labels: []) >= 7 }
+        #expect(try await site.metricSum("canary_collector_messages_rejected_total", labels: []) == 7)
+        try await site.eventually { try await site.get("/api/v1/events").body.contains("good1") }
+        let events = try await site.get("/api/v1/events").body
+        #expect(events.contains("good0") && events.contains("good1"))
+        for id in ["long", "blank", "bidi", "esc", "html", "formula"] { #expect(!events.contains("-\(id)\""), "\(id) was stored") }
+    }
+
+    /// A value name `=cmd|…` in an alarm and `=1+1` in telemetry reach the researchers' CSV as text a spreadsheet
+    /// does not evaluate; negative numbers stay numbers.
+    @Test func aFormulaFromAGatewayReachesTheResearchersCSVAsText() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        try publish(site, "events", alarm("mei", id: "formula"))
+        try publish(
+            site, "telemetry",
+            """
+            {"specversion":"1.0","id":"1767254400000-telemetry-1","source":"canary://test-site/gw-6","type":"tw.canary.telemetry",\
+            "time":"2026-01-01T08:00:00.000Z","data":{"readings":[{"kind":"gas","device":"D6","worker":"mei","time_ms":1767254400000,\
+            "values":{"=1+1":2,"o2":-0.5}}]}}
+            """)
+        try await site.eventually {
+            let events = try await site.get("/api/v1/export/events.csv", token: "researcher-token").body
+            let telemetry = try await site.get("/api/v1/export/telemetry.csv", token: "researcher-token").body
+            return events.contains("calc") && telemetry.contains("1+1")
+        }
+        let events = try await site.get("/api/v1/export/events.csv", token: "researcher-token").body
+        #expect(events.contains(",'=cmd|' /C calc'!A0=1;value=-1.5"), "\(events)")
+        let telemetry = try await site.get("/api/v1/export/telemetry.csv", token: "researcher-token").body
+        #expect(telemetry.contains(",'=1+1,2") && !telemetry.contains(",=1+1,"), "\(telemetry)")
+        #expect(telemetry.contains(",o2,-0.5"), "a negative number is data, not a formula: \(telemetry)")
+    }
+
+    /// The page cannot be framed, run another's script or be sniffed; the API's answers are never cached; `/metrics`
+    /// without a token only for a request that names this machine; a webhook URL's credentials and keys stay out of
+    /// the config view and the audit log.
+    @Test func headersAndSecretsKeepThePageAndTheDataToThemselves() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-hook-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let secretFile = directory.appendingPathComponent("hook.secret")
+        try "a-webhook-secret-of-32-characters\n".write(to: secretFile, atomically: true, encoding: .utf8)
+        chmod(secretFile.path, 0o600)
+        let site = try Worksite(
+            collectorConfig: """
+                webhooks:
+                  - {name: sms, url: "http://gw-user:gw-pass@127.0.0.1:9/send?key=SECRET-KEY&to=0912345678", secret_file: \(secretFile.path)}
+                """)
+        try await site.startCollector()
+
+        let page = try await site.get("/", token: nil)
+        let csp = try #require(page.headers["content-security-policy"])
+        #expect(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'sha256-") && !csp.contains("unsafe-inline"), "\(csp)")
+        #expect(page.headers["x-frame-options"] == "DENY" && page.headers["x-content-type-options"] == "nosniff")
+
+        for path in ["/api/v1/alerts", "/api/v1/workers", "/api/v1/config", "/api/v1/gateways"] {
+            let r = try await site.get(path)
+            #expect(r.headers["cache-control"] == "no-store" && r.headers["x-content-type-options"] == "nosniff", "\(path): \(r.headers)")
+        }
+        #expect(try await site.get("/api/v1/alerts", token: nil).headers["cache-control"] == "no-store", "a refusal too")
+
+        #expect(try await APIClient.get(port: site.apiPort, "/metrics").status == 200)
+        #expect(try await APIClient.get(port: site.apiPort, "/metrics", headers: ["Host": "localhost:\(site.apiPort)"]).status == 200)
+        let rebound = try await APIClient.get(port: site.apiPort, "/metrics", headers: ["Host": "evil.example:\(site.apiPort)"])
+        #expect(rebound.status == 401, "a page of evil.example resolved to 127.0.0.1 reads nothing")
+        let admin = try await APIClient.get(
+            port: site.apiPort, "/metrics", headers: ["Host": "evil.example", "Authorization": "Bearer admin-token"])
+        #expect(admin.status == 200)
+
+        let config = try await site.get("/api/v1/config", token: "admin-token").body
+        let audit = try await site.get("/api/v1/audit", token: "admin-token").body
+        for text in [config, audit] {
+            #expect(!text.contains("gw-pass") && !text.contains("SECRET-KEY") && !text.contains("0912345678"), "\(text)")
+            #expect(text.contains("REDACTED@127.0.0.1:9"), "the receiver is still named: \(text)")
+        }
+    }
+}
