@@ -73,7 +73,9 @@ public enum CollectorService {
         let perClient = ConnectionsPerClient(limit: config.http.maxConnectionsPerClient, metrics: metrics, logger: logger)
         let http1 = HTTPServerBuilder.http1(
             configuration: .init(
-                additionalChannelHandlers: [perClient.handler(), HangUpHandler()],
+                additionalChannelHandlers: [
+                    perClient.handler(), HangUpHandler(), RequestBounds(deadline: .milliseconds(config.http.idleTimeoutMs)),
+                ],
                 idleTimeout: .milliseconds(config.http.idleTimeoutMs)))
         var server = http1
         if let tls = config.http.tls {

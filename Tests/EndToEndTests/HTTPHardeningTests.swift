@@ -24,7 +24,26 @@ import Testing
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
             guard rc == 0 else { throw SpawnError(message: "connect: \(String(cString: strerror(errno)))") }
-            if !text.isEmpty { _ = text.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+            if !text.isEmpty { send(text) }
+        }
+
+        func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+
+        /// What the server sent until it closed the connection (or the read timed out).
+        func answer() -> String {
+            var out: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 4_096)
+            while case let n = recv(fd, &buffer, buffer.count, 0), n > 0 { out += buffer[0..<n] }
+            return String(decoding: out, as: UTF8.self)
+        }
+
+        /// Whether the server has closed the connection by now (without waiting; what it answered is read past).
+        func closedYet() -> Bool {
+            var buffer = [UInt8](repeating: 0, count: 4_096)
+            while true {
+                let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                if n == 0 { return true }
+                if n < 0 { return false }
+            }
         }
 
         /// Whether the server closed the connection (rather than answering, or the read timing out).
@@ -52,6 +71,34 @@ import Testing
         #expect(held.allSatisfy { $0.closedByServer() })
         #expect(try await site.get("/healthz", token: nil).status == 200)
         #expect(try await site.metric("canary_collector_http_connections_refused_total") >= 1)
+    }
+
+    /// A body trickled a byte at a time is closed once the request is older than the idle timeout, however
+    /// often a byte comes; a body over the API's limit and a body on a GET are refused before they are read.
+    @Test func aTrickledOrOversizedBodyIsRefused() async throws {
+        let site = try Worksite(collectorConfig: "")
+        try site.setHTTP("idle_timeout: 1s")
+        try await site.startCollector()
+        let trickled = try RawConnection(
+            port: site.apiPort, sending: "POST /api/v1/alerts/1/acknowledge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n")
+        var closed = false
+        // A byte every 200 ms (each resets the idle timer), for at most 10 s: the trickle is the test's input.
+        for _ in 0..<50 where !closed {
+            trickled.send("x")
+            try await Task.sleep(for: .milliseconds(200))
+            closed = trickled.closedYet()
+        }
+        #expect(closed, "a trickled body held its connection")
+
+        let huge = try RawConnection(
+            port: site.apiPort, sending: "POST /api/v1/alerts/1/acknowledge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\nx")
+        #expect(huge.answer().hasPrefix("HTTP/1.1 413"))
+        let getWithBody = try RawConnection(
+            port: site.apiPort, sending: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello")
+        #expect(getWithBody.answer().hasPrefix("HTTP/1.1 400"))
+        // The API answers as before.
+        #expect(try await site.get("/healthz", token: nil).status == 200)
+        #expect(try await site.post("/api/v1/alerts/999/acknowledge", token: "night-token").status == 404)
     }
 
     @Test func theAPISpeaksTLSItself() async throws {
