@@ -1,3 +1,5 @@
+import Foundation
+
 /// The names a gateway gives things on the wire: a worker (an alarm's
 /// `subject`, a reading's `worker`), a device, a condition. They reach the
 /// control room's screens, text messages and researchers' spreadsheets, so
@@ -5,11 +7,16 @@
 /// at most ``maxLength`` characters, letters and digits of any script (林,
 /// José), marks, and `- _ . : @ + # /` and inner spaces; nothing that is only
 /// white space, and no control or format character (ESC, or U+202E, which
-/// turns the text after it around on a screen). Found: a 250 KB worker id
+/// turns the text after it around on a screen). A name is in Unicode's NFC,
+/// the form keyboards type: `josé` has one spelling in the database, and the
+/// collector compares the names in its paths and its config in that form. Found: a 250 KB worker id
 /// made `/alerts` 782 KB; U+202E and ESC reached the dashboard's worker list;
 /// raw HTML reached the words sent to webhooks.
 public enum WireName {
     public static let maxLength = 64
+
+    /// `name` in Unicode's canonical composition (NFC).
+    public static func normalized(_ name: String) -> String { name.precomposedStringWithCanonicalMapping }
 
     /// Why `name` is not one, or nil when it is; `mayBeEmpty` for a condition (a fall has none).
     public static func problem(_ name: String, mayBeEmpty: Bool = false) -> String? {
@@ -24,6 +31,7 @@ public enum WireName {
         for s in name.unicodeScalars where !allowed(s) {
             return "has U+\(String(s.value, radix: 16, uppercase: true)), which a name may not"
         }
+        guard name.unicodeScalars.elementsEqual(normalized(name).unicodeScalars) else { return "is not in Unicode NFC" }
         return nil
     }
 

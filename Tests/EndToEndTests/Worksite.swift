@@ -61,7 +61,8 @@ final class Worksite: @unchecked Sendable {
 
     /// The tokens the tests' collectors know (`printf %s TOKEN | sha256sum`): one with every
     /// role but worker, which the tests read the API with unless they say otherwise, one per
-    /// role, and lin's and chen's own (`lin-token`, `chen-token`).
+    /// role, and lin's and chen's own (`lin-token`, `chen-token`), 林's (`zh-lin-token`) and José's (`jose-token`;
+    /// the config spells his name decomposed, NFD).
     static let tokens = """
         tokens:
           - {name: Test reader, token_sha256: 9b55a7eb696557361a993bb4f81103b3cf34ade2d81e5888bd1a97ed6993d7fe, roles: [coordinator, medical, researcher, admin]}
@@ -71,6 +72,8 @@ final class Worksite: @unchecked Sendable {
           - {name: Operator, token_sha256: 10a4c7c9fc5206d6f36dc6944a81bb6f4a3cb0e25014ae3b12e6c3e52712292a, roles: [admin]}
           - {name: 林美玲, token_sha256: 8d2356716547d68147cd714c4bd203426df47aa4c326d574749b815b8fee6993, roles: [worker], site: test-site, worker: lin}
           - {name: 陳志明, token_sha256: 3a098fc5254c22f23a7f774fdca3309ae41d8bb804200f825fe7a2911bd7389a, roles: [worker], site: test-site, worker: chen}
+          - {name: 林小姐, token_sha256: e4a3fc99e2cbb7581ed6c51d5f40896e862b0235eddeed87097c5825c65a67ea, roles: [worker], site: test-site, worker: 林}
+          - {name: José, token_sha256: 184ac1a7637902384cf02f09bdd49f6a2da22c694579841250cb9220194e7f1a, roles: [worker], site: test-site, worker: "jose\\u0301"}
         """
     static let allRoles = "all-token"
 

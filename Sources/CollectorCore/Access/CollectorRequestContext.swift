@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdAuth
 import NIOCore
+import Wire
 
 /// Each request's context: the caller its token names (set by
 /// ``BearerTokenAuthenticator``) and the client's address (the audit log records
@@ -34,6 +35,16 @@ public struct CollectorRequestContext: AuthRequestContext, RemoteAddressRequestC
 
     /// The client's address as text, for the audit log.
     var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+
+    /// A name in the path (a site, a worker), as the names in the database and the config are: percent-decoded
+    /// once (`%E6%9E%97` is 林, `l%69n` is lin: a browser may send either) and in Unicode NFC (``WireName``), so
+    /// that a worker named 林 or José can read their own data whichever way their phone spelled the path.
+    func pathName(_ key: String) throws -> String {
+        guard let name = try parameters.require(key).removingPercentEncoding else {
+            throw APIError(message: "\(key) is not percent-encoded UTF-8")
+        }
+        return WireName.normalized(name)
+    }
 
     /// Whether the client is on this machine (127.0.0.0/8 or ::1).
     var fromLoopback: Bool {

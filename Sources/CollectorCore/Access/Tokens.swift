@@ -1,6 +1,7 @@
 import Crypto
 import DaemonSupport
 import Foundation
+import Wire
 
 /// Who may use the API: the config's `tokens`, each a name, the SHA-256 of a
 /// bearer token (`Authorization: Bearer TOKEN`) and the roles it holds. The
@@ -65,7 +66,8 @@ public struct Tokens: Sendable, Equatable {
             // A worker's token is one worker's: whose data it reads is in the config, not in the request.
             var worker: WorkerID?
             if roles.contains(.worker) {
-                worker = WorkerID(site: try entry.requiredString("site"), worker: try entry.requiredString("worker"))
+                worker = WorkerID(
+                    site: WireName.normalized(try entry.requiredString("site")), worker: WireName.normalized(try entry.requiredString("worker")))
             } else if entry.has("worker") || entry.has("site") {
                 throw entry.error(entry.has("worker") ? "worker" : "site", "goes with the worker role only")
             }

@@ -185,7 +185,7 @@ public struct CollectorAPI: Sendable {
         plans.get { _, _ -> Response in .json(self.plans.json) }
         plans.get(":site/floors/:level/image") { _, context -> Response in
             guard let level = Int(try context.parameters.require("level")),
-                let image = self.plans.floor(try context.parameters.require("site"), level)?.image
+                let image = self.plans.floor(try context.pathName("site"), level)?.image
             else { throw APIError(status: .notFound, message: "no such plan") }
             guard let bytes = FileManager.default.contents(atPath: image.file) else {
                 context.logger.error("a site plan's picture cannot be read", metadata: ["file": "\(image.file)"])
@@ -305,7 +305,7 @@ public struct CollectorAPI: Sendable {
     /// The worker the path names, when that is the caller: a worker's token reads and changes that
     /// worker's data only.
     private static func ownData(_ context: CollectorRequestContext) throws -> WorkerID {
-        let asked = WorkerID(site: try context.parameters.require("site"), worker: try context.parameters.require("worker"))
+        let asked = WorkerID(site: try context.pathName("site"), worker: try context.pathName("worker"))
         guard try context.requireIdentity().worker == asked else {
             throw APIError(status: .forbidden, message: "a worker's token reads and changes that worker's data only")
         }
