@@ -31,8 +31,11 @@ import Wire
                 acknowledged.handling == .acknowledged && acknowledged.acknowledged_by == "control room A"
                     && acknowledged.acknowledged == RFC3339.format(ms: 2_000) && acknowledged.resolved == nil)
             #expect(try await s.alertChanges(after: 0, limit: 10).count == 2, "the acknowledgement is a change on the feed")
-            // The first acknowledgement stands.
-            #expect(try record(try await s.acknowledge(id, by: "control room B", nowMs: 3_000)).acknowledged_by == "control room A")
+            // The first acknowledgement stands; a second is refused, and is no action in the audit log.
+            await #expect(throws: AlertHandlingError.alreadyAcknowledged(by: "control room A")) {
+                try await s.acknowledge(id, by: "control room B", nowMs: 3_000)
+            }
+            #expect(try await s.auditLog(after: 0, limit: 10).filter { $0.action == "acknowledge" }.map(\.actor) == ["control room A"])
             #expect(try await s.alertChanges(after: 0, limit: 10).count == 2)
             #expect(try await s.alerts(state: nil, handling: .only(.unacknowledged), site: nil, limit: 10).isEmpty)
             #expect(try await s.alerts(state: nil, handling: .only(.acknowledged), site: nil, limit: 10).count == 1)

@@ -137,4 +137,30 @@ import Testing
         #expect(lin.status == 200 && lin.body.contains("own2"), "\(lin.status)")
         #expect(try await site.get("/api/v1/mydata/test-site/%E6%9E%97", token: "lin-token").status == 403, "still only their own")
     }
+
+    /// The audit log says what happened: a second coordinator's acknowledgement of an alert someone acknowledged is
+    /// refused (409, naming who) and is no action in the log; an outcome naming an alert nobody raised is refused even
+    /// when nothing is reported; a HEAD on an export exports nothing and is no export in the log.
+    @Test func theAuditLogRecordsWhatHappenedNotReplaysOrProbes() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        try publish(site, "events", alarm("mei", id: "replayed"))
+        try await site.eventually { try await site.get("/api/v1/alerts").body.contains("replayed") }
+        let body = try await site.get("/api/v1/alerts").body
+        let alerts = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: [[String: Any]]])?["alerts"] ?? []
+        let id = try #require(alerts.first?["id"] as? Int)
+        #expect(try await site.post("/api/v1/alerts/\(id)/acknowledge", token: "night-token").status == 200)
+        let again = try await site.post("/api/v1/alerts/\(id)/acknowledge", token: "all-token")
+        #expect(again.status == 409 && again.body.contains("Night shift"), "\(again.status) \(again.body)")
+        let noSuch = try await site.post(
+            "/api/v1/alerts/\(id)/resolve", token: "night-token",
+            json: #"{"reason":"real-incident","outcome":{"deaths":0,"injured":1,"hospitalised":0,"description":"a cut","related_alerts":[999999]}}"#)
+        #expect(noSuch.status == 400 && noSuch.body.contains("999999"), "\(noSuch.status) \(noSuch.body)")
+        let head = try await APIClient.request(
+            "HEAD", port: site.apiPort, "/api/v1/export/events.csv", headers: ["Authorization": "Bearer researcher-token"])
+        #expect(head.status == 200)
+        let audit = try await site.get("/api/v1/audit", token: "admin-token").body
+        #expect(audit.components(separatedBy: #""action":"acknowledge""#).count - 1 == 1, "\(audit)")
+        #expect(!audit.contains(#""action":"resolve""#) && !audit.contains(#""action":"export""#), "\(audit)")
+    }
 }

@@ -262,6 +262,10 @@ public struct CollectorAPI: Sendable {
                 if let pseudonyms = self.pseudonyms, let worker = filter.worker {
                     filter.worker = try await Self.worker(pseudonym: worker, pseudonyms, store)
                 }
+                // A HEAD exports nothing, so it is no export in the audit log (it wrote a start without an end).
+                if request.method == .head {
+                    return Response(status: .ok, headers: [.contentType: format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"])
+                }
                 // Audited before anything goes out: an export the log cannot record is not made.
                 let audit = AuditEntry(
                     action: "export", actor: try context.requireIdentity().name, address: context.clientAddress,
@@ -327,6 +331,8 @@ public struct CollectorAPI: Sendable {
             throw APIError(status: .notFound, message: "no such alert")
         } catch AlertHandlingError.alreadyResolved {
             throw APIError(status: .conflict, message: "the alert is resolved already")
+        } catch AlertHandlingError.alreadyAcknowledged(let by) {
+            throw APIError(status: .conflict, message: "the alert is acknowledged already, by \(by)")
         } catch AlertHandlingError.noSuchRelatedAlert(let id) {
             throw APIError(message: "outcome.related_alerts: no alert \(id)")
         }

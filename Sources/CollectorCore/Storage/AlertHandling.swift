@@ -19,10 +19,11 @@ struct AlertHandling: Equatable {
 
     var state: AlertRecord.Handling { resolvedMs != nil ? .resolved : acknowledgedMs != nil ? .acknowledged : .unacknowledged }
 
-    /// A coordinator's acknowledgement: someone is on it. The first stands; false when this changes nothing.
+    /// A coordinator's acknowledgement: someone is on it. The first stands; a second is refused, naming
+    /// who acknowledged it, and is no action in the audit log (a replay changed nothing).
     mutating func acknowledge(by coordinator: String, nowMs: Int64) throws(AlertHandlingError) -> Bool {
         guard resolvedMs == nil else { throw .alreadyResolved }
-        guard acknowledgedMs == nil else { return false }
+        guard acknowledgedMs == nil else { throw .alreadyAcknowledged(by: acknowledgedBy ?? "") }
         acknowledgedMs = nowMs
         acknowledgedBy = coordinator
         return true
@@ -89,13 +90,15 @@ public enum AlertHandlingError: Error, Equatable {
     case noSuchAlert
     /// A resolved alert is closed: it is neither acknowledged nor resolved again.
     case alreadyResolved
+    /// Someone is on it already: the first acknowledgement stands.
+    case alreadyAcknowledged(by: String)
     /// An incident's outcome names an alert that does not exist.
     case noSuchRelatedAlert(Int64)
 }
 
 extension SQLiteStore {
     /// Acknowledges alert `id` for `coordinator`: someone is on it. The first
-    /// acknowledgement stands; acknowledging again changes nothing. The alert's JSON.
+    /// acknowledgement stands; acknowledging again is refused, and its audit line with it. The alert's JSON.
     /// The audit log records it in the same transaction, with the client's `address`.
     public func acknowledge(_ id: Int64, by coordinator: String, address: String? = nil, nowMs: Int64) throws -> String {
         try durableWrite { db in

@@ -64,12 +64,13 @@ public enum DeliveryOutcome: Equatable {
 
 extension SQLiteStore {
     /// Makes the report of alert `id`'s incident in the resolving transaction, when `outcome`
-    /// is reportable and none of the incident's alerts is in a report already.
+    /// is reportable and none of the incident's alerts is in a report already. Every related
+    /// alert must exist, reportable or not: an outcome that names an alert nobody raised is a
+    /// mistake in the record.
     static func makeReport(
         for id: Int64, outcome: IncidentOutcome, by coordinator: String, nowMs: Int64, egov: EGovSettings,
         _ db: Database
     ) throws {
-        guard outcome.isReportable else { return }
         let ids = [id] + (outcome.related_alerts ?? []).filter { $0 != id }
         let rows = try ids.map { alert -> Row in
             guard
@@ -79,6 +80,7 @@ extension SQLiteStore {
             else { throw AlertHandlingError.noSuchRelatedAlert(alert) }
             return row
         }
+        guard outcome.isReportable else { return }
         let already = try Int64.fetchOne(
             db, sql: "SELECT report_id FROM incident_alerts WHERE alert_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
             arguments: StatementArguments(ids))

@@ -186,7 +186,6 @@ extension PostgresStore {
     private func makeReport(
         for id: Int64, outcome: IncidentOutcome, by coordinator: String, nowMs: Int64, egov: EGovSettings, _ c: PostgresConnection
     ) async throws {
-        guard outcome.isReportable else { return }
         let ids = [id] + (outcome.related_alerts ?? []).filter { $0 != id }
         var alerts: [AlertRecord] = [], knownMs = Int64.max
         for alert in ids {
@@ -199,6 +198,7 @@ extension PostgresStore {
             alerts.append(try JSONDecoder().decode(AlertRecord.self, from: Data(snapshot.utf8)))
             knownMs = min(knownMs, created)
         }
+        guard outcome.isReportable else { return }
         guard try await rows("SELECT 1 FROM incident_alerts WHERE alert_id = ANY(\(ids))", c).isEmpty else { return }
         let xroadID = UUID().uuidString.lowercased()
         let report = IncidentReport.make(id: xroadID, alerts: alerts, knownMs: knownMs, outcome: outcome, by: coordinator, nowMs: nowMs, egov: egov)
