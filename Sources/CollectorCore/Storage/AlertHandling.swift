@@ -21,12 +21,11 @@ struct AlertHandling: Equatable {
 
     /// A coordinator's acknowledgement: someone is on it. The first stands; a second is refused, naming
     /// who acknowledged it, and is no action in the audit log (a replay changed nothing).
-    mutating func acknowledge(by coordinator: String, nowMs: Int64) throws(AlertHandlingError) -> Bool {
+    mutating func acknowledge(by coordinator: String, nowMs: Int64) throws(AlertHandlingError) {
         guard resolvedMs == nil else { throw .alreadyResolved }
         guard acknowledgedMs == nil else { throw .alreadyAcknowledged(by: acknowledgedBy ?? "") }
         acknowledgedMs = nowMs
         acknowledgedBy = coordinator
-        return true
     }
 
     /// A coordinator's resolution with its reason (acknowledging it too, if nobody had).
@@ -118,10 +117,7 @@ extension SQLiteStore {
         try durableWrite { db in
             let detail = AlertHandling.resolutionDetail(id, reason: reason, note: note, outcome: outcome)
             try Self.audit(AuditEntry(action: "resolve", actor: coordinator, address: address, detail: detail), nowMs: nowMs, db)
-            let alert = try changeHandling(of: id, db) { h in
-                try h.resolve(by: coordinator, reason: reason, note: note, nowMs: nowMs)
-                return true
-            }
+            let alert = try changeHandling(of: id, db) { try $0.resolve(by: coordinator, reason: reason, note: note, nowMs: nowMs) }
             if let outcome { try Self.makeReport(for: id, outcome: outcome, by: coordinator, nowMs: nowMs, egov: egov, db) }
             return alert
         }
@@ -141,24 +137,21 @@ extension SQLiteStore {
         guard try pool.read({ try Int64.fetchOne($0, sql: due + " LIMIT 1", arguments: [nowMs - afterMs]) }) != nil else { return [] }
         return try durableWrite { db in
             try Int64.fetchAll(db, sql: due, arguments: [nowMs - afterMs]).map { id in
-                try changeHandling(of: id, db) { h in
-                    h.escalatedMs = nowMs
-                    return true
-                }
+                try changeHandling(of: id, db) { $0.escalatedMs = nowMs }
             }
         }
     }
 
-    /// Lets `edit` change alert `id`'s handling; when it says it did, writes the
+    /// Lets `edit` change alert `id`'s handling (or refuse, throwing), then writes the
     /// columns, the snapshot and a change for the feed. The alert's JSON.
-    private func changeHandling(of id: Int64, _ db: Database, _ edit: (inout AlertHandling) throws -> Bool) throws -> String {
+    private func changeHandling(of id: Int64, _ db: Database, _ edit: (inout AlertHandling) throws -> Void) throws -> String {
         guard
             let row = try BoundStatement(db, sql: "SELECT snapshot, \(AlertHandling.columns) FROM alerts WHERE alert_id = ?")
                 .first(.int(id), read: { (snapshot: $0.text(0) ?? "", handling: AlertHandling($0, from: 1)) })
         else { throw AlertHandlingError.noSuchAlert }
         let snapshot = row.snapshot
         var handling = row.handling
-        guard try edit(&handling) else { return snapshot }
+        try edit(&handling)
         let changed = try handling.applied(to: snapshot)
         try db.execute(
             sql: """

@@ -20,10 +20,7 @@ extension PostgresStore {
         try await handling { c in
             let detail = AlertHandling.resolutionDetail(id, reason: reason, note: note, outcome: outcome)
             try await audit(AuditEntry(action: "resolve", actor: coordinator, address: address, detail: detail), nowMs: nowMs, c)
-            let alert = try await changeHandling(of: id, c) { h in
-                try h.resolve(by: coordinator, reason: reason, note: note, nowMs: nowMs)
-                return true
-            }
+            let alert = try await changeHandling(of: id, c) { try $0.resolve(by: coordinator, reason: reason, note: note, nowMs: nowMs) }
             if let outcome { try await makeReport(for: id, outcome: outcome, by: coordinator, nowMs: nowMs, egov: egov, c) }
             return alert
         }
@@ -44,10 +41,7 @@ extension PostgresStore {
             var escalated: [String] = []
             for row in try await rows(due, c) {
                 escalated.append(
-                    try await changeHandling(of: try row.decode(Int64.self), c) { h in
-                        h.escalatedMs = nowMs
-                        return true
-                    })
+                    try await changeHandling(of: try row.decode(Int64.self), c) { $0.escalatedMs = nowMs })
             }
             return escalated
         }
@@ -63,9 +57,9 @@ extension PostgresStore {
         return alert
     }
 
-    /// As ``SQLiteStore``'s: lets `edit` change the handling; when it did, writes the columns,
-    /// the snapshot and a change for the feed. The alert's JSON.
-    private func changeHandling(of id: Int64, _ c: PostgresConnection, _ edit: (inout AlertHandling) throws -> Bool) async throws -> String {
+    /// As ``SQLiteStore``'s: lets `edit` change the handling (or refuse, throwing), then writes the
+    /// columns, the snapshot and a change for the feed. The alert's JSON.
+    private func changeHandling(of id: Int64, _ c: PostgresConnection, _ edit: (inout AlertHandling) throws -> Void) async throws -> String {
         guard let row = try await rows("SELECT snapshot, \(unescaped: AlertHandling.columns) FROM alerts WHERE alert_id = \(id)", c).first else {
             throw AlertHandlingError.noSuchAlert
         }
@@ -74,7 +68,7 @@ extension PostgresStore {
         var h = AlertHandling(
             acknowledgedMs: aMs, acknowledgedBy: aBy, resolvedMs: rMs, resolvedBy: rBy, resolution: resolution.flatMap(AlertRecord.Resolution.init),
             note: note, escalatedMs: eMs)
-        guard try edit(&h) else { return snapshot }
+        try edit(&h)
         let changed = try h.applied(to: snapshot)
         try await c.query(
             """
