@@ -153,8 +153,8 @@ enum AlertBook {
         case ignore
         /// The open alert becomes `record` (its columns: ``Columns``).
         case update(AlertRecord, Columns)
-        /// A new alert opens (``opened(_:id:)``; its columns: ``Columns``).
-        case open(Columns)
+        /// A new alert opens as `record` (``opened(_:)``), which takes its row's id once inserted (its columns: ``Columns``).
+        case open(AlertRecord, Columns)
     }
 
     /// What a step writes to an alert's row besides its snapshot: its phase and time
@@ -207,8 +207,8 @@ enum AlertBook {
         guard let open else {
             // A clear for an alert this collector never saw open: stored as an event, no alert.
             if d.phase == .cleared { return .ignore }
-            let record = opened(d, id: 0)
-            return .open(Columns(record, updatedMs: d.timeMs, orderMs: d.orderMs))
+            let record = opened(d)
+            return .open(record, Columns(record, updatedMs: d.timeMs, orderMs: d.orderMs))
         }
         guard !onlyIfNew else { return .ignore }
         var record = AlertRecord(
@@ -247,11 +247,11 @@ enum AlertBook {
         return .update(record, Columns(record, updatedMs: max(d.timeMs, open.updatedMs), orderMs: max(d.orderMs, open.orderMs)))
     }
 
-    /// The alert `d` opens, once its row has `id`.
-    static func opened(_ d: Change, id: Int64) -> AlertRecord {
+    /// The alert `d` opens, with id 0 until its row has one.
+    private static func opened(_ d: Change) -> AlertRecord {
         let time = RFC3339.format(ms: d.timeMs)
         var record = AlertRecord(
-            id: id, site: d.site, gateway: d.gateway, worker: d.worker, kind: d.kind, condition: d.condition,
+            id: 0, site: d.site, gateway: d.gateway, worker: d.worker, kind: d.kind, condition: d.condition,
             state: d.phase, severity: d.severity, opened: time, updated: time, event_id: d.eventID, location: d.location,
             values: d.values)
         record.gateway_time = d.gatewayTimeMs.map(RFC3339.format)

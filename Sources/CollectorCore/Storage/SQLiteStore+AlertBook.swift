@@ -44,7 +44,7 @@ extension SQLiteStore {
             .run(
                 .text(c.state.rawValue), .int(c.updatedMs), .int(c.orderMs), .text(c.location), .text(c.worst), .text(c.covers), .text(record.json),
                 .int(record.id))
-        case .open(let c):
+        case .open(var opened, let c):
             try BoundStatement(
                 db,
                 sql: """
@@ -55,7 +55,8 @@ extension SQLiteStore {
             ).run(
                 .text(d.site), .text(d.gateway), .text(d.worker), .text(d.kind), .text(d.condition), .text(c.state.rawValue),
                 .int(d.timeMs), .int(c.updatedMs), .int(c.orderMs), .text(c.location), .text(c.worst), .text(c.covers), .int(d.receivedMs))
-            record = AlertBook.opened(d, id: db.lastInsertedRowID)
+            opened.id = db.lastInsertedRowID
+            record = opened
             try BoundStatement(db, sql: "UPDATE alerts SET snapshot = ? WHERE alert_id = ?").run(.text(record.json), .int(record.id))
         }
         // Through GRDB, not a ``BoundStatement``: its observation (``AlertLogObserver``) sees only

@@ -345,7 +345,7 @@ public final class PostgresStore: CollectorStore {
                 )
                 \(unescaped: Self.logChanged)
                 """, logger: logger)
-        case .open(let columns):
+        case .open(var record, let columns):
             let inserted = try await rows(
                 """
                 INSERT INTO alerts (site, gateway, worker, kind, condition, state, opened_ms, updated_ms, order_ms, location, worst, covers,
@@ -354,7 +354,7 @@ public final class PostgresStore: CollectorStore {
                         \(columns.updatedMs), \(columns.orderMs), \(columns.location), \(columns.worst), \(columns.covers), '{}', \(d.receivedMs))
                 RETURNING alert_id
                 """, c)
-            let record = AlertBook.opened(d, id: try inserted[0].decode(Int64.self))
+            record.id = try inserted[0].decode(Int64.self)
             try await c.query(
                 """
                 WITH changed AS (UPDATE alerts SET snapshot = \(record.json) WHERE alert_id = \(record.id) RETURNING alert_id, snapshot)
