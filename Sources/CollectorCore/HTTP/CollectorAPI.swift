@@ -195,8 +195,8 @@ public struct CollectorAPI: Sendable {
             return Response(
                 status: .ok,
                 headers: [
-                    .contentType: image.contentType, .cacheControl: "no-cache", .init("X-Content-Type-Options")!: "nosniff",
-                    .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+                    .contentType: image.contentType, .cacheControl: "no-cache", .xContentTypeOptions: "nosniff",
+                    .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; sandbox",
                 ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         api.group("reports").add(middleware: authenticator).add(middleware: requiring(.coordinator, .admin))

@@ -8,7 +8,7 @@ import Hummingbird
 struct NoStore<Context: RequestContext>: RouterMiddleware {
     static func mark(_ headers: inout HTTPFields) {
         headers[.cacheControl] = "no-store"
-        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        headers[.xContentTypeOptions] = "nosniff"
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -21,11 +21,8 @@ enum PageSecurityHeaders {
     }()
 
     static let fields: HTTPFields = [
-        .contentType: "text/html; charset=utf-8", .cacheControl: "no-cache",
-        .init("Content-Security-Policy")!: contentSecurityPolicy,
-        .init("X-Frame-Options")!: "DENY",
-        .init("X-Content-Type-Options")!: "nosniff",
-        .init("Referrer-Policy")!: "no-referrer",
+        .contentType: "text/html; charset=utf-8", .cacheControl: "no-cache", .contentSecurityPolicy: contentSecurityPolicy,
+        .xFrameOptions: "DENY", .xContentTypeOptions: "nosniff", .referrerPolicy: "no-referrer",
     ]
 
     /// `'sha256-…'` of the text between `<tag>` and `</tag>` in `page` (there is one of each).
@@ -34,4 +31,12 @@ enum PageSecurityHeaders {
         else { return "'none'" }
         return "'sha256-\(Data(SHA256.hash(data: Data(page[start..<end].utf8))).base64EncodedString())'"
     }
+}
+
+/// The security headers' names, which HTTPTypes does not name.
+extension HTTPField.Name {
+    static let contentSecurityPolicy = Self("Content-Security-Policy")!
+    static let xFrameOptions = Self("X-Frame-Options")!
+    static let xContentTypeOptions = Self("X-Content-Type-Options")!
+    static let referrerPolicy = Self("Referrer-Policy")!
 }
