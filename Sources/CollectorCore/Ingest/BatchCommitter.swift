@@ -20,21 +20,23 @@ struct BatchCommitter: Sendable {
         metrics.received.increment(by: Int64(batch.count))
         var valid: [ReceivedMessage] = []
         valid.reserveCapacity(batch.count)
+        // Each gateway's newest time in the batch, for its clock's offset (``GatewayClocks``).
         let receivedMs = WallClock.nowMs()
+        var newest: [Topics: Int64] = [:]
         for m in batch {
             do {
                 let (site, gateway, message) = try IncomingMessage.decodeWithOrigin(
                     topic: m.topic, payload: m.payload,
                     limit: settings.messageLimit)
                 let topics = try Topics(site: site, gateway: gateway)
-                switch message {
-                case .alarm(let e): clocks.observe(topics, timeMs: e.data.time_ms, receivedMs: receivedMs)
-                case .telemetry(let e): clocks.observe(topics, timeMs: TelemetrySpan.of(e, receivedMs: receivedMs).lastMs, receivedMs: receivedMs)
-                case .status: break
-                }
-                valid.append(
-                    ReceivedMessage(
-                        topics: topics, message: message, raw: m.payload, clockOffsetMs: clocks.offsetMs(topics, atMs: receivedMs)))
+                let timeMs: Int64? =
+                    switch message {
+                    case .alarm(let e): e.data.time_ms
+                    case .telemetry(let e): TelemetrySpan.of(e, receivedMs: receivedMs).lastMs
+                    case .status: nil
+                    }
+                if let timeMs, AlertBook.isPlausible(timeMs, receivedMs: receivedMs) { newest[topics] = max(newest[topics] ?? .min, timeMs) }
+                valid.append(ReceivedMessage(topics: topics, message: message, raw: m.payload))
             } catch {
                 metrics.rejected(kind: error.kind).increment()
                 logger.warning("refused a message", metadata: ["topic": "\(m.topic)", "kind": "\(error.kind)", "why": "\(error)"])
@@ -42,6 +44,11 @@ struct BatchCommitter: Sendable {
                     unreadable(topics)
                 }
             }
+        }
+        // An alarm is timed by its gateway's offset with the alarm itself counted in.
+        let offsets = clocks.observe(newest, receivedMs: receivedMs)
+        for i in valid.indices {
+            if case .alarm = valid[i].message { valid[i].clockOffsetMs = offsets[valid[i].topics] }
         }
         return valid
     }

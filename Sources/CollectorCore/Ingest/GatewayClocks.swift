@@ -44,10 +44,18 @@ public final class GatewayClocks: Sendable {
 
     public init() {}
 
-    /// `timeMs`, by the gateway's clock, arrived at `receivedMs`; implausible times count for nothing.
-    func observe(_ topics: Topics, timeMs: Int64, receivedMs: Int64) {
-        guard AlertBook.isPlausible(timeMs, receivedMs: receivedMs) else { return }
-        estimates.withLock { $0[topics, default: Estimate()].observe(timeMs - receivedMs, atMs: receivedMs) }
+    /// Each gateway's newest (plausible) time, by its own clock, in what arrived at `receivedMs`;
+    /// the offsets of those gateways after it. One lock a batch: the ingest calls it for every one.
+    func observe(_ newest: [Topics: Int64], receivedMs: Int64) -> [Topics: Int64] {
+        guard !newest.isEmpty else { return [:] }
+        return estimates.withLock { estimates in
+            var offsets: [Topics: Int64] = [:]
+            for (topics, timeMs) in newest {
+                estimates[topics, default: Estimate()].observe(timeMs - receivedMs, atMs: receivedMs)
+                offsets[topics] = estimates[topics]?.offset(atMs: receivedMs)
+            }
+            return offsets
+        }
     }
 
     /// The gateway's clock less the collector's, in ms (positive: the gateway is ahead); nil
