@@ -9,9 +9,9 @@ import Foundation
 /// white space, and no control or format character (ESC, or U+202E, which
 /// turns the text after it around on a screen). A name is in Unicode's NFC,
 /// the form keyboards type: `josé` has one spelling in the database, and the
-/// collector compares the names in its paths and its config in that form. Found: a 250 KB worker id
-/// made `/alerts` 782 KB; U+202E and ESC reached the dashboard's worker list;
-/// raw HTML reached the words sent to webhooks.
+/// collector compares the names in its paths and its config in that form.
+/// Found: a 250 KB worker id made `/alerts` 782 KB; U+202E and ESC reached the
+/// dashboard's worker list; raw HTML reached the words sent to webhooks.
 public enum WireName {
     public static let maxLength = 64
 
@@ -35,13 +35,13 @@ public enum WireName {
         return nil
     }
 
+    /// The punctuation a name may hold besides letters, digits, marks and inner spaces.
+    private static let punctuation = "-_.:@+#/"
+
     private static func isPlainASCII(_ b: UInt8) -> Bool {
         switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "+"), UInt8(ascii: "#"),
-            UInt8(ascii: "/"):
-            return true
-        default: return false
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: punctuation.utf8.contains(b)
         }
     }
 
@@ -51,7 +51,7 @@ public enum WireName {
             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber:
             return true
         default:
-            return s == " " || "-_.:@+#/".unicodeScalars.contains(s)
+            return s == " " || punctuation.unicodeScalars.contains(s)
         }
     }
 }
