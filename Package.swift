@@ -21,6 +21,8 @@ let package = Package(
         // HTTP for the collector's API; its default traits (swift-configuration, full Foundation) are not needed.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         // The HTTP request parts the API's connection handlers see (Hummingbird's own; RequestBounds reads them).
+        // NIOEmbedded for the collector's tests of a channel handler (swift-nio comes with Hummingbird).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // Bearer-token authentication and role policies on the API's routes.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
@@ -140,6 +142,7 @@ let package = Package(
             dependencies: [
                 "CollectorCore", "DaemonSupport", "Wire", "RiskCore", "EdgeCore", "LocalServices",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport"]),
         // The daemons as real processes against a real broker (needs the executables built).

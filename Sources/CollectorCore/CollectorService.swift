@@ -39,6 +39,7 @@ public enum CollectorService {
         let refused = RefusedTokens()
         let summary = config.summaryJSON
         let pseudonymKey = try await store.beforeServices { store in
+            _ = try await AuditChain.verifyAndReport(store, nowMs: WallClock.nowMs(), logger: logger)
             try await store.audit(
                 [
                     AuditEntry(
@@ -74,7 +75,7 @@ public enum CollectorService {
         let http1 = HTTPServerBuilder.http1(
             configuration: .init(
                 additionalChannelHandlers: [
-                    perClient.handler(), HangUpHandler(), RequestBounds(deadline: .milliseconds(config.http.idleTimeoutMs)),
+                    ClientAddressHandler(), perClient.handler(), HangUpHandler(), RequestBounds(deadline: .milliseconds(config.http.idleTimeoutMs)),
                 ],
                 idleTimeout: .milliseconds(config.http.idleTimeoutMs)))
         var server = http1

@@ -55,6 +55,27 @@ import Testing
         deinit { close(fd) }
     }
 
+    /// A refused request is audited by the address its connection came from, taken when the connection was
+    /// accepted (``ClientAddressTests``: it outlives the connection); a client cannot name another.
+    @Test func aRefusalIsAuditedByTheAddressItCameFromNotOneItClaims() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let probe = try RawConnection(
+            port: site.apiPort,
+            sending: "GET /api/v1/alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer stolen\r\nCanary-Client-Address: 6.6.6.6\r\n\r\n")
+        #expect(probe.answer().hasPrefix("HTTP/1.1 401"))
+        var audit = ""
+        try await site.eventually {
+            audit = try await site.get("/api/v1/audit", token: "admin-token").body
+            return audit.contains(#""route":"\/api\/v1\/alerts""#)
+        }
+        #expect(
+            audit.contains(
+                #""action":"token-refused","actor":"","address":"127.0.0.1","detail":{"reason":"unknown token","requests":"1","route":"\/api\/v1\/alerts"}"#
+            ), "\(audit)")
+        #expect(!audit.contains("6.6.6.6"), "\(audit)")
+    }
+
     @Test func halfSentRequestsAreClosedAndOneClientCannotHoldEveryConnection() async throws {
         let site = try Worksite(collectorConfig: "")
         try site.setHTTP("idle_timeout: 1s, max_connections_per_client: 3")
@@ -101,7 +122,8 @@ import Testing
         #expect(try await site.post("/api/v1/alerts/999/acknowledge", token: "night-token").status == 404)
     }
 
-    @Test func theAPISpeaksTLSItself() async throws {
+    /// A collector whose API speaks TLS with a certificate made for it, with `http` settings besides; the certificate's path.
+    func tlsSite(_ http: String = "") async throws -> (site: Worksite, cert: String) {
         let site = try Worksite()
         let key = site.directory.appendingPathComponent("api.key").path, cert = site.directory.appendingPathComponent("api.pem").path
         #expect(
@@ -111,8 +133,13 @@ import Testing
                 "-addext", "subjectAltName=IP:127.0.0.1",
             ]) == 0)
         chmod(key, 0o600)
-        try site.setHTTP("tls: {cert_file: \(cert), key_file: \(key)}")
+        try site.setHTTP("tls: {cert_file: \(cert), key_file: \(key)}" + http)
         try await site.startCollector()
+        return (site, cert)
+    }
+
+    @Test func theAPISpeaksTLSItself() async throws {
+        let (site, cert) = try await tlsSite()
         let url = "https://127.0.0.1:\(site.apiPort)"
         let body = site.directory.appendingPathComponent("body").path
         func curl(_ path: String, _ extra: [String] = []) throws -> Int32 {
@@ -125,5 +152,35 @@ import Testing
         #expect(try curl("/api/v1/alerts") == 22, "401 over TLS too")
         // Plain HTTP gets no answer from the TLS port.
         #expect((try? await APIClient.get(port: site.apiPort, "/healthz")) == nil)
+    }
+
+    /// The trickled body of ``aTrickledOrOversizedBodyIsRefused`` over TLS: closed as well (openssl's client ends when it is).
+    @Test func aTrickledBodyOverTLSIsClosedToo() async throws {
+        let (site, cert) = try await tlsSite(", idle_timeout: 1s")
+        // The client's input is a socket, written with MSG_NOSIGNAL: a write after it exited must not kill the test.
+        var ends: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[0]) }
+        func send(_ text: String) { _ = text.withCString { Glibc.send(ends[0], $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        client.arguments = ["s_client", "-quiet", "-CAfile", cert, "-verify_return_error", "-connect", "127.0.0.1:\(site.apiPort)"]
+        client.standardInput = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
+        client.standardOutput = FileHandle.nullDevice
+        client.standardError = FileHandle.nullDevice
+        try client.run()
+        defer { if client.isRunning { client.terminate() } }
+        send("POST /api/v1/alerts/1/acknowledge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n")
+        // A byte every 200 ms, for at most 10 s, as in the plain test; openssl's client exits when the server closes.
+        for _ in 0..<50 where client.isRunning {
+            send("x")
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(!client.isRunning, "a trickled body held its TLS connection")
+        let body = site.directory.appendingPathComponent("body").path
+        #expect(
+            try runToEnd([
+                "/usr/bin/curl", "-sS", "--fail", "--max-time", "30", "--cacert", cert, "-o", body, "https://127.0.0.1:\(site.apiPort)/healthz",
+            ]) == 0)
     }
 }

@@ -51,6 +51,32 @@ import Testing
         for id in ["long", "blank", "bidi", "esc", "html", "formula", "nfd"] { #expect(!events.contains("-\(id)\""), "\(id) was stored") }
     }
 
+    /// Telemetry naming 300 workers nobody heard of from one gateway: every reading stored, 200 workers listed,
+    /// the rest counted; an alarm of an unlisted worker still lists them.
+    @Test func aGatewayListsABoundedNumberOfNewWorkers() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let t: Int64 = 1_767_254_400_000
+        for part in 0..<3 {
+            let readings = (0..<100).map { i in
+                #"{"kind":"gas","device":"D\#(part)-\#(i)","worker":"w\#(part * 100 + i)","time_ms":\#(t),"values":{"o2":20.9}}"#
+            }
+            try publish(
+                site, "telemetry",
+                """
+                {"specversion":"1.0","id":"\(t)-telemetry-\(part)","source":"canary://test-site/gw-6","type":"tw.canary.telemetry",\
+                "time":"2026-01-01T08:00:00.000Z","data":{"readings":[\(readings.joined(separator: ","))]}}
+                """)
+        }
+        try await site.eventually { try await site.metric("canary_collector_workers_unlisted_total") >= 100 }
+        #expect(try await site.metric("canary_collector_workers_unlisted_total") == 100)
+        #expect(try await site.metricSum("canary_collector_stored_total", labels: [#"kind="reading""#]) == 300)
+        let listed = try await site.get("/api/v1/workers").body.components(separatedBy: #""worker":"#).count - 1
+        #expect(listed == 200)
+        try publish(site, "events", alarm("w299", id: "unlisted-alarm"))
+        try await site.eventually { try await site.get("/api/v1/workers").body.contains(#""worker":"w299""#) }
+    }
+
     /// A value name `=cmd|…` in an alarm and `=1+1` in telemetry reach the researchers' CSV as text a spreadsheet
     /// does not evaluate; negative numbers stay numbers.
     @Test func aFormulaFromAGatewayReachesTheResearchersCSVAsText() async throws {
@@ -120,6 +146,25 @@ import Testing
         }
     }
 
+    /// What the headers do in a real browser: a page of the collector's own origin that is not the dashboard
+    /// (`/healthz`, which sends no policy of its own) frames the dashboard, and Chromium shows an error page in the
+    /// frame instead (`X-Frame-Options: DENY`, `frame-ancestors 'none'`), where without them the page was framed.
+    @Test(.enabled(if: Browser.isInstalled, "needs chromium-headless-shell (scripts/test.sh installs it)"))
+    func theDashboardCannotBeFramedInARealBrowser() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        let browser = try Browser("http://127.0.0.1:\(site.apiPort)/healthz")
+        #expect(try await browser.until("document.body?.textContent.includes('ok') === true", within: 60))
+        _ = try browser.evaluate(
+            """
+            (() => { const f = document.createElement('iframe');
+              f.onload = () => { window.framed = f.contentDocument === null ? 'blocked' : (f.contentDocument.getElementById('alerts') ? 'framed' : 'empty'); };
+              f.src = '/'; document.body.appendChild(f); })()
+            """)
+        #expect(try await browser.until("window.framed !== undefined", within: 60))
+        #expect(try browser.evaluate("window.framed") as? String == "blocked")
+    }
+
     /// A worker whose id is not ASCII reads their own data: the path's name is percent-decoded once and compared in
     /// NFC, whichever way the phone and the config spelled it; a name spelled with escapes is the same name.
     @Test func aWorkerNamedOutsideASCIIReadsTheirOwnData() async throws {
@@ -162,5 +207,39 @@ import Testing
         let audit = try await site.get("/api/v1/audit", token: "admin-token").body
         #expect(audit.components(separatedBy: #""action":"acknowledge""#).count - 1 == 1, "\(audit)")
         #expect(!audit.contains(#""action":"resolve""#) && !audit.contains(#""action":"export""#), "\(audit)")
+    }
+
+    /// The probe's rewrite of who acknowledged an alert, made in the database file while the collector was stopped,
+    /// is found at its next start: a critical log line, an `audit-broken` alert on the coordinators' list, and
+    /// `/api/v1/audit/verify` (administrators only) names the entry; a head noted before the rewrite still holds.
+    @Test func aRewrittenAuditEntryIsFoundAtTheNextStart() async throws {
+        let site = try Worksite()
+        try await site.startCollector()
+        try publish(site, "events", alarm("mei", id: "acknowledged"))
+        try await site.eventually { try await site.get("/api/v1/alerts").body.contains("acknowledged") }
+        let id = try #require(try site.collectorDB { try Int64.fetchOne($0, sql: "SELECT alert_id FROM alerts") })
+        #expect(try await site.post("/api/v1/alerts/\(id)/acknowledge", token: "night-token").status == 200)
+        let whole = try await site.get("/api/v1/audit/verify", token: "admin-token")
+        #expect(whole.status == 200 && whole.body.contains(#""intact":true"#) && whole.body.contains(#""broken":0"#), "\(whole.body)")
+        #expect(try await site.get("/api/v1/audit/verify", token: "night-token").status == 403)
+        let seq = try #require(try site.collectorDB { try Int64.fetchOne($0, sql: "SELECT seq FROM audit WHERE action = 'acknowledge'") })
+        let hash = try #require(try site.collectorDB { try String.fetchOne($0, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [seq]) })
+
+        site.collector.kill(SIGTERM)
+        #expect(await site.collector.exitCode(within: 30) == 0)
+        try site.collectorWrite {
+            try $0.execute(
+                sql: "INSERT OR REPLACE INTO audit (seq, time_ms, action, actor, address, detail) SELECT seq, time_ms, action, 'Somebody Else', "
+                    + "'10.9.9.9', detail FROM audit WHERE seq = ?", arguments: [seq])
+        }
+        try await site.startCollector()
+        #expect(site.collector.errors.contains("critical") && site.collector.errors.contains("hash chain breaks at entries \(seq)"))
+        let alerts = try await site.get("/api/v1/alerts?state=open").body
+        #expect(alerts.contains(#""kind":"audit-broken""#) && alerts.contains("the audit log was altered at entry \(seq)"), "\(alerts)")
+        let verified = try await site.get("/api/v1/audit/verify?seq=\(seq)&hash=\(hash)", token: "admin-token")
+        // The entry has no hash now, so the one after it (if any) cannot be checked either: listed too.
+        #expect(verified.body.contains(#""intact":false"#) && verified.body.contains(#""breaks":[\#(seq)"#), "\(verified.body)")
+        #expect(verified.body.contains(#""anchor_holds":false"#), "the rewritten entry's hash is not the one noted")
+        #expect(try await site.get("/api/v1/audit/verify?seq=1&hash=xyz", token: "admin-token").status == 400)
     }
 }

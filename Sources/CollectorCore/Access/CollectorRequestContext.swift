@@ -12,6 +12,9 @@ public struct CollectorRequestContext: AuthRequestContext, RemoteAddressRequestC
     public var coreContext: CoreRequestContextStorage
     public var identity: Caller?
     public let remoteAddress: SocketAddress?
+    /// The client's address as its connection was accepted (``ClientAddressHandler``): unlike
+    /// `remoteAddress`, still known when the client has hung up.
+    var acceptedAddress: String?
     /// Completes when the client's connection closes: a feed stops at once, not at its next write.
     let connectionClosed: EventLoopFuture<Void>
 
@@ -34,7 +37,7 @@ public struct CollectorRequestContext: AuthRequestContext, RemoteAddressRequestC
     var seesHealth: Bool { identity?.seesHealth == true }
 
     /// The client's address as text, for the audit log.
-    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+    var clientAddress: String { acceptedAddress ?? remoteAddress?.ipAddress ?? "unknown" }
 
     /// A name in the path (a site, a worker), as the names in the database and the config are: percent-decoded
     /// once (`%E6%9E%97` is 林, `l%69n` is lin: a browser may send either) and in Unicode NFC (``WireName``), so
@@ -48,7 +51,7 @@ public struct CollectorRequestContext: AuthRequestContext, RemoteAddressRequestC
 
     /// Whether the client is on this machine (127.0.0.0/8 or ::1).
     var fromLoopback: Bool {
-        guard let ip = remoteAddress?.ipAddress else { return false }
+        guard let ip = acceptedAddress ?? remoteAddress?.ipAddress else { return false }
         return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
     }
 }

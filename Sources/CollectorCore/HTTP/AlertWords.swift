@@ -93,6 +93,7 @@ struct AlertWords {
         case AlertBook.gatewayOffline: return p.gatewayOffline(a.condition)
         case AlertBook.unreadableAlarm: return p.unreadable(a.condition)
         case AlertBook.reportOverdue: return p.reportOverdue
+        case AlertBook.auditBroken: return p.auditBroken(v["seq"].map { Self.number($0) } ?? "?")
         default: return a.kind
         }
     }

@@ -58,6 +58,7 @@ public struct CollectorAPI: Sendable {
         // HEAD answers wherever GET does (RFC 9110 §9.3.2).
         let router = Router(context: CollectorRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ClientAddressMiddleware())
         let store = self.store
         let authenticator = BearerTokenAuthenticator(tokens: tokens, refused: refused)
 
@@ -213,6 +214,17 @@ public struct CollectorAPI: Sendable {
             let limit = try request.limit(default: 1_000, max: 10_000)
             let entries = try await store.auditLog(after: after, limit: limit)
             return AuditPage(audit: entries, next_after: entries.count == limit ? entries.last?.seq : nil)
+        }
+        admins.get("audit/verify") { request, context -> AuditVerification in
+            var anchor: AuditVerification.Head?
+            let seq = request.uri.queryParameters.get("seq"), hash = request.uri.queryParameters.get("hash")
+            if seq != nil || hash != nil {
+                guard let n = seq.flatMap({ Int64($0) }), n > 0, let hash, hash.count == 64, hash.allSatisfy(\.isHexDigit) else {
+                    throw APIError(message: "seq and hash must name an audit entry and its hash (64 hex digits), as verify told them before")
+                }
+                anchor = AuditVerification.Head(seq: n, hash: hash.lowercased())
+            }
+            return try await AuditChain.verifyAndReport(store, anchor: anchor, nowMs: self.nowMs(), logger: context.logger)
         }
         admins.get("config") { _, _ -> Response in .json(self.configJSON + "\n") }
         // Open data: de-identified daily statistics, for the operator to publish (docs/collector.md, "Open data").

@@ -31,6 +31,7 @@ struct Phrases: Sendable {
     var gatewayOffline: @Sendable (String) -> String
     var unreadable: @Sendable (String) -> String
     var reportOverdue: String
+    var auditBroken: @Sendable (String) -> String
     var unknownPlace: String
     var floor: @Sendable (Int) -> String
     var inZone: @Sendable (_ zone: String, _ floor: String) -> String
@@ -84,6 +85,7 @@ struct Phrases: Sendable {
         gatewayOffline: { "gateway \($0) offline: nobody hears its workers" },
         unreadable: { "an alarm from gateway \($0) could not be read" },
         reportOverdue: "occupational-accident report not delivered, an hour to its deadline",
+        auditBroken: { "the audit log was altered at entry \($0): check /api/v1/audit/verify" },
         unknownPlace: "location unknown",
         floor: { "floor \($0)" },
         inZone: { zone, floor in "in \(zone), \(floor)" },
@@ -137,6 +139,7 @@ struct Phrases: Sendable {
         gatewayOffline: { "閘道器 \($0) 離線：收不到其工作人員的訊號" },
         unreadable: { "閘道器 \($0) 的一則警報無法解讀" },
         reportOverdue: "職業災害通報尚未送達，距期限剩一小時",
+        auditBroken: { "稽核紀錄第 \($0) 筆遭竄改：請查核 /api/v1/audit/verify" },
         unknownPlace: "位置不明",
         floor: { "\($0) 樓" },
         inZone: { zone, floor in "\(floor) \(zone) 內" },

@@ -29,6 +29,7 @@ struct AuditPage: ResponseEncodable {
 }
 
 extension ConsentRecord: ResponseEncodable {}
+extension AuditVerification: ResponseEncodable {}
 
 /// `/api/v1/gateways`.
 struct GatewayList: ResponseEncodable {

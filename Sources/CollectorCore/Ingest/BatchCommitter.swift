@@ -13,6 +13,7 @@ struct BatchCommitter: Sendable {
     let status: StatusBoard
     let settings: Ingest.Settings
     let clocks: GatewayClocks
+    let newWorkers: NewWorkerBudget
     let logger: Logger
 
     /// `unreadable`: the gateway of each refused message on an alarm topic.
@@ -23,6 +24,8 @@ struct BatchCommitter: Sendable {
         // Each gateway's newest time in the batch, for its clock's offset (``GatewayClocks``).
         let receivedMs = WallClock.nowMs()
         var newest: [Topics: Int64] = [:]
+        // The workers each gateway's telemetry names, for its budget of new ones (``NewWorkerBudget``).
+        var named: [Topics: Set<String>] = [:]
         for m in batch {
             do {
                 let (site, gateway, message) = try IncomingMessage.decodeWithOrigin(
@@ -36,6 +39,7 @@ struct BatchCommitter: Sendable {
                     case .status: nil
                     }
                 if let timeMs, AlertBook.isPlausible(timeMs, receivedMs: receivedMs) { newest[topics] = max(newest[topics] ?? .min, timeMs) }
+                if case .telemetry(let e) = message { for r in e.readings { named[topics, default: []].insert(r.worker) } }
                 valid.append(ReceivedMessage(topics: topics, message: message, raw: m.payload))
             } catch {
                 metrics.rejected(kind: error.kind).increment()
@@ -47,8 +51,19 @@ struct BatchCommitter: Sendable {
         }
         // An alarm is timed by its gateway's offset with the alarm itself counted in.
         let offsets = clocks.observe(newest, receivedMs: receivedMs)
+        let unlisted = newWorkers.overBudget(named, nowMs: receivedMs)
+        for (topics, workers) in unlisted {
+            metrics.workersUnlisted.increment(by: Int64(workers.count))
+            logger.warning(
+                "a gateway named more new workers than it may list; their readings are stored, the workers not listed",
+                metadata: ["site": "\(topics.site)", "gateway": "\(topics.gateway)", "unlisted": "\(workers.count)"])
+        }
         for i in valid.indices {
-            if case .alarm = valid[i].message { valid[i].clockOffsetMs = offsets[valid[i].topics] }
+            switch valid[i].message {
+            case .alarm: valid[i].clockOffsetMs = offsets[valid[i].topics]
+            case .telemetry: valid[i].unlisted = unlisted[valid[i].topics] ?? []
+            case .status: break
+            }
         }
         return valid
     }

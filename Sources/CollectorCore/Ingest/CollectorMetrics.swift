@@ -18,6 +18,7 @@ public final class CollectorMetrics: Sendable {
     let storedReadings: Prometheus.Counter
     let duplicates: Prometheus.Counter
     let implausibleTimes: Prometheus.Counter
+    let workersUnlisted: Prometheus.Counter
     let acked: Prometheus.Counter
     let ackFailures: Prometheus.Counter
     let storeErrors: Prometheus.Counter
@@ -45,6 +46,9 @@ public final class CollectorMetrics: Sendable {
         implausibleTimes = counter(
             "canary_collector_implausible_event_times_total",
             "Alarms whose own time was more than 5 min ahead of or 30 days behind the collector's clock.")
+        workersUnlisted = counter(
+            "canary_collector_workers_unlisted_total",
+            "Workers named in telemetry beyond their gateway's budget of new workers: readings stored, worker not listed.")
         acked = counter("canary_collector_acknowledged_ids_total", "Event ids acknowledged to gateways.")
         ackFailures = counter("canary_collector_ack_failures_total", "Acks that could not be published.")
         storeErrors = counter("canary_collector_store_errors_total", "Batches the database refused (nothing acknowledged).")

@@ -41,6 +41,7 @@ public struct Ingest: Sendable {
     public let status: StatusBoard
     /// Each gateway's clock offset, as the messages it sends show it.
     public let clocks = GatewayClocks()
+    let newWorkers = NewWorkerBudget()
     let session: BrokerSession
     let reception: Reception
     let alarmLane: AlarmLane
@@ -52,7 +53,8 @@ public struct Ingest: Sendable {
         session = BrokerSession(
             client: client, status: status, metrics: metrics, shareGroup: settings.shareGroup,
             statusRetry: settings.statusRetry, logger: logger)
-        let committer = BatchCommitter(store: store, metrics: metrics, status: status, settings: settings, clocks: clocks, logger: logger)
+        let committer = BatchCommitter(
+            store: store, metrics: metrics, status: status, settings: settings, clocks: clocks, newWorkers: newWorkers, logger: logger)
         acker = Acker(client: client, metrics: metrics, logger: logger)
         alarmLane = AlarmLane(committer: committer, acker: acker, session: session, maxBatch: settings.maxBatch)
         telemetryLane = TelemetryLane(committer: committer, acker: acker, maxBatch: settings.maxBatch)

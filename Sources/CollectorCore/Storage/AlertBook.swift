@@ -128,6 +128,18 @@ enum AlertBook {
             values: ["report": Double(r.id), "alert": Double(r.alertID), "deadline_ms": Double(r.deadlineMs)])
     }
 
+    /// The kind of the alert a break in the audit log's hash chain opens (``AuditChain``):
+    /// someone changed the record of who did what, and an administrator must find out who.
+    /// No site, gateway or worker; the first break's seq and how many were found in its values.
+    /// Apply it `onlyIfNew`: while it is open, later breaks are recorded in the log only.
+    static let auditBroken = "audit-broken"
+
+    static func auditBroken(first: Int64, count: Int, nowMs: Int64) -> Change {
+        Change(
+            site: "", gateway: "", worker: "", kind: auditBroken, condition: "audit", phase: .alarm, severity: .critical,
+            timeMs: nowMs, eventID: "", receivedMs: nowMs, orderMs: nowMs, values: ["seq": Double(first), "breaks": Double(count)])
+    }
+
     /// The newest alert of a change's key that is not cleared, as its row holds it.
     struct OpenAlert {
         var id: Int64

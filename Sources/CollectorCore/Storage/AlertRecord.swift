@@ -10,7 +10,8 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     public var gateway: String
     public var worker: String
     /// `gas`, `fall`, `immobility`, `sos`, `device-offline`, `low-battery`, `fatigue`, and the
-    /// collector's own `gateway-offline` and `unreadable-alarm` (no worker; the gateway is the condition).
+    /// collector's own `gateway-offline` and `unreadable-alarm` (no worker; the gateway is the condition),
+    /// `report-overdue` and `audit-broken` (no gateway or worker).
     public var kind: String
     public var condition: String
     public var state: AlarmPhase

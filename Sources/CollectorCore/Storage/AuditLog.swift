@@ -38,11 +38,35 @@ extension SQLiteStore {
     }
 
     /// Appends one entry inside a transaction already open: a coordinator's
-    /// action and its audit line are committed together or not at all.
+    /// action and its audit line are committed together or not at all. SQLite's
+    /// single writer orders the chain: the entry before is the newest stored.
     static func audit(_ e: AuditEntry, nowMs: Int64, _ db: Database) throws {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let link = AuditLink(e, seq: (last?["seq"] ?? 0) + 1, timeMs: nowMs, previous: last.map { $0["hash"] ?? "" } ?? AuditChain.genesis)
         try db.execute(
-            sql: "INSERT INTO audit (time_ms, action, actor, address, detail) VALUES (?, ?, ?, ?, ?)",
-            arguments: [nowMs, e.action, e.actor, e.address, e.detailJSON])
+            sql: "INSERT INTO audit (seq, time_ms, action, actor, address, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [link.seq, link.timeMs, link.action, link.actor, link.address, link.detail, link.hash])
+    }
+
+    /// The log as the chain is made of it, oldest first, after `seq`.
+    public func auditLinks(after seq: Int64, limit: Int) throws -> [AuditLink] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]).map {
+                AuditLink(
+                    seq: $0["seq"], timeMs: $0["time_ms"], action: $0["action"], actor: $0["actor"], address: $0["address"],
+                    detail: $0["detail"], hash: $0["hash"])
+            }
+        }
+    }
+
+    /// Opens the `audit-broken` alert (unless one is open) and records each break in the log itself,
+    /// in one durable transaction; true when the alert opened.
+    public func recordAuditBreaks(_ seqs: [Int64], nowMs: Int64) throws -> Bool {
+        guard let first = seqs.first else { return false }
+        return try durableWrite { db in
+            for seq in seqs { try Self.audit(AuditChain.breakEntry(seq), nowMs: nowMs, db) }
+            return try Self.apply(AlertBook.auditBroken(first: first, count: seqs.count, nowMs: nowMs), onlyIfNew: true, db: db)
+        }
     }
 
     /// The audit log, oldest first, after `seq`.

@@ -57,6 +57,10 @@ public protocol CollectorStore: Sendable {
     func audit(_ entries: [AuditEntry], nowMs: Int64) async throws
     func auditLog(after seq: Int64, limit: Int) async throws -> [AuditRecord]
     func auditLog(about who: WorkerID) async throws -> [AuditRecord]
+    /// The log as its hash chain is made of it (``AuditChain``), oldest first, after `seq`.
+    func auditLinks(after seq: Int64, limit: Int) async throws -> [AuditLink]
+    /// Records breaks of the chain in the log and opens the `audit-broken` alert, unless one is open; true when it opened.
+    func recordAuditBreaks(_ seqs: [Int64], nowMs: Int64) async throws -> Bool
     func lastConfigAudited() async throws -> String?
     func setConsent(site: String, worker: String, research: Bool, by actor: String, address: String?, nowMs: Int64) async throws
     func consent(site: String, worker: String) async throws -> ConsentRecord
@@ -100,6 +104,9 @@ public struct ReceivedMessage: Sendable {
     public var raw: [UInt8]
     /// Its gateway's clock offset as estimated when it came (``GatewayClocks``); an alarm's alert is timed by it.
     public var clockOffsetMs: Int64?
+    /// Telemetry: the workers it names beyond its gateway's budget (``NewWorkerBudget``), whose readings are
+    /// stored but who are not listed.
+    public var unlisted: Set<String> = []
 
     public init(topics: Topics, message: IncomingMessage, raw: [UInt8], clockOffsetMs: Int64? = nil) {
         self.topics = topics

@@ -160,7 +160,7 @@ public final class SQLiteStore: CollectorStore {
                     continue
                 }
                 longest = max(longest, last - first)
-                for (k, r) in e.readings.enumerated() {
+                for (k, r) in e.readings.enumerated() where m.unlisted.isEmpty || !m.unlisted.contains(r.worker) {
                     workers.reading(site: site, gateway: gateway, r, at: .init(message: index, reading: k))
                 }
                 outcome.storedReadings += e.readings.count

@@ -220,6 +220,21 @@ enum StoreSchema {
                     ALTER TABLE alerts ADD COLUMN order_ms INTEGER;
                     """)
         }
+        m.registerMigration("v9") { db in
+            // The audit log's hash chain (AuditChain): the entries so far are chained as they stand, with the
+            // update trigger lifted for this one transaction.
+            try db.execute(sql: "DROP TRIGGER audit_no_update; ALTER TABLE audit ADD COLUMN hash TEXT")
+            var previous = AuditChain.genesis
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY seq") {
+                let link = AuditLink(
+                    seq: row["seq"], timeMs: row["time_ms"], action: row["action"], actor: row["actor"], address: row["address"],
+                    detail: row["detail"], hash: nil)
+                previous = AuditChain.hash(previous: previous, link)
+                try db.execute(sql: "UPDATE audit SET hash = ? WHERE seq = ?", arguments: [previous, link.seq])
+            }
+            try db.execute(
+                sql: "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+        }
         return m
     }
 }

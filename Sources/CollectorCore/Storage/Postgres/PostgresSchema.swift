@@ -171,7 +171,32 @@ enum PostgresSchema {
             ALTER TABLE alerts ADD COLUMN order_ms BIGINT;
             """
         ),
+        (
+            4,
+            """
+            ALTER TABLE audit ADD COLUMN hash TEXT;
+            ALTER TABLE audit DISABLE TRIGGER audit_no_update;
+            """
+        ),
     ]
+
+    /// What a migration does that SQL alone cannot, after its statements and in its transaction.
+    static func afterStatements(of version: Int, _ c: PostgresConnection, logger: Logger) async throws {
+        guard version == 4 else { return }
+        // The audit log's hash chain (AuditChain): the entries so far are chained as they stand, with
+        // the update trigger lifted for this one transaction.
+        var links: [AuditLink] = []
+        let rows = try await c.query("SELECT seq, time_ms, action, actor, address, detail FROM audit ORDER BY seq", logger: logger)
+        for try await (seq, time, action, actor, address, detail) in rows.decode((Int64, Int64, String, String, String?, String).self) {
+            links.append(AuditLink(seq: seq, timeMs: time, action: action, actor: actor, address: address, detail: detail, hash: nil))
+        }
+        var previous = AuditChain.genesis
+        for link in links {
+            previous = AuditChain.hash(previous: previous, link)
+            try await c.query("UPDATE audit SET hash = \(previous) WHERE seq = \(link.seq)", logger: logger)
+        }
+        try await c.query("ALTER TABLE audit ENABLE TRIGGER audit_no_update", logger: logger)
+    }
 
     /// A migration's statements, one at a time (the extended query protocol takes one each):
     /// each ends with a semicolon at the end of its line, which no semicolon inside one does.
@@ -192,6 +217,7 @@ enum PostgresSchema {
             for m in migrations where !applied.contains(m.version) {
                 logger.notice("migrating the PostgreSQL schema", metadata: ["version": "\(m.version)"])
                 for statement in statements(m.sql) { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                try await afterStatements(of: m.version, c, logger: logger)
                 try await c.query("INSERT INTO schema_migrations (version, applied_ms) VALUES (\(m.version), \(WallClock.nowMs()))", logger: logger)
             }
         }

@@ -93,12 +93,36 @@ extension PostgresStore {
     }
 
     /// Appends one entry inside a transaction already open, holding the audit's lock until it
-    /// ends, so the log's ids are in commit order.
+    /// ends, so the log's ids are in commit order and each entry chains to the one committed
+    /// before it (``AuditChain``), whichever collector wrote that.
     func audit(_ e: AuditEntry, nowMs: Int64, _ c: PostgresConnection) async throws {
         try await c.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.audit))", logger: logger)
+        let last = try await rows("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", c).first?.decode((Int64, String?).self)
+        let link = AuditLink(e, seq: (last?.0 ?? 0) + 1, timeMs: nowMs, previous: last.map { $0.1 ?? "" } ?? AuditChain.genesis)
         try await c.query(
-            "INSERT INTO audit (time_ms, action, actor, address, detail) VALUES (\(nowMs), \(e.action), \(e.actor), \(e.address), \(e.detailJSON))",
-            logger: logger)
+            """
+            INSERT INTO audit (seq, time_ms, action, actor, address, detail, hash)
+            VALUES (\(link.seq), \(link.timeMs), \(link.action), \(link.actor), \(link.address), \(link.detail), \(link.hash))
+            """, logger: logger)
+    }
+
+    public func auditLinks(after seq: Int64, limit: Int) async throws -> [AuditLink] {
+        try await rows(
+            "SELECT seq, time_ms, action, actor, address, detail, hash FROM audit WHERE seq > \(seq) ORDER BY seq LIMIT \(Int64(limit))"
+        ).map { row in
+            let (seq, time, action, actor, address, detail, hash) = try row.decode((Int64, Int64, String, String, String?, String, String?).self)
+            return AuditLink(seq: seq, timeMs: time, action: action, actor: actor, address: address, detail: detail, hash: hash)
+        }
+    }
+
+    public func recordAuditBreaks(_ seqs: [Int64], nowMs: Int64) async throws -> Bool {
+        guard let first = seqs.first else { return false }
+        let opened = try await transaction(changingAlerts: true) { c in
+            for seq in seqs { try await audit(AuditChain.breakEntry(seq), nowMs: nowMs, c) }
+            return try await apply(AlertBook.auditBroken(first: first, count: seqs.count, nowMs: nowMs), onlyIfNew: true, c)
+        }
+        if opened { changes.fire() }
+        return opened
     }
 
     public func auditLog(after seq: Int64, limit: Int) async throws -> [AuditRecord] {

@@ -265,7 +265,8 @@ public final class PostgresStore: CollectorStore {
                 continue
             }
             longest = max(longest, m.lastMs - m.firstMs)
-            for (k, r) in e.readings.enumerated() {
+            let unlisted = batch[m.index].unlisted
+            for (k, r) in e.readings.enumerated() where unlisted.isEmpty || !unlisted.contains(r.worker) {
                 workers.reading(site: m.site, gateway: m.gateway, r, at: .init(message: m.index, reading: k))
             }
             outcome.storedReadings += e.readings.count
