@@ -72,7 +72,7 @@ import Wire
         let shift = try pending(run.appendingPathComponent("canary-outbox.sqlite"))
         #expect(
             shift.alarms == ["chen-gas.H2S.low-alarm", "chen-gas.H2S.high-alarm", "lin-sos-alarm", "chen-fall-pre-alarm"],
-            "\(shift.alarms)")
+            "\(shift.alarms)\n\(file("shift-simulate.log"))\n\(file("shift-agent.log"))")
         #expect(Set(shift.readings.filter { $0.kind == "gas" }.map(\.worker)) == ["chen", "lin"])
         #expect(shift.readings.contains { $0.kind == "gas" && ($0.values["h2s"] ?? 0) > 20 }, "the leak's readings came over the air")
         // The link was dropped from the agent's side and came back, subscribed again; the fall after it was seen.

@@ -21,6 +21,14 @@ import WorksiteSimulator
 /// for `graceMs` none does, and a connection accepted in a turn or its grace
 /// is that device's. A heart-rate strap advertises its service only while it
 /// has no connection, as real straps do.
+///
+/// A streaming device whose subscribed link was lost holds the scenario's
+/// clock until a central subscribes again (at most ``holdMs``): what it would
+/// have streamed meanwhile is not lost to the test that dropped the link, so
+/// an incident after the drop is played to the agent however long the
+/// reconnection took on a loaded machine. Meanwhile every device repeats its
+/// last advertisement each second, as a real one keeps advertising: the world
+/// waits, it does not fall silent.
 final class PeripheralPlayer: Sendable {
     /// One central's connection to one simulated device.
     final class Link: Sendable {
@@ -50,6 +58,13 @@ final class PeripheralPlayer: Sendable {
         /// Per radio: the streaming device whose turn it is to be connectable.
         var offers: [Int: Offer] = [:]
         var sent = 0, failed = 0, notifications = 0, dropped = 0
+        /// The streaming devices a central has subscribed to at some time.
+        var subscribedOnce: Set<[UInt8]> = []
+        /// Since when the clock is held for a lost link, if it is.
+        var heldSince: Date?
+        /// Each device's last advertisement, repeated while the clock is held.
+        var lastAdvertised: [[UInt8]: [UInt8]] = [:]
+        var repeatedAt = Date.distantPast
     }
 
     let radios: [Radio]
@@ -60,6 +75,8 @@ final class PeripheralPlayer: Sendable {
     let state = Mutex(State())
     let stopped = Atomic<Bool>(false)
     let offerMs = 2_000.0, graceMs = 500.0
+    /// The longest the clock waits for a lost link to come back.
+    let holdMs = 60_000.0
 
     init(adapters names: [String], scenario: Scenario) throws(BlueZError) {
         var servers: [[UInt8]: GATTServer] = [:]
@@ -103,7 +120,7 @@ final class PeripheralPlayer: Sendable {
                 for link in s.links.values { link.socket.shutdown() }
             }
         }
-        playScenario(scenario, stepMs: 100, paced: true) { elapsedMs, frames in
+        playScenario(scenario, stepMs: 100, paced: true, holds: holdsForLostLink) { elapsedMs, frames in
             for frame in frames {
                 switch frame.payload {
                 case .advertisement(let data): advertise(data, as: frame.address)
@@ -125,6 +142,32 @@ final class PeripheralPlayer: Sendable {
                 + "\(s.notifications) GATT notifications, \(s.dropped) dropped on full buffers")
     }
 
+    /// Whether a device that streamed to a subscribed central has no subscribed link now; false once
+    /// it waited ``holdMs`` (and said so). While true, repeats each device's last advertisement every second.
+    private func holdsForLostLink() -> Bool {
+        let repeating: [[UInt8]: [UInt8]]? = state.withLock { s in
+            let subscribed = Set(s.links.filter { !$0.value.server.withLock(\.subscribed).isEmpty }.keys)
+            s.subscribedOnce.formUnion(subscribed)
+            guard !s.subscribedOnce.isSubset(of: subscribed) else {
+                s.heldSince = nil
+                return nil
+            }
+            if s.heldSince == nil { log("a subscribed GATT link was lost: the scenario's clock waits for it") }
+            let since = s.heldSince ?? Date()
+            s.heldSince = since
+            guard Date().timeIntervalSince(since) * 1000 < holdMs else {
+                log("a lost GATT link was not subscribed again within \(Int(holdMs / 1000)) s; playing on")
+                s.subscribedOnce = subscribed
+                return nil
+            }
+            guard Date().timeIntervalSince(s.repeatedAt) >= 1 else { return [:] }
+            s.repeatedAt = Date()
+            return s.lastAdvertised
+        }
+        for (address, data) in repeating ?? [:] { advertise(data, as: address) }
+        return repeating != nil
+    }
+
     /// Flags and the Heart Rate service UUID (0x180D).
     static let heartRateAdvertisement =
         AdvertisingDataBuilder.flags
@@ -144,7 +187,10 @@ final class PeripheralPlayer: Sendable {
 
     private func advertise(_ data: [UInt8], as address: [UInt8]) {
         let r = radioOf[address] ?? 0
-        let connectable = state.withLock { s in currentOffer(&s, radio: r, now: Date()) == address }
+        let connectable = state.withLock { s in
+            s.lastAdvertised[address] = data
+            return currentOffer(&s, radio: r, now: Date()) == address
+        }
         do {
             try radios[r].advertiser.advertise(data, as: address, connectable: connectable)
             state.withLock { $0.sent += 1 }
