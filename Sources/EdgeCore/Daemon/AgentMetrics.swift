@@ -9,7 +9,7 @@ import Prometheus
 final class AgentMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let path: String
-    private let unknownDevice, rejectedSamples, lateGasStatuses, acknowledged, refusedAcks, telemetryNotWritten,
+    private let unknownDevice, rejectedSamples, outOfOrderSamples, lateGasStatuses, acknowledged, refusedAcks, telemetryNotWritten,
         droppedTelemetry, scanReports, malformedHCI, adapterResets, gattDrops, malformedATT: Counter
     private let awaitingAck, heldAlarms, outboxAlarms, outboxTelemetry, outboxBytes, gattConnected: Gauge
 
@@ -24,7 +24,8 @@ final class AgentMetrics: Sendable {
             registry.makeGauge(descriptor: .init(namespace: "canary", subsystem: "agent", metricName: name, unitName: "", helpText: help))
         }
         unknownDevice = counter("unknown_device_frames", "Frames from devices bound to no worker.")
-        rejectedSamples = counter("rejected_samples", "Samples a detector refused (out of order, not a number).")
+        rejectedSamples = counter("rejected_samples", "Samples a detector refused (not a number, a value no sensor gives, older than the last).")
+        outOfOrderSamples = counter("out_of_order_samples", "Accelerometer samples timed at or before the last one taken (refused).")
         lateGasStatuses = counter("late_gas_statuses", "Gas statuses older than one already taken (only their SOS flag counted).")
         acknowledged = counter("acknowledged", "Events the collector acknowledged.")
         refusedAcks = counter("refused_acks", "Acks that could not be read.")
@@ -61,6 +62,7 @@ final class AgentMetrics: Sendable {
         let p = status.pipeline
         show(unknownDevice, p.unknownDevice)
         show(rejectedSamples, p.rejectedSamples)
+        show(outOfOrderSamples, p.outOfOrderSamples)
         show(lateGasStatuses, p.lateGasStatuses)
         show(acknowledged, status.acknowledged)
         show(refusedAcks, status.refusedAcks)

@@ -63,6 +63,7 @@ extension AgentPipeline.Counters {
             "unknown_device_frames": "\(unknownDevice)",
             "rejected_payloads": "\(rejected.total)",
             "rejected_samples": "\(rejectedSamples)",
+            "out_of_order_samples": "\(outOfOrderSamples)",
             "late_gas_statuses": "\(lateGasStatuses)",
         ]
         for (kind, n) in rejected.byKind { m["rejected_\(kind)"] = "\(n)" }

@@ -12,8 +12,11 @@ public struct AgentPipeline: Sendable {
         public var unknownDevice = 0
         /// Payloads a decoder rejected, by kind.
         public var rejected = RejectionCounter()
-        /// Samples a detector refused (out of order, NaN, …).
+        /// Samples or readings a detector refused (NaN, a value no sensor gives, a reading older than the last).
         public var rejectedSamples = 0
+        /// Accelerometer samples refused because their time was not after the last one taken: the
+        /// timing of a stream by its index went wrong (a reconnect, a device's counter), not the device.
+        public var outOfOrderSamples = 0
         /// Gas statuses that came in no newer than one already taken for the worker (the same
         /// detector heard over advertisements and GATT): measurements skipped, SOS flag taken.
         public var lateGasStatuses = 0
@@ -69,9 +72,10 @@ public struct AgentPipeline: Sendable {
             switch characteristic {
             case CanaryProfile.motionCharacteristic:
                 do {
-                    let (e, rejected) = w.motionSamples(try CanaryProfile.MotionSamples.decode(value[...]), atMs: frame.timeMs)
+                    let (e, rejected, outOfOrder) = w.motionSamples(try CanaryProfile.MotionSamples.decode(value[...]), atMs: frame.timeMs)
                     events += e
                     counters.rejectedSamples += rejected
+                    counters.outOfOrderSamples += outOfOrder
                 } catch {
                     counters.rejected.count(error)
                 }

@@ -94,10 +94,12 @@ public struct WorkerMonitor: Codable, Sendable {
         return events + battery(device, percent: s.battery, atMs: t, rejected: &rejected)
     }
 
-    mutating func motionSamples(_ m: CanaryProfile.MotionSamples, atMs t: Int64) -> (events: [SafetyEvent], rejected: Int) {
+    /// `rejected`: samples no sensor gives; `outOfOrder`: samples timed at or before the last one
+    /// taken, counted apart, since that is a fault of this timing and not of the device.
+    mutating func motionSamples(_ m: CanaryProfile.MotionSamples, atMs t: Int64) -> (events: [SafetyEvent], rejected: Int, outOfOrder: Int) {
         lastStreamMs = t
         lastMotionInputMs = t
-        var events: [SafetyEvent] = [], rejected = 0
+        var events: [SafetyEvent] = [], rejected = 0, outOfOrder = 0
         let step = 1_000 / Int64(m.rateHz)
         // Samples are timed by their index: notifications arrive in bursts (several per connection
         // event), so arrival times say little. A stream that continues (the next index, its time within
@@ -127,10 +129,13 @@ public struct WorkerMonitor: Codable, Sendable {
                     AccelSample(timeMs: time, x: Double(s.x), y: Double(s.y), z: Double(s.z)),
                     location: location)
             } catch {
-                rejected += 1
+                switch error {
+                case .outOfOrder, .duplicate: outOfOrder += 1
+                case .invalidValue: rejected += 1
+                }
             }
         }
-        return (events, rejected)
+        return (events, rejected, outOfOrder)
     }
 
     /// A heart-rate notification's beat-to-beat intervals: severe fatigue, and the
