@@ -15,6 +15,9 @@ device's condition is its sampling rate and its range:
           recording is led by 3 s of standing still in the same tilt, in which
           the detector learns this wearer's upright (RiskCore's
           UprightEstimator); the times of the recording's own samples stay.
+          Without that lead-in ("moving from the start"), a recording of
+          constant movement (jogging) never shows a still moment to learn from,
+          and the profile's upright, 30° off, stands throughout.
 Needs numpy and scipy (Debian: python3-numpy, python3-scipy).
 """
 import gzip, json, os, subprocess
@@ -22,9 +25,11 @@ import gzip, json, os, subprocess
 import numpy as np
 from scipy.signal import resample_poly
 
-# (name, rate in Hz, clip in mg or None, tilt in degrees)
-CONDITIONS = [("50 Hz", 50, None, 0), ("20 Hz", 20, None, 0), ("12.5 Hz", 12.5, None, 0), ("±8 g", 50, 8000, 0), ("±4 g", 50, 4000, 0),
-              ("20 Hz, ±4 g", 20, 4000, 0), ("tilted 30°", 50, None, 30)]
+# (name, rate in Hz, clip in mg or None, tilt in degrees, a still lead-in before a tilted recording)
+CONDITIONS = [("50 Hz", 50, None, 0, False), ("20 Hz", 20, None, 0, False), ("12.5 Hz", 12.5, None, 0, False),
+              ("±8 g", 50, 8000, 0, False), ("±4 g", 50, 4000, 0, False), ("20 Hz, ±4 g", 20, 4000, 0, False),
+              ("tilted 30°", 50, None, 30, True), ("tilted 30°, moving from the start", 50, None, 30, False),
+              ("tilted 30°, 20 Hz, moving from the start", 20, None, 30, False)]
 POLYPHASE = {50: (1, 1), 20: (2, 5), 12.5: (1, 4)}
 
 
@@ -33,12 +38,13 @@ def read(path):
         return np.loadtxt(f, delimiter=",", skiprows=1, ndmin=2)
 
 
-def transform(samples, rate, clip, tilt):
+def transform(samples, rate, clip, tilt, lead_in):
     t, a = samples[:, 0], samples[:, 1:]
-    if tilt:
+    if lead_in:
         lead = 150  # 3 s at 50 Hz, standing: gravity along -y
         t = np.concatenate([t[0] - 20.0 * np.arange(lead, 0, -1), t])
         a = np.concatenate([np.tile([0.0, -1000.0, 0.0], (lead, 1)), a])
+    if tilt:
         c, s = np.cos(np.radians(tilt)), np.sin(np.radians(tilt))
         a = np.column_stack([a[:, 0], c * a[:, 1] - s * a[:, 2], s * a[:, 1] + c * a[:, 2]])
     up, down = POLYPHASE[rate]
@@ -53,10 +59,10 @@ def transform(samples, rate, clip, tilt):
 def detect(agent, paths, work, condition, features=False):
     """`canary-agent detect` on `paths` as a device in `condition` delivers them: one result per file,
     its `file` the original's name."""
-    _, rate, clip, tilt = condition
+    _, rate, clip, tilt, lead_in = condition
     written = []
     for path in paths:
-        t, a = transform(read(path), rate, clip, tilt)
+        t, a = transform(read(path), rate, clip, tilt, lead_in)
         out = os.path.join(work, os.path.basename(path)[: -len(".gz")])
         np.savetxt(out, np.column_stack([t, a]).round().astype(np.int64), fmt="%d", delimiter=",", header="t_ms,ax_mg,ay_mg,az_mg",
                    comments="")
