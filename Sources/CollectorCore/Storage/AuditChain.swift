@@ -107,10 +107,13 @@ public struct AuditLink: Sendable, Equatable {
     /// Nil for an entry stored without one.
     public var hash: String?
 
-    /// The link `e` makes as entry `seq` after `previous`.
-    init(_ e: AuditEntry, seq: Int64, timeMs: Int64, previous: String) {
-        self.init(seq: seq, timeMs: timeMs, action: e.action, actor: e.actor, address: e.address, detail: e.detailJSON, hash: nil)
-        hash = AuditChain.hash(previous: previous, self)
+    /// The link `e` makes after the newest entry stored, `last` (nil in an empty log; its hash is
+    /// nil where it was stored without one, and then the chain goes on from "", as the verifier does).
+    init(_ e: AuditEntry, after last: (seq: Int64, hash: String?)?, timeMs: Int64) {
+        self.init(
+            seq: (last?.seq ?? 0) + 1, timeMs: timeMs, action: e.action, actor: e.actor, address: e.address, detail: e.detailJSON,
+            hash: nil)
+        hash = AuditChain.hash(previous: last.map { $0.hash ?? "" } ?? AuditChain.genesis, self)
     }
 
     public init(seq: Int64, timeMs: Int64, action: String, actor: String, address: String?, detail: String, hash: String?) {
@@ -125,8 +128,8 @@ public struct AuditLink: Sendable, Equatable {
 }
 
 /// What `GET /api/v1/audit/verify` answers.
-public struct AuditVerification: Codable, Sendable, Equatable {
-    public struct Head: Codable, Sendable, Equatable {
+public struct AuditVerification: Encodable, Sendable, Equatable {
+    public struct Head: Encodable, Sendable, Equatable {
         public var seq: Int64
         public var hash: String
 
@@ -161,15 +164,6 @@ public struct AuditVerification: Codable, Sendable, Equatable {
     }
 
     public init() {}
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        entries = try c.decode(Int.self, forKey: .entries)
-        broken = try c.decode(Int.self, forKey: .broken)
-        breaks = try c.decode([Int64].self, forKey: .breaks)
-        head = try c.decodeIfPresent(Head.self, forKey: .head)
-        anchorHolds = try c.decodeIfPresent(Bool.self, forKey: .anchorHolds)
-    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

@@ -41,8 +41,10 @@ extension SQLiteStore {
     /// action and its audit line are committed together or not at all. SQLite's
     /// single writer orders the chain: the entry before is the newest stored.
     static func audit(_ e: AuditEntry, nowMs: Int64, _ db: Database) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        let link = AuditLink(e, seq: (last?["seq"] ?? 0) + 1, timeMs: nowMs, previous: last.map { $0["hash"] ?? "" } ?? AuditChain.genesis)
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").map {
+            (seq: $0["seq"] as Int64, hash: $0["hash"] as String?)
+        }
+        let link = AuditLink(e, after: last, timeMs: nowMs)
         try db.execute(
             sql: "INSERT INTO audit (seq, time_ms, action, actor, address, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [link.seq, link.timeMs, link.action, link.actor, link.address, link.detail, link.hash])

@@ -98,7 +98,7 @@ extension PostgresStore {
     func audit(_ e: AuditEntry, nowMs: Int64, _ c: PostgresConnection) async throws {
         try await c.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.audit))", logger: logger)
         let last = try await rows("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", c).first?.decode((Int64, String?).self)
-        let link = AuditLink(e, seq: (last?.0 ?? 0) + 1, timeMs: nowMs, previous: last.map { $0.1 ?? "" } ?? AuditChain.genesis)
+        let link = AuditLink(e, after: last.map { (seq: $0.0, hash: $0.1) }, timeMs: nowMs)
         try await c.query(
             """
             INSERT INTO audit (seq, time_ms, action, actor, address, detail, hash)
