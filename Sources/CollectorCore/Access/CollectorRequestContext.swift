@@ -36,8 +36,11 @@ public struct CollectorRequestContext: AuthRequestContext, RemoteAddressRequestC
     /// Whether the caller may see health values (the `medical` role, ``HealthData``).
     var seesHealth: Bool { identity?.seesHealth == true }
 
+    /// The client's IP address: as its connection was accepted, else as NIO still knows it.
+    private var clientIP: String? { acceptedAddress ?? remoteAddress?.ipAddress }
+
     /// The client's address as text, for the audit log.
-    var clientAddress: String { acceptedAddress ?? remoteAddress?.ipAddress ?? "unknown" }
+    var clientAddress: String { clientIP ?? "unknown" }
 
     /// A name in the path (a site, a worker), as the names in the database and the config are: percent-decoded
     /// once (`%E6%9E%97` is 林, `l%69n` is lin: a browser may send either) and in Unicode NFC (``WireName``), so
@@ -51,7 +54,7 @@ public struct CollectorRequestContext: AuthRequestContext, RemoteAddressRequestC
 
     /// Whether the client is on this machine (127.0.0.0/8 or ::1).
     var fromLoopback: Bool {
-        guard let ip = acceptedAddress ?? remoteAddress?.ipAddress else { return false }
+        guard let ip = clientIP else { return false }
         return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
     }
 }

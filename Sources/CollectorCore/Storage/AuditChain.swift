@@ -106,7 +106,9 @@ public struct AuditLink: Sendable, Equatable {
     public var detail: String
     /// Nil for an entry stored without one.
     public var hash: String?
+}
 
+extension AuditLink {
     /// The link `e` makes after the newest entry stored, `last` (nil in an empty log; its hash is
     /// nil where it was stored without one, and then the chain goes on from "", as the verifier does).
     init(_ e: AuditEntry, after last: (seq: Int64, hash: String?)?, timeMs: Int64) {
@@ -115,16 +117,6 @@ public struct AuditLink: Sendable, Equatable {
             hash: nil)
         hash = AuditChain.hash(previous: last.map { $0.hash ?? "" } ?? AuditChain.genesis, self)
     }
-
-    public init(seq: Int64, timeMs: Int64, action: String, actor: String, address: String?, detail: String, hash: String?) {
-        self.seq = seq
-        self.timeMs = timeMs
-        self.action = action
-        self.actor = actor
-        self.address = address
-        self.detail = detail
-        self.hash = hash
-    }
 }
 
 /// What `GET /api/v1/audit/verify` answers.
@@ -132,11 +124,6 @@ public struct AuditVerification: Encodable, Sendable, Equatable {
     public struct Head: Encodable, Sendable, Equatable {
         public var seq: Int64
         public var hash: String
-
-        public init(seq: Int64, hash: String) {
-            self.seq = seq
-            self.hash = hash
-        }
     }
 
     /// How many entries were checked.
