@@ -46,6 +46,23 @@ import Testing
         #expect(events.last { $0.type == .fall }?.values["recovered"] == 1)
     }
 
+    /// A device clipped on sideways (turned 60° about z) by a worker who falls before standing or walking long
+    /// enough to show their upright: lying on the side then reads 33° from the profile's upright, which would
+    /// pass for getting up and clear the pre-alarm. Getting up is measured from the trunk before the impact.
+    @Test func aWorkerLyingAfterAFallIsNotTakenForStandingOnADeviceWornSideways() throws {
+        let c = cos(60 * Double.pi / 180), s = sin(60 * Double.pi / 180)
+        let fall = try SharedData.motion("F08_SA01_R05").map {
+            AccelSample(timeMs: $0.timeMs, x: c * $0.x - s * $0.y, y: s * $0.x + c * $0.y, z: $0.z)
+        }
+        let last = fall.suffix(50)
+        let lyingDirection = Vector3(
+            x: last.map(\.x).reduce(0, +), y: last.map(\.y).reduce(0, +), z: last.map(\.z).reduce(0, +))
+        try #require(lyingDirection.degrees(to: Vector3(x: 0, y: -1, z: 0)) < 40)
+        var p = MotionPipeline(worker: "w1")
+        let events = try run(fall + lying(after: fall, seconds: 20), &p)
+        #expect(events.filter { $0.type == .fall }.map(\.phase) == [.preAlarm, .alarm])
+    }
+
     @Test func cancellingClearsThePreAlarm() throws {
         let fall = try SharedData.motion("F03_SA02_R01")
         var p = MotionPipeline(worker: "w1")

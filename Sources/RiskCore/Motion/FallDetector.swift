@@ -8,8 +8,13 @@
 ///    *pre-alarm* at once.
 /// 3. The pre-alarm is cleared if the wearer cancels or gets up (trunk within
 ///    `recoveryTiltDeg` of upright for `recoveryMs`; upright as this wearer
-///    showed it, ``UprightEstimator``); otherwise it becomes an
-///    *alarm* after `preAlarmMs` (default 15 s), latched until acknowledged.
+///    showed it, ``UprightEstimator``, or, before they showed it, the
+///    trunk's direction in the seconds before the impact: the profile's
+///    upright may be far off on a device worn askew, and a worker lying
+///    would read as standing); otherwise it becomes an *alarm* after
+///    `preAlarmMs` (default 15 s), latched until acknowledged. While a fall is
+///    pre-alarmed or alarmed the upright is not learned: lying still is not
+///    standing.
 ///
 /// Cost: O(1) per sample; the features of a candidate (at most one a second)
 /// take a few thousand floating-point operations.
@@ -58,6 +63,8 @@ public struct FallDetector: Codable, Sendable, Equatable {
     private var nextCandidateAt = 0
     private var pendingPeaks: [Int] = []
     private var uprightSinceMs: Int64?
+    /// What getting up is measured against during a pre-alarm.
+    private var recoveryUpright = Vector3()
     /// The wearer's upright: learned in the first still seconds, the profile's until then.
     private var upright: UprightEstimator
     /// Every impact scored so far, when `recordsCandidates` is set.
@@ -88,7 +95,7 @@ public struct FallDetector: Codable, Sendable, Equatable {
         let n = ring.count
         ring.push(v, magnitude: magnitude)
         times[n % times.count] = s.timeMs
-        upright.observe(v, magnitude: magnitude)
+        if state == .watching { upright.observe(v, magnitude: magnitude) }
 
         findPeaks(n: n, magnitude: magnitude)
         while let j = pendingPeaks.first, n >= j + settings.samples(2.5) {
@@ -144,7 +151,8 @@ public struct FallDetector: Codable, Sendable, Equatable {
 
     private mutating func evaluate(peak j: Int, location: Location?) -> [SafetyEvent] {
         guard j >= ring.oldest, j < ring.count else { return [] }
-        let features = FallFeatures.extract(ring: ring, peak: j, rateHz: settings.sampleRateHz, upright: upright.upright)
+        let features = FallFeatures.extract(
+            ring: ring, peak: j, rateHz: settings.sampleRateHz, upright: upright.upright, uprightKnown: upright.learned != nil)
         let score = settings.model.score(features)
         let isFall = score > settings.model.threshold
         if recordsCandidates {
@@ -154,6 +162,7 @@ public struct FallDetector: Codable, Sendable, Equatable {
         let now = times[(ring.count - 1) % times.count]
         state = .preAlarm(sinceMs: now)
         uprightSinceMs = nil
+        recoveryUpright = upright.learned ?? FallFeatures.postureBefore(ring: ring, peak: j, rateHz: settings.sampleRateHz)
         var values = features.values
         values["score"] = score
         values["impactTimeMs"] = Double(times[j % times.count])
@@ -163,7 +172,7 @@ public struct FallDetector: Codable, Sendable, Equatable {
     private mutating func followUp(n: Int, atMs t: Int64, location: Location?) -> [SafetyEvent] {
         guard case .preAlarm(let since) = state else { return [] }
         let window = ring.clamp(n + 1 - settings.samples(0.5), n + 1)
-        if ring.meanVector(window).degrees(to: upright.upright) <= settings.recoveryTiltDeg {
+        if ring.meanVector(window).degrees(to: recoveryUpright) <= settings.recoveryTiltDeg {
             let from = uprightSinceMs ?? t
             uprightSinceMs = from
             if t - from >= settings.recoveryMs {

@@ -20,6 +20,9 @@ import Foundation
 ///   sitting, lying).
 /// - `rotationDeg`: the fastest turn of the trunk, the largest angle between
 ///   0.1-s mean directions 0.2 s apart, from 1.5 s before to 0.5 s after.
+/// - `uprightKnown`: 1 if the tilts are measured from the upright this wearer
+///   showed (``UprightEstimator``), 0 if from the device profile's, which a
+///   device worn askew makes wrong: how far the tilts can be trusted.
 public struct FallFeatures: Codable, Sendable, Equatable {
     public var peakG: Double
     public var preMinG: Double
@@ -32,19 +35,20 @@ public struct FallFeatures: Codable, Sendable, Equatable {
     public var fallVelocityG: Double
     public var activityBeforeG: Double
     public var rotationDeg: Double
+    public var uprightKnown: Double
 
     /// The model's inputs, in the order of ``names`` (logs tame the heavy tails).
     var modelInputs: [Double] {
         [
             log(peakG), preMinG, orientationChangeDeg / 90, tiltAfterDeg / 90, tiltBeforeDeg / 90,
             log(stillnessAfterG + 0.01), meanAfterG, impactEnergyG, fallVelocityG,
-            log(activityBeforeG + 0.01), rotationDeg / 90,
+            log(activityBeforeG + 0.01), rotationDeg / 90, uprightKnown,
         ]
     }
 
     public static let names = [
         "peakG", "preMinG", "orientationChangeDeg", "tiltAfterDeg", "tiltBeforeDeg", "stillnessAfterG",
-        "meanAfterG", "impactEnergyG", "fallVelocityG", "activityBeforeG", "rotationDeg",
+        "meanAfterG", "impactEnergyG", "fallVelocityG", "activityBeforeG", "rotationDeg", "uprightKnown",
     ]
 
     public var values: [String: Double] {
@@ -53,19 +57,19 @@ public struct FallFeatures: Codable, Sendable, Equatable {
                 Self.names,
                 [
                     peakG, preMinG, orientationChangeDeg, tiltAfterDeg, tiltBeforeDeg, stillnessAfterG,
-                    meanAfterG, impactEnergyG, fallVelocityG, activityBeforeG, rotationDeg,
+                    meanAfterG, impactEnergyG, fallVelocityG, activityBeforeG, rotationDeg, uprightKnown,
                 ]))
     }
 
     /// Reads the features of the impact at sample `j` from the ring. Windows
     /// reaching outside the samples held are cut to what is there.
-    static func extract(ring: SampleRing, peak j: Int, rateHz: Double, upright: Vector3) -> FallFeatures {
+    static func extract(ring: SampleRing, peak j: Int, rateHz: Double, upright: Vector3, uprightKnown: Bool) -> FallFeatures {
         func n(_ seconds: Double) -> Int { Int((seconds * rateHz).rounded()) }
         let dt = 1 / rateHz
 
         let before = ring.clamp(j - n(2), j - n(1))
         let after = ring.clamp(j + n(1), j + n(2.5) + 1)
-        let preVector = before.isEmpty ? ring.vector(ring.clamp(j - n(2), j + 1).lowerBound) : ring.meanVector(before)
+        let preVector = postureBefore(ring: ring, peak: j, rateHz: rateHz)
         let postVector = after.isEmpty ? ring.meanVector(ring.clamp(j, j + n(2.5) + 1)) : ring.meanVector(after)
         let afterStats = ring.magnitudeStats(after)
         let hasAfter = after.count > n(0.1)
@@ -93,8 +97,16 @@ public struct FallFeatures: Codable, Sendable, Equatable {
             activityBeforeG: ring.magnitudeStats(before).std,
             rotationDeg: fastestTurn(
                 ring: ring, range: ring.clamp(j - n(1.5), j + n(0.5)),
-                smooth: n(0.1), apart: n(0.2))
+                smooth: n(0.1), apart: n(0.2)),
+            uprightKnown: uprightKnown ? 1 : 0
         )
+    }
+
+    /// The trunk's mean direction 2–1 s before the impact at `j` (the oldest sample if none is that old).
+    static func postureBefore(ring: SampleRing, peak j: Int, rateHz: Double) -> Vector3 {
+        func n(_ seconds: Double) -> Int { Int((seconds * rateHz).rounded()) }
+        let before = ring.clamp(j - n(2), j - n(1))
+        return before.isEmpty ? ring.vector(ring.clamp(j - n(2), j + 1).lowerBound) : ring.meanVector(before)
     }
 
     private static func fastestTurn(ring: SampleRing, range: Range<Int>, smooth: Int, apart: Int) -> Double {
