@@ -2,7 +2,7 @@ import DeviceFormats
 import RiskCore
 
 /// Every detector of one worker, fed with that worker's decoded frames.
-/// Codable, so the agent can persist it across restarts.
+/// Codable, so that it can be saved and restored; the agent keeps it in memory only.
 public struct WorkerMonitor: Codable, Sendable {
     public let worker: String
     private var gas: [GasKind: GasMonitor] = [:]
