@@ -259,6 +259,18 @@ import Wire
         }
     }
 
+    /// A deferred commit lowers `synchronous` for its own transaction only: the
+    /// writer's next write (a coordinator's word, an unreadable alarm's alert)
+    /// waits for the disk, whatever the commit before it was.
+    @Test func aDeferredCommitLeavesTheWriterWaitingForTheDisk() async throws {
+        let s = try store()
+        let reading = TelemetryBatch.Reading(worker: "lin", device: "D1", kind: "gas", time_ms: 1_000, values: ["o2": 20.9])
+        _ = try await s.commit([try telemetry("t1", [reading])], receivedMs: 0, durability: .deferred)
+        let full = 2
+        #expect(try await s.pool.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == full)
+        #expect(try s.durableWrite { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == full)
+    }
+
     /// SQLite's own checkpoint (after 1,000 WAL pages, inside a commit) is
     /// off; the store's checkpointer copies the whole log when it runs.
     @Test func checkpointsAreTheCheckpointersAlone() async throws {

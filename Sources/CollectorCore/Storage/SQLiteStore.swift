@@ -60,11 +60,11 @@ public final class SQLiteStore: CollectorStore {
         }
     }
 
-    /// One transaction that waits for the disk (`synchronous = FULL`): a coordinator's word,
-    /// a worker's consent, an audit line or a delivery's outcome is not undone by a power cut.
+    /// One transaction that waits for the disk (`synchronous = FULL`, every connection's level but
+    /// inside a deferred commit): a coordinator's word, a worker's consent, an audit line or a
+    /// delivery's outcome is not undone by a power cut.
     func durableWrite<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             var result: T?
             try db.inTransaction(.immediate) {
                 result = try body(db)
@@ -72,6 +72,19 @@ public final class SQLiteStore: CollectorStore {
             }
             return result!
         }
+    }
+
+    /// Runs `body` on the writer at `synchronous = NORMAL` (its commit does not wait for the disk),
+    /// then sets the connection back to FULL, which every other write on it relies on.
+    private static func notWaitingForTheDisk<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        let result: T
+        do { result = try body() } catch {
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            throw error
+        }
+        try db.execute(sql: "PRAGMA synchronous = FULL")
+        return result
     }
 
     /// Runs a checkpoint now (tests): the WAL's size and how much of it is in the database file, in pages.
@@ -89,15 +102,17 @@ public final class SQLiteStore: CollectorStore {
     /// waiting for the disk holds none of Swift's cooperative threads.
     public func commit(_ batch: [ReceivedMessage], receivedMs: Int64, durability: CommitDurability = .durable) async throws -> CommitOutcome {
         let outcome = try await pool.writeWithoutTransaction { db in
-            try db.execute(sql: durability == .deferred ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL")
             var outcome = CommitOutcome()
             var workers = durability == .durable ? WorkerUpdates() : pendingWorkers.withLock { $0 }
-            try db.inTransaction(.immediate) {
-                outcome = try store(batch, receivedMs: receivedMs, workers: &workers, db: db)
-                workers.endBatch(batch)
-                if durability != .deferred { try workers.write(db) }
-                return .commit
+            let transaction = {
+                try db.inTransaction(.immediate) {
+                    outcome = try self.store(batch, receivedMs: receivedMs, workers: &workers, db: db)
+                    workers.endBatch(batch)
+                    if durability != .deferred { try workers.write(db) }
+                    return .commit
+                }
             }
+            if durability == .deferred { try Self.notWaitingForTheDisk(db, transaction) } else { try transaction() }
             switch durability {
             case .durable: break
             case .deferred: pendingWorkers.withLock { $0 = workers }
@@ -185,9 +200,7 @@ public final class SQLiteStore: CollectorStore {
     }
 
     /// Opens an alert for each gateway whose alarm could not be read (``AlertBook/unreadableAlarm``);
-    /// true when one opened. It may not wait for the disk (the connection's `synchronous` is the
-    /// last commit's): a power cut can undo it, and the gateway's resend, never acknowledged,
-    /// opens it again.
+    /// true when one opened. It waits for the disk like every write outside a deferred commit.
     @discardableResult
     public func noteUnreadable(_ gateways: Set<Topics>, receivedMs: Int64) throws -> Bool {
         try pool.write { db in
