@@ -2,7 +2,8 @@
 """How the fall detector holds on other devices: sensitivity and specificity of
 `canary-agent detect` on SisFall and KFall, as recorded (50 Hz), as 20 Hz and
 12.5 Hz devices would deliver them, as ±8 g and ±4 g devices would clip
-them, and worn 30° askew (scripts/fall-model/devices.py).
+them, turned 60° sideways and 45°, and worn 30° askew
+(scripts/fall-model/devices.py).
 
   scripts/eval-falls-devices.py [AGENT]   (default .build/release/canary-agent)
 

@@ -14,13 +14,13 @@ device's condition is its sampling rate and its range:
           by 30°. The model learns from devices turned other ways (60° about
           z, sideways, as a clip put on across the belt; 45° about x at
           20 Hz), both moving from the start, and is measured on the 30° one,
-          which it never saw. Such a device is put on at the start of a shift, so the
-          recording is led by 3 s of standing still in the same tilt, in which
-          the detector learns this wearer's upright (RiskCore's
+          which it never saw. Such a device is put on at the start of a
+          shift, so the recording is led by 3 s of standing still in the same
+          tilt, in which the detector learns this wearer's upright (RiskCore's
           UprightEstimator); the times of the recording's own samples stay.
-          Without that lead-in ("moving from the start"), a recording of
-          constant movement (jogging) never shows a still moment to learn from,
-          and the profile's upright, 30° off, stands throughout.
+          Without that lead-in ("moving from the start") the upright is learned
+          only once the wearer walks or runs for 4 s, and until then the
+          profile's, 30° off, stands.
 Needs numpy and scipy (Debian: python3-numpy, python3-scipy).
 """
 import gzip, json, os, re, subprocess

@@ -50,7 +50,7 @@ def load(folder):
             r = json.loads(line)
             m = re.match(r"([FD])\d*_(S[AE]\d+)_", r["file"]) or re.match(r"([FD])_KFall_T\d+_(S\d+)_", r["file"])
             trials.append(dict(dataset=r["dataset"], condition=r["condition"], fall=m.group(1) == "F",
-                               subject=r["dataset"] + "/" + m.group(2), name=r["file"], vigorous=is_vigorous(r["file"]),
+                               subject=r["dataset"] + "/" + m.group(2), vigorous=is_vigorous(r["file"]),
                                X=np.array([inputs(c) for c in r["candidates"]]).reshape(-1, len(NAMES))))
     return trials
 

@@ -65,7 +65,7 @@ public struct FallDetector: Codable, Sendable, Equatable {
     private var uprightSinceMs: Int64?
     /// What getting up is measured against during a pre-alarm.
     private var recoveryUpright = Vector3()
-    /// The wearer's upright: learned in the first still seconds, the profile's until then.
+    /// The wearer's upright: learned from standing still or walking, the profile's until then.
     private var upright: UprightEstimator
     /// Every impact scored so far, when `recordsCandidates` is set.
     public private(set) var candidates: [Candidate] = []

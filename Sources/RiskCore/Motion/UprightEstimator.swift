@@ -5,8 +5,8 @@
 /// harness sits at another angle, a shoulder strap at a third, a device may be
 /// clipped on sideways; tilt measured from a fixed axis (the device profile's)
 /// is then off by that angle, and a worker standing might read as lying. Tilt
-/// from the upright this wearer showed is not (docs/detection.md, "The
-/// wearer's upright").
+/// from the upright this wearer showed is not (docs/detection.md, "Why
+/// running once raised pre-alarms").
 ///
 /// Two kinds of evidence, seen in 2-s blocks:
 /// - **Walking or running** (two blocks in a row that move: |a| varies by
@@ -30,8 +30,6 @@ struct UprightEstimator: Codable, Sendable, Equatable {
     let window: Int
     private let rateHz: Double
     private(set) var learned: Vector3?
-    /// Whether `learned` comes from walking, which a still block no longer overrides.
-    private(set) var learnedWalking = false
     private var block = Block()
     /// The previous block's mean vector, if it moved at a step's rhythm.
     private var previousStepping: Vector3?
@@ -60,13 +58,12 @@ struct UprightEstimator: Codable, Sendable, Equatable {
             if let previous = previousStepping, previous.degrees(to: gravity) < 15 {
                 let walking = previous + gravity
                 learned = walking / walking.norm
-                learnedWalking = true
             }
             previousStepping = gravity
             return
         }
         previousStepping = nil
-        if !learnedWalking, learned == nil, abs(mean - 1) <= 0.1, std < 0.05, gravity.degrees(to: profile) <= Self.trustDeg {
+        if learned == nil, abs(mean - 1) <= 0.1, std < 0.05, gravity.degrees(to: profile) <= Self.trustDeg {
             learned = gravity / gravity.norm
         }
     }
