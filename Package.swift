@@ -123,17 +123,25 @@ let package = Package(
         // Real services on this machine for tests and benchmarks: mosquitto on a free port, the daemons as
         // processes, the collector's API and alert feed over HTTP.
         .target(name: "LocalServices", dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]),
-        // Test helpers: where shared/data is, the X-Road security server's stand-in, a headless browser.
+        // Test helpers: where shared/data is, a headless browser, a webhook receiver.
         .target(
             name: "TestSupport",
             dependencies: [
                 "LocalServices",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ], path: "Tests/Support"),
-        // The stand-in for the X-Road security server as a process, for the demo (scripts/demo.sh).
-        .executableTarget(name: "XRoadStandIn", dependencies: ["TestSupport"], path: "Tests/XRoadStandIn"),
+        // A stand-in for the employer's X-Road security server, which cannot run here, and its test certificates:
+        // for the end-to-end tests and, as the XRoadStandIn process, for the demo (scripts/demo.sh).
+        .target(
+            name: "XRoadStandInServer",
+            dependencies: [
+                "LocalServices",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
+        .executableTarget(name: "XRoadStandIn", dependencies: ["XRoadStandInServer"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport", "LocalServices"]),
         .testTarget(name: "BlueZTests", dependencies: ["BlueZ", "DeviceFormats"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RiskCore", "EdgeCore"]),
@@ -150,7 +158,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "EdgeCore", "CollectorCore", "WorksiteSimulator", "SimulatedWorksite", "RiskCore", "Wire", "TestSupport", "LocalServices",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "XRoadStandInServer", .product(name: "GRDB", package: "GRDB.swift"),
             ], exclude: ["Fixtures"]),
         .testTarget(
             name: "EdgeCoreTests",

@@ -78,7 +78,9 @@ import Wire
         // The link was dropped from the agent's side and came back, subscribed again; the fall after it was seen.
         let agentLog = file("shift-agent.log")
         let simulated = file("shift-simulate.log"), links = file("shift-links.log")
-        #expect(agentLog.components(separatedBy: "GATT subscribed").count - 1 >= 2, "\(agentLog)")
+        #expect(
+            agentLog.components(separatedBy: "GATT subscribed").count - 1 >= 2,
+            "\(agentLog)\n\(links)\nbtvirt: \(file("btvirt.log").suffix(4_000))")
         #expect(simulated.components(separatedBy: "GATT connected: C0:FF:EE:00:01:01").count - 1 >= 2, "\(simulated)\n\(links)")
         // The H2S alarm reached the wearer: the agent wrote "alarm" to the detector's alert control.
         #expect(simulated.contains("alert control C0:FF:EE:00:01:01: 02"))

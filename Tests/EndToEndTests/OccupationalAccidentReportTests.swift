@@ -2,6 +2,7 @@ import Foundation
 import LocalServices
 import TestSupport
 import Testing
+import XRoadStandInServer
 
 /// A real incident resolved by a coordinator becomes an occupational-accident
 /// report, delivered through a stand-in for the X-Road security server

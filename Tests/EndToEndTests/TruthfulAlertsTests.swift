@@ -3,6 +3,7 @@ import LocalServices
 import TestSupport
 import Testing
 import Wire
+import XRoadStandInServer
 
 /// What the collector says is true (docs/collector.md, "Alerts", "One cause,
 /// one alert", "Times"), through a real broker, a real agent and collector,

@@ -84,6 +84,7 @@ shift_() {
             fi
         done
         for _ in $(seq 300); do [ "$(subscribed)" -ge 2 ] && break; sleep 0.1; done
+        for hci in hci0 hci1 hci2; do echo "$hci, 30 s after the drop or subscribed again:"; hcitool -i $hci con; done >> "$out/$name-links.log"
     fi
     wait $simulator || fail "simulator: $(cat "$out/$name-simulate.log")"
     kill -TERM $agent

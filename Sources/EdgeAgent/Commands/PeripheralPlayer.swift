@@ -143,7 +143,10 @@ final class PeripheralPlayer: Sendable {
     }
 
     /// Whether a device that streamed to a subscribed central has no subscribed link now; false once
-    /// it waited ``holdMs`` (and said so). While true, repeats each device's last advertisement every second.
+    /// it waited ``holdMs`` (and said so). While true, repeats each device's last advertisement every second,
+    /// the streaming devices last: an adapter advertises as one device at a time, and a central can connect
+    /// only to the address it advertises, so the device the central must reach again keeps the adapter's
+    /// address until the next second's round, not for the moment before the next device's advertisement.
     private func holdsForLostLink() -> Bool {
         let repeating: [[UInt8]: [UInt8]]? = state.withLock { s in
             let subscribed = Set(s.links.filter { !$0.value.server.withLock(\.subscribed).isEmpty }.keys)
@@ -164,7 +167,10 @@ final class PeripheralPlayer: Sendable {
             s.repeatedAt = Date()
             return s.lastAdvertised
         }
-        for (address, data) in repeating ?? [:] { advertise(data, as: address) }
+        let all = Array(repeating ?? [:])
+        for (address, data) in all.filter({ servers[$0.key] == nil }) + all.filter({ servers[$0.key] != nil }) {
+            advertise(data, as: address)
+        }
         return repeating != nil
     }
 

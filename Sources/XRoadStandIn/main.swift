@@ -1,8 +1,8 @@
 import Foundation
-import TestSupport
+import XRoadStandInServer
 
-// The stand-in for the employer's X-Road security server (TestSupport's
-// SecurityServerStandIn) as a process, for the demo: makes a test CA and
+// The stand-in for the employer's X-Road security server
+// (``SecurityServerStandIn``) as a process, for the demo: makes a test CA and
 // certificates in DIR, serves HTTPS with mutual TLS on a free loopback port,
 // prints one line with its URL and the collector's certificate files, then
 // one line per request it answers, until it is stopped.
