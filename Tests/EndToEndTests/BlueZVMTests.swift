@@ -70,8 +70,11 @@ import Wire
 
         // The shift: advertisements (gas frames, the SOS button) and chen's accelerometer over GATT.
         let shift = try pending(run.appendingPathComponent("canary-outbox.sqlite"))
+        // The same fall's alarm may follow its pre-alarm: after a restarted GATT stream the samples' time
+        // can run a few seconds past the scenario's, and chen stays down (docs/bluez.md).
+        let required: Set<Substring> = ["chen-gas.H2S.low-alarm", "chen-gas.H2S.high-alarm", "lin-sos-alarm", "chen-fall-pre-alarm"]
         #expect(
-            shift.alarms == ["chen-gas.H2S.low-alarm", "chen-gas.H2S.high-alarm", "lin-sos-alarm", "chen-fall-pre-alarm"],
+            shift.alarms.isSuperset(of: required) && shift.alarms.subtracting(required).isSubset(of: ["chen-fall-alarm"]),
             "\(shift.alarms)\n\(file("shift-simulate.log"))\n\(file("shift-agent.log"))")
         #expect(Set(shift.readings.filter { $0.kind == "gas" }.map(\.worker)) == ["chen", "lin"])
         #expect(shift.readings.contains { $0.kind == "gas" && ($0.values["h2s"] ?? 0) > 20 }, "the leak's readings came over the air")
