@@ -28,7 +28,6 @@ struct UprightEstimator: Codable, Sendable, Equatable {
     let profile: Vector3
     /// Samples in a block: 2 s.
     let window: Int
-    private let rateHz: Double
     private(set) var learned: Vector3?
     private var block = Block()
     /// The previous block's mean vector, if it moved at a step's rhythm.
@@ -38,7 +37,6 @@ struct UprightEstimator: Codable, Sendable, Equatable {
 
     init(profile: Vector3, rateHz: Double) {
         self.profile = profile
-        self.rateHz = rateHz
         window = Int((2 * rateHz).rounded())
     }
 
@@ -53,7 +51,7 @@ struct UprightEstimator: Codable, Sendable, Equatable {
         let gravity = b.sum / Double(b.count)
         let mean = b.magnitudeSum / Double(b.count)
         let std = max(0, b.magnitudeSquares / Double(b.count) - mean * mean).squareRoot()
-        let crossingsPerSecond = Double(b.crossings) * rateHz / Double(b.count)
+        let crossingsPerSecond = Double(b.crossings) / 2  // a block is 2 s
         if std >= 0.1, (2...8).contains(crossingsPerSecond), abs(gravity.norm - 1) <= 0.15 {
             if let previous = previousStepping, previous.degrees(to: gravity) < 15 {
                 let walking = previous + gravity
