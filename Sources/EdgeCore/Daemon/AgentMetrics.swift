@@ -9,8 +9,8 @@ import Prometheus
 final class AgentMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let path: String
-    private let unknownDevice, rejectedSamples, outOfOrderSamples, lateGasStatuses, acknowledged, refusedAcks, telemetryNotWritten,
-        droppedTelemetry, scanReports, malformedHCI, adapterResets, gattDrops, malformedATT: Counter
+    private let unknownDevice, rejectedSamples, outOfOrderSamples, motionStreamRestarts, lateGasStatuses, acknowledged, refusedAcks,
+        telemetryNotWritten, droppedTelemetry, scanReports, malformedHCI, adapterResets, gattDrops, malformedATT: Counter
     private let awaitingAck, heldAlarms, outboxAlarms, outboxTelemetry, outboxBytes, gattConnected: Gauge
 
     init(path: String) {
@@ -26,6 +26,8 @@ final class AgentMetrics: Sendable {
         unknownDevice = counter("unknown_device_frames", "Frames from devices bound to no worker.")
         rejectedSamples = counter("rejected_samples", "Samples a detector refused (not a number, a value no sensor gives, older than the last).")
         outOfOrderSamples = counter("out_of_order_samples", "Accelerometer samples timed at or before the last one taken (refused).")
+        motionStreamRestarts = counter(
+            "motion_stream_restarts", "Accelerometer notifications timed otherwise than their index says (a first, a gap, a reconnect).")
         lateGasStatuses = counter("late_gas_statuses", "Gas statuses older than one already taken (only their SOS flag counted).")
         acknowledged = counter("acknowledged", "Events the collector acknowledged.")
         refusedAcks = counter("refused_acks", "Acks that could not be read.")
@@ -63,6 +65,7 @@ final class AgentMetrics: Sendable {
         show(unknownDevice, p.unknownDevice)
         show(rejectedSamples, p.rejectedSamples)
         show(outOfOrderSamples, p.outOfOrderSamples)
+        show(motionStreamRestarts, p.motionStreamRestarts)
         show(lateGasStatuses, p.lateGasStatuses)
         show(acknowledged, status.acknowledged)
         show(refusedAcks, status.refusedAcks)

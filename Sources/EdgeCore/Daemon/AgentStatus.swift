@@ -64,6 +64,7 @@ extension AgentPipeline.Counters {
             "rejected_payloads": "\(rejected.total)",
             "rejected_samples": "\(rejectedSamples)",
             "out_of_order_samples": "\(outOfOrderSamples)",
+            "motion_stream_restarts": "\(motionStreamRestarts)",
             "late_gas_statuses": "\(lateGasStatuses)",
         ]
         for (kind, n) in rejected.byKind { m["rejected_\(kind)"] = "\(n)" }

@@ -17,6 +17,10 @@ public struct AgentPipeline: Sendable {
         /// Accelerometer samples refused because their time was not after the last one taken: the
         /// timing of a stream by its index went wrong (a reconnect, a device's counter), not the device.
         public var outOfOrderSamples = 0
+        /// Accelerometer notifications timed otherwise than their index says: a stream's first, one after
+        /// more than a second of samples missed or a device that counts anew (a reconnect), or one
+        /// delivered more than 10 s late. Each may leave a gap in the motion the fall detector sees.
+        public var motionStreamRestarts = 0
         /// Gas statuses that came in no newer than one already taken for the worker (the same
         /// detector heard over advertisements and GATT): measurements skipped, SOS flag taken.
         public var lateGasStatuses = 0
@@ -72,10 +76,11 @@ public struct AgentPipeline: Sendable {
             switch characteristic {
             case CanaryProfile.motionCharacteristic:
                 do {
-                    let (e, rejected, outOfOrder) = w.motionSamples(try CanaryProfile.MotionSamples.decode(value[...]), atMs: frame.timeMs)
-                    events += e
-                    counters.rejectedSamples += rejected
-                    counters.outOfOrderSamples += outOfOrder
+                    let intake = w.motionSamples(try CanaryProfile.MotionSamples.decode(value[...]), atMs: frame.timeMs)
+                    events += intake.events
+                    counters.rejectedSamples += intake.rejected
+                    counters.outOfOrderSamples += intake.outOfOrder
+                    if intake.restarted { counters.motionStreamRestarts += 1 }
                 } catch {
                     counters.rejected.count(error)
                 }

@@ -94,29 +94,56 @@ public struct WorkerMonitor: Codable, Sendable {
         return events + battery(device, percent: s.battery, atMs: t, rejected: &rejected)
     }
 
-    /// `rejected`: samples no sensor gives; `outOfOrder`: samples timed at or before the last one
-    /// taken, counted apart, since that is a fault of this timing and not of the device.
-    mutating func motionSamples(_ m: CanaryProfile.MotionSamples, atMs t: Int64) -> (events: [SafetyEvent], rejected: Int, outOfOrder: Int) {
+    /// What one notification of accelerometer samples did: its events, how many samples were
+    /// refused and why, and whether it was timed otherwise than its index says (`restarted`).
+    struct MotionIntake {
+        var events: [SafetyEvent] = []
+        /// Samples no sensor gives.
+        var rejected = 0
+        /// Samples timed at or before the last one taken, counted apart: a fault of this timing, not of the device.
+        var outOfOrder = 0
+        var restarted = false
+    }
+
+    /// How far behind its arrival a stream's index may time a notification and still be taken as
+    /// continuing. The device counts its samples at its own rate, so the next index is the next
+    /// sample whenever it arrives: a link that retransmits, or a gateway starved of CPU, delivers a
+    /// second or more late and then catches up in a burst, and timing such a notification by its
+    /// arrival would put a gap into the stream that was never there (a gap of more than half a
+    /// second ends the fall detector's windows, right before an impact perhaps) and, the burst
+    /// then continuing from there, run the stream's time ahead of the world's. Samples delayed
+    /// longer than a silent device's offline time (10 s) are timed anew: by then the device has
+    /// been reported silent, and its counter may have wrapped.
+    static let streamLagMs: Int64 = motionSilentMs
+
+    mutating func motionSamples(_ m: CanaryProfile.MotionSamples, atMs t: Int64) -> MotionIntake {
         lastStreamMs = t
         lastMotionInputMs = t
-        var events: [SafetyEvent] = [], rejected = 0, outOfOrder = 0
+        var intake = MotionIntake()
         let step = 1_000 / Int64(m.rateHz)
+        let span = Int64(max(m.samples.count - 1, 0)) * step
         // Samples are timed by their index: notifications arrive in bursts (several per connection
-        // event), so arrival times say little. A stream that continues (the next index, its time within
-        // a second of arrival) goes on from the last sample; otherwise (the first notification, a gap,
-        // a reconnect) the last sample is taken to be now, the earlier ones one period apart, but never
-        // at or before the last sample taken: a stream timed by its index may run up to a second ahead
-        // of arrival, and a reconnect's first samples timed before its end would be refused as out of
-        // order, right when a fall matters most. Nothing is assumed about the gap itself: the new stream
-        // starts one period after the old one ended, or now, whichever is later.
-        var firstMs = t - Int64(m.samples.count - 1) * step
+        // event), so arrival times say little. A stream that continues (the next index, up to a
+        // second of samples missed, its last sample no more than a second after arrival and no more
+        // than `streamLagMs` before) goes on from the last sample; otherwise (the first notification,
+        // a longer gap, a reconnect whose device counts anew) the last sample is taken to be now, the
+        // earlier ones one period apart, but never at or before the last sample taken: a stream timed
+        // by its index may run up to a second ahead of arrival, and a reconnect's first samples timed
+        // before its end would be refused as out of order, right when a fall matters most. Nothing is
+        // assumed about a gap itself: the new stream starts one period after the old one ended, or
+        // now, whichever is later.
+        var firstMs = t - span
+        var byIndex: Int64?
         if let last = lastSample {
-            if m.firstIndex &- last.index >= 1, m.firstIndex &- last.index <= UInt16(m.rateHz) {
-                let continued = last.timeMs + Int64(m.firstIndex &- last.index) * step
-                if abs(continued + Int64(m.samples.count - 1) * step - t) <= 1_000 { firstMs = continued }
+            let missed = m.firstIndex &- last.index
+            if missed >= 1, missed <= UInt16(m.rateHz) { byIndex = last.timeMs + Int64(missed) * step }
+            if let next = byIndex, next + span - t <= 1_000, t - (next + span) <= Self.streamLagMs {
+                firstMs = next
+            } else {
+                firstMs = max(firstMs, last.timeMs + step)
             }
-            firstMs = max(firstMs, last.timeMs + step)
         }
+        intake.restarted = firstMs != byIndex
         if !m.samples.isEmpty {
             lastSample = SampleMark(
                 index: m.firstIndex &+ UInt16(truncatingIfNeeded: m.samples.count - 1),
@@ -125,17 +152,17 @@ public struct WorkerMonitor: Codable, Sendable {
         for (k, s) in m.samples.enumerated() {
             let time = firstMs + Int64(k) * step
             do {
-                events += try motion.ingest(
+                intake.events += try motion.ingest(
                     AccelSample(timeMs: time, x: Double(s.x), y: Double(s.y), z: Double(s.z)),
                     location: location)
             } catch {
                 switch error {
-                case .outOfOrder, .duplicate: outOfOrder += 1
-                case .invalidValue: rejected += 1
+                case .outOfOrder, .duplicate: intake.outOfOrder += 1
+                case .invalidValue: intake.rejected += 1
                 }
             }
         }
-        return (events, rejected, outOfOrder)
+        return intake
     }
 
     /// A heart-rate notification's beat-to-beat intervals: severe fatigue, and the
