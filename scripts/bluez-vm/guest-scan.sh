@@ -93,7 +93,12 @@ shift_() {
 }
 shift_ shift "$2" "$3" drop
 shift_ heart "$4" "$5" keep "$unit_caps"
-# No capabilities: the agent says which it needs, and keeps retrying rather than crash.
-(with_caps "" timeout 4 "$unprivileged/canary-agent" run --config "$5") > /dev/null 2> "$out/no-caps.log"
+# No capabilities: the agent says which it needs, and keeps retrying rather than crash. Stopped once
+# it has said so (or after 60 s): on a loaded machine its start may take longer than any fixed wait.
+(with_caps "" "$unprivileged/canary-agent" run --config "$5") > /dev/null 2> "$out/no-caps.log" &
+agent=$!
+for _ in $(seq 600); do grep -q "retrying" "$out/no-caps.log" && break; sleep 0.1; done
+kill -TERM $agent
+wait $agent
 cp /tmp/canary-outbox*.sqlite* "$out/" 2>/dev/null
 exit 0
