@@ -93,6 +93,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // The dashboard's files, in the binary: the collector stays one file to install.
+            resources: [
+                .embedInCode("HTTP/Page/index.html"), .embedInCode("HTTP/Page/dashboard.css"), .embedInCode("HTTP/Page/page-logic.js"),
+                .embedInCode("HTTP/Page/dashboard.js"),
             ]),
         .executableTarget(
             name: "Collector",

@@ -28,7 +28,7 @@ import Wire
 
             let acknowledged = try record(try await s.acknowledge(id, by: "control room A", nowMs: 2_000))
             #expect(
-                acknowledged.handling == .acknowledged && acknowledged.acknowledged_by == "control room A"
+                acknowledged.handling == .acknowledged && acknowledged.acknowledgedBy == "control room A"
                     && acknowledged.acknowledged == RFC3339.format(ms: 2_000) && acknowledged.resolved == nil)
             #expect(try await s.alertChanges(after: 0, limit: 10).count == 2, "the acknowledgement is a change on the feed")
             // The first acknowledgement stands; a second is refused, and is no action in the audit log.
@@ -43,7 +43,7 @@ import Wire
             let resolved = try record(try await s.resolve(id, by: "control room B", reason: .falseAlarm, note: "dropped helmet", nowMs: 4_000))
             #expect(
                 resolved.handling == .resolved && resolved.resolution == .falseAlarm && resolved.note == "dropped helmet"
-                    && resolved.resolved_by == "control room B" && resolved.acknowledged_by == "control room A" && resolved.state == .alarm)
+                    && resolved.resolvedBy == "control room B" && resolved.acknowledgedBy == "control room A" && resolved.state == .alarm)
             #expect(try await s.alertChanges(after: 0, limit: 10).last.map { try record($0.snapshot) } == resolved)
             #expect(try await s.alerts(state: nil, handling: .unresolved, site: nil, limit: 10).isEmpty)
             // Resolved: the worker is no longer in alarm for it, and the alert is closed to more handling.
@@ -58,7 +58,7 @@ import Wire
         try await withStore(kind) { s in
             _ = try await s.commit([alarm("lin", .sos, phase: .alarm, at: 1_000)], receivedMs: 1_000)
             let r = try record(try await s.resolve(try await onlyAlertID(s), by: "A", reason: .test, note: nil, nowMs: 2_000))
-            #expect(r.acknowledged_by == "A" && r.acknowledged == r.resolved && r.note == nil)
+            #expect(r.acknowledgedBy == "A" && r.acknowledged == r.resolved && r.note == nil)
         }
     }
 
@@ -125,9 +125,9 @@ import Wire
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let r = AlertRecord(
             id: 3, site: "s", gateway: "g", worker: "w", kind: "sos", condition: "", state: .alarm, severity: .critical,
-            opened: RFC3339.format(ms: 1), updated: RFC3339.format(ms: 2), event_id: "e", location: nil, values: [:],
-            handling: .resolved, acknowledged: RFC3339.format(ms: 3), acknowledged_by: "A \"night\"",
-            resolved: RFC3339.format(ms: 4), resolved_by: "B", resolution: .test, note: "drill\n", escalated: RFC3339.format(ms: 5))
+            opened: RFC3339.format(ms: 1), updated: RFC3339.format(ms: 2), eventId: "e", location: nil, values: [:],
+            handling: .resolved, acknowledged: RFC3339.format(ms: 3), acknowledgedBy: "A \"night\"",
+            resolved: RFC3339.format(ms: 4), resolvedBy: "B", resolution: .test, note: "drill\n", escalated: RFC3339.format(ms: 5))
         #expect(r.json == String(decoding: try encoder.encode(r), as: UTF8.self))
     }
 }

@@ -12,7 +12,7 @@ import Wire
     let topics = try! Topics(site: "s1", gateway: "gw-1")
 
     func outcome(deaths: Int = 0, injured: Int = 0, hospitalised: Int = 0, related: [Int64]? = nil) -> IncidentOutcome {
-        IncidentOutcome(deaths: deaths, injured: injured, hospitalised: hospitalised, description: "fell from the ladder", related_alerts: related)
+        IncidentOutcome(deaths: deaths, injured: injured, hospitalised: hospitalised, description: "fell from the ladder", relatedAlerts: related)
     }
 
     /// OSH Act art. 37: a death, three or more injured, or one or more admitted to hospital.
@@ -20,7 +20,7 @@ import Wire
         #expect(outcome(deaths: 1).isReportable && outcome(injured: 3).isReportable && outcome(injured: 1, hospitalised: 1).isReportable)
         #expect(!outcome(injured: 2).isReportable && !outcome().isReportable)
         #expect(outcome(injured: 0, hospitalised: 1).problem != nil, "the hospitalised are among the injured")
-        #expect(IncidentOutcome(deaths: 0, injured: 1, hospitalised: 0, description: "", related_alerts: nil).problem != nil)
+        #expect(IncidentOutcome(deaths: 0, injured: 1, hospitalised: 0, description: "", relatedAlerts: nil).problem != nil)
     }
 
     @Test(arguments: StoreKind.allCases) func aReportableIncidentGetsOneReportWithItsDeadlineAndAnUndeliveredOneAnAlertAt7Hours(

@@ -13,7 +13,7 @@ import Testing
 
     @Test func aConsentNeverGivenAndTheLastAuditPageSayNull() throws {
         #expect(try json(ConsentRecord(research: false, changed: nil)) == #"{"changed":null,"research":false}"#)
-        #expect(try json(AuditPage(audit: [], next_after: nil)) == #"{"audit":[],"next_after":null}"#)
+        #expect(try json(AuditPage(audit: [], nextAfter: nil)) == #"{"audit":[],"next_after":null}"#)
         let line = AuditRecord(
             seq: 7, time: "2026-12-06T04:00:00.000Z", action: "config", actor: "canary-collector", address: nil,
             detail: ["changed": "false"])

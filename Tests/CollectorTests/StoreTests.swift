@@ -132,7 +132,7 @@ import Wire
             #expect(future.implausibleTimes.map(\.timeMs) == [year2100] && future.implausibleTimes.first?.topic == topics.events)
             var record = try JSONDecoder().decode(
                 AlertRecord.self, from: Data(try #require(try await s.alerts(state: .open, site: nil, limit: 10).first).utf8))
-            #expect(record.opened == RFC3339.format(ms: now) && record.gateway_time == RFC3339.format(ms: year2100))
+            #expect(record.opened == RFC3339.format(ms: now) && record.gatewayTime == RFC3339.format(ms: year2100))
             _ = try await s.commit([alarm("chen", .gas, "H2S.high", phase: .cleared, at: now + 5_000)], receivedMs: now + 5_000)
             #expect(try await s.alerts(state: .open, site: nil, limit: 10).isEmpty, "the real clear closes it")
             let past = try await s.commit([alarm("wang", .sos, phase: .alarm, at: 0)], receivedMs: now)
@@ -140,7 +140,7 @@ import Wire
             #expect(try await s.escalate(nowMs: now + 1_000, afterMs: 60_000).isEmpty, "not escalated at once")
             record = try JSONDecoder().decode(
                 AlertRecord.self, from: Data(try #require(try await s.alerts(state: .open, site: nil, limit: 10).first).utf8))
-            #expect(record.gateway_time == RFC3339.format(ms: 0))
+            #expect(record.gatewayTime == RFC3339.format(ms: 0))
             // An outbox's resend after a week-long outage keeps its own time.
             #expect(AlertBook.alarmTime(now - 7 * 86_400_000, receivedMs: now, clockOffsetMs: nil) == now - 7 * 86_400_000)
             #expect(AlertBook.alarmTime(now + 60_000, receivedMs: now, clockOffsetMs: nil) == now + 60_000)
@@ -206,7 +206,7 @@ import Wire
         var record = AlertRecord(
             id: 7, site: "tank/farm \"3\"", gateway: "gw-1", worker: "陳\n", kind: "gas", condition: "H2S.high",
             state: .alarm, severity: .critical, opened: RFC3339.format(ms: 1_000), updated: RFC3339.format(ms: 2_000),
-            event_id: "e-1", location: nil, values: ["ppm": 12.5, "limit": 10, "tiny": 1e-7])
+            eventId: "e-1", location: nil, values: ["ppm": 12.5, "limit": 10, "tiny": 1e-7])
         #expect(record.json == String(decoding: try encoder.encode(record), as: UTF8.self))
         for location in [
             Location(source: .locator, x: 1.25, y: -3, floor: 2, accuracy: 0.5, timeMs: 900),

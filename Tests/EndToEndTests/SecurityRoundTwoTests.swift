@@ -121,8 +121,12 @@ import Testing
 
         let page = try await site.get("/", token: nil)
         let csp = try #require(page.headers["content-security-policy"])
-        #expect(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'sha256-") && !csp.contains("unsafe-inline"), "\(csp)")
+        #expect(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "\(csp)")
         #expect(page.headers["x-frame-options"] == "DENY" && page.headers["x-content-type-options"] == "nosniff")
+        // The page's script is the collector's own file, served as script and never sniffed into anything else.
+        let script = try await site.get("/dashboard.js", token: nil)
+        #expect(script.status == 200 && script.body.contains("canaryDashboard"))
+        #expect(script.headers["content-type"] == "text/javascript; charset=utf-8" && script.headers["x-content-type-options"] == "nosniff")
 
         for path in ["/api/v1/alerts", "/api/v1/workers", "/api/v1/config", "/api/v1/gateways"] {
             let r = try await site.get(path)

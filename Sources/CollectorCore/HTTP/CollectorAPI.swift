@@ -63,8 +63,12 @@ public struct CollectorAPI: Sendable {
         let authenticator = BearerTokenAuthenticator(tokens: tokens, refused: refused)
 
         // The page holds no data: it asks for a token and then reads the API with it.
-        router.get("/") { _, _ -> Response in
-            Response(status: .ok, headers: PageSecurityHeaders.fields, body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
+        for file in DashboardPage.files {
+            router.get(RouterPath(file.path)) { _, _ -> Response in
+                Response(
+                    status: .ok, headers: PageSecurityHeaders.fields(contentType: file.contentType),
+                    body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+            }
         }
         router.get("/healthz") { _, _ -> EditedResponse<Health> in
             let db = await store.isHealthy(), now = self.status()
@@ -177,7 +181,7 @@ public struct CollectorAPI: Sendable {
                 return GatewayList(
                     gateways: try await store.gateways().map { g in
                         var g = g
-                        g.clock_offset_ms = (try? Topics(site: g.site, gateway: g.gateway)).flatMap { self.clocks.offsetMs($0, atMs: now) }
+                        g.clockOffsetMs = (try? Topics(site: g.site, gateway: g.gateway)).flatMap { self.clocks.offsetMs($0, atMs: now) }
                         return g
                     })
             }
@@ -213,7 +217,7 @@ public struct CollectorAPI: Sendable {
             }
             let limit = try request.limit(default: 1_000, max: 10_000)
             let entries = try await store.auditLog(after: after, limit: limit)
-            return AuditPage(audit: entries, next_after: entries.count == limit ? entries.last?.seq : nil)
+            return AuditPage(audit: entries, nextAfter: entries.count == limit ? entries.last?.seq : nil)
         }
         admins.get("audit/verify") { request, context -> AuditVerification in
             var anchor: AuditVerification.Head?

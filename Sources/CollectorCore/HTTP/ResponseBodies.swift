@@ -17,14 +17,17 @@ struct Health: ResponseEncodable {
 /// `/api/v1/audit`: a page, and the `seq` to ask for the next one after (`null`: none).
 struct AuditPage: ResponseEncodable {
     var audit: [AuditRecord]
-    var next_after: Int64?
+    var nextAfter: Int64?
 
-    enum CodingKeys: CodingKey { case audit, next_after }
+    enum CodingKeys: String, CodingKey {
+        case audit
+        case nextAfter = "next_after"
+    }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(audit, forKey: .audit)
-        try c.encode(next_after, forKey: .next_after)
+        try c.encode(nextAfter, forKey: .nextAfter)
     }
 }
 

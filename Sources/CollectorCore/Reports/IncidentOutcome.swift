@@ -11,7 +11,12 @@ public struct IncidentOutcome: Codable, Sendable, Equatable {
     public var injured: Int
     public var hospitalised: Int
     public var description: String
-    public var related_alerts: [Int64]?
+    public var relatedAlerts: [Int64]?
+
+    enum CodingKeys: String, CodingKey {
+        case deaths, injured, hospitalised, description
+        case relatedAlerts = "related_alerts"
+    }
 
     /// Whether art. 37 applies: the incident must be reported within 8 hours.
     public var isReportable: Bool { deaths >= 1 || injured >= 3 || hospitalised >= 1 }
@@ -21,7 +26,7 @@ public struct IncidentOutcome: Codable, Sendable, Equatable {
         guard [deaths, injured, hospitalised].allSatisfy((0...10_000).contains) else { return "deaths, injured and hospitalised are counts from 0" }
         guard hospitalised <= injured else { return "the hospitalised are among the injured: hospitalised cannot exceed injured" }
         guard !description.isEmpty, description.count <= 2_000 else { return "description: 1 to 2000 characters, what happened" }
-        guard (related_alerts?.count ?? 0) <= 100 else { return "related_alerts: at most 100" }
+        guard (relatedAlerts?.count ?? 0) <= 100 else { return "related_alerts: at most 100" }
         return nil
     }
 }

@@ -11,7 +11,12 @@ import Wire
 public struct IncidentReport: Codable, Sendable, Equatable {
     public struct Employer: Codable, Sendable, Equatable {
         public var name: String?
-        public var business_id: String?
+        public var businessId: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case businessId = "business_id"
+        }
     }
     public struct Site: Codable, Sendable, Equatable {
         public var id: String
@@ -22,18 +27,23 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         /// estimated offset (``GatewayClocks``), and never after `known_at`.
         public var time: String
         /// When the collector first knew: the first alarm's arrival. The 8 hours run from here.
-        public var known_at: String
+        public var knownAt: String
         public var deadline: String
         /// The alarms' kinds: `gas`, `fall`, `immobility`, `sos`, …
         public var kinds: [String]
         public var location: AlarmData.LocationData?
+
+        enum CodingKeys: String, CodingKey {
+            case time, deadline, kinds, location
+            case knownAt = "known_at"
+        }
     }
     public struct Outcome: Codable, Sendable, Equatable {
         public var deaths: Int, injured: Int, hospitalised: Int
         public var description: String
     }
     public struct Alarm: Codable, Sendable, Equatable {
-        public var alert_id: Int64
+        public var alertId: Int64
         public var worker: String
         public var kind: String
         public var condition: String
@@ -41,7 +51,7 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         public var severity: AlarmSeverity
         public var opened: String
         /// When it was at its worst: `severity` and `values` are those of then.
-        public var worst_at: String?
+        public var worstAt: String?
         /// When its gateway said it was over; nil while it was on.
         public var cleared: String?
         /// What was measured at its worst, with the limit where there is one (`value`, `limit`):
@@ -50,13 +60,24 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         /// A worker's equipment alarm: each condition it covers, `kind/condition`.
         public var covers: [String]?
         public var location: AlarmData.LocationData?
+
+        enum CodingKeys: String, CodingKey {
+            case worker, kind, condition, severity, opened, cleared, values, covers, location
+            case alertId = "alert_id"
+            case worstAt = "worst_at"
+        }
     }
     public struct Step: Codable, Sendable, Equatable {
         public var time: String
         /// `alarm`, `escalated`, `acknowledged` or `resolved`.
         public var step: String
-        public var alert_id: Int64
+        public var alertId: Int64
         public var by: String?
+
+        enum CodingKeys: String, CodingKey {
+            case time, step, by
+            case alertId = "alert_id"
+        }
 
         /// Cause before effect, at the same time.
         var order: Int { ["alarm", "escalated", "acknowledged", "resolved"].firstIndex(of: step) ?? 4 }
@@ -67,8 +88,8 @@ public struct IncidentReport: Codable, Sendable, Equatable {
     }
 
     /// The report's id, also its `X-Road-Id` on every delivery attempt.
-    public var report_id: String
-    public var legal_basis: String
+    public var reportId: String
+    public var legalBasis: String
     public var employer: Employer
     public var site: Site
     public var incident: Incident
@@ -76,8 +97,15 @@ public struct IncidentReport: Codable, Sendable, Equatable {
     public var alarms: [Alarm]
     public var timeline: [Step]
     public var workers: [Worker]
-    public var reported_by: String
+    public var reportedBy: String
     public var created: String
+
+    enum CodingKeys: String, CodingKey {
+        case employer, site, incident, outcome, alarms, timeline, workers, created
+        case reportId = "report_id"
+        case legalBasis = "legal_basis"
+        case reportedBy = "reported_by"
+    }
 
     /// How long the employer has, by OSH Act art. 37: 8 hours from when it knew.
     public static let deadlineMs: Int64 = 8 * 3_600_000
@@ -95,31 +123,31 @@ public struct IncidentReport: Codable, Sendable, Equatable {
             // An alarm is never after what was done about it: the answers are the collector's
             // clock, the alarm its gateway's (corrected, but an estimate).
             let alarm = ([a.opened] + [a.escalated, a.acknowledged, a.resolved].compactMap { $0 }).min()!
-            timeline.append(Step(time: alarm, step: "alarm", alert_id: a.id, by: a.gateway))
-            if let t = a.escalated { timeline.append(Step(time: t, step: "escalated", alert_id: a.id, by: nil)) }
-            if let t = a.acknowledged { timeline.append(Step(time: t, step: "acknowledged", alert_id: a.id, by: a.acknowledged_by)) }
-            if let t = a.resolved { timeline.append(Step(time: t, step: "resolved", alert_id: a.id, by: a.resolved_by)) }
+            timeline.append(Step(time: alarm, step: "alarm", alertId: a.id, by: a.gateway))
+            if let t = a.escalated { timeline.append(Step(time: t, step: "escalated", alertId: a.id, by: nil)) }
+            if let t = a.acknowledged { timeline.append(Step(time: t, step: "acknowledged", alertId: a.id, by: a.acknowledgedBy)) }
+            if let t = a.resolved { timeline.append(Step(time: t, step: "resolved", alertId: a.id, by: a.resolvedBy)) }
         }
         let workers = Set(alerts.map(\.worker).filter { !$0.isEmpty }).sorted()
         return IncidentReport(
-            report_id: id, legal_basis: legalBasis,
-            employer: Employer(name: egov.employerName, business_id: egov.businessID),
+            reportId: id, legalBasis: legalBasis,
+            employer: Employer(name: egov.employerName, businessId: egov.businessID),
             site: Site(id: first.site, address: egov.siteAddresses[first.site]),
             incident: Incident(
-                time: min(first.opened, known), known_at: known, deadline: RFC3339.format(ms: knownMs + deadlineMs),
+                time: min(first.opened, known), knownAt: known, deadline: RFC3339.format(ms: knownMs + deadlineMs),
                 kinds: Array(Set(alerts.map(\.kind))).sorted(),
                 location: alerts.lazy.compactMap(\.location).first),
             outcome: Outcome(deaths: outcome.deaths, injured: outcome.injured, hospitalised: outcome.hospitalised, description: outcome.description),
             alarms: alerts.map { a in
                 Alarm(
-                    alert_id: a.id, worker: a.worker, kind: a.kind, condition: a.condition, severity: a.worst?.severity ?? a.severity,
-                    opened: a.opened, worst_at: a.worst?.time, cleared: a.state == .cleared ? a.updated : nil,
+                    alertId: a.id, worker: a.worker, kind: a.kind, condition: a.condition, severity: a.worst?.severity ?? a.severity,
+                    opened: a.opened, worstAt: a.worst?.time, cleared: a.state == .cleared ? a.updated : nil,
                     values: HealthData.alertKinds.contains(a.kind) ? nil : a.worst?.values ?? a.values,
                     covers: a.covers?.map { "\($0.kind)/\($0.condition)" }, location: a.location)
             },
-            timeline: timeline.sorted { ($0.time, $0.alert_id, $0.order) < ($1.time, $1.alert_id, $1.order) },
+            timeline: timeline.sorted { ($0.time, $0.alertId, $0.order) < ($1.time, $1.alertId, $1.order) },
             workers: workers.map { Worker(id: $0, name: egov.roster[$0]) },
-            reported_by: coordinator, created: RFC3339.format(ms: nowMs))
+            reportedBy: coordinator, created: RFC3339.format(ms: nowMs))
     }
 
     var json: String {

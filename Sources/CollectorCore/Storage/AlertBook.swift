@@ -227,17 +227,17 @@ enum AlertBook {
             id: open.id, site: d.site, gateway: open.gateway, worker: d.worker, kind: d.kind,
             condition: d.condition, state: d.phase, severity: d.severity,
             opened: RFC3339.format(ms: open.openedMs), updated: RFC3339.format(ms: max(d.timeMs, open.updatedMs)),
-            event_id: d.eventID, location: nil, values: d.values)
+            eventId: d.eventID, location: nil, values: d.values)
         if let member = d.member {
             var members = covers ?? []
             let now = RFC3339.format(ms: d.timeMs)
             if let i = members.firstIndex(where: { $0.kind == member.kind && $0.condition == member.condition }) {
-                guard d.orderMs >= members[i].order_ms else { return .ignore }
+                guard d.orderMs >= members[i].orderMs else { return .ignore }
                 if members[i].state == .cleared, d.phase != .cleared { members[i].since = now }
                 members[i].state = d.phase
                 members[i].severity = d.severity
                 members[i].updated = now
-                members[i].order_ms = d.orderMs
+                members[i].orderMs = d.orderMs
                 members[i].values = d.values
             } else {
                 // A clear of a member this alert never had changes nothing.
@@ -254,7 +254,7 @@ enum AlertBook {
         record.location = try d.location ?? open.location.map { try JSONDecoder().decode(AlarmData.LocationData.self, from: Data($0.utf8)) }
         let before = try open.worst.map { try JSONDecoder().decode(AlertRecord.Worst.self, from: Data($0.utf8)) }
         record.worst = worse(Self.worst(of: d, severity: record.severity), than: before)
-        record.gateway_time = d.gatewayTimeMs.map(RFC3339.format)
+        record.gatewayTime = d.gatewayTimeMs.map(RFC3339.format)
         open.handling.apply(to: &record)
         return .update(record, Columns(record, updatedMs: max(d.timeMs, open.updatedMs), orderMs: max(d.orderMs, open.orderMs)))
     }
@@ -264,9 +264,9 @@ enum AlertBook {
         let time = RFC3339.format(ms: d.timeMs)
         var record = AlertRecord(
             id: 0, site: d.site, gateway: d.gateway, worker: d.worker, kind: d.kind, condition: d.condition,
-            state: d.phase, severity: d.severity, opened: time, updated: time, event_id: d.eventID, location: d.location,
+            state: d.phase, severity: d.severity, opened: time, updated: time, eventId: d.eventID, location: d.location,
             values: d.values)
-        record.gateway_time = d.gatewayTimeMs.map(RFC3339.format)
+        record.gatewayTime = d.gatewayTimeMs.map(RFC3339.format)
         record.covers = d.member.map { [covered(d, $0)] }
         record.worst = worst(of: d, severity: d.severity)
         return record
@@ -276,7 +276,7 @@ enum AlertBook {
         let time = RFC3339.format(ms: d.timeMs)
         return AlertRecord.Covered(
             kind: member.kind, condition: member.condition, state: d.phase, severity: d.severity, since: time, updated: time,
-            order_ms: d.orderMs, values: d.values)
+            orderMs: d.orderMs, values: d.values)
     }
 
     /// What `d` says of its alert at its worst, when it is on (a clear says nothing about how bad it was).

@@ -53,7 +53,7 @@ struct AlertHandling: Equatable {
         var detail = ["alert": String(id), "reason": reason.rawValue, "note": note ?? ""]
         if let o = outcome {
             detail["outcome"] = "deaths \(o.deaths), injured \(o.injured), hospitalised \(o.hospitalised): \(o.description)"
-            detail["related_alerts"] = (o.related_alerts ?? []).map(String.init).joined(separator: ",")
+            detail["related_alerts"] = (o.relatedAlerts ?? []).map(String.init).joined(separator: ",")
         }
         return detail
     }
@@ -62,9 +62,9 @@ struct AlertHandling: Equatable {
     func apply(to record: inout AlertRecord) {
         record.handling = state
         record.acknowledged = acknowledgedMs.map(RFC3339.format)
-        record.acknowledged_by = acknowledgedBy
+        record.acknowledgedBy = acknowledgedBy
         record.resolved = resolvedMs.map(RFC3339.format)
-        record.resolved_by = resolvedBy
+        record.resolvedBy = resolvedBy
         record.resolution = resolution
         record.note = note
         record.escalated = escalatedMs.map(RFC3339.format)

@@ -20,18 +20,18 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     public var updated: String
     /// What the gateway said the time of this state was, when `updated` (or `opened`) is not
     /// that: the gateway's clock was off, or its time implausible (``AlertBook/alarmTime(_:receivedMs:clockOffsetMs:)``).
-    public var gateway_time: String?
+    public var gatewayTime: String?
     /// The CloudEvent id of the event that made this state.
-    public var event_id: String
+    public var eventId: String
     public var location: AlarmData.LocationData?
     public var values: [String: Double]
     /// The coordinators' handling (``AlertHandling``).
     public var handling: Handling = .unacknowledged
     /// When and by whom (a coordinator's name from the config) it was acknowledged.
     public var acknowledged: String?
-    public var acknowledged_by: String?
+    public var acknowledgedBy: String?
     public var resolved: String?
-    public var resolved_by: String?
+    public var resolvedBy: String?
     public var resolution: Resolution?
     /// The resolving coordinator's words.
     public var note: String?
@@ -43,6 +43,16 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     /// For an alert that stands for one cause (``AlertCause``): every condition of it, as its
     /// gateway last reported each; nil for an alert of one condition.
     public var covers: [Covered]?
+
+    /// The API's and the store's names: snake_case on the wire.
+    enum CodingKeys: String, CodingKey {
+        case id, site, gateway, worker, kind, condition, state, severity, opened, updated, location, values, handling, acknowledged, resolved
+        case resolution, note, escalated, worst, covers
+        case gatewayTime = "gateway_time"
+        case eventId = "event_id"
+        case acknowledgedBy = "acknowledged_by"
+        case resolvedBy = "resolved_by"
+    }
 
     /// The gravest severity an alert reached, the reading that made it (the lowest oxygen,
     /// the highest H₂S, the longest stillness), and when.
@@ -62,8 +72,13 @@ public struct AlertRecord: Codable, Sendable, Equatable {
         public var since: String
         public var updated: String
         /// The gateway's own time of its last report (``AlertBook/Change/orderMs``), which orders its reports.
-        public var order_ms: Int64
+        public var orderMs: Int64
         public var values: [String: Double]
+
+        enum CodingKeys: String, CodingKey {
+            case kind, condition, state, severity, since, updated, values
+            case orderMs = "order_ms"
+        }
     }
 
     /// Where the coordinators are with an alert: apart from its `state`, which is what the
@@ -99,16 +114,16 @@ extension AlertRecord {
             JSONWriter.string(value, into: &out)
         }
         field("acknowledged", acknowledged)
-        field("acknowledged_by", acknowledged_by)
+        field("acknowledged_by", acknowledgedBy)
         field("condition", condition)
         if let covers {
             key("covers")
             Self.json(covers, into: &out)
         }
         field("escalated", escalated)
-        field("event_id", event_id)
+        field("event_id", eventId)
         field("gateway", gateway)
-        field("gateway_time", gateway_time)
+        field("gateway_time", gatewayTime)
         field("handling", handling.rawValue)
         key("id")
         out += String(id)
@@ -121,7 +136,7 @@ extension AlertRecord {
         field("opened", opened)
         field("resolution", resolution?.rawValue)
         field("resolved", resolved)
-        field("resolved_by", resolved_by)
+        field("resolved_by", resolvedBy)
         field("severity", severity.rawValue)
         field("site", site)
         field("state", state.rawValue)
@@ -157,7 +172,7 @@ extension AlertRecord {
             JSONWriter.string(c.condition, into: &out)
             out += ",\"kind\":"
             JSONWriter.string(c.kind, into: &out)
-            out += ",\"order_ms\":" + String(c.order_ms)
+            out += ",\"order_ms\":" + String(c.orderMs)
             out += ",\"severity\":\"" + c.severity.rawValue + "\",\"since\":"
             JSONWriter.string(c.since, into: &out)
             out += ",\"state\":\"" + c.state.rawValue + "\",\"updated\":"

@@ -8,5 +8,10 @@ public struct GatewayRecord: Codable, Sendable, Equatable {
     public var since: String
     /// How far the gateway's clock is ahead of the collector's (behind when negative), as this
     /// collector estimates it from the last 10 minutes of its messages (``GatewayClocks``).
-    public var clock_offset_ms: Int64? = nil
+    public var clockOffsetMs: Int64? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case site, gateway, state, since
+        case clockOffsetMs = "clock_offset_ms"
+    }
 }

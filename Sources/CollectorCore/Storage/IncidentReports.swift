@@ -71,7 +71,7 @@ extension SQLiteStore {
         for id: Int64, outcome: IncidentOutcome, by coordinator: String, nowMs: Int64, egov: EGovSettings,
         _ db: Database
     ) throws {
-        let ids = [id] + (outcome.related_alerts ?? []).filter { $0 != id }
+        let ids = [id] + (outcome.relatedAlerts ?? []).filter { $0 != id }
         let rows = try ids.map { alert -> Row in
             guard
                 let row = try Row.fetchOne(

@@ -204,7 +204,7 @@ extension PostgresStore {
     private func makeReport(
         for id: Int64, outcome: IncidentOutcome, by coordinator: String, nowMs: Int64, egov: EGovSettings, _ c: PostgresConnection
     ) async throws {
-        let ids = [id] + (outcome.related_alerts ?? []).filter { $0 != id }
+        let ids = [id] + (outcome.relatedAlerts ?? []).filter { $0 != id }
         var alerts: [AlertRecord] = [], knownMs = Int64.max
         for alert in ids {
             guard
