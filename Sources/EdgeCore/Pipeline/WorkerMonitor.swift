@@ -135,8 +135,8 @@ public struct WorkerMonitor: Codable, Sendable {
         var firstMs = t - span
         var byIndex: Int64?
         if let last = lastSample {
-            let missed = m.firstIndex &- last.index
-            if missed >= 1, missed <= UInt16(m.rateHz) { byIndex = last.timeMs + Int64(missed) * step }
+            let advance = m.firstIndex &- last.index
+            if advance >= 1, advance <= UInt16(m.rateHz) { byIndex = last.timeMs + Int64(advance) * step }
             if let next = byIndex, next + span - t <= 1_000, t - (next + span) <= Self.streamLagMs {
                 firstMs = next
             } else {
