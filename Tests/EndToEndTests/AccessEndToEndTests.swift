@@ -98,12 +98,10 @@ import Testing
         let fatigueID = try #require(try site.collectorDB { try Int64.fetchOne($0, sql: "SELECT alert_id FROM alerts WHERE kind = 'fatigue'") })
         #expect(try await site.post("/api/v1/alerts/\(fatigueID)/acknowledge", token: "night-token").status == 200)
         var audit = ""
-        let until = ContinuousClock.now + .seconds(60)
-        repeat {
+        try await site.eventually {
             audit = try await site.get("/api/v1/audit", token: "admin-token").body
-            if audit.contains("token-refused") { break }
-            try await Task.sleep(for: .milliseconds(200))
-        } while ContinuousClock.now < until
+            return audit.contains("token-refused")
+        }
         #expect(audit.contains(#""action":"acknowledge","actor":"Night shift","address":"127.0.0.1","detail":{"alert":"\#(fatigueID)"}"#), "\(audit)")
         #expect(audit.contains(#""action":"export","actor":"Study A""#) && audit.contains(#""action":"export-end","actor":"Study A""#))
         #expect(audit.contains(#""rows":"#))

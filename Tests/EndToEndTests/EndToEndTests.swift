@@ -151,11 +151,7 @@ import Wire
             #expect(try runToEnd(["/usr/bin/mosquitto_pub", "-p", "\(site.broker.port)", "-q", "1", "-t", topic, "-m", good(k)]) == 0)
             goodIDs.append("1767254400\(k)-ana-sos-alarm")
         }
-        // Bounded wait for the last good message to be stored.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try site.storedAlarmIDs().count < goodIDs.count, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await site.eventually { try site.storedAlarmIDs().count >= goodIDs.count }
         #expect(try site.storedAlarmIDs() == goodIDs)
         let metrics = try await site.get("/metrics").body
         for b in bad {
@@ -164,9 +160,7 @@ import Wire
                 "\(b.kind)")
         }
         // Acks go out just after the commit.
-        while try await site.metric("canary_collector_acknowledged_ids_total") < Double(goodIDs.count), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await site.eventually { try await site.metric("canary_collector_acknowledged_ids_total") >= Double(goodIDs.count) }
         #expect(try await site.metric("canary_collector_acknowledged_ids_total") == Double(goodIDs.count))
         #expect(site.collector.isRunning)
         #expect(site.collector.errors.contains("topic=canary/v1/test-site/gw-9/events"), "refusals are logged with their topic")
@@ -189,18 +183,13 @@ import Wire
         defer { feed.close() }
         let agent = try site.startAgent(speed: 1, resendAfter: "5s")
         #expect(await agent.line(containing: "\"phase\"", within: 60) != nil, "the first alarm is raised")
-        let stored = ContinuousClock.now + .seconds(60)
-        while try await !site.get("/api/v1/workers").body.contains(#""worker":"#), ContinuousClock.now < stored {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await site.eventually { try await site.get("/api/v1/workers").body.contains(#""worker":"#) }
         site.broker.stop()
         let outageEnds = ContinuousClock.now + .seconds(30)
         // The feed says the collector is cut off, and later that it hears again.
         #expect(await Self.collectorSays(feed, broker: "disconnected"))
         // Cut off from the broker, the collector hears no gateway: no worker is "ok".
-        while try await !site.get("/healthz").body.contains(#""mqtt":false"#), ContinuousClock.now < outageEnds {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await site.eventually(within: 30) { try await site.get("/healthz").body.contains(#""mqtt":false"#) }
         let workers = try await site.get("/api/v1/workers").body
         #expect(workers.contains(#""state":"unknown""#) && !workers.contains(#""state":"ok""#), "\(workers)")
         try await Task.sleep(until: outageEnds)  // the outage itself, not a synchronisation
