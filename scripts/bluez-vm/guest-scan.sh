@@ -18,11 +18,17 @@
 set -u
 bin=$1 out=/run/vmio
 fail() { echo "guest: $*"; exit 1; }
+# within TENTHS COMMAND…: true once COMMAND succeeds, tried every 0.1 s; false when it has not within TENTHS tries.
+within() {
+    local tenths=$1
+    shift
+    for _ in $(seq "$tenths"); do "$@" && return 0; sleep 0.1; done
+    return 1
+}
 modprobe bluetooth || fail "modprobe bluetooth"
 modprobe hci_vhci || fail "modprobe hci_vhci"
 btvirt -L -l3 > "$out/btvirt.log" 2>&1 &
-for _ in $(seq 100); do [ -e /sys/class/bluetooth/hci2 ] && break; sleep 0.1; done
-[ -e /sys/class/bluetooth/hci2 ] || fail "btvirt made no controllers"
+within 100 test -e /sys/class/bluetooth/hci2 || fail "btvirt made no controllers"
 
 # Bad input first: an adapter that does not exist is a clear error, not a crash or a hang.
 "$bin/canary-agent" simulate "$2" --peripheral hci9 > /dev/null 2> "$out/no-adapter.log"
@@ -55,13 +61,12 @@ shift_() {
         with_caps "$caps" "$unprivileged/canary-agent" run --config "$config" > "$out/$name-events.jsonl" 2> "$out/$name-agent.log" &
     fi
     local agent=$!
-    for _ in $(seq 300); do grep -q "scanning" "$out/$name-agent.log" && break; sleep 0.1; done
-    grep -q "scanning" "$out/$name-agent.log" || { cat "$out/$name-agent.log"; fail "the agent did not start scanning"; }
+    within 300 grep -q "scanning" "$out/$name-agent.log" || { cat "$out/$name-agent.log"; fail "the agent did not start scanning"; }
     "$bin/canary-agent" simulate "$scenario" --peripheral hci0,hci2 > /dev/null 2> "$out/$name-simulate.log" &
     local simulator=$!
     if [ "$drop" = drop ]; then
-        subscribed() { grep -c "GATT subscribed" "$out/$name-agent.log"; }
-        for _ in $(seq 300); do [ "$(subscribed)" -ge 1 ] && break; sleep 0.1; done
+        subscribed() { [ "$(grep -c "GATT subscribed" "$out/$name-agent.log")" -ge "$1" ]; }
+        within 300 subscribed 1
         hcitool -i hci1 con > "$out/$name-links.log"
         for handle in $(handles hci1); do
             hcitool -i hci1 ledc "$handle" 19  # 0x13: remote user terminated connection
@@ -83,7 +88,7 @@ shift_() {
                 break
             fi
         done
-        for _ in $(seq 300); do [ "$(subscribed)" -ge 2 ] && break; sleep 0.1; done
+        within 300 subscribed 2
         for hci in hci0 hci1 hci2; do echo "$hci, 30 s after the drop or subscribed again:"; hcitool -i $hci con; done >> "$out/$name-links.log"
     fi
     wait $simulator || fail "simulator: $(cat "$out/$name-simulate.log")"
@@ -97,7 +102,7 @@ shift_ heart "$4" "$5" keep "$unit_caps"
 # it has said so (or after 60 s): on a loaded machine its start may take longer than any fixed wait.
 (with_caps "" "$unprivileged/canary-agent" run --config "$5") > /dev/null 2> "$out/no-caps.log" &
 agent=$!
-for _ in $(seq 600); do grep -q "retrying" "$out/no-caps.log" && break; sleep 0.1; done
+within 600 grep -q "retrying" "$out/no-caps.log"
 kill -TERM $agent
 wait $agent
 cp /tmp/canary-outbox*.sqlite* "$out/" 2>/dev/null
