@@ -24,7 +24,7 @@ public struct IncidentReport: Codable, Sendable, Equatable {
     }
     public struct Incident: Codable, Sendable, Equatable {
         /// When the first alarm of the incident happened, by its gateway's clock less its
-        /// estimated offset (``GatewayClocks``), and never after `known_at`.
+        /// estimated offset (``GatewayClocks``), and never after `knownAt`.
         public var time: String
         /// When the collector first knew: the first alarm's arrival. The 8 hours run from here.
         public var knownAt: String
